@@ -1,0 +1,34 @@
+# The README's two commands: `make demo` and `make test`. Everything else is internal.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint samples bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "bimcheck needs Python 3.11 or newer")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p reports
+	for f in samples/*.ifc; do \
+		n=$$(basename $$f .ifc); \
+		$(VENV)/bin/bimcheck info $$f --json -o reports/$$n.info.json --overwrite || exit $$?; \
+		$(VENV)/bin/bimcheck info $$f; \
+	done
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check bimcheck tests benchmarks samples
+
+samples: $(STAMP)
+	$(PY) samples/build_samples.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""The ``bimcheck`` command line (click). Thin: options in, one library call, output out."""

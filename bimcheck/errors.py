@@ -1,0 +1,114 @@
+"""Typed errors for bimcheck.
+
+Every error the library raises on purpose derives from :class:`BimcheckError`.
+Library code never prints or exits; only ``bimcheck.cli`` turns these into a
+one-line message on stderr and exit code 2. Each error carries the path of the
+file it concerns (when there is one), so the message can always name it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class BimcheckError(Exception):
+    """Root of every error bimcheck raises on purpose."""
+
+    def __init__(self, message: str, *, path: str | Path | None = None) -> None:
+        self.message = message
+        self.path = None if path is None else str(path)
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class ModelError(BimcheckError):
+    """The IFC model cannot be used."""
+
+
+class ModelNotFoundError(ModelError):
+    """The file does not exist or cannot be read."""
+
+
+class NotIfcError(ModelError):
+    """The file is not an IFC (STEP physical file or ifczip)."""
+
+
+class TruncatedModelError(ModelError):
+    """The file stops part-way (no ``END-ISO-10303-21;`` trailer)."""
+
+
+class UnsupportedSchemaError(ModelError):
+    """The file's schema is not one bimcheck supports."""
+
+
+class NoGeometryError(ModelError):
+    """The model has no element with a geometric representation."""
+
+
+class SelectorError(BimcheckError):
+    """A selector (IfcOpenShell selector syntax) does not parse.
+
+    ``column`` is the 1-based column of the offending character in the selector.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        selector: str,
+        column: int | None = None,
+        path: str | Path | None = None,
+    ) -> None:
+        self.selector = selector
+        self.column = column
+        super().__init__(message, path=path)
+
+
+class GeometryError(BimcheckError):
+    """Geometry could not be produced or queried."""
+
+
+class TessellationTimeout(GeometryError):
+    """Tessellation did not finish within the time budget (seconds)."""
+
+    def __init__(
+        self, message: str, *, budget: float, done: int, total: int, path: str | Path | None = None
+    ) -> None:
+        self.budget = budget
+        self.done = done
+        self.total = total
+        super().__init__(message, path=path)
+
+
+class CacheError(BimcheckError):
+    """The mesh cache directory cannot be used."""
+
+
+class RulePackError(BimcheckError):
+    """A rule pack is invalid. The message names the file, rule id and field."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        rule: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.rule = rule
+        self.field = field
+        super().__init__(message, path=path)
+
+    def __str__(self) -> str:
+        where = [p for p in (self.path, self.rule and f"rule {self.rule}", self.field) if p]
+        return ": ".join([*where, self.message])
+
+
+class OutputError(BimcheckError):
+    """An output file cannot be written (exists without overwrite, unwritable...)."""
+
+
+class MissingDependencyError(BimcheckError):
+    """An optional dependency is needed for this feature; the message says how to install it."""

@@ -1,0 +1,172 @@
+"""The triangle mesh every check works on.
+
+A :class:`Mesh` holds world-coordinate vertices in metres (``float64``, shape
+``(n, 3)``) and triangles as vertex indices (``int32``, shape ``(m, 3)``),
+with coincident vertices welded and degenerate triangles removed. ``closed``
+says whether the surface is a closed, consistently oriented 2-manifold, i.e. a
+solid whose volume and overlap can be computed exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bimcheck.units import WELD_TOLERANCE_M
+
+
+@dataclass(frozen=True, eq=False)
+class Mesh:
+    """A welded triangle mesh in world coordinates (metres).
+
+    Use :func:`from_arrays` to build one from raw IfcOpenShell buffers; the
+    constructor trusts its arguments.
+    """
+
+    vertices: np.ndarray  # (n, 3) float64, metres
+    faces: np.ndarray  # (m, 3) int32, indices into vertices
+    closed: bool
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def bounds(self) -> np.ndarray:
+        """Axis-aligned bounds ``[[xmin, ymin, zmin], [xmax, ymax, zmax]]`` in metres."""
+        b = self._cache.get("bounds")
+        if b is None:
+            if len(self.vertices) == 0:
+                b = np.zeros((2, 3))
+            else:
+                b = np.array([self.vertices.min(axis=0), self.vertices.max(axis=0)])
+            b.setflags(write=False)
+            self._cache["bounds"] = b
+        return b
+
+    @property
+    def triangles(self) -> np.ndarray:
+        """Triangle corner coordinates, shape ``(m, 3, 3)``, metres."""
+        return self.vertices[self.faces]
+
+    @property
+    def volume(self) -> float:
+        """Enclosed volume in m³ (divergence theorem). Meaningful only when ``closed``;
+        positive for outward-facing triangles."""
+        v = self._cache.get("volume")
+        if v is None:
+            if len(self.faces) == 0:
+                v = 0.0
+            else:
+                # Translate to the bounds' centre first: keeps precision at site coordinates.
+                t = self.triangles - self.bounds.mean(axis=0)
+                v = float(np.einsum("ij,ij->i", t[:, 0], np.cross(t[:, 1], t[:, 2])).sum() / 6.0)
+            self._cache["volume"] = v
+        return v
+
+    @property
+    def area(self) -> float:
+        """Total surface area in m²."""
+        t = self.triangles
+        return float(0.5 * np.linalg.norm(np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]), axis=1).sum())
+
+    def __len__(self) -> int:
+        return len(self.faces)
+
+
+def weld(
+    vertices: np.ndarray, faces: np.ndarray, tolerance: float = WELD_TOLERANCE_M
+) -> tuple[np.ndarray, np.ndarray]:
+    """Merge vertices that fall in the same ``tolerance`` (metres) grid cell and
+    drop triangles that become degenerate (two equal corners) or are repeated.
+
+    Returns ``(vertices float64 (n, 3), faces int32 (m, 3))``; vertices keep the
+    coordinates of the first vertex seen in each cell, so welding never moves a
+    point by more than ``tolerance``.
+    """
+    vertices = np.asarray(vertices, dtype=np.float64).reshape(-1, 3)
+    faces = np.asarray(faces, dtype=np.int64).reshape(-1, 3)
+    if len(vertices) == 0 or len(faces) == 0:
+        return np.zeros((0, 3)), np.zeros((0, 3), dtype=np.int32)
+    keys = np.round(vertices / tolerance).astype(np.int64)
+    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    # Keep unique vertices in order of first appearance: deterministic and stable.
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    new_vertices = vertices[first[order]]
+    new_faces = rank[inverse[faces]]
+    ok = (
+        (new_faces[:, 0] != new_faces[:, 1])
+        & (new_faces[:, 1] != new_faces[:, 2])
+        & (new_faces[:, 0] != new_faces[:, 2])
+    )
+    new_faces = new_faces[ok]
+    # Drop exact repeats of a triangle with the same orientation (cyclic rotation).
+    if len(new_faces):
+        roll = np.argmin(new_faces, axis=1)
+        idx = (roll[:, None] + np.arange(3)[None, :]) % 3
+        canon = np.take_along_axis(new_faces, idx, axis=1)
+        _, keep = np.unique(canon, axis=0, return_index=True)
+        new_faces = new_faces[np.sort(keep)]
+    return new_vertices, new_faces.astype(np.int32)
+
+
+def is_closed(faces: np.ndarray) -> bool:
+    """True when every edge is shared by exactly two triangles with opposite
+    directions: a closed, consistently oriented 2-manifold surface."""
+    faces = np.asarray(faces, dtype=np.int64).reshape(-1, 3)
+    if len(faces) < 4:
+        return False
+    directed = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
+    # Each directed edge must appear once, and its reverse must appear once.
+    n = int(directed.max()) + 1
+    code = directed[:, 0] * n + directed[:, 1]
+    if len(np.unique(code)) != len(code):
+        return False
+    reverse = directed[:, 1] * n + directed[:, 0]
+    return bool(np.isin(reverse, code, assume_unique=True).all())
+
+
+def from_arrays(
+    vertices: np.ndarray, faces: np.ndarray, *, tolerance: float = WELD_TOLERANCE_M
+) -> Mesh:
+    """Build a welded :class:`Mesh` from raw vertices (metres) and triangle indices."""
+    v, f = weld(vertices, faces, tolerance)
+    v.setflags(write=False)
+    f.setflags(write=False)
+    return Mesh(vertices=v, faces=f, closed=is_closed(f))
+
+
+def concatenate(meshes: list[Mesh]) -> Mesh:
+    """Join several meshes (e.g. the bodies of one element) into one, re-welded."""
+    if len(meshes) == 1:
+        return meshes[0]
+    offsets = np.cumsum([0] + [len(m.vertices) for m in meshes[:-1]])
+    v = np.concatenate([m.vertices for m in meshes])
+    f = np.concatenate([m.faces.astype(np.int64) + o for m, o in zip(meshes, offsets, strict=True)])
+    return from_arrays(v, f)
+
+
+def box(lower: tuple[float, float, float], upper: tuple[float, float, float]) -> Mesh:
+    """An axis-aligned box from ``lower`` to ``upper`` corner (metres), outward-facing.
+    Used by tests and by checks that need simple solids (crane loads, clearances)."""
+    (x0, y0, z0), (x1, y1, z1) = lower, upper
+    v = np.array(
+        [
+            [x0, y0, z0], [x1, y0, z0], [x1, y1, z0], [x0, y1, z0],
+            [x0, y0, z1], [x1, y0, z1], [x1, y1, z1], [x0, y1, z1],
+        ],
+        dtype=np.float64,
+    )
+    f = np.array(
+        [
+            [0, 2, 1], [0, 3, 2],  # bottom (-z)
+            [4, 5, 6], [4, 6, 7],  # top (+z)
+            [0, 1, 5], [0, 5, 4],  # -y
+            [2, 3, 7], [2, 7, 6],  # +y
+            [1, 2, 6], [1, 6, 5],  # +x
+            [3, 0, 4], [3, 4, 7],  # -x
+        ],
+        dtype=np.int32,
+    )
+    return from_arrays(v, f)

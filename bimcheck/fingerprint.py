@@ -1,0 +1,148 @@
+"""Fingerprints of elements, independent of STEP entity numbers.
+
+Two fingerprints per element, each a 32-character hex digest:
+
+* **geometry**: the element's representation graph and its placement graph,
+  each hashed as a Merkle tree over the STEP text of every entity with each
+  ``#id`` reference replaced by the hash of the entity it points to; plus the
+  same for every opening that voids the element (so resizing an opening
+  changes its host's fingerprint). Re-saving with renumbered ids changes
+  nothing; lengthening a wall, moving it or moving its storey changes it.
+* **data**: the element's own attributes (minus GlobalId, owner history and
+  the geometry references), its property and quantity sets (type sets
+  inherited), its type's class and name, material names and classification
+  references. Editing a property changes only this one.
+
+A :class:`Fingerprinter` memoises subgraph hashes, so shared subgraphs
+(mapped type geometry, common placements) are hashed once per model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import ifcopenshell
+import ifcopenshell.util.element
+
+from bimcheck.model import get_classification_codes, get_material_names
+
+#: A STEP string literal (with '' escapes) or an entity reference ``#123``.
+_TOKEN = re.compile(r"'(?:[^']|'')*'|#(\d+)")
+
+#: Attributes that are identity or geometry, not data.
+_NON_DATA_ATTRIBUTES = frozenset({"GlobalId", "OwnerHistory", "ObjectPlacement", "Representation"})
+
+_DIGEST_SIZE = 16
+
+
+def _digest(*parts: bytes) -> bytes:
+    h = hashlib.blake2b(digest_size=_DIGEST_SIZE)
+    for p in parts:
+        h.update(len(p).to_bytes(8, "little"))
+        h.update(p)
+    return h.digest()
+
+
+class Fingerprinter:
+    """Computes fingerprints for the elements of one IfcOpenShell file."""
+
+    def __init__(self, ifc: ifcopenshell.file) -> None:
+        self.file = ifc
+        self._memo: dict[int, bytes] = {}
+
+    def entity_hash(self, entity: ifcopenshell.entity_instance | None) -> bytes:
+        """Merkle hash (16 bytes) of the entity graph reachable from ``entity``."""
+        if entity is None:
+            return b"\0" * _DIGEST_SIZE
+        root = entity.id()
+        memo = self._memo
+        if root in memo:
+            return memo[root]
+        by_id = self.file.by_id
+        # Iterative post-order walk: graphs may be deep (boolean result chains).
+        # Reference cycles (malformed files) are cut: a back-reference hashes as "@cycle".
+        visiting: set[int] = set()
+        stack: list[tuple[int, str | None]] = [(root, None)]
+        while stack:
+            eid, text = stack.pop()
+            if eid in memo:
+                continue
+            if text is None:
+                if eid in visiting:
+                    continue
+                text = str(by_id(eid))
+                text = text[text.index("=") + 1 :]
+                visiting.add(eid)
+                pending = [
+                    r
+                    for r in (int(m.group(1)) for m in _TOKEN.finditer(text) if m.group(1))
+                    if r not in memo and r not in visiting
+                ]
+                if pending:
+                    stack.append((eid, text))
+                    stack.extend((r, None) for r in pending)
+                    continue
+            visiting.discard(eid)
+            memo[eid] = _digest(
+                _TOKEN.sub(lambda m, _m=memo: _ref_text(m, _m), text).encode("utf-8", "replace")
+            )
+        return memo[root]
+
+    def geometry(self, element: ifcopenshell.entity_instance) -> str:
+        """Geometry fingerprint: representation + world placement + openings voiding it."""
+        parts = [
+            b"geometry/1",
+            self.entity_hash(getattr(element, "Representation", None)),
+            self.entity_hash(getattr(element, "ObjectPlacement", None)),
+        ]
+        openings = sorted(
+            _digest(self.entity_hash(o.Representation), self.entity_hash(o.ObjectPlacement))
+            for o in _openings(element)
+        )
+        parts.extend(openings)
+        return _digest(*parts).hex()
+
+    def data(self, element: ifcopenshell.entity_instance) -> str:
+        """Data fingerprint: attributes, property/quantity sets, type, materials,
+        classifications. Independent of STEP ids and of geometry."""
+        attributes = {}
+        for name, value in element.get_info(recursive=False, include_identifier=False).items():
+            if name in _NON_DATA_ATTRIBUTES or name == "type":
+                continue
+            attributes[name] = self._plain(value)
+        psets = ifcopenshell.util.element.get_psets(element, should_inherit=True)
+        for props in psets.values():
+            props.pop("id", None)
+        etype = ifcopenshell.util.element.get_type(element)
+        doc = {
+            "class": element.is_a(),
+            "attributes": attributes,
+            "psets": psets,
+            "type": [etype.is_a(), etype.Name] if etype is not None else None,
+            "materials": list(get_material_names(element)),
+            "classifications": list(get_classification_codes(element)),
+        }
+        text = json.dumps(doc, sort_keys=True, default=str, ensure_ascii=True)
+        return _digest(b"data/1", text.encode()).hex()
+
+    def _plain(self, value: object) -> object:
+        if isinstance(value, ifcopenshell.entity_instance):
+            return self.entity_hash(value).hex()
+        if isinstance(value, tuple | list):
+            return [self._plain(v) for v in value]
+        return value
+
+
+def _ref_text(match: re.Match[str], memo: dict[int, bytes]) -> str:
+    ref = match.group(1)
+    if ref is None:
+        return match.group(0)  # a string literal: unchanged
+    digest = memo.get(int(ref))
+    return "@" + digest.hex() if digest is not None else "@cycle"
+
+
+def _openings(element: ifcopenshell.entity_instance) -> list[ifcopenshell.entity_instance]:
+    rels = getattr(element, "HasOpenings", None) or ()
+    return [r.RelatedOpeningElement for r in rels]

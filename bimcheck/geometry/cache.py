@@ -1,0 +1,176 @@
+"""On-disk mesh cache, keyed by geometry fingerprint and tessellation settings.
+
+One file per entry under ``<root>/meshes/v1/<key[:2]>/<key>.mesh``. An entry
+is either a mesh (welded vertices in metres and triangles) or a recorded
+tessellation failure (its reason), so a failing element is not retried on
+every run. Each file ends with a BLAKE2b checksum of everything before it; a
+file that is short, garbled or fails its checksum is counted as corrupt,
+deleted, and treated as a miss (the caller rebuilds it).
+
+Writes go to a unique temporary file in the same directory, are flushed, and
+are then renamed over the target (``os.replace`` is atomic on POSIX and
+Windows), so readers never see half a file and two processes filling the
+same cache at once corrupt nothing: the last rename wins with an identical
+entry.
+
+The default root is ``$BIMCHECK_CACHE`` or ``~/.cache/bimcheck``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bimcheck.errors import CacheError
+from bimcheck.geometry.mesh import Mesh
+
+_MAGIC = b"BIMCHKM1"
+_FORMAT_DIR = "meshes/v1"
+_CHECKSUM_SIZE = 16
+_HEADER = struct.Struct("<8sI")  # magic, JSON header length
+
+
+@dataclass(frozen=True)
+class CachedFailure:
+    """A tessellation failure remembered by the cache."""
+
+    reason: str
+
+
+def default_cache_dir() -> Path:
+    """``$BIMCHECK_CACHE`` if set, else ``~/.cache/bimcheck`` (XDG_CACHE_HOME honoured)."""
+    env = os.environ.get("BIMCHECK_CACHE")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "bimcheck"
+
+
+@dataclass
+class CacheStats:
+    """Counters for one run: hits, misses, corrupt entries rebuilt, writes."""
+
+    hits: int = 0
+    misses: int = 0
+    corrupt: int = 0
+    writes: int = 0
+
+
+class MeshCache:
+    """A directory of cached meshes. Safe to share between processes."""
+
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+        self.root = Path(root).expanduser() if root is not None else default_cache_dir()
+        self.stats = CacheStats()
+        self._dir = self.root / _FORMAT_DIR
+        try:
+            self._dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CacheError(
+                f"cannot create cache directory: {exc.strerror or exc}", path=self._dir
+            ) from None
+        if not os.access(self._dir, os.W_OK):
+            raise CacheError("cache directory is not writable", path=self._dir)
+
+    @staticmethod
+    def key(geometry_fingerprint: str, settings_key: str) -> str:
+        """Cache key for an element's geometry under given tessellation settings."""
+        return hashlib.blake2b(
+            f"{geometry_fingerprint}|{settings_key}".encode(), digest_size=20
+        ).hexdigest()
+
+    def path_of(self, key: str) -> Path:
+        """Where the entry for ``key`` lives."""
+        return self._dir / key[:2] / f"{key}.mesh"
+
+    def get(self, key: str) -> Mesh | CachedFailure | None:
+        """The cached mesh or failure for ``key``; None on a miss or corrupt entry."""
+        path = self.path_of(key)
+        try:
+            blob = path.read_bytes()
+        except FileNotFoundError:
+            self.stats.misses += 1
+            return None
+        except OSError:
+            self.stats.misses += 1
+            return None
+        entry = _decode(blob)
+        if entry is None:
+            self.stats.corrupt += 1
+            self.stats.misses += 1
+            try:
+                path.unlink()
+            except OSError:
+                pass
+            return None
+        self.stats.hits += 1
+        return entry
+
+    def put(self, key: str, entry: Mesh | CachedFailure) -> None:
+        """Store an entry atomically (temp file + rename)."""
+        blob = _encode(entry)
+        path = self.path_of(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{key[:8]}.", suffix=".tmp", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(blob)
+                os.replace(tmp, path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except OSError as exc:
+            raise CacheError(f"cannot write cache entry: {exc.strerror or exc}", path=path) from None
+        self.stats.writes += 1
+
+
+def _encode(entry: Mesh | CachedFailure) -> bytes:
+    if isinstance(entry, CachedFailure):
+        header = {"kind": "failure", "reason": entry.reason}
+        payload = b""
+    else:
+        v = np.ascontiguousarray(entry.vertices, dtype="<f8")
+        f = np.ascontiguousarray(entry.faces, dtype="<i4")
+        header = {"kind": "mesh", "nv": len(v), "nf": len(f), "closed": bool(entry.closed)}
+        payload = v.tobytes() + f.tobytes()
+    hb = json.dumps(header, sort_keys=True).encode()
+    body = _HEADER.pack(_MAGIC, len(hb)) + hb + payload
+    return body + hashlib.blake2b(body, digest_size=_CHECKSUM_SIZE).digest()
+
+
+def _decode(blob: bytes) -> Mesh | CachedFailure | None:
+    if len(blob) < _HEADER.size + _CHECKSUM_SIZE:
+        return None
+    body, checksum = blob[:-_CHECKSUM_SIZE], blob[-_CHECKSUM_SIZE:]
+    if hashlib.blake2b(body, digest_size=_CHECKSUM_SIZE).digest() != checksum:
+        return None
+    magic, hlen = _HEADER.unpack_from(body)
+    if magic != _MAGIC or _HEADER.size + hlen > len(body):
+        return None
+    try:
+        header = json.loads(body[_HEADER.size : _HEADER.size + hlen])
+        if header["kind"] == "failure":
+            return CachedFailure(str(header["reason"]))
+        nv, nf = int(header["nv"]), int(header["nf"])
+        start = _HEADER.size + hlen
+        if len(body) != start + nv * 24 + nf * 12:
+            return None
+        v = np.frombuffer(body, dtype="<f8", count=nv * 3, offset=start).reshape(nv, 3)
+        f = np.frombuffer(body, dtype="<i4", count=nf * 3, offset=start + nv * 24).reshape(nf, 3)
+    except (ValueError, KeyError, TypeError):
+        return None
+    if nf and (int(f.min()) < 0 or int(f.max()) >= nv):
+        return None
+    return Mesh(vertices=v, faces=f, closed=bool(header["closed"]))

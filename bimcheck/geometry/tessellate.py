@@ -1,0 +1,445 @@
+"""Turn IFC elements into welded triangle meshes (world coordinates, metres).
+
+:func:`tessellate` runs IfcOpenShell's multi-threaded geometry iterator on the
+elements whose meshes are not in the cache yet, and returns one
+:class:`~bimcheck.geometry.mesh.Mesh` per element plus the elements that could
+not be tessellated (with the reason) and those with no body representation.
+
+The iterator runs in a forked worker process (POSIX), which streams each shape
+back as soon as it is ready; the parent welds it and writes it to the cache at
+once. A time budget therefore ends tessellation cleanly and for certain: the
+worker is killed, what has arrived stays cached, and the next run starts where
+this one stopped. A crash of the geometry kernel loses only the worker.
+Without ``fork`` (Windows) the iterator runs in-process and the budget is
+checked between shapes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import multiprocessing
+import os
+import re
+import signal
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import ifcopenshell
+import ifcopenshell.geom
+import ifcopenshell.ifcopenshell_wrapper as wrapper
+import numpy as np
+
+from bimcheck.errors import GeometryError, TessellationTimeout
+from bimcheck.fingerprint import Fingerprinter
+from bimcheck.geometry.cache import CachedFailure, MeshCache
+from bimcheck.geometry.mesh import Mesh, concatenate, from_arrays
+from bimcheck.model import Model
+from bimcheck.units import WELD_TOLERANCE_M
+
+log = logging.getLogger(__name__)
+
+#: Bump when the meaning of a cached mesh changes (welding, post-processing).
+MESH_FORMAT_VERSION = 1
+
+#: Representation identifiers that describe an element's 3D body. Others
+#: (Axis, FootPrint, Box, Clearance, Annotation...) are not tessellated.
+BODY_IDENTIFIERS = frozenset({"Body", "Facetation", "Body-FallBack", "Mesh", "Reference"})
+
+#: Representation types that are not solid or surface geometry.
+_NON_BODY_TYPES = frozenset({"Curve2D", "GeometricCurveSet", "Annotation2D", "Point",
+                             "PointCloud", "BoundingBox", "Curve3D"})
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class TessellationSettings:
+    """How meshes are made. ``subtract_openings=False`` gives gross geometry
+    (openings not cut), for quantities."""
+
+    subtract_openings: bool = True
+
+    def iterator_settings(self) -> ifcopenshell.geom.settings:
+        """IfcOpenShell settings for these options (world coordinates, metres)."""
+        s = ifcopenshell.geom.settings()
+        s.set("use-world-coords", True)
+        if not self.subtract_openings:
+            s.set("disable-opening-subtractions", True)
+        return s
+
+    def key(self, length_scale: float) -> str:
+        """Everything a cached mesh depends on besides the element itself."""
+        s = self.iterator_settings()
+        doc = {
+            "ifcopenshell": ifcopenshell.version,
+            "mesh_format": MESH_FORMAT_VERSION,
+            "weld_tolerance_m": WELD_TOLERANCE_M,
+            "length_scale": repr(float(length_scale)),
+            "options": asdict(self),
+            "linear_deflection": s.get("mesher-linear-deflection"),
+            "angular_deflection": s.get("mesher-angular-deflection"),
+        }
+        return json.dumps(doc, sort_keys=True)
+
+
+@dataclass(frozen=True, order=True)
+class Failure:
+    """An element without a mesh: GlobalId, class and why."""
+
+    global_id: str
+    ifc_class: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"global_id": self.global_id, "ifc_class": self.ifc_class, "reason": self.reason}
+
+
+@dataclass
+class TessellationStats:
+    """What a tessellation run did. Times in seconds."""
+
+    requested: int = 0
+    from_cache: int = 0
+    tessellated: int = 0
+    failed: int = 0
+    corrupt_rebuilt: int = 0
+    seconds_fingerprint: float = 0.0
+    seconds_cache: float = 0.0
+    seconds_tessellate: float = 0.0
+
+
+@dataclass
+class Geometry:
+    """Meshes of a set of elements, keyed by GlobalId, with what is missing."""
+
+    meshes: dict[str, Mesh]
+    failures: list[Failure]
+    without_body: list[Failure]
+    stats: TessellationStats = field(default_factory=TessellationStats)
+
+    def __len__(self) -> int:
+        return len(self.meshes)
+
+
+def has_body(product: ifcopenshell.entity_instance) -> bool:
+    """True if the product has a 3D body representation the iterator can mesh."""
+    shape = getattr(product, "Representation", None)
+    if shape is None:
+        return False
+    for rep in shape.Representations or ():
+        if not rep.is_a("IfcShapeRepresentation"):
+            continue
+        if rep.RepresentationType in _NON_BODY_TYPES:
+            continue
+        ident = rep.RepresentationIdentifier
+        if ident not in BODY_IDENTIFIERS and ident not in (None, ""):
+            continue
+        ctx = rep.ContextOfItems
+        if ctx is not None and getattr(ctx, "CoordinateSpaceDimension", 3) == 2:
+            continue
+        if ctx is not None and ctx.is_a("IfcGeometricRepresentationSubContext"):
+            parent = ctx.ParentContext
+            if parent is not None and getattr(parent, "CoordinateSpaceDimension", 3) == 2:
+                continue
+        return True
+    return False
+
+
+def tessellate(
+    model: Model,
+    elements: Iterable[ifcopenshell.entity_instance] | None = None,
+    *,
+    settings: TessellationSettings | None = None,
+    cache: MeshCache | None = None,
+    timeout: float | None = None,
+    threads: int | None = None,
+    progress: Progress | None = None,
+) -> Geometry:
+    """Meshes for ``elements`` (default: every product with a representation).
+
+    Cached meshes are read back; only the rest are tessellated, on ``threads``
+    cores (default: all). ``timeout`` is the budget in seconds for the whole
+    call; when it runs out, :class:`~bimcheck.errors.TessellationTimeout` is
+    raised and everything finished so far is already in the cache.
+    ``progress(done, total)`` is called as elements complete.
+    """
+    settings = settings or TessellationSettings()
+    started = time.monotonic()
+    deadline = None if timeout is None else started + float(timeout)
+    stats = TessellationStats()
+    products = model.products_with_representation() if elements is None else list(elements)
+    products = sorted({p.id(): p for p in products}.values(), key=lambda p: p.id())
+
+    with_body = [p for p in products if has_body(p)]
+    without_body = sorted(
+        Failure(p.GlobalId, p.is_a(), "no body representation")
+        for p in products
+        if not has_body(p)
+    )
+    stats.requested = len(with_body)
+    total = len(with_body)
+
+    # 1. Fingerprints and cache look-ups.
+    meshes: dict[str, Mesh] = {}
+    failures: list[Failure] = []
+    keys: dict[int, str] = {}
+    todo: list[ifcopenshell.entity_instance] = []
+    if cache is not None:
+        fp = Fingerprinter(model.file)
+        skey = settings.key(model.length_scale)
+        for p in with_body:
+            keys[p.id()] = MeshCache.key(fp.geometry(p), skey)
+        stats.seconds_fingerprint = time.monotonic() - started
+        t0 = time.monotonic()
+        corrupt_before = cache.stats.corrupt
+        for p in with_body:
+            entry = cache.get(keys[p.id()])
+            if entry is None:
+                todo.append(p)
+            elif isinstance(entry, CachedFailure):
+                failures.append(Failure(p.GlobalId, p.is_a(), entry.reason))
+            else:
+                meshes[p.GlobalId] = entry
+        stats.corrupt_rebuilt = cache.stats.corrupt - corrupt_before
+        stats.from_cache = len(with_body) - len(todo)
+        stats.seconds_cache = time.monotonic() - t0
+    else:
+        todo = with_body
+    if progress is not None:
+        progress(stats.from_cache, total)
+
+    # 2. Tessellate what is missing.
+    t0 = time.monotonic()
+    if todo:
+        run = _Run(model, todo, settings, cache, keys, meshes, failures, progress, total)
+        run.execute(deadline, timeout, threads or os.cpu_count() or 1)
+        stats.tessellated = run.produced
+    stats.seconds_tessellate = time.monotonic() - t0
+    stats.failed = len(failures)
+    failures.sort()
+    return Geometry(
+        meshes=dict(sorted(meshes.items())),
+        failures=failures,
+        without_body=without_body,
+        stats=stats,
+    )
+
+
+class _Run:
+    """One pass of the geometry iterator over the elements missing from the cache."""
+
+    def __init__(
+        self,
+        model: Model,
+        todo: list[ifcopenshell.entity_instance],
+        settings: TessellationSettings,
+        cache: MeshCache | None,
+        keys: dict[int, str],
+        meshes: dict[str, Mesh],
+        failures: list[Failure],
+        progress: Progress | None,
+        total: int,
+    ) -> None:
+        self.model = model
+        self.todo = {p.id(): p for p in todo}
+        self.settings = settings
+        self.cache = cache
+        self.keys = keys
+        self.meshes = meshes
+        self.failures = failures
+        self.progress = progress
+        self.total = total
+        self.parts: dict[int, dict[str, Mesh]] = {}
+        self.produced = 0
+        self.done_before = total - len(todo)
+
+    def execute(self, deadline: float | None, timeout: float | None, threads: int) -> None:
+        ids = sorted(self.todo)
+        if hasattr(os, "fork"):
+            log_text = self._in_worker(ids, threads, deadline, timeout)
+        else:  # pragma: no cover - Windows
+            log_text = self._in_process(ids, threads, deadline, timeout)
+        reasons = _reasons_from_log(log_text)
+        for sid, product in sorted(self.todo.items()):
+            if sid in self.parts:
+                continue
+            reason = reasons.get(sid, "the geometry iterator produced no shape")
+            self.failures.append(Failure(product.GlobalId, product.is_a(), reason))
+            if self.cache is not None:
+                self.cache.put(self.keys[sid], CachedFailure(reason))
+
+    # -- receiving shapes ---------------------------------------------------
+
+    def _accept(self, sid: int, geometry_id: str, verts: np.ndarray, faces: np.ndarray) -> None:
+        product = self.todo.get(sid)
+        if product is None:
+            return  # an element the iterator added by itself (not requested)
+        parts = self.parts.setdefault(sid, {})
+        if geometry_id in parts:
+            return  # the same body listed twice in the file
+        parts[geometry_id] = from_arrays(verts.reshape(-1, 3), faces.reshape(-1, 3))
+        mesh = concatenate([parts[k] for k in sorted(parts)])
+        self.meshes[product.GlobalId] = mesh
+        if self.cache is not None:
+            self.cache.put(self.keys[sid], mesh)
+        if len(parts) == 1:
+            self.produced += 1
+            if self.progress is not None:
+                self.progress(self.done_before + self.produced, self.total)
+
+    def _timeout_error(self, timeout: float) -> TessellationTimeout:
+        done = self.done_before + self.produced
+        return TessellationTimeout(
+            f"tessellation exceeded the time budget of {timeout:g} s "
+            f"({done} of {self.total} elements done and cached; a re-run continues from there)",
+            budget=timeout,
+            done=done,
+            total=self.total,
+            path=self.model.path,
+        )
+
+    # -- worker process -------------------------------------------------------
+
+    def _in_worker(
+        self, ids: list[int], threads: int, deadline: float | None, timeout: float | None
+    ) -> str:
+        ctx = multiprocessing.get_context("fork")
+        receiver, sender = ctx.Pipe(duplex=False)
+        proc = ctx.Process(
+            target=_worker_main,
+            args=(self.model.file, ids, self.settings, threads, sender),
+            daemon=True,
+        )
+        proc.start()
+        sender.close()
+        log_text = ""
+        try:
+            while True:
+                wait = 0.25
+                if deadline is not None:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise self._timeout_error(timeout or 0.0)
+                    wait = min(wait, remaining)
+                if not receiver.poll(wait):
+                    if not proc.is_alive() and not receiver.poll(0):
+                        raise GeometryError(
+                            f"the geometry kernel stopped unexpectedly (exit code {proc.exitcode})",
+                            path=self.model.path,
+                        )
+                    continue
+                try:
+                    msg = receiver.recv()
+                except EOFError:
+                    proc.join(1)
+                    raise GeometryError(
+                        f"the geometry kernel stopped unexpectedly (exit code {proc.exitcode})",
+                        path=self.model.path,
+                    ) from None
+                if msg[0] == "shape":
+                    self._accept(*msg[1:])
+                elif msg[0] == "error":
+                    raise GeometryError(f"geometry iterator failed: {msg[1]}", path=self.model.path)
+                else:  # "done"
+                    log_text = msg[1]
+                    break
+        finally:
+            receiver.close()
+            _stop(proc)
+        return log_text
+
+    def _in_process(
+        self, ids: list[int], threads: int, deadline: float | None, timeout: float | None
+    ) -> str:  # pragma: no cover - platforms without fork
+        for msg in _iterate(self.model.file, ids, self.settings, threads):
+            if msg[0] == "shape":
+                self._accept(*msg[1:])
+            elif msg[0] == "done":
+                return msg[1]
+            if deadline is not None and time.monotonic() > deadline:
+                raise self._timeout_error(timeout or 0.0)
+        return ""
+
+
+def _stop(proc: multiprocessing.process.BaseProcess) -> None:
+    """End the worker for certain: it may be deep in C++ code."""
+    if proc.is_alive():
+        with contextlib.suppress(ProcessLookupError, OSError):
+            os.kill(proc.pid, signal.SIGKILL)
+    proc.join(5)
+
+
+def _worker_main(
+    ifc: ifcopenshell.file, ids: list[int], settings: TessellationSettings, threads: int, conn: Any
+) -> None:
+    """Entry point of the forked worker: stream shapes to the parent.
+
+    The geometry kernel prints diagnostics on stdout (e.g. "local z ... delta"
+    for alignment placements); the worker's stdout goes to /dev/null so they
+    never mix with a report written to stdout.
+    """
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    try:
+        for msg in _iterate(ifc, ids, settings, threads):
+            conn.send(msg)
+    except BaseException as exc:
+        with contextlib.suppress(OSError, BrokenPipeError):
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _iterate(
+    ifc: ifcopenshell.file, ids: list[int], settings: TessellationSettings, threads: int
+) -> Iterator[tuple]:
+    """Run the geometry iterator over the given STEP ids; yield
+    ``("shape", step_id, geometry_id, vertices, faces)`` per shape, then
+    ``("done", log_text)``."""
+    wrapper.set_log_format_json()
+    with contextlib.suppress(Exception):
+        ifcopenshell.get_log()  # clear what came before
+    include = [ifc.by_id(i) for i in ids]
+    iterator = ifcopenshell.geom.iterator(
+        settings.iterator_settings(), ifc, max(1, threads), include=include
+    )
+    if iterator.initialize():
+        while True:
+            shape = iterator.get()
+            g = shape.geometry
+            yield (
+                "shape",
+                int(shape.id),
+                str(g.id),
+                np.frombuffer(g.verts_buffer, dtype=np.float64),
+                np.frombuffer(g.faces_buffer, dtype=np.int32),
+            )
+            if not iterator.next():
+                break
+    yield ("done", ifcopenshell.get_log())
+
+
+_INSTANCE_ID = re.compile(r"#(\d+)")
+
+
+def _reasons_from_log(text: str) -> dict[int, str]:
+    """Error messages of IfcOpenShell's JSON log, by the STEP id they name."""
+    out: dict[int, str] = {}
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("level") not in ("error", "warning"):
+            continue
+        inst = str(entry.get("instance", ""))
+        m = _INSTANCE_ID.match(inst)
+        if m:
+            out.setdefault(int(m.group(1)), str(entry.get("message", "")).strip())
+    return out

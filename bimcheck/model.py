@@ -1,0 +1,527 @@
+"""Open and validate IFC models, select elements, describe them.
+
+:func:`open_model` is the one way in: it checks the file before IfcOpenShell
+parses it (exists, is STEP or ifczip, is complete, schema supported) and raises
+a typed :class:`~bimcheck.errors.ModelError` naming the file otherwise. The
+returned :class:`Model` knows its schema, length unit (metres per file unit),
+authoring application, storeys, and describes each element: identity, class,
+predefined type, name, type object, storey, materials, classification
+references and discipline (from a rule-pack table, see
+:mod:`bimcheck.packs.disciplines`).
+
+Selection uses IfcOpenShell's selector syntax (``ifcopenshell.util.selector``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import ifcopenshell
+import ifcopenshell.util.classification
+import ifcopenshell.util.element
+import ifcopenshell.util.placement
+import ifcopenshell.util.selector
+import ifcopenshell.util.unit
+import lark
+
+from bimcheck.errors import (
+    ModelError,
+    ModelNotFoundError,
+    NoGeometryError,
+    NotIfcError,
+    SelectorError,
+    TruncatedModelError,
+    UnsupportedSchemaError,
+)
+from bimcheck.packs.disciplines import DisciplineTable, load_discipline_table
+
+log = logging.getLogger(__name__)
+
+#: Schemas bimcheck reads (``ifcopenshell.file.schema``); IFC4X3 covers IFC4X3_ADD2.
+SUPPORTED_SCHEMAS: tuple[str, ...] = ("IFC2X3", "IFC4", "IFC4X3")
+
+#: Largest IFC member of an .ifczip that will be extracted, in bytes (4 GiB).
+MAX_ZIP_MEMBER_BYTES: int = 4 * 1024**3
+
+_STEP_MAGIC = b"ISO-10303-21;"
+_STEP_TRAILER = b"END-ISO-10303-21;"
+
+#: Recognisable non-IFC file signatures, for a helpful message.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG", "a PNG image"),
+    (b"%PDF", "a PDF document"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"<?xml", "an XML document (ifcXML is not supported)"),
+    (b"SQLite format 3", "an SQLite database"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"glTF", "a glTF binary"),
+)
+
+#: Metres per unit for conversion-based length units, by lower-case unit name.
+_CONVERSION_UNITS = {"foot": ("ft", 0.3048), "inch": ("in", 0.0254), "yard": ("yd", 0.9144)}
+_SI_SYMBOLS = {"": "m", "MILLI": "mm", "CENTI": "cm", "DECI": "dm", "KILO": "km"}
+
+
+@dataclass(frozen=True)
+class Storey:
+    """A building storey: identity, name and elevation in metres."""
+
+    global_id: str
+    name: str
+    elevation: float | None
+
+
+@dataclass(frozen=True)
+class ElementInfo:
+    """What bimcheck knows about an element, independent of its geometry.
+
+    ``materials`` are material names (layer, profile and constituent sets are
+    expanded, sorted, unique); ``classifications`` are ``"SOURCE:CODE"`` strings.
+    """
+
+    global_id: str
+    ifc_class: str
+    predefined_type: str | None
+    name: str | None
+    type_global_id: str | None
+    type_name: str | None
+    storey: str | None
+    materials: tuple[str, ...]
+    classifications: tuple[str, ...]
+    discipline: str
+
+    def as_dict(self) -> dict:
+        """Plain-data form for JSON (keys sorted by the writer)."""
+        return {
+            "global_id": self.global_id,
+            "ifc_class": self.ifc_class,
+            "predefined_type": self.predefined_type,
+            "name": self.name,
+            "type_global_id": self.type_global_id,
+            "type_name": self.type_name,
+            "storey": self.storey,
+            "materials": list(self.materials),
+            "classifications": list(self.classifications),
+            "discipline": self.discipline,
+        }
+
+
+class Model:
+    """An opened IFC model. Create it with :func:`open_model`.
+
+    ``length_scale`` is metres per file length unit (0.001 for a millimetre
+    file); geometry from :mod:`bimcheck.geometry` is always in metres.
+    """
+
+    def __init__(
+        self, path: Path, ifc: ifcopenshell.file, disciplines: DisciplineTable | None = None
+    ) -> None:
+        self.path = path
+        self.file = ifc
+        self._disciplines = disciplines
+        self._info: dict[int, ElementInfo] = {}
+
+    def __repr__(self) -> str:
+        return f"<Model {self.path.name} {self.schema_identifier}>"
+
+    # -- header and units -------------------------------------------------
+
+    @property
+    def schema(self) -> str:
+        """Schema family: ``IFC2X3``, ``IFC4`` or ``IFC4X3``."""
+        return self.file.schema
+
+    @property
+    def schema_identifier(self) -> str:
+        """Schema exactly as the file declares it, e.g. ``IFC4X3_ADD2``."""
+        return getattr(self.file, "schema_identifier", None) or self.file.schema
+
+    @cached_property
+    def length_scale(self) -> float:
+        """Metres per file length unit."""
+        return float(ifcopenshell.util.unit.calculate_unit_scale(self.file, "LENGTHUNIT"))
+
+    @cached_property
+    def length_unit(self) -> str:
+        """Symbol of the file's length unit: ``m``, ``mm``, ``cm``, ``ft``, ``in`` ...
+        (the unit's name for anything else)."""
+        unit = ifcopenshell.util.unit.get_project_unit(self.file, "LENGTHUNIT")
+        if unit is None:
+            return "m"
+        if unit.is_a("IfcSIUnit"):
+            return _SI_SYMBOLS.get(unit.Prefix or "", f"{(unit.Prefix or '').lower()}m")
+        name = (getattr(unit, "Name", None) or "").strip().lower()
+        return _CONVERSION_UNITS.get(name, (name or "unknown", 0))[0]
+
+    @cached_property
+    def application(self) -> str:
+        """Authoring application, from IfcApplication, else the header's originating system."""
+        apps = sorted(
+            {
+                " ".join(p for p in (a.ApplicationFullName, a.Version) if p)
+                for a in self.file.by_type("IfcApplication")
+            }
+        )
+        if apps:
+            return "; ".join(apps)
+        try:
+            return self.file.header.file_name.originating_system or "unknown"
+        except (AttributeError, RuntimeError):
+            return "unknown"
+
+    # -- contents ---------------------------------------------------------
+
+    @cached_property
+    def storeys(self) -> list[Storey]:
+        """Storeys sorted by elevation (metres), then name."""
+        out = []
+        for s in self.file.by_type("IfcBuildingStorey"):
+            elev = s.Elevation
+            if elev is None:
+                try:
+                    m = ifcopenshell.util.placement.get_local_placement(s.ObjectPlacement)
+                    elev = float(m[2][3])
+                except Exception:
+                    elev = None
+            out.append(
+                Storey(
+                    global_id=s.GlobalId,
+                    name=s.Name or s.GlobalId,
+                    elevation=None if elev is None else round(float(elev) * self.length_scale, 6),
+                )
+            )
+        return sorted(out, key=lambda s: (s.elevation is None, s.elevation or 0.0, s.name))
+
+    def counts(self) -> dict[str, int]:
+        """Number of IfcProduct instances by exact class."""
+        return dict(sorted(Counter(p.is_a() for p in self.file.by_type("IfcProduct")).items()))
+
+    def products_with_representation(self) -> list[ifcopenshell.entity_instance]:
+        """Every IfcProduct that has a Representation, in STEP-id order."""
+        return [p for p in self.file.by_type("IfcProduct") if p.Representation is not None]
+
+    def element(self, global_id: str) -> ifcopenshell.entity_instance:
+        """The rooted entity with this GlobalId; ModelError if there is none."""
+        try:
+            return self.file.by_guid(global_id)
+        except RuntimeError as exc:
+            raise ModelError(f"no element with GlobalId {global_id!r}", path=self.path) from exc
+
+    def select(self, selector: str) -> list[ifcopenshell.entity_instance]:
+        """Elements matching an IfcOpenShell selector, sorted by GlobalId.
+
+        Raises :class:`SelectorError` (with the column) when the selector does
+        not parse; logs a warning for selectors that parse but cannot match as
+        intended (see :func:`lint_selector`).
+        """
+        for warning in lint_selector(selector):
+            log.warning("%s: selector %r: %s", self.path.name, selector, warning)
+        try:
+            found = ifcopenshell.util.selector.filter_elements(self.file, selector)
+        except lark.exceptions.UnexpectedInput as exc:
+            raise _selector_error(selector, exc, self.path) from None
+        except lark.exceptions.LarkError as exc:
+            raise SelectorError(
+                f"selector {selector!r} is invalid: {exc}", selector=selector, path=self.path
+            ) from None
+        return sorted(found, key=lambda e: getattr(e, "GlobalId", "") or f"#{e.id()}")
+
+    # -- element metadata -------------------------------------------------
+
+    @property
+    def disciplines(self) -> DisciplineTable:
+        """The discipline table in use (the built-in pack unless one was given)."""
+        if self._disciplines is None:
+            self._disciplines = load_discipline_table()
+        return self._disciplines
+
+    def describe(self, element: ifcopenshell.entity_instance) -> ElementInfo:
+        """Metadata of one element (memoised)."""
+        info = self._info.get(element.id())
+        if info is None:
+            info = self._describe(element)
+            self._info[element.id()] = info
+        return info
+
+    def _describe(self, element: ifcopenshell.entity_instance) -> ElementInfo:
+        etype = ifcopenshell.util.element.get_type(element)
+        storey = get_storey(element)
+        return ElementInfo(
+            global_id=element.GlobalId,
+            ifc_class=element.is_a(),
+            predefined_type=_predefined_type(element),
+            name=getattr(element, "Name", None),
+            type_global_id=etype.GlobalId if etype is not None else None,
+            type_name=etype.Name if etype is not None else None,
+            storey=(storey.Name or storey.GlobalId) if storey is not None else None,
+            materials=get_material_names(element),
+            classifications=get_classification_codes(element),
+            discipline=self.disciplines.discipline_of(element),
+        )
+
+
+# -- opening ---------------------------------------------------------------
+
+
+def open_model(
+    path: str | os.PathLike[str],
+    *,
+    require_geometry: bool = True,
+    disciplines: DisciplineTable | None = None,
+) -> Model:
+    """Open an IFC file (.ifc STEP or .ifczip) and validate it.
+
+    Raises a :class:`~bimcheck.errors.ModelError` subclass naming the file when
+    it is missing or unreadable, not IFC, truncated, of an unsupported schema,
+    or (with ``require_geometry``) has no element with a representation.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise ModelNotFoundError("file not found", path=p)
+    if not p.is_file():
+        raise ModelNotFoundError("not a regular file", path=p)
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(512)
+    except OSError as exc:
+        raise ModelNotFoundError(f"cannot read file: {exc.strerror or exc}", path=p) from None
+
+    if head.startswith(b"PK\x03\x04"):
+        ifc = _open_ifczip(p)
+    else:
+        _check_step(p, head)
+        ifc = _parse(p, p)
+    model = Model(p, ifc, disciplines)
+    if model.schema not in SUPPORTED_SCHEMAS:
+        raise UnsupportedSchemaError(
+            f"schema {model.schema_identifier} is not supported "
+            f"(supported: {', '.join(SUPPORTED_SCHEMAS)})",
+            path=p,
+        )
+    if require_geometry and not any(
+        prod.Representation is not None for prod in ifc.by_type("IfcProduct")
+    ):
+        raise NoGeometryError("the model has no elements with geometry", path=p)
+    return model
+
+
+def _check_step(p: Path, head: bytes) -> None:
+    """Refuse anything that is not a complete ISO 10303-21 file."""
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not stripped:
+        raise NotIfcError("not an IFC file: the file is empty", path=p)
+    if not stripped.startswith(_STEP_MAGIC):
+        what = next((w for sig, w in _SIGNATURES if stripped.startswith(sig)), None)
+        if what is None:
+            what = "text" if _looks_like_text(stripped) else "binary data"
+        raise NotIfcError(
+            f"not an IFC file: it is {what}, not an ISO-10303-21 (STEP) file", path=p
+        )
+    size = p.stat().st_size
+    with p.open("rb") as fh:
+        fh.seek(max(0, size - 4096))
+        tail = fh.read()
+    if not tail.rstrip(b" \t\r\n\x00\x1a").endswith(_STEP_TRAILER):
+        raise TruncatedModelError(
+            "the file is truncated: it does not end with END-ISO-10303-21;", path=p
+        )
+
+
+def _looks_like_text(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in data
+
+
+def _open_ifczip(p: Path) -> ifcopenshell.file:
+    """Extract the single .ifc member of an ifczip to a temp dir and parse it."""
+    try:
+        zf = zipfile.ZipFile(p)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise NotIfcError(f"not a valid ifczip archive: {exc}", path=p) from None
+    with zf:
+        members = [i for i in zf.infolist() if i.filename.lower().endswith(".ifc")]
+        if not members:
+            raise NotIfcError("the ifczip archive holds no .ifc file", path=p)
+        if len(members) > 1:
+            names = ", ".join(sorted(i.filename for i in members))
+            raise NotIfcError(f"the ifczip archive holds several .ifc files ({names})", path=p)
+        member = members[0]
+        if member.file_size > MAX_ZIP_MEMBER_BYTES:
+            raise ModelError(
+                f"the ifczip member {member.filename} is {member.file_size} bytes, "
+                f"over the {MAX_ZIP_MEMBER_BYTES} byte limit",
+                path=p,
+            )
+        tmpdir = tempfile.mkdtemp(prefix="bimcheck-ifczip-")
+        try:
+            target = Path(tmpdir) / "model.ifc"
+            try:
+                with zf.open(member) as src, target.open("wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                raise NotIfcError(f"cannot extract {member.filename}: {exc}", path=p) from None
+            with target.open("rb") as fh:
+                head = fh.read(512)
+            try:
+                _check_step(target, head)
+            except ModelError as exc:
+                raise type(exc)(f"{member.filename}: {exc.message}", path=p) from None
+            return _parse(target, p)
+        finally:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _parse(source: Path, shown: Path) -> ifcopenshell.file:
+    """Let IfcOpenShell parse ``source``; errors name ``shown`` (what the user gave)."""
+    try:
+        return ifcopenshell.open(str(source))
+    except ifcopenshell.SchemaError as exc:
+        raise UnsupportedSchemaError(f"{exc}", path=shown) from None
+    except OSError as exc:
+        raise ModelNotFoundError(f"cannot read file: {exc}", path=shown) from None
+    except (ifcopenshell.Error, RuntimeError, ValueError) as exc:
+        raise NotIfcError(f"IfcOpenShell cannot parse the file: {exc}", path=shown) from None
+
+
+# -- selectors ---------------------------------------------------------------
+
+
+def lint_selector(selector: str) -> list[str]:
+    """Problems in a selector that parses but will not select what was meant.
+
+    ``query:storey.Name="X"`` parses as a property facet (property set
+    ``query:storey``) and silently matches nothing; the keys must be quoted:
+    ``query:"storey.Name"="X"``. Returns human-readable warnings (empty if fine).
+    """
+    try:
+        tree = ifcopenshell.util.selector.filter_elements_grammar.parse(selector)
+    except lark.exceptions.LarkError:
+        return []
+    warnings = []
+    for prop in tree.find_data("property"):
+        pset = prop.children[0]
+        token = pset.children[0] if pset.children else None
+        text = str(getattr(token, "children", [token])[0]) if token is not None else ""
+        if text.startswith("query:"):
+            keys = text[len("query:") :]
+            name = prop.children[1]
+            attr = str(getattr(name.children[0], "children", [name.children[0]])[0])
+            warnings.append(
+                f"unquoted query keys 'query:{keys}.{attr}' match nothing; "
+                f'write query:"{keys}.{attr}"'
+            )
+    return warnings
+
+
+def validate_selector(selector: str, *, path: str | Path | None = None) -> None:
+    """Raise :class:`SelectorError` with the column if ``selector`` does not parse."""
+    try:
+        ifcopenshell.util.selector.filter_elements_grammar.parse(selector)
+    except lark.exceptions.UnexpectedInput as exc:
+        raise _selector_error(selector, exc, path) from None
+
+
+def _selector_error(
+    selector: str, exc: lark.exceptions.UnexpectedInput, path: str | Path | None
+) -> SelectorError:
+    column = getattr(exc, "column", None)
+    column = column if isinstance(column, int) and column > 0 else None
+    if isinstance(exc, lark.exceptions.UnexpectedEOF) or column is None:
+        column = len(selector) + 1
+        what = "unexpected end of selector"
+    else:
+        char = selector[column - 1] if column - 1 < len(selector) else ""
+        what = f"unexpected {char!r}"
+    return SelectorError(
+        f"invalid selector {selector!r}: {what} at column {column}",
+        selector=selector,
+        column=column,
+        path=path,
+    )
+
+
+# -- element relations ---------------------------------------------------------
+
+
+def get_storey(element: ifcopenshell.entity_instance) -> ifcopenshell.entity_instance | None:
+    """The IfcBuildingStorey holding ``element``: through spatial containment,
+    through the parent of an aggregate or nest, or up from a space; None if the
+    element sits directly in a building or site."""
+    seen: set[int] = set()
+    current = element
+    while current is not None and current.id() not in seen:
+        seen.add(current.id())
+        if current.is_a("IfcBuildingStorey"):
+            return current
+        if current is not element and current.is_a("IfcSpatialStructureElement") and (
+            current.is_a("IfcBuilding") or current.is_a("IfcSite")
+        ):
+            return None
+        parent = None
+        if current.is_a("IfcElement") or current.is_a("IfcSpatialElement") or current.is_a(
+            "IfcSpatialStructureElement"
+        ) or current.is_a("IfcProduct"):
+            parent = ifcopenshell.util.element.get_container(current)
+        if parent is None:
+            parent = ifcopenshell.util.element.get_aggregate(current)
+        if parent is None:
+            parent = ifcopenshell.util.element.get_nest(current)
+        if parent is None and current.is_a("IfcOpeningElement"):
+            parent = ifcopenshell.util.element.get_voided_element(current)
+        if parent is None and (current.is_a("IfcDoor") or current.is_a("IfcWindow")):
+            void = ifcopenshell.util.element.get_filled_void(current)
+            parent = ifcopenshell.util.element.get_voided_element(void) if void else None
+        current = parent
+    return None
+
+
+def get_material_names(element: ifcopenshell.entity_instance) -> tuple[str, ...]:
+    """Sorted unique names of the materials of an element, its layer/profile/
+    constituent sets expanded; the type's materials when the occurrence has none."""
+    try:
+        materials = ifcopenshell.util.element.get_materials(element, should_inherit=True)
+    except Exception:
+        log.debug("cannot read materials of %s", element)
+        return ()
+    return tuple(sorted({m.Name for m in materials if getattr(m, "Name", None)}))
+
+
+def get_classification_codes(element: ifcopenshell.entity_instance) -> tuple[str, ...]:
+    """Sorted ``SOURCE:CODE`` strings of the element's classification references
+    (inherited from its type too). SOURCE is the classification's name."""
+    codes = set()
+    try:
+        refs = ifcopenshell.util.classification.get_references(element, should_inherit=True)
+    except Exception:
+        return ()
+    for ref in refs:
+        code = getattr(ref, "Identification", None) or getattr(ref, "ItemReference", None)
+        code = code or ref.Name or "?"
+        source = None
+        try:
+            system = ifcopenshell.util.classification.get_classification(ref)
+            source = getattr(system, "Name", None) if system is not None else None
+        except Exception:
+            source = None
+        codes.add(f"{source}:{code}" if source else str(code))
+    return tuple(sorted(codes))
+
+
+def _predefined_type(element: ifcopenshell.entity_instance) -> str | None:
+    try:
+        value = ifcopenshell.util.element.get_predefined_type(element)
+    except Exception:
+        return None
+    return None if value in (None, "NOTDEFINED") else str(value)

@@ -1,0 +1,63 @@
+"""Safe YAML loading for rule packs and the directory of built-in packs.
+
+Rule packs come from uploads: they are read with ``yaml.safe_load`` only,
+limited in size, and every problem becomes a :class:`RulePackError` that
+names the file (and rule id and field where known).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bimcheck.errors import RulePackError
+
+#: Largest rule-pack file read, in bytes (4 MiB): packs are small; this bounds
+#: memory and parse time for hostile uploads.
+MAX_PACK_BYTES: int = 4 * 1024 * 1024
+
+
+def builtin_rules_dir() -> Path:
+    """The ``rules/`` folder shipped with bimcheck (``$BIMCHECK_RULES`` overrides it)."""
+    env = os.environ.get("BIMCHECK_RULES")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "rules"
+
+
+def load_yaml(path: str | os.PathLike[str]) -> Any:
+    """Parse one YAML file safely; RulePackError naming the file on any problem."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise RulePackError(f"cannot read rule pack: {exc.strerror or exc}", path=p) from None
+    if size > MAX_PACK_BYTES:
+        raise RulePackError(f"rule pack is {size} bytes, over the {MAX_PACK_BYTES} limit", path=p)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulePackError(f"cannot read rule pack: {exc}", path=p) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RulePackError(f"invalid YAML{where}: {problem}", path=p) from None
+
+
+def require(mapping: Any, key: str, kind: type | tuple[type, ...], *, path: Path,
+            rule: str | None = None, where: str = "") -> Any:
+    """``mapping[key]`` checked to be of ``kind``; RulePackError naming the field otherwise."""
+    field = f"{where}.{key}" if where else key
+    if not isinstance(mapping, dict) or key not in mapping:
+        raise RulePackError("missing required field", path=path, rule=rule, field=field)
+    value = mapping[key]
+    if not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise RulePackError(
+            f"expected {names}, got {type(value).__name__}", path=path, rule=rule, field=field
+        )
+    return value

@@ -1,0 +1,1 @@
+"""Reports: turn findings and quantities into files. Never imports IfcOpenShell."""

@@ -1,0 +1,57 @@
+"""Writing output files atomically.
+
+Every output goes to a temporary file beside the target and is renamed over
+it only when complete, so an interrupted run never leaves half a report and
+never destroys the previous one. Existing files are kept unless the caller
+says ``overwrite``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from bimcheck.errors import OutputError
+
+
+def check_writable(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
+    """Fail early (OutputError) if ``path`` exists without ``overwrite`` or its
+    folder does not exist."""
+    p = Path(path)
+    if p.exists() and not overwrite:
+        raise OutputError("output file exists; pass --overwrite to replace it", path=p)
+    if p.exists() and p.is_dir():
+        raise OutputError("output path is a directory", path=p)
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"output folder {parent} does not exist", path=p)
+    return p
+
+
+def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, overwrite: bool) -> Path:
+    """Write ``data`` to ``path`` via a temp file and rename. Text is UTF-8."""
+    p = check_writable(path, overwrite=overwrite)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror or exc}", path=p) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if not overwrite and p.exists():
+            raise OutputError("output file appeared while writing; not replaced", path=p)
+        os.replace(tmp, p)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise OutputError(f"cannot write: {exc.strerror or exc}", path=p) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return p

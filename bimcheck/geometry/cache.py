@@ -132,7 +132,8 @@ class MeshCache:
                     pass
                 raise
         except OSError as exc:
-            raise CacheError(f"cannot write cache entry: {exc.strerror or exc}", path=path) from None
+            reason = exc.strerror or exc
+            raise CacheError(f"cannot write cache entry: {reason}", path=path) from None
         self.stats.writes += 1
 
 

@@ -66,7 +66,8 @@ class Mesh:
     def area(self) -> float:
         """Total surface area in m²."""
         t = self.triangles
-        return float(0.5 * np.linalg.norm(np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]), axis=1).sum())
+        cross = np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0])
+        return float(0.5 * np.linalg.norm(cross, axis=1).sum())
 
     def __len__(self) -> int:
         return len(self.faces)

@@ -33,4 +33,5 @@ def _normalise(value: Any, decimals: int) -> Any:
 def dumps(data: Any, *, decimals: int = JSON_DECIMALS) -> str:
     """Serialise ``data`` deterministically (sorted keys, 2-space indent, floats
     rounded to ``decimals`` places, NaN/inf as null)."""
-    return json.dumps(_normalise(data, decimals), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(_normalise(data, decimals), sort_keys=True, indent=2, ensure_ascii=False)
+    return text + "\n"

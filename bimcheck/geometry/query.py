@@ -118,6 +118,30 @@ class Overlap:
     centroid: np.ndarray | None
 
 
+# -- per-mesh caches ------------------------------------------------------------
+
+
+class _Handle:
+    """Holds a library object (fcl BVH, manifold3d solid) in ``Mesh._cache``.
+
+    Those objects cannot be pickled; a handle pickles as an empty handle, so a
+    mesh can still be sent to another process (which rebuilds on first use).
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object = None) -> None:
+        self.value = value
+
+    def __reduce__(self) -> tuple:
+        return (_Handle, ())
+
+
+def _cached(mesh: Mesh, key: str) -> object | None:
+    handle = mesh._cache.get(key)
+    return handle.value if isinstance(handle, _Handle) else None
+
+
 # -- fcl ---------------------------------------------------------------------
 
 
@@ -136,7 +160,7 @@ def _fcl_object(mesh: Mesh) -> fcl.CollisionObject:
     The BVH (OBBRSS) holds vertices relative to the mesh's min corner; the
     object's transform translates them back to world coordinates (metres).
     """
-    obj = mesh._cache.get("fcl_bvh")
+    obj = _cached(mesh, "fcl_bvh")
     if obj is None:
         origin = np.array(mesh.bounds[0], dtype=np.float64)
         model = fcl.BVHModel()
@@ -144,7 +168,7 @@ def _fcl_object(mesh: Mesh) -> fcl.CollisionObject:
         model.addSubModel(mesh.vertices - origin, mesh.faces)
         model.endModel()
         obj = fcl.CollisionObject(model, fcl.Transform(origin))
-        mesh._cache["fcl_bvh"] = obj
+        mesh._cache["fcl_bvh"] = _Handle(obj)
     return obj
 
 
@@ -500,7 +524,7 @@ def _require_closed(mesh: Mesh, name: str) -> None:
 def _manifold(mesh: Mesh) -> manifold3d.Manifold:
     """The closed mesh as a manifold3d solid in its own frame (vertices minus
     its bounds' min corner, metres, float64), cached on the mesh ("manifold")."""
-    solid = mesh._cache.get("manifold")
+    solid = _cached(mesh, "manifold")
     if solid is None:
         local = np.ascontiguousarray(mesh.vertices - mesh.bounds[0], dtype=np.float64)
         faces = np.ascontiguousarray(mesh.faces, dtype=np.uint64)
@@ -512,7 +536,7 @@ def _manifold(mesh: Mesh) -> manifold3d.Manifold:
             raise GeometryError(
                 "mesh is inside out (negative volume); triangles must face outwards"
             )
-        mesh._cache["manifold"] = solid
+        mesh._cache["manifold"] = _Handle(solid)
     return solid
 
 

@@ -9,6 +9,7 @@ within 1e-6 m / 1e-6 m³.
 from __future__ import annotations
 
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -374,8 +375,18 @@ def test_bvh_is_cached_on_the_mesh():
     a = box((0, 0, 0), (1, 1, 1))
     b = box((2, 0, 0), (3, 1, 1))
     distance(a, b)
-    cached = a._cache["fcl_bvh"]
+    cached = query._fcl_object(a)
+    assert "fcl_bvh" in a._cache
     intersects(a, box((0.5, 0, 0), (3, 1, 1)))
     distance(a, b)
-    assert a._cache["fcl_bvh"] is cached
-    assert query.CONTACT_TOLERANCE_M > 0
+    assert query._fcl_object(a) is cached
+
+
+def test_meshes_with_cached_solvers_still_pickle():
+    a = box((0, 0, 0), (1, 1, 1))
+    b = box((0.5, 0, 0), (2, 1, 1))
+    assert overlap(a, b).volume == pytest.approx(0.5)
+    assert distance(a, b).distance == 0.0
+    a2, b2 = pickle.loads(pickle.dumps((a, b)))
+    assert overlap(a2, b2).volume == pytest.approx(0.5)
+    assert distance(a2, box((1.5, 0, 0), (2, 1, 1))).distance == pytest.approx(0.5)

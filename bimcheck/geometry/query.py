@@ -72,6 +72,10 @@ _RAY_DIRECTIONS = _RAY_DIRECTIONS / np.linalg.norm(_RAY_DIRECTIONS, axis=1, keep
 #: its width (count; the largest faces first).
 _MAX_WIDTH_DIRECTIONS = 256
 
+#: Below this many triangle pairs (count), :func:`_coplanar_contact` compares
+#: triangle bounds directly instead of using the grid broad phase.
+_BRUTE_FORCE_PAIRS = 65_536
+
 #: Work-array budget (points × triangles per chunk) for :func:`contains_points`.
 _CHUNK_ELEMENTS = 2_000_000
 
@@ -306,7 +310,14 @@ def _coplanar_contact(a: Mesh, b: Mesh, tol: float) -> np.ndarray | None:
         return None
     bounds_a = np.stack([ta.min(axis=1), ta.max(axis=1)], axis=1)
     bounds_b = np.stack([tb.min(axis=1), tb.max(axis=1)], axis=1)
-    pairs = candidate_pairs(bounds_a, bounds_b, expand=tol)
+    if len(ta) * len(tb) <= _BRUTE_FORCE_PAIRS:
+        near = (
+            (bounds_a[:, None, 0] - tol <= bounds_b[None, :, 1])
+            & (bounds_b[None, :, 0] - tol <= bounds_a[:, None, 1])
+        ).all(axis=2)
+        pairs = np.argwhere(near)
+    else:
+        pairs = candidate_pairs(bounds_a, bounds_b, expand=tol)
     if len(pairs) == 0:
         return None
     pa, pb = ta[pairs[:, 0]], tb[pairs[:, 1]]

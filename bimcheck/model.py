@@ -209,6 +209,15 @@ class Model:
         """Every IfcProduct that has a Representation, in STEP-id order."""
         return [p for p in self.file.by_type("IfcProduct") if p.Representation is not None]
 
+    def elements_for_geometry(self) -> list[ifcopenshell.entity_instance]:
+        """Every product with a representation, plus every IfcElement without
+        one (so a placeholder with no geometry is counted), in STEP-id order."""
+        return [
+            p
+            for p in self.file.by_type("IfcProduct")
+            if p.Representation is not None or p.is_a("IfcElement")
+        ]
+
     def element(self, global_id: str) -> ifcopenshell.entity_instance:
         """The rooted entity with this GlobalId; ModelError if there is none."""
         try:

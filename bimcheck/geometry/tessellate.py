@@ -159,7 +159,7 @@ def tessellate(
     threads: int | None = None,
     progress: Progress | None = None,
 ) -> Geometry:
-    """Meshes for ``elements`` (default: every product with a representation).
+    """Meshes for ``elements`` (default: :meth:`Model.elements_for_geometry`).
 
     Cached meshes are read back; only the rest are tessellated, on ``threads``
     cores (default: all). ``timeout`` is the budget in seconds for the whole
@@ -171,7 +171,7 @@ def tessellate(
     started = time.monotonic()
     deadline = None if timeout is None else started + float(timeout)
     stats = TessellationStats()
-    products = model.products_with_representation() if elements is None else list(elements)
+    products = model.elements_for_geometry() if elements is None else list(elements)
     products = sorted({p.id(): p for p in products}.values(), key=lambda p: p.id())
 
     with_body = [p for p in products if has_body(p)]

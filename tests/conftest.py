@@ -1,0 +1,25 @@
+"""Shared fixtures: paths to the shared IFC corpus and an isolated mesh cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_IFC = REPO.parent / "shared" / "ifc"
+SAMPLES = REPO / "samples"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Never touch the user's ~/.cache/bimcheck from tests."""
+    monkeypatch.setenv("BIMCHECK_CACHE", str(tmp_path_factory.mktemp("cache")))
+
+
+def shared_model(name: str) -> Path:
+    """A model from ../shared/ifc; skips the test when the corpus is absent."""
+    path = SHARED_IFC / name
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    return path

@@ -1,0 +1,54 @@
+"""Mesh type: welding, closedness, volume, bounds — against hand-computed values."""
+
+import numpy as np
+
+from bimcheck.geometry.mesh import box, concatenate, from_arrays, is_closed, weld
+
+
+def test_box_volume_area_bounds():
+    m = box((0, 0, 0), (10, 0.2, 3))
+    assert m.closed
+    assert m.volume == 6.0  # 10 × 0.2 × 3
+    assert abs(m.area - 2 * (10 * 0.2 + 10 * 3 + 0.2 * 3)) < 1e-12
+    np.testing.assert_array_equal(m.bounds, [[0, 0, 0], [10, 0.2, 3]])
+
+
+def test_volume_keeps_precision_at_site_coordinates():
+    m = box((500000, 4000000, 10), (500010, 4000000.2, 13))
+    assert abs(m.volume - 6.0) < 1e-6
+
+
+def test_weld_merges_unwelded_corners_and_closes_the_solid():
+    # A unit cube given as 12 triangles with their own 36 vertices (no sharing).
+    cube = box((0, 0, 0), (1, 1, 1))
+    tris = cube.vertices[cube.faces].reshape(-1, 3)
+    tris = tris + np.random.default_rng(0).uniform(-2e-7, 2e-7, tris.shape)  # float noise
+    faces = np.arange(len(tris)).reshape(-1, 3)
+    assert not is_closed(faces)
+    m = from_arrays(tris, faces)
+    assert len(m.vertices) == 8
+    assert m.closed
+    assert abs(m.volume - 1.0) < 1e-5
+
+
+def test_weld_drops_degenerate_and_repeated_triangles():
+    v = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1e-9, 0, 0]], dtype=float)
+    f = np.array([[0, 1, 2], [0, 3, 1], [1, 2, 0]])  # second collapses; third repeats the first
+    wv, wf = weld(v, f)
+    assert len(wv) == 3
+    assert wf.tolist() == [[0, 1, 2]]
+
+
+def test_open_surface_is_not_closed():
+    m = box((0, 0, 0), (1, 1, 1))
+    assert not is_closed(m.faces[:-1])
+    flipped = m.faces.copy()
+    flipped[0] = flipped[0][::-1]  # one triangle inconsistently oriented
+    assert not is_closed(flipped)
+
+
+def test_concatenate_two_bodies():
+    m = concatenate([box((0, 0, 0), (1, 1, 1)), box((2, 0, 0), (3, 1, 1))])
+    assert m.closed
+    assert abs(m.volume - 2.0) < 1e-12
+    assert len(m.vertices) == 16

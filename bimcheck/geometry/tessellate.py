@@ -263,11 +263,11 @@ class _Run:
             log_text = self._in_worker(ids, threads, deadline, timeout)
         else:  # pragma: no cover - Windows
             log_text = self._in_process(ids, threads, deadline, timeout)
-        reasons = _reasons_from_log(log_text)
+        entries = _log_entries(log_text)
         for sid, product in sorted(self.todo.items()):
             if sid in self.parts:
                 continue
-            reason = reasons.get(sid, "the geometry iterator produced no shape")
+            reason = _failure_reason(self.model.file, product, entries)
             self.failures.append(Failure(product.GlobalId, product.is_a(), reason))
             if self.cache is not None:
                 self.cache.put(self.keys[sid], CachedFailure(reason))
@@ -425,21 +425,52 @@ def _iterate(
     yield ("done", ifcopenshell.get_log())
 
 
-_INSTANCE_ID = re.compile(r"#(\d+)")
+_INSTANCE = re.compile(r"#(\d+)=(\w+)")
+
+#: Log codes that are bookkeeping, not a reason for a failure.
+_BOOKKEEPING = ("SYS",)
 
 
-def _reasons_from_log(text: str) -> dict[int, str]:
-    """Error messages of IfcOpenShell's JSON log, by the STEP id they name."""
-    out: dict[int, str] = {}
+def _log_entries(text: str) -> list[tuple[frozenset[int], str]]:
+    """(STEP ids an entry names, "message (IfcClass)") for IfcOpenShell's JSON log
+    lines of level notice and above that are not bookkeeping."""
+    out = []
     for line in text.splitlines():
         try:
             entry = json.loads(line)
         except ValueError:
             continue
-        if entry.get("level") not in ("error", "warning"):
+        if entry.get("level") not in ("notice", "warning", "error") or str(
+            entry.get("code", "")
+        ).startswith(_BOOKKEEPING):
             continue
-        inst = str(entry.get("instance", ""))
-        m = _INSTANCE_ID.match(inst)
-        if m:
-            out.setdefault(int(m.group(1)), str(entry.get("message", "")).strip())
+        ids, classes = set(), []
+        for key in ("instance", "product"):
+            m = _INSTANCE.match(str(entry.get(key, "")))
+            if m:
+                ids.add(int(m.group(1)))
+                classes.append(m.group(2))
+        if not ids:
+            continue
+        message = " ".join(str(entry.get("message", "")).split()).rstrip(": ")
+        out.append((frozenset(ids), f"{message} ({classes[0]})"))
     return out
+
+
+def _failure_reason(
+    ifc: ifcopenshell.file, product: ifcopenshell.entity_instance,
+    entries: list[tuple[frozenset[int], str]],
+) -> str:
+    """Why the iterator gave no shape for ``product``: the log messages about
+    entities of its representation graph (no STEP ids, so reasons are stable)."""
+    if entries:
+        graph = {e.id() for e in ifc.traverse(product.Representation)} | {product.id()}
+        found: list[str] = []
+        for ids, message in entries:
+            if ids & graph and message not in found and not message.startswith(
+                "No material and surface styles"
+            ):
+                found.append(message)
+        if found:
+            return "; ".join(found[:3])
+    return "the geometry iterator produced no shape"

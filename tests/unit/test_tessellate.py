@@ -1,0 +1,131 @@
+"""Tessellation: analytic volumes in m and mm files, openings net/gross,
+failures recorded, and the cache only re-tessellating what changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from bimcheck.geometry.cache import MeshCache
+from bimcheck.geometry.tessellate import TessellationSettings, tessellate
+from bimcheck.model import open_model
+from bimcheck.testing.ifcfactory import Box, ModelFactory
+from tests.conftest import SAMPLES
+
+
+def _wall_model(path: Path, unit: str, opening: bool) -> Path:
+    """A 10 × 3 × 0.2 m wall (6 m³), optionally with a 1 × 1 m opening through it."""
+    f = ModelFactory(length_unit=unit)
+    storey = f.add_storey("L0", 0.0)
+    wall = f.add_element("IfcWall", "W", shape=Box((0, 0, 0), (10, 0.2, 3)), storey=storey)
+    if opening:
+        # 1 × 1 m in elevation, reaching 0.1 m beyond both faces (no coplanar faces).
+        f.add_opening("O", host=wall, shape=Box((4, -0.1, 1), (5, 0.3, 2)), axis="y")
+    return f.write(path)
+
+
+@pytest.mark.parametrize("unit", ["m", "mm", "ft"])
+def test_wall_meshes_to_six_cubic_metres_whatever_the_unit(tmp_path, unit):
+    model = open_model(_wall_model(tmp_path / f"wall_{unit}.ifc", unit, opening=False))
+    geometry = tessellate(model, cache=None)
+    (mesh,) = geometry.meshes.values()
+    assert mesh.closed
+    assert mesh.volume == pytest.approx(6.0, abs=1e-6)
+    np.testing.assert_allclose(mesh.bounds, [[0, 0, 0], [10, 0.2, 3]], atol=1e-6)
+    assert len(mesh.vertices) == 8  # welded: a box has 8 corners
+
+
+@pytest.mark.parametrize("unit", ["m", "mm"])
+def test_opening_net_and_gross(tmp_path, unit):
+    model = open_model(_wall_model(tmp_path / f"wall_{unit}.ifc", unit, opening=True))
+    wall = model.select("IfcWall")[0]
+    net = tessellate(model, [wall]).meshes[wall.GlobalId]
+    gross = tessellate(
+        model, [wall], settings=TessellationSettings(subtract_openings=False)
+    ).meshes[wall.GlobalId]
+    assert net.volume == pytest.approx(6.0 - 1 * 1 * 0.2, abs=1e-6)  # 5.8 m³
+    assert gross.volume == pytest.approx(6.0, abs=1e-6)
+    assert net.closed and gross.closed  # welded at the opening rims
+
+
+def test_failed_element_is_recorded_and_the_run_goes_on(tmp_path):
+    f = ModelFactory()
+    storey = f.add_storey("L0", 0.0)
+    f.add_element("IfcWall", "W-ok", shape=Box((0, 0, 0), (10, 0.2, 3)), storey=storey)
+    bad = f.add_element("IfcWall", "W-bad", shape=Box((0, 5, 0), (10, 5.2, 3)), storey=storey)
+    f.add_element("IfcBuildingElementProxy", "PX", storey=storey)  # no representation
+    profile = bad.Representation.Representations[0].Items[0].SweptArea
+    profile.XDim = profile.YDim = 0.0  # a zero-sized profile cannot be meshed
+    model = open_model(f.write(tmp_path / "bad.ifc"))
+    cache = MeshCache(tmp_path / "cache")
+    geometry = tessellate(model, cache=cache)
+    assert len(geometry.meshes) == 1
+    (failure,) = geometry.failures
+    assert (failure.global_id, failure.ifc_class) == (bad.GlobalId, "IfcWall")
+    assert "zero sized profile" in failure.reason
+    assert [f.ifc_class for f in geometry.without_body] == ["IfcBuildingElementProxy"]
+    # The failure is remembered: the next run does not retry it.
+    again = tessellate(model, cache=cache)
+    assert again.stats.tessellated == 0 and again.failures == geometry.failures
+
+
+def _truth(name: str) -> dict:
+    return yaml.safe_load((SAMPLES / name).read_text())
+
+
+def test_cache_second_run_and_revision_tessellate_only_what_changed(tmp_path):
+    cache = MeshCache(tmp_path / "cache")
+    rev_a = open_model(SAMPLES / "tower_rev_a.ifc")
+    first = tessellate(rev_a, cache=cache)
+    n = len(first.meshes)
+    assert first.stats.tessellated == n and first.stats.from_cache == 0
+
+    second = tessellate(rev_a, cache=MeshCache(tmp_path / "cache"))
+    assert second.stats.tessellated == 0 and second.stats.from_cache == n
+    for gid, mesh in first.meshes.items():
+        np.testing.assert_array_equal(second.meshes[gid].vertices, mesh.vertices)
+        np.testing.assert_array_equal(second.meshes[gid].faces, mesh.faces)
+
+    # Rev B: only the added and geometry-changed elements are new to the cache.
+    changes = _truth("tower_rev_b.truth.yaml")["changes"]
+    expected = {c["global_id"] for c in changes["added"] + changes["geometry_changed"]}
+    rev_b = open_model(SAMPLES / "tower_rev_b.ifc")
+    third = tessellate(rev_b, cache=MeshCache(tmp_path / "cache"))
+    with_body = expected & set(third.meshes)
+    assert with_body == expected  # every changed element has a body
+    assert 0 < len(expected) / len(third.meshes) < 0.10  # "about 5 % changed"
+    assert third.stats.tessellated == len(expected)
+    assert third.stats.from_cache == len(third.meshes) - len(expected)
+
+
+def test_corrupt_cache_entry_is_rebuilt_and_counted(tmp_path):
+    root = tmp_path / "cache"
+    model = open_model(SAMPLES / "tower_rev_a.ifc")
+    first = tessellate(model, cache=MeshCache(root))
+    victim = sorted(root.rglob("*.mesh"))[3]
+    victim.write_bytes(victim.read_bytes()[:-7])  # cut short
+    again = tessellate(model, cache=MeshCache(root))
+    assert again.stats.corrupt_rebuilt == 1
+    assert again.stats.tessellated == 1
+    assert set(again.meshes) == set(first.meshes)
+
+
+def test_sample_volumes_match_the_hand_computed_truth():
+    truth = _truth("tower_rev_a.truth.yaml")["elements"]
+    for name in ("tower_rev_a.ifc", "tower_rev_a_mm.ifc"):
+        geometry = tessellate(open_model(SAMPLES / name))
+        checked = 0
+        for element in truth.values():
+            if element.get("no_geometry"):
+                continue
+            mesh = geometry.meshes[element["global_id"]]
+            if "circle_radius" in element.get("profile", {}):
+                # An inscribed polygon: smaller than π r² L, by < 1.5 % at default settings.
+                assert 0.985 * element["volume"] < mesh.volume < element["volume"], element
+            else:
+                assert mesh.volume == pytest.approx(element["volume"], rel=1e-6, abs=1e-9)
+            checked += 1
+        assert checked > 50

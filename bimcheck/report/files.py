@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -20,10 +21,12 @@ def check_writable(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
     """Fail early (OutputError) if ``path`` exists without ``overwrite`` or its
     folder does not exist."""
     p = Path(path)
+    if p.is_dir():
+        raise OutputError("output path is a directory", path=p)
+    if _is_special(p):
+        return p  # /dev/stdout, /dev/null, a FIFO: written through, never replaced
     if p.exists() and not overwrite:
         raise OutputError("output file exists; pass --overwrite to replace it", path=p)
-    if p.exists() and p.is_dir():
-        raise OutputError("output path is a directory", path=p)
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"output folder {parent} does not exist", path=p)
@@ -31,9 +34,20 @@ def check_writable(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, overwrite: bool) -> Path:
-    """Write ``data`` to ``path`` via a temp file and rename. Text is UTF-8."""
+    """Write ``data`` to ``path`` via a temp file and rename. Text is UTF-8.
+
+    A special file (character device such as ``/dev/stdout``, FIFO) is written
+    to directly: renaming over it would replace the device itself.
+    """
     p = check_writable(path, overwrite=overwrite)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if _is_special(p):
+        try:
+            with p.open("wb") as fh:
+                fh.write(payload)
+        except OSError as exc:
+            raise OutputError(f"cannot write: {exc.strerror or exc}", path=p) from None
+        return p
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")
     except OSError as exc:
@@ -55,3 +69,12 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, overwrite: 
             os.unlink(tmp)
         raise
     return p
+
+
+def _is_special(p: Path) -> bool:
+    """True for an existing path that is neither a regular file nor a folder."""
+    try:
+        mode = p.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))

@@ -155,3 +155,22 @@ def test_acca_time_budget_ends_cleanly_and_resumes_from_cache(tmp_path):
     assert elapsed < 20 + 10  # ends within a few seconds of the budget
     cached = sum(1 for _ in (tmp_path / "cache").rglob("*.mesh"))
     assert cached > 0  # what finished is kept for the next try
+
+
+def test_output_to_a_device_writes_through_and_keeps_the_device(tmp_path):
+    import os
+    import stat
+
+    path = shared_model(FZK)
+    assert run("info", str(path), "--json", "-o", os.devnull)[0] == 0
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)  # not replaced by a regular file
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    import threading
+
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    assert run("info", str(path), "--json", "-o", str(fifo))[0] == 0
+    reader.join(30)
+    assert '"schema": "IFC4"' in got[0]

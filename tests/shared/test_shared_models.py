@@ -1,0 +1,81 @@
+"""The real models in ../shared/ifc: every one opens, and bimcheck meshes
+exactly the elements IfcOpenShell's own geometry iterator produces.
+
+The reference counts come from running the plain iterator in the test (and
+the iterator's shape totals from ../shared/ifc/SOURCES.md), never from
+bimcheck's output. The two slowest models run under ``-m slow``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import ifcopenshell
+import ifcopenshell.geom
+import pytest
+
+from bimcheck.geometry.cache import MeshCache
+from bimcheck.geometry.tessellate import tessellate
+from bimcheck.model import open_model
+from tests.conftest import shared_model
+
+# name: (schema, IfcProduct count, iterator shapes) as listed in SOURCES.md
+CENSUS = {
+    "b03_heating_with_building_blenderBIM.ifc": ("IFC4", 734, 317),
+    "2022_11_21_update_B03_Heating_ownCells.ifc": ("IFC4", 689, 272),
+    "Ifc2s3_Duplex_Electrical.ifc": ("IFC2X3", 109, 104),
+    "Ifc2x3_Duplex_Architecture.ifc": ("IFC2X3", 295, 286),
+    "AC20-FZK-Haus.ifc": ("IFC4", 127, 107),
+    "ISSUE_021_Mini_Project.ifc": ("IFC2X3", 3697, 2636),
+    "geometrygym_great_court_roof.ifc": ("IFC2X3", 5180, 5178),
+    "revit2012_janesville_restaurant.ifc": ("IFC2X3", 3628, 1662),
+    "ACCA_RFI_Signalling.ifc": ("IFC4X3", 825, 732),
+}
+SLOW = {"revit2012_janesville_restaurant.ifc", "ACCA_RFI_Signalling.ifc"}
+
+
+@pytest.mark.parametrize("name", sorted(CENSUS))
+def test_model_opens_with_its_census(name):
+    model = open_model(shared_model(name))
+    schema, products, _ = CENSUS[name]
+    assert model.schema == schema
+    assert sum(model.counts().values()) == products
+
+
+def _iterator_reference(path) -> tuple[int, set[int]]:
+    """Shapes and unique STEP ids from the plain geometry iterator (defaults +
+    world coordinates), as SOURCES.md measured them."""
+    f = ifcopenshell.open(str(path))
+    settings = ifcopenshell.geom.settings()
+    settings.set("use-world-coords", True)
+    it = ifcopenshell.geom.iterator(settings, f, multiprocessing.cpu_count())
+    shapes, ids = 0, set()
+    if it.initialize():
+        while True:
+            ids.add(it.get().id)
+            shapes += 1
+            if not it.next():
+                break
+    return shapes, ids
+
+
+def _params():
+    for name in sorted(CENSUS):
+        marks = [pytest.mark.slow] if name in SLOW else []
+        yield pytest.param(name, marks=marks, id=name)
+
+
+@pytest.mark.parametrize("name", list(_params()))
+def test_meshes_exactly_what_the_iterator_produces(name, tmp_path):
+    path = shared_model(name)
+    shapes, reference = _iterator_reference(path)
+    assert shapes == CENSUS[name][2]  # the iterator itself agrees with SOURCES.md
+
+    model = open_model(path)
+    geometry = tessellate(model, cache=MeshCache(tmp_path))
+    meshed = {model.element(gid).id() for gid in geometry.meshes}
+    assert meshed == reference
+    assert geometry.failures == []
+    for mesh in geometry.meshes.values():
+        assert len(mesh.faces) > 0
+        assert mesh.faces.max() < len(mesh.vertices)

@@ -43,7 +43,7 @@ from bimcheck.units import WELD_TOLERANCE_M
 log = logging.getLogger(__name__)
 
 #: Bump when the meaning of a cached mesh changes (welding, post-processing).
-MESH_FORMAT_VERSION = 1
+MESH_FORMAT_VERSION = 2
 
 #: Representation identifiers that describe an element's 3D body. Others
 #: (Axis, FootPrint, Box, Clearance, Annotation...) are not tessellated.

@@ -52,3 +52,25 @@ def test_concatenate_two_bodies():
     assert m.closed
     assert abs(m.volume - 2.0) < 1e-12
     assert len(m.vertices) == 16
+
+
+def test_weld_matches_a_brute_force_reference():
+    """Random soup with repeated points: welded vertices are exactly the distinct
+    points in order of first appearance, and faces still point at the same coordinates."""
+    rng = np.random.default_rng(7)
+    points = rng.uniform(-50, 50, (300, 3)).round(3)
+    idx = rng.integers(0, 300, (1000, 3))
+    idx = idx[(idx[:, 0] != idx[:, 1]) & (idx[:, 1] != idx[:, 2]) & (idx[:, 0] != idx[:, 2])]
+    v = points[idx].reshape(-1, 3)
+    f = np.arange(len(v)).reshape(-1, 3)
+    wv, wf = weld(v, f)
+    seen = []
+    for p in map(tuple, v):
+        if p not in seen:
+            seen.append(p)
+    used = {tuple(p) for p in wv}
+    assert [p for p in seen if p in used] == [tuple(p) for p in wv]
+    # Output triangles are exactly the distinct input triangles (none lost, none invented).
+    tris = {tuple(map(tuple, t)) for t in v.reshape(-1, 3, 3)}
+    assert {tuple(map(tuple, t)) for t in wv[wf]} == tris
+    assert len(wf) == len(tris)

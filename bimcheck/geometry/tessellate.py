@@ -254,6 +254,7 @@ class _Run:
         self.progress = progress
         self.total = total
         self.parts: dict[int, dict[str, Mesh]] = {}
+        self.empty: set[int] = set()
         self.produced = 0
         self.done_before = total - len(todo)
 
@@ -267,7 +268,10 @@ class _Run:
         for sid, product in sorted(self.todo.items()):
             if sid in self.parts:
                 continue
-            reason = _failure_reason(self.model.file, product, entries)
+            if sid in self.empty:
+                reason = "the geometry kernel produced a shape with no triangles"
+            else:
+                reason = _failure_reason(self.model.file, product, entries)
             self.failures.append(Failure(product.GlobalId, product.is_a(), reason))
             if self.cache is not None:
                 self.cache.put(self.keys[sid], CachedFailure(reason))
@@ -278,6 +282,9 @@ class _Run:
         product = self.todo.get(sid)
         if product is None:
             return  # an element the iterator added by itself (not requested)
+        if len(faces) == 0:
+            self.empty.add(sid)  # a shape without triangles (e.g. all cut away): no body
+            return
         parts = self.parts.setdefault(sid, {})
         if geometry_id in parts:
             return  # the same body listed twice in the file

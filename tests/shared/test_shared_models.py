@@ -15,7 +15,7 @@ import ifcopenshell.geom
 import pytest
 
 from bimcheck.geometry.cache import MeshCache
-from bimcheck.geometry.tessellate import tessellate
+from bimcheck.geometry.tessellate import has_body, tessellate
 from bimcheck.model import open_model
 from tests.conftest import shared_model
 
@@ -42,24 +42,24 @@ def test_model_opens_with_its_census(name):
     assert sum(model.counts().values()) == products
 
 
-def _iterator_reference(path) -> tuple[int, set[int]]:
-    """Shapes, and unique STEP ids of the shapes that have triangles, from the
-    plain geometry iterator (defaults + world coordinates) as SOURCES.md ran
-    it. Shapes without triangles (alignment curves in IFC4X3) are no body."""
+def _iterator_reference(path) -> tuple[int, set[int], set[int]]:
+    """From the plain geometry iterator (defaults + world coordinates, as
+    SOURCES.md ran it): the number of shapes, the STEP ids of the shapes with
+    triangles, and the ids whose only shapes have no triangles (alignment
+    curves in IFC4X3; walls cut away to nothing)."""
     f = ifcopenshell.open(str(path))
     settings = ifcopenshell.geom.settings()
     settings.set("use-world-coords", True)
     it = ifcopenshell.geom.iterator(settings, f, multiprocessing.cpu_count())
-    shapes, ids = 0, set()
+    shapes, solid, empty = 0, set(), set()
     if it.initialize():
         while True:
             shape = it.get()
-            if len(shape.geometry.faces_buffer):
-                ids.add(shape.id)
+            (solid if len(shape.geometry.faces_buffer) else empty).add(shape.id)
             shapes += 1
             if not it.next():
                 break
-    return shapes, ids
+    return shapes, solid, empty - solid
 
 
 def _params():
@@ -71,14 +71,17 @@ def _params():
 @pytest.mark.parametrize("name", list(_params()))
 def test_meshes_exactly_what_the_iterator_produces(name, tmp_path):
     path = shared_model(name)
-    shapes, reference = _iterator_reference(path)
+    shapes, reference, empty = _iterator_reference(path)
     assert shapes == CENSUS[name][2]  # the iterator itself agrees with SOURCES.md
 
     model = open_model(path)
     geometry = tessellate(model, cache=MeshCache(tmp_path))
     meshed = {model.element(gid).id() for gid in geometry.meshes}
     assert meshed == reference
-    assert geometry.failures == []
+    # Elements with a body whose shape has no triangles are failures, with the reason.
+    body_empty = {i for i in empty if has_body(model.file.by_id(i))}
+    assert {model.element(f.global_id).id() for f in geometry.failures} == body_empty
+    assert all("no triangles" in f.reason for f in geometry.failures)
     for mesh in geometry.meshes.values():
         assert len(mesh.faces) > 0
         assert mesh.faces.max() < len(mesh.vertices)

@@ -66,8 +66,8 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"glTF", "a glTF binary"),
 )
 
-#: Metres per unit for conversion-based length units, by lower-case unit name.
-_CONVERSION_UNITS = {"foot": ("ft", 0.3048), "inch": ("in", 0.0254), "yard": ("yd", 0.9144)}
+#: Symbols of conversion-based length units, by lower-case unit name.
+_CONVERSION_SYMBOLS = {"foot": "ft", "inch": "in", "yard": "yd", "mile": "mi"}
 _SI_SYMBOLS = {"": "m", "MILLI": "mm", "CENTI": "cm", "DECI": "dm", "KILO": "km"}
 
 
@@ -160,7 +160,7 @@ class Model:
         if unit.is_a("IfcSIUnit"):
             return _SI_SYMBOLS.get(unit.Prefix or "", f"{(unit.Prefix or '').lower()}m")
         name = (getattr(unit, "Name", None) or "").strip().lower()
-        return _CONVERSION_UNITS.get(name, (name or "unknown", 0))[0]
+        return _CONVERSION_SYMBOLS.get(name, name or "unknown")
 
     @cached_property
     def application(self) -> str:
@@ -474,15 +474,9 @@ def get_storey(element: ifcopenshell.entity_instance) -> ifcopenshell.entity_ins
         seen.add(current.id())
         if current.is_a("IfcBuildingStorey"):
             return current
-        if current is not element and current.is_a("IfcSpatialStructureElement") and (
-            current.is_a("IfcBuilding") or current.is_a("IfcSite")
-        ):
+        if current is not element and (current.is_a("IfcBuilding") or current.is_a("IfcSite")):
             return None
-        parent = None
-        if current.is_a("IfcElement") or current.is_a("IfcSpatialElement") or current.is_a(
-            "IfcSpatialStructureElement"
-        ) or current.is_a("IfcProduct"):
-            parent = ifcopenshell.util.element.get_container(current)
+        parent = ifcopenshell.util.element.get_container(current)
         if parent is None:
             parent = ifcopenshell.util.element.get_aggregate(current)
         if parent is None:

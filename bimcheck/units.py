@@ -2,7 +2,10 @@
 
 All geometry inside bimcheck is in metres (lengths), square metres (areas) and
 cubic metres (volumes), in the model's world coordinate system, whatever the
-IFC file's own length unit. Every tolerance below says its unit.
+IFC file's own length unit: IfcOpenShell's geometry iterator converts to
+metres, and :attr:`bimcheck.model.Model.length_scale` (metres per file unit)
+converts anything read from the file directly. Every tolerance below says its
+unit.
 """
 
 from __future__ import annotations
@@ -13,39 +16,12 @@ from __future__ import annotations
 #: far above float64 noise at site coordinates (~1e-10 m at 10 km).
 WELD_TOLERANCE_M: float = 1e-6
 
-#: Linear deflection, in metres, that IfcOpenShell's mesher may deviate from
-#: curved surfaces (IfcOpenShell default 0.001 m = 1 mm).
-MESHER_LINEAR_DEFLECTION_M: float = 0.001
+#: Two surfaces closer than this, in metres, touch (1 µm). Equal to the vertex
+#: weld grid: below it two surfaces are the same surface as far as the mesh can
+#: tell; far above float64 rounding at site coordinates (~1e-9 m at 4 000 km).
+#: Used by the narrow phase (:mod:`bimcheck.geometry.query`).
+CONTACT_TOLERANCE_M: float = WELD_TOLERANCE_M
 
-#: Angular deflection, in radians, for curved surfaces (IfcOpenShell default 0.5).
-MESHER_ANGULAR_DEFLECTION_RAD: float = 0.5
-
-#: Two lengths closer than this, in metres, are equal for reporting (0.1 mm).
-LENGTH_EPSILON_M: float = 1e-4
-
-#: Decimal places for lengths in JSON output (0.1 µm), so floats print the same
-#: on every machine.
+#: Decimal places for floats in JSON output (0.1 µm for lengths in metres), so
+#: the same values print the same on every machine.
 JSON_DECIMALS: int = 7
-
-#: Names of SI length units as IfcOpenShell reports them, mapped to metres per unit.
-SI_PREFIX_SCALE: dict[str, float] = {
-    "": 1.0,
-    "MILLI": 1e-3,
-    "CENTI": 1e-2,
-    "DECI": 1e-1,
-    "KILO": 1e3,
-}
-
-#: Metres per foot and per inch (exact, international foot).
-METRES_PER_FOOT: float = 0.3048
-METRES_PER_INCH: float = 0.0254
-
-
-def area_scale(length_scale: float) -> float:
-    """Square metres per square file unit, given metres per file length unit."""
-    return length_scale * length_scale
-
-
-def volume_scale(length_scale: float) -> float:
-    """Cubic metres per cubic file unit, given metres per file length unit."""
-    return length_scale * length_scale * length_scale

@@ -50,13 +50,7 @@ import numpy as np
 from bimcheck.errors import GeometryError
 from bimcheck.geometry.index import candidate_pairs
 from bimcheck.geometry.mesh import Mesh
-
-#: Two surfaces closer than this, in metres, touch (1 µm). Equal to the vertex
-#: weld grid (``units.WELD_TOLERANCE_M``): below it two surfaces are the same
-#: surface as far as the mesh can tell; far above float64 rounding at site
-#: coordinates (~1e-9 m at 4 000 km). Used by :func:`intersects`,
-#: :func:`touching` and :func:`contains_points` (points on the surface).
-CONTACT_TOLERANCE_M: float = 1e-6
+from bimcheck.units import CONTACT_TOLERANCE_M
 
 #: Ray directions for the point-in-mesh parity test (unit vectors, generic so
 #: that rays along grid-aligned building geometry do not graze edges; three of

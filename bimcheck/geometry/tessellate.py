@@ -221,6 +221,15 @@ def tessellate(
     stats.seconds_tessellate = time.monotonic() - t0
     stats.failed = len(failures)
     failures.sort()
+    log.info(
+        "%s: %d elements meshed (%d from cache, %d tessellated in %.2f s), %d failed, "
+        "%d without a body",
+        model.path.name, len(meshes), stats.from_cache, stats.tessellated,
+        stats.seconds_tessellate, len(failures), len(without_body),
+    )
+    for failure in failures:
+        log.debug("%s: %s %s failed: %s", model.path.name, failure.ifc_class,
+                  failure.global_id, failure.reason)
     return Geometry(
         meshes=dict(sorted(meshes.items())),
         failures=failures,

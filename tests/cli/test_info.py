@@ -174,3 +174,12 @@ def test_output_to_a_device_writes_through_and_keeps_the_device(tmp_path):
     assert run("info", str(path), "--json", "-o", str(fifo))[0] == 0
     reader.join(30)
     assert '"schema": "IFC4"' in got[0]
+
+
+def test_verbose_logs_go_to_stderr_and_quiet_silences_them():
+    path = shared_model(FZK)
+    code, out, err = run("-v", "info", str(path), "--json")
+    assert code == 0 and json.loads(out)["schema"] == "IFC4"
+    assert "INFO: AC20-FZK-Haus.ifc: 107 elements meshed" in err
+    code, out, err = run("-q", "info", str(path), "--json")
+    assert code == 0 and err == ""

@@ -174,12 +174,14 @@ def tessellate(
     products = model.elements_for_geometry() if elements is None else list(elements)
     products = sorted({p.id(): p for p in products}.values(), key=lambda p: p.id())
 
-    with_body = [p for p in products if has_body(p)]
-    without_body = sorted(
-        Failure(p.GlobalId, p.is_a(), "no body representation")
-        for p in products
-        if not has_body(p)
-    )
+    with_body: list[ifcopenshell.entity_instance] = []
+    without_body: list[Failure] = []
+    for p in products:
+        if has_body(p):
+            with_body.append(p)
+        else:
+            without_body.append(Failure(p.GlobalId, p.is_a(), "no body representation"))
+    without_body.sort()
     stats.requested = len(with_body)
     total = len(with_body)
 

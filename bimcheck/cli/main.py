@@ -63,9 +63,11 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
 
 
 def _register() -> None:
+    from bimcheck.cli.cache import cache
     from bimcheck.cli.info import info
 
     cli.add_command(info)
+    cli.add_command(cache)
 
 
 _register()

@@ -18,6 +18,7 @@ The default root is ``$BIMCHECK_CACHE`` or ``~/.cache/bimcheck``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -135,6 +136,32 @@ class MeshCache:
             reason = exc.strerror or exc
             raise CacheError(f"cannot write cache entry: {reason}", path=path) from None
         self.stats.writes += 1
+
+
+    def usage(self) -> tuple[int, int]:
+        """(number of entries, total bytes) currently in the cache."""
+        entries = total = 0
+        for path in self._dir.glob("*/*.mesh"):
+            try:
+                total += path.stat().st_size
+            except OSError:
+                continue
+            entries += 1
+        return entries, total
+
+    def clear(self) -> int:
+        """Delete every entry (and stray temp files); returns how many entries went."""
+        removed = 0
+        for path in self._dir.glob("*/*"):
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            removed += path.suffix == ".mesh"
+        for sub in self._dir.glob("*"):
+            with contextlib.suppress(OSError):
+                sub.rmdir()
+        return removed
 
 
 def _encode(entry: Mesh | CachedFailure) -> bytes:

@@ -14,6 +14,7 @@ Selection uses IfcOpenShell's selector syntax (``ifcopenshell.util.selector``).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -144,6 +145,16 @@ class Model:
     def schema_identifier(self) -> str:
         """Schema exactly as the file declares it, e.g. ``IFC4X3_ADD2``."""
         return getattr(self.file, "schema_identifier", None) or self.file.schema
+
+    @cached_property
+    def content_digest(self) -> str:
+        """BLAKE2b hex digest of the file's bytes (the .ifczip's for an archive):
+        equal digests mean the same parse, hence the same STEP ids."""
+        h = hashlib.blake2b(digest_size=20)
+        with self.path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
 
     @cached_property
     def length_scale(self) -> float:

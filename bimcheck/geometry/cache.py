@@ -34,6 +34,7 @@ from bimcheck.geometry.mesh import Mesh
 
 _MAGIC = b"BIMCHKM1"
 _FORMAT_DIR = "meshes/v1"
+_INDEX_DIR = "index/v1"
 _CHECKSUM_SIZE = 16
 _HEADER = struct.Struct("<8sI")  # magic, JSON header length
 
@@ -121,22 +122,40 @@ class MeshCache:
         path = self.path_of(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{key[:8]}.", suffix=".tmp", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(blob)
-                os.replace(tmp, path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            _write_atomic(path, blob)
         except OSError as exc:
             reason = exc.strerror or exc
             raise CacheError(f"cannot write cache entry: {reason}", path=path) from None
         self.stats.writes += 1
 
+
+    # -- key index: cache keys of one exact file, so re-runs skip fingerprinting --
+
+    def _index_path(self, name: str) -> Path:
+        return self.root / _INDEX_DIR / f"{name}.json"
+
+    def get_index(self, name: str) -> dict[str, str]:
+        """The stored ``{STEP id: cache key}`` map called ``name`` ({} if none or unreadable)."""
+        try:
+            doc = json.loads(self._index_path(name).read_text(encoding="utf-8"))
+            keys = doc["keys"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+        if not isinstance(keys, dict):
+            return {}
+        return {str(k): str(v) for k, v in keys.items()}
+
+    def put_index(self, name: str, keys: dict[str, str]) -> None:
+        """Store a key map atomically (merged with what is there)."""
+        merged = {**self.get_index(name), **keys}
+        path = self._index_path(name)
+        data = json.dumps({"keys": merged}, sort_keys=True).encode()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(path, data)
+        except OSError as exc:
+            reason = exc.strerror or exc
+            raise CacheError(f"cannot write cache index: {reason}", path=path) from None
 
     def usage(self) -> tuple[int, int]:
         """(number of entries, total bytes) currently in the cache."""
@@ -161,7 +180,23 @@ class MeshCache:
         for sub in self._dir.glob("*"):
             with contextlib.suppress(OSError):
                 sub.rmdir()
+        for path in (self.root / _INDEX_DIR).glob("*"):
+            with contextlib.suppress(OSError):
+                path.unlink()
         return removed
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write to a unique temp file beside ``path``, then rename over it."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:8]}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _encode(entry: Mesh | CachedFailure) -> bytes:

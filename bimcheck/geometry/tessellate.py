@@ -17,6 +17,7 @@ checked between shapes.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import multiprocessing
@@ -191,10 +192,7 @@ def tessellate(
     keys: dict[int, str] = {}
     todo: list[ifcopenshell.entity_instance] = []
     if cache is not None:
-        fp = Fingerprinter(model.file)
-        skey = settings.key(model.length_scale)
-        for p in with_body:
-            keys[p.id()] = MeshCache.key(fp.geometry(p), skey)
+        keys = _cache_keys(model, with_body, settings, cache)
         stats.seconds_fingerprint = time.monotonic() - started
         t0 = time.monotonic()
         corrupt_before = cache.stats.corrupt
@@ -238,6 +236,36 @@ def tessellate(
         without_body=without_body,
         stats=stats,
     )
+
+
+def _cache_keys(
+    model: Model,
+    products: list[ifcopenshell.entity_instance],
+    settings: TessellationSettings,
+    cache: MeshCache,
+) -> dict[int, str]:
+    """Cache key of each product, by STEP id. Keys computed for this exact file
+    (same bytes, same settings) are stored in the cache's key index, so a
+    re-run on an unchanged file skips fingerprinting altogether."""
+    skey = settings.key(model.length_scale)
+    index_name = hashlib.blake2b(
+        f"{model.content_digest}|{skey}".encode(), digest_size=20
+    ).hexdigest()
+    stored = cache.get_index(index_name)
+    keys: dict[int, str] = {}
+    missing = []
+    for p in products:
+        key = stored.get(str(p.id()))
+        if key is None:
+            missing.append(p)
+        else:
+            keys[p.id()] = key
+    if missing:
+        fp = Fingerprinter(model.file)
+        for p in missing:
+            keys[p.id()] = MeshCache.key(fp.geometry(p), skey)
+        cache.put_index(index_name, {str(p.id()): keys[p.id()] for p in missing})
+    return keys
 
 
 class _Run:

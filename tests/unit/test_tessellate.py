@@ -129,3 +129,43 @@ def test_sample_volumes_match_the_hand_computed_truth():
                 assert mesh.volume == pytest.approx(element["volume"], rel=1e-6, abs=1e-9)
             checked += 1
         assert checked > 50
+
+
+def test_rerun_on_the_same_file_skips_fingerprinting(tmp_path, monkeypatch):
+    import shutil
+
+    from bimcheck.fingerprint import Fingerprinter
+
+    calls = []
+    original = Fingerprinter.geometry
+    monkeypatch.setattr(
+        Fingerprinter, "geometry", lambda self, e: calls.append(e) or original(self, e)
+    )
+    path = tmp_path / "model.ifc"
+    shutil.copy(SAMPLES / "tower_rev_a.ifc", path)
+    root = tmp_path / "cache"
+    first = tessellate(open_model(path), cache=MeshCache(root))
+    assert len(calls) == len(first.meshes)
+    calls.clear()
+    second = tessellate(open_model(path), cache=MeshCache(root))
+    assert calls == [] and second.stats.tessellated == 0
+    assert set(second.meshes) == set(first.meshes)
+
+    # The same path with other bytes (the next revision saved over it): the
+    # index of the old bytes does not apply; fingerprints are computed again.
+    shutil.copy(SAMPLES / "tower_rev_b.ifc", path)
+    third = tessellate(open_model(path), cache=MeshCache(root))
+    assert len(calls) == len(third.meshes)
+    changes = _truth("tower_rev_b.truth.yaml")["changes"]
+    assert third.stats.tessellated == len(changes["added"] + changes["geometry_changed"])
+    fresh = tessellate(open_model(SAMPLES / "tower_rev_b.ifc"))
+    assert {k: round(m.volume, 9) for k, m in third.meshes.items()} == {
+        k: round(m.volume, 9) for k, m in fresh.meshes.items()
+    }
+
+    # A garbled index is ignored and rebuilt.
+    for index in (root / "index").rglob("*.json"):
+        index.write_text("{not json")
+    calls.clear()
+    fourth = tessellate(open_model(path), cache=MeshCache(root))
+    assert len(calls) == len(fourth.meshes) and fourth.stats.tessellated == 0

@@ -76,7 +76,7 @@ def main() -> int:
         f"failures: {len(cold.failures)}"
     )
     print(f"cold (open + fingerprint + tessellate + cache write): {t_cold:8.2f} s")
-    print(f"warm (open + fingerprint + cache read):               {t_warm:8.2f} s")
+    print(f"warm (open + key index + cache read):                 {t_warm:8.2f} s")
     print(f"warm / cold: {t_warm / t_cold:.3f}  (target <= 0.100)  identical meshes: {same}")
     print(f"  warm breakdown: fingerprints {warm.stats.seconds_fingerprint:.2f} s, "
           f"cache reads {warm.stats.seconds_cache:.2f} s")

@@ -216,10 +216,6 @@ class Model:
         """Number of IfcProduct instances by exact class."""
         return dict(sorted(Counter(p.is_a() for p in self.file.by_type("IfcProduct")).items()))
 
-    def products_with_representation(self) -> list[ifcopenshell.entity_instance]:
-        """Every IfcProduct that has a Representation, in STEP-id order."""
-        return [p for p in self.file.by_type("IfcProduct") if p.Representation is not None]
-
     def elements_for_geometry(self) -> list[ifcopenshell.entity_instance]:
         """Every product with a representation, plus every IfcElement without
         one (so a placeholder with no geometry is counted), in STEP-id order."""

@@ -98,10 +98,7 @@ class MeshCache:
         path = self.path_of(key)
         try:
             blob = path.read_bytes()
-        except FileNotFoundError:
-            self.stats.misses += 1
-            return None
-        except OSError:
+        except OSError:  # absent (the usual miss) or unreadable
             self.stats.misses += 1
             return None
         entry = _decode(blob)
@@ -118,16 +115,8 @@ class MeshCache:
 
     def put(self, key: str, entry: Mesh | CachedFailure) -> None:
         """Store an entry atomically (temp file + rename)."""
-        blob = _encode(entry)
-        path = self.path_of(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(path, blob)
-        except OSError as exc:
-            reason = exc.strerror or exc
-            raise CacheError(f"cannot write cache entry: {reason}", path=path) from None
+        _write_atomic(self.path_of(key), _encode(entry), "cache entry")
         self.stats.writes += 1
-
 
     # -- key index: cache keys of one exact file, so re-runs skip fingerprinting --
 
@@ -148,14 +137,8 @@ class MeshCache:
     def put_index(self, name: str, keys: dict[str, str]) -> None:
         """Store a key map atomically (merged with what is there)."""
         merged = {**self.get_index(name), **keys}
-        path = self._index_path(name)
         data = json.dumps({"keys": merged}, sort_keys=True).encode()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(path, data)
-        except OSError as exc:
-            reason = exc.strerror or exc
-            raise CacheError(f"cannot write cache index: {reason}", path=path) from None
+        _write_atomic(self._index_path(name), data, "cache index")
 
     def usage(self) -> tuple[int, int]:
         """(number of entries, total bytes) currently in the cache."""
@@ -186,16 +169,23 @@ class MeshCache:
         return removed
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write to a unique temp file beside ``path``, then rename over it."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:8]}.", suffix=".tmp", dir=path.parent)
+def _write_atomic(path: Path, data: bytes, what: str) -> None:
+    """Write to a unique temp file beside ``path``, then rename over it;
+    CacheError naming ``what`` and the path if the file system refuses."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:8]}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise CacheError(f"cannot write {what}: {exc.strerror or exc}", path=path) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise CacheError(f"cannot write {what}: {exc.strerror or exc}", path=path) from None
         raise
 
 

@@ -141,3 +141,13 @@ def test_unquoted_query_keys_warn(rev_a, caplog):
     with caplog.at_level(logging.WARNING, logger="bimcheck"):
         assert rev_a.select(bad) == []  # IfcOpenShell silently matches nothing
     assert 'query:"storey.Name"' in caplog.text
+
+
+def test_validate_selector_names_file_and_column(tmp_path):
+    from bimcheck.model import validate_selector
+
+    validate_selector('IfcWall, location="Level 1"')  # fine: no error
+    with pytest.raises(SelectorError) as exc:
+        validate_selector("IfcWall, ((", path=tmp_path / "pack.yaml")
+    assert exc.value.column == 12
+    assert str(tmp_path / "pack.yaml") in str(exc.value)

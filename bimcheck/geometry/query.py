@@ -547,6 +547,19 @@ def _manifold(mesh: Mesh) -> manifold3d.Manifold:
     return solid
 
 
+def is_solid(mesh: Mesh) -> bool:
+    """True when the exact volume tests (:func:`overlap`) can run on ``mesh``:
+    it is closed and a valid, outward-facing manifold. Otherwise callers fall
+    back to the triangle tests (:func:`intersects`, :func:`distance`)."""
+    if len(mesh.faces) == 0 or not mesh.closed:
+        return False
+    try:
+        _manifold(mesh)
+    except GeometryError:
+        return False
+    return True
+
+
 def overlap(a: Mesh, b: Mesh) -> Overlap:
     """The exact solid shared by two closed meshes (manifold3d boolean
     intersection), with its volume (m³), bounds (metres), depth (metres, the

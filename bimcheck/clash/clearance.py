@@ -1,0 +1,45 @@
+"""Clearance clashes: the gap between two elements is below the required one.
+
+The minimum distance between the surfaces (python-fcl, closest points) is
+compared with the rule's ``clearance`` (m). Elements that actually meet are
+never dropped: they are reported with distance 0, and when both solids are
+closed with their shared volume (``relation: hard``) or as ``touching``;
+otherwise (triangle fallback) as ``hard`` with ``exact: false``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bimcheck.clash.records import PairResult, Subject
+from bimcheck.geometry.query import distance, overlap
+
+
+def check_pair(a: Subject, b: Subject, params: Mapping[str, Any]) -> PairResult | None:
+    """Clearance test of one pair under ``params`` (``clearance`` m). None
+    when the gap is at least the clearance."""
+    gap = distance(a.mesh, b.mesh)
+    if gap.distance >= params["clearance"]:
+        return None
+    if not gap.intersecting:
+        return PairResult(
+            relation="clearance", exact=a.exact and b.exact, overlap_volume=0.0,
+            penetration_depth=0.0, distance=gap.distance,
+            location=(gap.point_a + gap.point_b) / 2, point_a=gap.point_a, point_b=gap.point_b,
+        )
+    if a.exact and b.exact:
+        shared = overlap(a.mesh, b.mesh)
+        if shared.volume > 0.0:
+            return PairResult(
+                relation="hard", exact=True, overlap_volume=shared.volume,
+                penetration_depth=shared.width, distance=0.0, location=shared.centroid,
+            )
+        return PairResult(
+            relation="touching", exact=True, overlap_volume=0.0, penetration_depth=0.0,
+            distance=0.0, location=gap.point_a,
+        )
+    return PairResult(
+        relation="hard", exact=False, overlap_volume=None, penetration_depth=None,
+        distance=0.0, location=gap.point_a,
+    )

@@ -1,0 +1,43 @@
+"""Duplicates: two elements (of the same class, by default) with the same
+geometry — equal geometry fingerprints (same representation and placement,
+whatever the STEP ids), or shared volume at least ``min_overlap`` (default
+95 %) of *each* element's volume.
+
+Fingerprint equality needs no closed mesh, so duplicated open meshes are found
+too (``exact`` then says whether the volume could be measured).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bimcheck.clash.records import PairResult, Subject
+from bimcheck.geometry.query import overlap
+
+
+def check_pair(a: Subject, b: Subject, params: Mapping[str, Any]) -> PairResult | None:
+    """Duplicate test of one pair under ``params`` (``same_class``,
+    ``min_overlap`` as a fraction). None when not duplicates."""
+    if params["same_class"] and a.ref.ifc_class != b.ref.ifc_class:
+        return None
+    exact = a.exact and b.exact
+    same_definition = a.fingerprint is not None and a.fingerprint == b.fingerprint
+    if exact:
+        shared = overlap(a.mesh, b.mesh)
+        largest = max(a.mesh.volume, b.mesh.volume)
+        if same_definition or (
+            shared.volume > 0.0 and shared.volume >= params["min_overlap"] * largest
+        ):
+            location = shared.centroid if shared.centroid is not None else a.mesh.bounds.mean(0)
+            return PairResult(
+                relation="duplicate", exact=True, overlap_volume=shared.volume,
+                penetration_depth=shared.width, distance=0.0, location=location,
+            )
+        return None
+    if same_definition:
+        return PairResult(
+            relation="duplicate", exact=False, overlap_volume=None, penetration_depth=None,
+            distance=0.0, location=a.mesh.bounds.mean(axis=0),
+        )
+    return None

@@ -1,0 +1,32 @@
+"""Stable identities for clashes and clash groups.
+
+A clash's key depends only on the rule id, the kind and the *sorted* GlobalId
+pair, never on A/B order, list position or run: the same clash has the same
+key in every revision, so statuses, waivers and BCF topics follow it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+
+def _digest(parts: list[str], size: int) -> str:
+    h = hashlib.blake2b(digest_size=size)
+    for part in parts:
+        data = part.encode("utf-8")
+        h.update(len(data).to_bytes(4, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def clash_key(rule_id: str, kind: str, global_id_a: str, global_id_b: str) -> str:
+    """32 hex characters (BLAKE2b-128) of the rule id, the kind and the sorted pair."""
+    first, second = sorted((global_id_a, global_id_b))
+    return _digest(["clash/1", rule_id, kind, first, second], 16)
+
+
+def group_id(rule_id: str, by: str, anchor: str) -> str:
+    """16 hex characters identifying a group: the rule, how it was formed
+    (``element``, ``cluster``, ``single``) and its anchor (the causing element's
+    GlobalId, or the smallest member clash key)."""
+    return _digest(["group/1", rule_id, by, anchor], 8)

@@ -1,0 +1,146 @@
+"""The plain data the clash checks pass around and return.
+
+Lengths in metres, volumes in m³, points in world coordinates (metres).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bimcheck.geometry.mesh import Mesh
+
+
+@dataclass(frozen=True)
+class ElementRef:
+    """Who an element is, as a report shows it."""
+
+    global_id: str
+    ifc_class: str
+    name: str | None
+    storey: str | None
+    discipline: str
+    model: str
+
+    def as_dict(self) -> dict:
+        return {
+            "global_id": self.global_id, "ifc_class": self.ifc_class, "name": self.name,
+            "storey": self.storey, "discipline": self.discipline, "model": self.model,
+        }
+
+
+@dataclass
+class Subject:
+    """An element as the pair tests see it: its mesh, whether the exact solid
+    test can run on it (closed, valid manifold), and its geometry fingerprint
+    (None when unknown)."""
+
+    ref: ElementRef
+    mesh: Mesh
+    exact: bool
+    fingerprint: str | None = None
+    model_index: int = 0
+
+
+@dataclass(frozen=True)
+class PairResult:
+    """What a pair test found.
+
+    ``relation``: ``hard``, ``touching``, ``clearance`` or ``duplicate``.
+    ``overlap_volume`` (m³) and ``penetration_depth`` (m) are None when the
+    triangle fallback ran (``exact`` False). ``distance`` in m. ``location``
+    (m): where to look; ``point_a``/``point_b``: closest points (m) on the
+    two elements, when measured.
+    """
+
+    relation: str
+    exact: bool
+    overlap_volume: float | None
+    penetration_depth: float | None
+    distance: float
+    location: np.ndarray
+    point_a: np.ndarray | None = None
+    point_b: np.ndarray | None = None
+
+
+def _point(p: np.ndarray | None) -> list[float] | None:
+    return None if p is None else [float(x) for x in p]
+
+
+@dataclass
+class Clash:
+    """One clash: a rule, an ordered pair (``a`` has the smaller GlobalId) and
+    what was measured. ``severity`` is the rule's after the magnitude bands."""
+
+    key: str
+    rule: str
+    kind: str
+    severity: str
+    a: ElementRef
+    b: ElementRef
+    found: PairResult
+    storey: str | None
+    group: str = ""
+
+    def as_dict(self) -> dict:
+        f = self.found
+        return {
+            "key": self.key, "rule": self.rule, "kind": self.kind, "relation": f.relation,
+            "severity": self.severity, "group": self.group, "exact": f.exact,
+            "a": self.a.as_dict(), "b": self.b.as_dict(),
+            "overlap_volume": f.overlap_volume, "penetration_depth": f.penetration_depth,
+            "distance": f.distance, "location": _point(f.location),
+            "point_a": _point(f.point_a), "point_b": _point(f.point_b),
+            "storey": self.storey,
+        }
+
+
+@dataclass
+class Group:
+    """Clashes of one rule that belong together: caused by one element
+    (``by="element"``), near each other within a storey (``"cluster"``), or a
+    clash on its own (``"single"``)."""
+
+    id: str
+    rule: str
+    by: str
+    element: str | None
+    storey: str | None
+    clashes: list[str]
+    elements: list[str]
+    severity: str
+    location: np.ndarray
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id, "rule": self.rule, "by": self.by, "element": self.element,
+            "storey": self.storey, "clashes": self.clashes, "elements": self.elements,
+            "severity": self.severity, "location": _point(self.location),
+            "size": len(self.clashes),
+        }
+
+
+@dataclass
+class RuleCoverage:
+    """What one rule looked at: elements its selectors matched (and of those,
+    how many have a mesh), broad-phase candidate pairs, pairs tested in the
+    narrow phase, pairs skipped by each ignore rule, clashes found."""
+
+    rule: str
+    a_matched: int = 0
+    b_matched: int = 0
+    a_meshed: int = 0
+    b_meshed: int = 0
+    candidates: int = 0
+    tested: int = 0
+    ignored: dict[str, int] = field(default_factory=dict)
+    clashes: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "rule": self.rule, "a_matched": self.a_matched, "b_matched": self.b_matched,
+            "a_meshed": self.a_meshed, "b_meshed": self.b_meshed,
+            "candidates": self.candidates, "tested": self.tested,
+            "ignored": dict(sorted(self.ignored.items())), "clashes": self.clashes,
+        }

@@ -1,0 +1,336 @@
+"""Running clash rules over one model or a federation of models.
+
+:func:`run_clash` selects the elements of every rule, tessellates their union
+once per model (through the mesh cache), then per rule: broad phase (AABB
+grid, expanded by the clearance), ignore rules, the kind's pair test, severity
+bands, grouping. It returns a :class:`ClashReport` whose :meth:`as_dict` is
+the deterministic JSON document described in docs/clash.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+
+import ifcopenshell
+import numpy as np
+
+from bimcheck import __version__
+from bimcheck.clash import clearance, duplicate, hard
+from bimcheck.clash.grouping import group_clashes
+from bimcheck.clash.identity import clash_key
+from bimcheck.clash.records import Clash, ElementRef, Group, PairResult, RuleCoverage, Subject
+from bimcheck.clash.relations import Relations, ignore_reason
+from bimcheck.clash.rules import rule_bands, rule_grouping
+from bimcheck.errors import GeometryError
+from bimcheck.fingerprint import Fingerprinter
+from bimcheck.geometry.cache import MeshCache
+from bimcheck.geometry.index import candidate_pairs
+from bimcheck.geometry.query import is_solid
+from bimcheck.geometry.tessellate import Failure, TessellationSettings, tessellate
+from bimcheck.model import Model
+from bimcheck.packs.schema import SEVERITIES, Rule, severity_rank, shift_severity
+from bimcheck.units import CONTACT_TOLERANCE_M
+
+log = logging.getLogger(__name__)
+
+#: ``progress(stage, done, total)``: stage is a short label ("tessellating x.ifc",
+#: "checking CL001").
+Progress = Callable[[str, int, int], None]
+
+_TESTS: dict[str, ModuleType] = {"hard": hard, "clearance": clearance, "duplicate": duplicate}
+
+#: Classes never taken as clash elements unless a selector names them: voids
+#: and spatial/annotation objects overlap what they describe by design.
+_NOT_ELEMENTS = ("IfcFeatureElementSubtraction", "IfcSpatialElement",
+                 "IfcSpatialStructureElement", "IfcAnnotation", "IfcGrid", "IfcPort")
+
+
+@dataclass
+class ClashReport:
+    """Everything one clash run found and looked at (see docs/clash.md)."""
+
+    models: list[dict]
+    rules: list[Rule]
+    clashes: list[Clash]
+    groups: list[Group]
+    rule_coverage: list[RuleCoverage]
+    tests: dict[str, str]
+    without_geometry: list[dict]
+    failed: list[Failure]
+    warnings: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        by_rule: dict[str, int] = {}
+        by_severity: dict[str, int] = {}
+        for c in self.clashes:
+            by_rule[c.rule] = by_rule.get(c.rule, 0) + 1
+            by_severity[c.severity] = by_severity.get(c.severity, 0) + 1
+        return {
+            "clashes": len(self.clashes), "groups": len(self.groups),
+            "by_rule": dict(sorted(by_rule.items())),
+            "by_severity": {s: by_severity[s] for s in SEVERITIES if s in by_severity},
+        }
+
+    def worst_severity(self) -> str | None:
+        """The most severe severity among the clashes, or None without clashes."""
+        return min((c.severity for c in self.clashes), key=severity_rank, default=None)
+
+    def as_dict(self, *, timings: bool = False) -> dict:
+        """The JSON document; deterministic unless ``timings`` is set."""
+        doc = {
+            "tool": {"name": "bimcheck", "version": __version__, "command": "clash"},
+            "models": self.models,
+            "rules": [r.as_dict() for r in self.rules],
+            "clashes": [c.as_dict() for c in self.clashes],
+            "groups": [g.as_dict() for g in self.groups],
+            "coverage": {
+                "tests": dict(sorted(self.tests.items())),
+                "without_geometry": self.without_geometry,
+                "failed": [f.as_dict() for f in self.failed],
+                "rules": [r.as_dict() for r in self.rule_coverage],
+                "warnings": self.warnings,
+            },
+            "summary": self.summary(),
+        }
+        if timings:
+            doc["timings"] = dict(sorted(self.timings.items()))
+        return doc
+
+
+def _explicit(selector: str, cls: str) -> bool:
+    return cls.lower() in selector.lower()
+
+
+def _selected(model: Model, selector: str) -> list[ifcopenshell.entity_instance]:
+    """Products a selector matches, minus voids, spaces and annotations unless
+    the selector names their class."""
+    skip = tuple(c for c in _NOT_ELEMENTS if not _explicit(selector, c))
+    out = []
+    for e in model.select(selector):
+        if not e.is_a("IfcProduct") or not getattr(e, "GlobalId", None):
+            continue
+        if any(_is_a(e, c) for c in skip):
+            continue
+        out.append(e)
+    return out
+
+
+def _is_a(e: ifcopenshell.entity_instance, cls: str) -> bool:
+    try:
+        return e.is_a(cls)
+    except RuntimeError:
+        return False
+
+
+def run_clash(
+    models: Sequence[Model],
+    rules: Sequence[Rule],
+    *,
+    cache: MeshCache | None = None,
+    timeout: float | None = None,
+    threads: int | None = None,
+    progress: Progress | None = None,
+    settings: TessellationSettings | None = None,
+) -> ClashReport:
+    """Check ``rules`` against ``models`` (one, or several federated).
+
+    Selectors apply to every model. ``timeout`` (seconds) is the tessellation
+    budget per model (:class:`~bimcheck.errors.TessellationTimeout`). Each
+    element is tessellated once per run, whatever the number of rules.
+    """
+    timings: dict[str, float] = {}
+    warnings: list[str] = []
+    t0 = time.monotonic()
+    # 1. Selection.
+    selected: list[dict[str, tuple[list[str], list[str] | None]]] = []
+    by_model_union: list[dict[str, ifcopenshell.entity_instance]] = []
+    coverage = {r.id: RuleCoverage(r.id) for r in rules}
+    for model in models:
+        union: dict[str, ifcopenshell.entity_instance] = {}
+        per_rule = {}
+        for rule in rules:
+            a = _selected(model, rule.a)
+            b = _selected(model, rule.b) if rule.b is not None else None
+            per_rule[rule.id] = ([e.GlobalId for e in a], None if b is None else
+                                 [e.GlobalId for e in b])
+            for e in a + (b or []):
+                union[e.GlobalId] = e
+            coverage[rule.id].a_matched += len(a)
+            coverage[rule.id].b_matched += len(b or [])
+        selected.append(per_rule)
+        by_model_union.append(union)
+    for rule in rules:
+        cov = coverage[rule.id]
+        if cov.a_matched == 0:
+            warnings.append(f"rule {rule.id}: selector a {rule.a!r} matched no element")
+        if rule.b is not None and cov.b_matched == 0:
+            warnings.append(f"rule {rule.id}: selector b {rule.b!r} matched no element")
+    timings["select"] = time.monotonic() - t0
+
+    # 2. Geometry, once per model.
+    subjects: dict[str, Subject] = {}
+    failed: list[Failure] = []
+    without: list[dict] = []
+    relations: list[Relations] = []
+    t0 = time.monotonic()
+    for index, (model, union) in enumerate(zip(models, by_model_union, strict=True)):
+        stage = f"tessellating {model.path.name}"
+        geometry = tessellate(
+            model, list(union.values()), settings=settings, cache=cache, timeout=timeout,
+            threads=threads,
+            progress=None if progress is None else (lambda d, t, s=stage: progress(s, d, t)),
+        )
+        failed.extend(geometry.failures)
+        for f in geometry.without_body:
+            e = union[f.global_id]
+            without.append({"global_id": f.global_id, "ifc_class": f.ifc_class,
+                            "name": getattr(e, "Name", None), "model": model.path.name})
+        need_fp = any(r.kind == "duplicate" for r in rules)
+        fingerprinter = Fingerprinter(model.file) if need_fp else None
+        for gid, mesh in geometry.meshes.items():
+            if gid in subjects:
+                warnings.append(
+                    f"GlobalId {gid} is in both {subjects[gid].ref.model} and "
+                    f"{model.path.name}; the second is left out"
+                )
+                continue
+            info = model.describe(union[gid])
+            ref = ElementRef(gid, info.ifc_class, info.name, info.storey, info.discipline,
+                             model.path.name)
+            fp = fingerprinter.geometry(union[gid]) if fingerprinter is not None else None
+            subjects[gid] = Subject(ref, mesh, is_solid(mesh), fp, index)
+        relations.append(Relations(model.file))
+    timings["geometry"] = time.monotonic() - t0
+    if failed:
+        warnings.append(f"{len(failed)} element(s) failed to tessellate and were not checked")
+
+    # 3. Rules.
+    clashes: list[Clash] = []
+    groups: list[Group] = []
+    t0 = time.monotonic()
+    for rule in rules:
+        cov = coverage[rule.id]
+        a_ids = sorted({g for per in selected for g in per[rule.id][0] if g in subjects})
+        b_ids = None
+        if rule.b is not None:
+            b_ids = sorted({g for per in selected for g in per[rule.id][1] if g in subjects})
+        cov.a_meshed, cov.b_meshed = len(a_ids), len(b_ids or [])
+        found = _check_rule(rule, a_ids, b_ids, subjects, relations, models, cov, progress)
+        grouping = rule_grouping(rule)
+        groups.extend(group_clashes(found, radius=grouping.radius,
+                                    min_element_clashes=grouping.min_element_clashes))
+        cov.clashes = len(found)
+        clashes.extend(found)
+    timings["check"] = time.monotonic() - t0
+    tests = {gid: ("exact" if s.exact else "triangles") for gid, s in subjects.items()}
+    clashes.sort(key=lambda c: (c.rule, c.key))
+    groups.sort(key=lambda g: (g.rule, g.id))
+    model_docs = [
+        {"path": m.path.name, "schema": m.schema_identifier, "length_unit": m.length_unit,
+         "content_digest": m.content_digest}
+        for m in models
+    ]
+    return ClashReport(
+        models=model_docs, rules=list(rules), clashes=clashes, groups=groups,
+        rule_coverage=[coverage[r.id] for r in rules], tests=tests,
+        without_geometry=sorted(without, key=lambda d: (d["model"], d["global_id"])),
+        failed=sorted(failed), warnings=warnings, timings=timings,
+    )
+
+
+def _check_rule(
+    rule: Rule,
+    a_ids: list[str],
+    b_ids: list[str] | None,
+    subjects: dict[str, Subject],
+    relations: list[Relations],
+    models: Sequence[Model],
+    cov: RuleCoverage,
+    progress: Progress | None,
+) -> list[Clash]:
+    params = rule.params
+    if rule.kind == "clearance":
+        expand = float(params["clearance"])
+    elif rule.kind == "hard" and not params["allow_touching"]:
+        expand = CONTACT_TOLERANCE_M
+    else:
+        expand = 0.0
+    if not a_ids or (b_ids is not None and not b_ids):
+        return []
+    bounds_a = np.array([subjects[g].mesh.bounds for g in a_ids])
+    if b_ids is None:
+        raw = candidate_pairs(bounds_a, None, expand)
+        pairs = [(a_ids[i], a_ids[j]) for i, j in raw]
+    else:
+        bounds_b = np.array([subjects[g].mesh.bounds for g in b_ids])
+        raw = candidate_pairs(bounds_a, bounds_b, expand)
+        unique = {tuple(sorted((a_ids[i], b_ids[j]))) for i, j in raw if a_ids[i] != b_ids[j]}
+        pairs = sorted(unique)
+    cov.candidates = len(pairs)
+    test = _TESTS[rule.kind]
+    ignore = params["ignore"]
+    bands = rule_bands(rule)
+    stage = f"checking {rule.id}"
+    found: list[Clash] = []
+    for n, (ga, gb) in enumerate(pairs):
+        if progress is not None and n % 64 == 0:
+            progress(stage, n, len(pairs))
+        sa, sb = subjects[ga], subjects[gb]
+        other_class = sa.ref.ifc_class != sb.ref.ifc_class
+        if rule.kind == "duplicate" and params["same_class"] and other_class:
+            cov.ignored["other_class"] = cov.ignored.get("other_class", 0) + 1
+            continue
+        reason = ignore_reason(relations[sa.model_index], ga, relations[sb.model_index], gb,
+                               ignore)
+        if reason is not None:
+            cov.ignored[reason] = cov.ignored.get(reason, 0) + 1
+            continue
+        cov.tested += 1
+        result = _test_pair(test, sa, sb, params)
+        if result is None:
+            continue
+        severity = rule.severity
+        for band in bands:
+            if band.matches(getattr(result, band.metric)):
+                severity = shift_severity(severity, band.shift)
+                break
+        found.append(Clash(
+            key=clash_key(rule.id, rule.kind, ga, gb), rule=rule.id, kind=rule.kind,
+            severity=severity, a=sa.ref, b=sb.ref, found=result,
+            storey=_storey_at(models[sa.model_index], result.location, sa, sb),
+        ))
+    if progress is not None:
+        progress(stage, len(pairs), len(pairs))
+    return found
+
+
+def _test_pair(test: ModuleType, sa: Subject, sb: Subject, params: dict) -> PairResult | None:
+    """The kind's pair test; a solid the volume kernel rejects after all falls
+    back to the triangle test (and is reported as such)."""
+    try:
+        return test.check_pair(sa, sb, params)
+    except GeometryError as exc:
+        log.warning("%s / %s: exact test failed (%s); using the triangle test",
+                    sa.ref.global_id, sb.ref.global_id, exc)
+        sa.exact = sb.exact = False
+        return test.check_pair(sa, sb, params)
+
+
+def _storey_at(model: Model, location: np.ndarray, sa: Subject, sb: Subject) -> str | None:
+    """The storey a clash location lies in: the highest storey whose elevation
+    (m) is at or below the location's z; the lowest one below all of them.
+    Without storeys, the elements' own storey."""
+    storeys = sorted(model.storeys, key=lambda s: (s.elevation, s.name or ""))
+    if not storeys:
+        return sa.ref.storey or sb.ref.storey
+    z = float(location[2])
+    chosen = storeys[0]
+    for s in storeys:
+        if s.elevation <= z + CONTACT_TOLERANCE_M:
+            chosen = s
+    return chosen.name or chosen.global_id

@@ -1,0 +1,304 @@
+"""The rule-pack schema shared by every check family (clash, qto, crane, risk).
+
+A pack is a YAML mapping with ``pack`` (its name), ``version`` and ``rules``, a
+list of rules. Every rule has ``id``, ``name``, ``kind``, ``severity``, a
+``doc`` with ``what``/``why``/``fix``, selectors and ``params``. Which kinds
+exist, and which params each kind takes, is declared by the check family in a
+:class:`KindRegistry` (sqlfluff's ``RuleSet.register`` is the model): the
+loader validates every field against it and a :class:`RulePackError` names
+the file, the rule id and the field.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bimcheck.errors import RulePackError, SelectorError
+from bimcheck.model import validate_selector
+
+#: Severities from the most to the least severe.
+SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
+
+_RULE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
+_DOC_KEYS = ("what", "why", "fix")
+
+
+def severity_rank(severity: str) -> int:
+    """0 for ``critical`` … 4 for ``info``: smaller is more severe."""
+    return SEVERITIES.index(severity)
+
+
+def shift_severity(severity: str, steps: int) -> str:
+    """``severity`` moved ``steps`` towards critical (positive) or info
+    (negative), clamped to the scale."""
+    rank = min(max(severity_rank(severity) - steps, 0), len(SEVERITIES) - 1)
+    return SEVERITIES[rank]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One kind-specific parameter: its type, default, bounds and meaning.
+
+    ``type`` is ``float``, ``int``, ``bool``, ``str``, ``list`` (of str) or
+    ``dict`` (validated by ``check``); ``unit`` is documentation (e.g. "m").
+    ``check`` receives the value and returns it normalised, or raises
+    ValueError with a message.
+    """
+
+    type: type
+    default: Any
+    doc: str
+    unit: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] | None = None
+    check: Callable[[Any], Any] | None = None
+
+    def validate(self, value: Any) -> Any:
+        """The value checked and normalised; ValueError with a message otherwise."""
+        if self.type is float:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"expected a number, got {type(value).__name__}")
+            value = float(value)
+            if not math.isfinite(value):
+                raise ValueError("expected a finite number")
+        elif self.type is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"expected an integer, got {type(value).__name__}")
+        elif self.type is list:
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError("expected a list of strings")
+            value = tuple(value)
+        elif not isinstance(value, self.type) or (
+            self.type is not bool and isinstance(value, bool)
+        ):
+            raise ValueError(f"expected {self.type.__name__}, got {type(value).__name__}")
+        unit = f" {self.unit}" if self.unit else ""
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(f"must be >= {self.minimum}{unit}, got {value}")
+        if self.maximum is not None and value > self.maximum:
+            raise ValueError(f"must be <= {self.maximum}{unit}, got {value}")
+        if self.choices is not None and value not in self.choices:
+            raise ValueError(f"must be one of {', '.join(self.choices)}, got {value!r}")
+        if self.check is not None:
+            value = self.check(value)
+        return value
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A check kind: its name, what it does, its params, which selectors it
+    needs (``a`` always; ``b`` optional or forbidden)."""
+
+    name: str
+    doc: str
+    params: Mapping[str, Param]
+    b_selector: bool = True
+
+
+@dataclass
+class KindRegistry:
+    """The kinds one check family (``clash``, ``qto``…) accepts in its packs."""
+
+    family: str
+    kinds: dict[str, Kind] = field(default_factory=dict)
+
+    def register(self, kind: Kind) -> Kind:
+        """Add a kind; a second kind of the same name is a programming error."""
+        if kind.name in self.kinds:
+            raise ValueError(f"{self.family} kind {kind.name!r} registered twice")
+        self.kinds[kind.name] = kind
+        return kind
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One validated rule. Selectors are IfcOpenShell selector strings; ``b``
+    is None when the rule checks ``a`` against itself. ``params`` holds every
+    param of the kind, defaults filled in. ``extra`` keeps family-specific
+    top-level fields (validated by the family)."""
+
+    id: str
+    name: str
+    kind: str
+    severity: str
+    doc: Mapping[str, str]
+    a: str
+    b: str | None
+    params: Mapping[str, Any]
+    pack: str
+    path: Path
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for reports (no path: reports stay machine-independent)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "severity": self.severity,
+            "a": self.a,
+            "b": self.b,
+            "pack": self.pack,
+            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()},
+        }
+
+
+_RULE_FIELDS = {"id", "name", "kind", "severity", "doc", "a", "b", "params", "enabled"}
+
+
+def parse_rule(
+    raw: Any,
+    *,
+    registry: KindRegistry,
+    path: Path,
+    pack: str,
+    index: int,
+    extra_fields: Mapping[str, Callable[[Any], Any]] | None = None,
+) -> Rule:
+    """Validate one rule mapping of a pack (``rules[index]``) against ``registry``.
+
+    ``extra_fields`` maps additional top-level field names the family allows
+    to a validator (value in, normalised value out, ValueError on bad input).
+    """
+    where = f"rules[{index}]"
+    if not isinstance(raw, dict):
+        raise RulePackError(f"expected a mapping, got {type(raw).__name__}", path=path, field=where)
+    rid = raw.get("id")
+    if not isinstance(rid, str) or not _RULE_ID.match(rid):
+        raise RulePackError(
+            "rule id must be a string of letters, digits, '_', '.', '-' starting with a letter"
+            f" (at most 64), got {rid!r}",
+            path=path, field=f"{where}.id",
+        )
+    extra_fields = extra_fields or {}
+    unknown = sorted(set(raw) - _RULE_FIELDS - set(extra_fields))
+    if unknown:
+        raise RulePackError(
+            f"unknown field(s) {', '.join(map(str, unknown))}",
+            path=path, rule=rid, field=unknown[0],
+        )
+
+    def text(key: str) -> str:
+        value = raw.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise RulePackError("required, a non-empty string", path=path, rule=rid, field=key)
+        return value.strip()
+
+    name = text("name")
+    kind_name = text("kind")
+    kind = registry.kinds.get(kind_name)
+    if kind is None:
+        raise RulePackError(
+            f"unknown {registry.family} kind {kind_name!r}; expected one of "
+            f"{', '.join(sorted(registry.kinds))}",
+            path=path, rule=rid, field="kind",
+        )
+    severity = text("severity")
+    if severity not in SEVERITIES:
+        raise RulePackError(
+            f"must be one of {', '.join(SEVERITIES)}, got {severity!r}",
+            path=path, rule=rid, field="severity",
+        )
+    doc = raw.get("doc")
+    if not isinstance(doc, dict):
+        raise RulePackError(
+            "required: a mapping with what, why and fix", path=path, rule=rid, field="doc"
+        )
+    for key in _DOC_KEYS:
+        if not isinstance(doc.get(key), str) or not doc[key].strip():
+            raise RulePackError(
+                "required, a non-empty string", path=path, rule=rid, field=f"doc.{key}"
+            )
+    unknown_doc = sorted(set(doc) - set(_DOC_KEYS))
+    if unknown_doc:
+        raise RulePackError(
+            f"unknown field {unknown_doc[0]!r}", path=path, rule=rid, field=f"doc.{unknown_doc[0]}"
+        )
+    a = _selector(raw, "a", required=True, path=path, rid=rid)
+    b = _selector(raw, "b", required=False, path=path, rid=rid)
+    if b is not None and not kind.b_selector:
+        raise RulePackError(
+            f"kind {kind_name} takes no b selector", path=path, rule=rid, field="b"
+        )
+    params = _params(raw.get("params", {}), kind, path=path, rid=rid)
+    extra = {}
+    for key, validator in extra_fields.items():
+        if key in raw:
+            try:
+                extra[key] = validator(raw[key])
+            except ValueError as exc:
+                raise RulePackError(str(exc), path=path, rule=rid, field=key) from None
+    return Rule(
+        id=rid, name=name, kind=kind_name, severity=severity,
+        doc={k: doc[k].strip() for k in _DOC_KEYS}, a=a, b=b, params=params,
+        pack=pack, path=path, extra=extra,
+    )
+
+
+def _selector(raw: dict, key: str, *, required: bool, path: Path, rid: str) -> str | None:
+    value = raw.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise RulePackError(
+            "required, an IfcOpenShell selector string" if required else
+            "expected an IfcOpenShell selector string",
+            path=path, rule=rid, field=key,
+        )
+    value = value.strip()
+    try:
+        validate_selector(value)
+    except SelectorError as exc:
+        raise RulePackError(
+            f"{exc.message}", path=path, rule=rid, field=f"{key} (column {exc.column})"
+        ) from None
+    return value
+
+
+def _params(raw: Any, kind: Kind, *, path: Path, rid: str) -> dict[str, Any]:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise RulePackError(
+            f"expected a mapping, got {type(raw).__name__}", path=path, rule=rid, field="params"
+        )
+    unknown = sorted(set(map(str, raw)) - set(kind.params))
+    if unknown:
+        known = ", ".join(sorted(kind.params)) or "none"
+        raise RulePackError(
+            f"unknown param for kind {kind.name} (known: {known})",
+            path=path, rule=rid, field=f"params.{unknown[0]}",
+        )
+    out = {}
+    for name, spec in kind.params.items():
+        if name in raw:
+            try:
+                out[name] = spec.validate(raw[name])
+            except ValueError as exc:
+                raise RulePackError(
+                    str(exc), path=path, rule=rid, field=f"params.{name}"
+                ) from None
+        else:
+            out[name] = spec.default
+    return out
+
+
+def check_unique_ids(rules: list[Rule]) -> None:
+    """RulePackError naming both files when two rules share an id."""
+    seen: dict[str, Rule] = {}
+    for rule in rules:
+        first = seen.get(rule.id)
+        if first is not None:
+            where = "earlier in this file" if first.path == rule.path else f"in {first.path}"
+            raise RulePackError(
+                f"duplicate rule id (also {where})", path=rule.path, rule=rule.id, field="id"
+            )
+        seen[rule.id] = rule

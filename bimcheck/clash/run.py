@@ -228,6 +228,8 @@ def run_clash(
         clashes.extend(found)
     timings["check"] = time.monotonic() - t0
     tests = {gid: ("exact" if s.exact else "triangles") for gid, s in subjects.items()}
+    for w in warnings:
+        log.warning("%s", w)
     clashes.sort(key=lambda c: (c.rule, c.key))
     groups.sort(key=lambda g: (g.rule, g.id))
     model_docs = [

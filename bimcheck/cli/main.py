@@ -64,10 +64,12 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
 
 def _register() -> None:
     from bimcheck.cli.cache import cache
+    from bimcheck.cli.clash import clash
     from bimcheck.cli.info import info
 
     cli.add_command(info)
     cli.add_command(cache)
+    cli.add_command(clash)
 
 
 _register()

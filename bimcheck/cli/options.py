@@ -62,8 +62,11 @@ def precheck_output(output: Path | None, overwrite: bool) -> None:
 
 
 @contextmanager
-def progress_bar(label: str, quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on stderr when it is a terminal; silent otherwise."""
+def progress_bar(label: str, quiet: bool) -> Iterator[Callable[..., None] | None]:
+    """A rich progress bar on stderr when it is a terminal; silent otherwise.
+
+    Yields ``update(done, total, label=None)``; a label renames the task.
+    """
     if quiet or not sys.stderr.isatty():
         yield None
         return
@@ -76,7 +79,9 @@ def progress_bar(label: str, quiet: bool) -> Iterator[Callable[[int, int], None]
     ) as bar:
         task = bar.add_task(label, total=None)
 
-        def update(done: int, total: int) -> None:
+        def update(done: int, total: int, label: str | None = None) -> None:
+            if label is not None:
+                bar.update(task, description=label)
             bar.update(task, completed=done, total=total)
 
         yield update

@@ -57,6 +57,8 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, overwrite: 
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
+            # mkstemp makes the file 0600; give it the mode a plain open() would.
+            os.chmod(tmp, 0o666 & ~_umask())
         if not overwrite and p.exists():
             raise OutputError("output file appeared while writing; not replaced", path=p)
         os.replace(tmp, p)
@@ -69,6 +71,12 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, overwrite: 
             os.unlink(tmp)
         raise
     return p
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _is_special(p: Path) -> bool:

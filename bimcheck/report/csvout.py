@@ -1,0 +1,55 @@
+"""Clash tables as CSV (one row per clash), for spreadsheets and cost tools.
+
+Values come from the report dict (docs/clash.md); lengths in m, volumes in
+m³. Text from the model (names, storeys) can start with ``=``, ``+``, ``-``
+or ``@``; spreadsheets would run it as a formula, so such cells get a leading
+apostrophe (OWASP's CSV-injection advice).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+_ELEMENT_FIELDS = ("global_id", "ifc_class", "name", "storey", "discipline", "model")
+
+#: Column order of the clash CSV.
+CLASH_COLUMNS: tuple[str, ...] = (
+    "key", "rule", "kind", "relation", "severity", "group", "exact",
+    *(f"a_{f}" for f in _ELEMENT_FIELDS), *(f"b_{f}" for f in _ELEMENT_FIELDS),
+    "overlap_volume_m3", "penetration_depth_m", "distance_m",
+    "location_x_m", "location_y_m", "location_z_m", "storey",
+)
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.7g}"
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def clashes_csv(report: dict) -> str:
+    """The clashes of a report dict as CSV text (header row, then one row per
+    clash in report order; ``\\n`` line ends)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CLASH_COLUMNS)
+    for c in report["clashes"]:
+        loc = c.get("location") or [None, None, None]
+        row = [c["key"], c["rule"], c["kind"], c["relation"], c["severity"], c["group"],
+               c["exact"]]
+        for side in ("a", "b"):
+            row += [c[side].get(f) for f in _ELEMENT_FIELDS]
+        row += [c["overlap_volume"], c["penetration_depth"], c["distance"], *loc, c["storey"]]
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()

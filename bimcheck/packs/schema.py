@@ -192,6 +192,8 @@ def parse_rule(
             raise RulePackError("required, a non-empty string", path=path, rule=rid, field=key)
         return value.strip()
 
+    if not isinstance(raw.get("enabled", True), bool):
+        raise RulePackError("must be true or false", path=path, rule=rid, field="enabled")
     name = text("name")
     kind_name = text("kind")
     kind = registry.kinds.get(kind_name)

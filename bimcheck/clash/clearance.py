@@ -1,7 +1,9 @@
 """Clearance clashes: the gap between two elements is below the required one.
 
 The minimum distance between the surfaces (python-fcl, closest points) is
-compared with the rule's ``clearance`` (m). Elements that actually meet are
+compared with the rule's ``clearance`` (m); a gap within
+``CONTACT_TOLERANCE_M`` (1 µm) of the clearance meets it, so rounding in the
+coordinates never turns an exact 50 mm gap into a clash. Elements that actually meet are
 never dropped: they are reported with distance 0, and when both solids are
 closed with their shared volume (``relation: hard``) or as ``touching``;
 otherwise (triangle fallback) as ``hard`` with ``exact: false``.
@@ -14,13 +16,14 @@ from typing import Any
 
 from bimcheck.clash.records import PairResult, Subject
 from bimcheck.geometry.query import distance, overlap
+from bimcheck.units import CONTACT_TOLERANCE_M
 
 
 def check_pair(a: Subject, b: Subject, params: Mapping[str, Any]) -> PairResult | None:
     """Clearance test of one pair under ``params`` (``clearance`` m). None
     when the gap is at least the clearance."""
     gap = distance(a.mesh, b.mesh)
-    if gap.distance >= params["clearance"]:
+    if gap.distance >= params["clearance"] - CONTACT_TOLERANCE_M:
         return None
     if not gap.intersecting:
         return PairResult(

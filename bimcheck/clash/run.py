@@ -10,6 +10,7 @@ the deterministic JSON document described in docs/clash.md.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -102,29 +103,39 @@ class ClashReport:
         return doc
 
 
-def _explicit(selector: str, cls: str) -> bool:
-    return cls.lower() in selector.lower()
+_CLASS_NAME = re.compile(r"Ifc[A-Za-z0-9]+")
+
+
+def _classes_named(selector: str) -> set[str]:
+    return {m.lower() for m in _CLASS_NAME.findall(selector)}
+
+
+def _lineage(e: ifcopenshell.entity_instance) -> list[str]:
+    """The element's class and its supertypes, lower case, most specific first."""
+    decl = e.declaration
+    out = []
+    while decl is not None:
+        out.append(decl.name().lower())
+        decl = decl.supertype()
+    return out
 
 
 def _selected(model: Model, selector: str) -> list[ifcopenshell.entity_instance]:
-    """Products a selector matches, minus voids, spaces and annotations unless
-    the selector names their class."""
-    skip = tuple(c for c in _NOT_ELEMENTS if not _explicit(selector, c))
+    """Products a selector matches, minus voids, spaces, annotations, grids and
+    ports unless the selector names their class or a supertype of it below
+    those categories (``IfcOpeningElement``, ``IfcSpace``...)."""
+    named = _classes_named(selector)
+    excluded = {c.lower() for c in _NOT_ELEMENTS}
     out = []
     for e in model.select(selector):
         if not e.is_a("IfcProduct") or not getattr(e, "GlobalId", None):
             continue
-        if any(_is_a(e, c) for c in skip):
+        lineage = _lineage(e)
+        cut = next((i for i, c in enumerate(lineage) if c in excluded), None)
+        if cut is not None and not named.intersection(lineage[: cut + 1]):
             continue
         out.append(e)
     return out
-
-
-def _is_a(e: ifcopenshell.entity_instance, cls: str) -> bool:
-    try:
-        return e.is_a(cls)
-    except RuntimeError:
-        return False
 
 
 def run_clash(

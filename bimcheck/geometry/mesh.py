@@ -198,3 +198,62 @@ def box(lower: tuple[float, float, float], upper: tuple[float, float, float]) ->
         dtype=np.int32,
     )
     return from_arrays(v, f)
+
+
+def _edge_neighbours(faces: np.ndarray) -> dict[tuple[int, int], list[int]]:
+    edges: dict[tuple[int, int], list[int]] = {}
+    for i, (a, b, c) in enumerate(faces.tolist()):
+        for u, v in ((a, b), (b, c), (c, a)):
+            edges.setdefault((min(u, v), max(u, v)), []).append(i)
+    return edges
+
+
+def solid_shells(faces: np.ndarray, vertices: np.ndarray) -> list[np.ndarray] | None:
+    """The faces of a mesh as closed, outward-facing shells, or None if it has none.
+
+    Exporters write elements as several shells (a tee as three overlapping
+    pipes), shells wound inside out, or shells with a few triangles flipped.
+    Each edge-connected component is re-oriented consistently (a breadth-first
+    walk that flips neighbours so shared edges run opposite ways) and turned
+    outwards (positive volume). Returns the list of ``(k, 3)`` face arrays,
+    one per shell, when every component becomes a closed 2-manifold; None when
+    any component has a boundary edge or an edge shared by more than two
+    triangles (a genuinely open or non-manifold mesh).
+    """
+    faces = np.asarray(faces, dtype=np.int64).reshape(-1, 3)
+    if len(faces) < 4:
+        return None
+    edges = _edge_neighbours(faces)
+    if any(len(f) != 2 for f in edges.values()):
+        return None
+    faces = faces.copy()
+    seen = np.zeros(len(faces), dtype=bool)
+    shells = []
+    for start in range(len(faces)):
+        if seen[start]:
+            continue
+        seen[start] = True
+        queue, members = [start], [start]
+        while queue:
+            i = queue.pop()
+            a, b, c = faces[i]
+            for u, v in ((a, b), (b, c), (c, a)):
+                f1, f2 = edges[(min(u, v), max(u, v))]
+                j = f2 if f1 == i else f1
+                if seen[j]:
+                    continue
+                # j must traverse the shared edge as v -> u; flip it if it runs u -> v.
+                fj = faces[j].tolist()
+                if any(fj[k] == u and fj[(k + 1) % 3] == v for k in range(3)):
+                    faces[j] = faces[j][::-1]
+                seen[j] = True
+                queue.append(j)
+                members.append(j)
+        shell = faces[sorted(members)]
+        if not is_closed(shell):
+            return None  # a non-orientable component (a Moebius-like mesh)
+        t = vertices[shell] - vertices[shell[0, 0]]
+        if np.einsum("ij,ij->i", t[:, 0], np.cross(t[:, 1], t[:, 2])).sum() < 0:
+            shell = shell[:, ::-1]
+        shells.append(np.ascontiguousarray(shell))
+    return shells

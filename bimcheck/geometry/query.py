@@ -49,7 +49,7 @@ import numpy as np
 
 from bimcheck.errors import GeometryError
 from bimcheck.geometry.index import candidate_pairs
-from bimcheck.geometry.mesh import Mesh
+from bimcheck.geometry.mesh import Mesh, solid_shells
 from bimcheck.units import CONTACT_TOLERANCE_M
 
 #: Ray directions for the point-in-mesh parity test (unit vectors, generic so
@@ -454,8 +454,8 @@ def touching(a: Mesh, b: Mesh, tol: float = CONTACT_TOLERANCE_M) -> bool:
     metres) but do not penetrate: their overlap solid (if any) is at most
     ``tol`` metres wide (:attr:`Overlap.width`). Raises :class:`GeometryError`
     unless both meshes are closed."""
-    _require_closed(a, "a")
-    _require_closed(b, "b")
+    _require_faces(a, "a")
+    _require_faces(b, "b")
     if not intersects(a, b, tol):
         return False
     return overlap(a, b).width <= tol
@@ -529,29 +529,64 @@ def _require_closed(mesh: Mesh, name: str) -> None:
 
 
 def _manifold(mesh: Mesh) -> manifold3d.Manifold:
-    """The closed mesh as a manifold3d solid in its own frame (vertices minus
-    its bounds' min corner, metres, float64), cached on the mesh ("manifold")."""
+    """The mesh as a manifold3d solid in its own frame (vertices minus its
+    bounds' min corner, metres, float64), cached on the mesh ("manifold").
+
+    A closed, outward-facing mesh is used as it is. Otherwise its shells are
+    repaired (:func:`~bimcheck.geometry.mesh.solid_shells`: re-oriented,
+    turned outwards) and united; a mesh with boundary or non-manifold edges
+    raises :class:`GeometryError`. A failure is cached too.
+    """
     solid = _cached(mesh, "manifold")
+    if isinstance(solid, GeometryError):
+        raise solid
     if solid is None:
-        local = np.ascontiguousarray(mesh.vertices - mesh.bounds[0], dtype=np.float64)
-        faces = np.ascontiguousarray(mesh.faces, dtype=np.uint64)
-        solid = manifold3d.Manifold(manifold3d.Mesh64(local, faces))
-        status = solid.status()
+        try:
+            solid = _build_manifold(mesh)
+        except GeometryError as exc:
+            mesh._cache["manifold"] = _Handle(exc)
+            raise
+        mesh._cache["manifold"] = _Handle(solid)
+    return solid
+
+
+def _build_manifold(mesh: Mesh) -> manifold3d.Manifold:
+    local = np.ascontiguousarray(mesh.vertices - mesh.bounds[0], dtype=np.float64)
+    if mesh.closed:
+        solid = manifold3d.Manifold(
+            manifold3d.Mesh64(local, np.ascontiguousarray(mesh.faces, dtype=np.uint64))
+        )
+        if solid.status() == manifold3d.Error.NoError and solid.volume() > 0.0:
+            return solid
+    shells = solid_shells(mesh.faces, local)
+    if shells is None:
+        raise GeometryError(
+            "mesh is not a closed solid (boundary or non-manifold edges); "
+            "use intersects() or distance() instead"
+        )
+    parts = []
+    for shell in shells:
+        part = manifold3d.Manifold(
+            manifold3d.Mesh64(local, np.ascontiguousarray(shell, dtype=np.uint64))
+        )
+        status = part.status()
         if status != manifold3d.Error.NoError:
             raise GeometryError(f"mesh is not a valid manifold solid ({status.name})")
-        if solid.volume() <= 0.0:
-            raise GeometryError(
-                "mesh is inside out (negative volume); triangles must face outwards"
-            )
-        mesh._cache["manifold"] = _Handle(solid)
+        parts.append(part)
+    solid = parts[0] if len(parts) == 1 else manifold3d.Manifold.batch_boolean(
+        parts, manifold3d.OpType.Add
+    )
+    if solid.volume() <= 0.0:
+        raise GeometryError("mesh encloses no volume")
     return solid
 
 
 def is_solid(mesh: Mesh) -> bool:
     """True when the exact volume tests (:func:`overlap`) can run on ``mesh``:
-    it is closed and a valid, outward-facing manifold. Otherwise callers fall
+    it is closed, or its shells can be re-oriented into closed outward-facing
+    ones (see :func:`_manifold`). Otherwise callers fall
     back to the triangle tests (:func:`intersects`, :func:`distance`)."""
-    if len(mesh.faces) == 0 or not mesh.closed:
+    if len(mesh.faces) == 0:
         return False
     try:
         _manifold(mesh)
@@ -576,8 +611,8 @@ def overlap(a: Mesh, b: Mesh) -> Overlap:
     :class:`GeometryError` when a mesh is not closed (the caller falls back to
     :func:`intersects`) or not a valid, outward-facing manifold.
     """
-    _require_closed(a, "a")
-    _require_closed(b, "b")
+    _require_faces(a, "a")
+    _require_faces(b, "b")
     none = Overlap(volume=0.0, bounds=None, depth=0.0, width=0.0, centroid=None)
     if _bounds_gap(a, b) > 0.0:
         return none

@@ -21,6 +21,7 @@ from bimcheck.geometry.query import (
     contains_points,
     distance,
     intersects,
+    is_solid,
     overlap,
     touching,
 )
@@ -355,12 +356,31 @@ def test_open_mesh_still_has_distance_and_intersection():
     assert distance(mesh, box((1.5, 0, 0), (2, 1, 1))).distance == pytest.approx(0.5)
 
 
-def test_inside_out_mesh_overlap_raises():
+def test_inside_out_mesh_is_turned_outwards():
     good = box((0, 0, 0), (1, 1, 1))
     inverted = from_arrays(good.vertices, good.faces[:, ::-1])
-    assert inverted.closed
-    with pytest.raises(GeometryError, match="inside out"):
-        overlap(inverted, box((0.5, 0, 0), (2, 1, 1)))
+    assert inverted.closed and inverted.volume == pytest.approx(-1.0)
+    assert is_solid(inverted)
+    assert overlap(inverted, box((0.5, 0, 0), (2, 1, 1))).volume == pytest.approx(0.5)
+
+
+def test_shells_flipped_and_overlapping_are_repaired():
+    """Two overlapping boxes in one mesh (a tee exported as two pipes), one of
+    them inside out and with two triangles flipped: united, 1 + 1 - 0.25 m3."""
+    a = box((0, 0, 0), (1, 1, 1))
+    b = box((0.75, 0, 0), (1.75, 1, 1))
+    fb = b.faces[:, ::-1].copy()
+    fb[:2] = fb[:2, ::-1]
+    mesh = from_arrays(np.concatenate([a.vertices, b.vertices]),
+                       np.concatenate([a.faces, fb + len(a.vertices)]))
+    assert not mesh.closed
+    assert is_solid(mesh)
+    shared = overlap(mesh, box((0, 0, 0), (3, 1, 1)))
+    assert shared.volume == pytest.approx(1.75)
+
+
+def test_open_mesh_is_not_solid():
+    assert not is_solid(open_box())
 
 
 def test_empty_mesh_raises():

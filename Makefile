@@ -20,6 +20,10 @@ demo: $(STAMP)
 		$(VENV)/bin/bimcheck info $$f --json -o reports/$$n.info.json --overwrite || exit $$?; \
 		$(VENV)/bin/bimcheck info $$f; \
 	done
+	for n in tower_rev_a tower_rev_b; do \
+		$(VENV)/bin/bimcheck clash samples/$$n.ifc -o reports/$$n.clashes.json \
+			--csv reports/$$n.clashes.csv --bcf reports/$$n.clashes.bcf --overwrite || exit $$?; \
+	done
 
 test: $(STAMP)
 	$(PY) -m pytest

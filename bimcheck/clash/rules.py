@@ -42,6 +42,7 @@ from bimcheck.packs.schema import (
     check_unique_ids,
     parse_rule,
 )
+from bimcheck.units import JSON_DECIMALS
 
 #: Default radius (metres) within which clashes of one storey form a cluster.
 DEFAULT_GROUP_RADIUS_M = 3.0
@@ -128,8 +129,11 @@ class Band:
     shift: int
 
     def matches(self, value: float | None) -> bool:
+        """Whether ``value`` falls in the band, compared as the report shows it
+        (rounded to ``JSON_DECIMALS``), so a depth printed as 0.1 meets ``min: 0.1``."""
         if value is None:
             return False
+        value = round(value, JSON_DECIMALS)
         if self.minimum is not None and value < self.minimum:
             return False
         return self.maximum is None or value < self.maximum

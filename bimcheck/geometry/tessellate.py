@@ -44,7 +44,7 @@ from bimcheck.units import WELD_TOLERANCE_M
 log = logging.getLogger(__name__)
 
 #: Bump when the meaning of a cached mesh changes (welding, post-processing).
-MESH_FORMAT_VERSION = 2
+MESH_FORMAT_VERSION = 3
 
 #: Representation identifiers that describe an element's 3D body. Others
 #: (Axis, FootPrint, Box, Clearance, Annotation...) are not tessellated.
@@ -65,9 +65,11 @@ class TessellationSettings:
     subtract_openings: bool = True
 
     def iterator_settings(self) -> ifcopenshell.geom.settings:
-        """IfcOpenShell settings for these options (world coordinates, metres)."""
+        """IfcOpenShell settings for these options (metres). Shapes come in
+        their local frame with a placement matrix, which :func:`to_world`
+        applies: the kernel then meshes a representation shared by many
+        elements (mapped items) once, and world coordinates cost nothing."""
         s = ifcopenshell.geom.settings()
-        s.set("use-world-coords", True)
         if not self.subtract_openings:
             s.set("disable-opening-subtractions", True)
         return s
@@ -81,6 +83,7 @@ class TessellationSettings:
             "weld_tolerance_m": WELD_TOLERANCE_M,
             "length_scale": repr(float(length_scale)),
             "options": asdict(self),
+            "frame": "local+matrix",
             "linear_deflection": s.get("mesher-linear-deflection"),
             "angular_deflection": s.get("mesher-angular-deflection"),
         }
@@ -317,7 +320,10 @@ class _Run:
 
     # -- receiving shapes ---------------------------------------------------
 
-    def _accept(self, sid: int, geometry_id: str, verts: np.ndarray, faces: np.ndarray) -> None:
+    def _accept(
+        self, sid: int, geometry_id: str, verts: np.ndarray, faces: np.ndarray,
+        matrix: np.ndarray,
+    ) -> None:
         product = self.todo.get(sid)
         if product is None:
             return  # an element the iterator added by itself (not requested)
@@ -327,7 +333,8 @@ class _Run:
         parts = self.parts.setdefault(sid, {})
         if geometry_id in parts:
             return  # the same body listed twice in the file
-        parts[geometry_id] = from_arrays(verts.reshape(-1, 3), faces.reshape(-1, 3))
+        world, faces = to_world(verts.reshape(-1, 3), faces.reshape(-1, 3), matrix)
+        parts[geometry_id] = from_arrays(world, faces)
         mesh = concatenate([parts[k] for k in sorted(parts)])
         self.meshes[product.GlobalId] = mesh
         if self.cache is not None:
@@ -411,6 +418,20 @@ class _Run:
         return ""
 
 
+def to_world(
+    vertices: np.ndarray, faces: np.ndarray, matrix: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Local vertices (``(n, 3)``, metres) placed by a 4×4 ``matrix`` into world
+    coordinates (metres), in float64. A mirroring placement (negative
+    determinant) would turn the triangles inside out, so their winding is
+    reversed with it."""
+    rot = matrix[:3, :3]
+    world = vertices @ rot.T + matrix[:3, 3]
+    if np.linalg.det(rot) < 0:
+        faces = faces[:, ::-1]
+    return world, faces
+
+
 def _stop(proc: multiprocessing.process.BaseProcess) -> None:
     """End the worker for certain: it may be deep in C++ code."""
     if proc.is_alive():
@@ -446,7 +467,8 @@ def _iterate(
     ifc: ifcopenshell.file, ids: list[int], settings: TessellationSettings, threads: int
 ) -> Iterator[tuple]:
     """Run the geometry iterator over the given STEP ids; yield
-    ``("shape", step_id, geometry_id, vertices, faces)`` per shape, then
+    ``("shape", step_id, geometry_id, vertices, faces, matrix)`` per shape
+    (local vertices in metres, the 4×4 placement matrix), then
     ``("done", log_text)``."""
     wrapper.set_log_format_json()
     with contextlib.suppress(Exception):
@@ -465,6 +487,9 @@ def _iterate(
                 str(g.id),
                 np.frombuffer(g.verts_buffer, dtype=np.float64),
                 np.frombuffer(g.faces_buffer, dtype=np.int32),
+                np.frombuffer(shape.transformation_buffer, dtype=np.float64).reshape(
+                    (4, 4), order="F"
+                ),
             )
             if not iterator.next():
                 break

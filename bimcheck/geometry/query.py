@@ -637,8 +637,13 @@ def overlap(a: Mesh, b: Mesh) -> Overlap:
     verts = np.asarray(mesh.vert_properties, dtype=np.float64)[:, :3]
     tri = verts[np.asarray(mesh.tri_verts, dtype=np.int64)]
     width = _min_width(verts, tri)
-    if width <= CONTACT_TOLERANCE_M:
-        # A sliver between faces that coincide up to rounding: touching.
+    area = float(np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]),
+                                axis=1).sum()) / 2
+    if width <= CONTACT_TOLERANCE_M or 2.0 * volume <= CONTACT_TOLERANCE_M * area:
+        # A sliver between faces that coincide up to rounding: touching. The
+        # second test catches slivers whose faces are not parallel (a block in
+        # a pocket: ~1e-17 m³ with a wide bounding box), by their mean
+        # thickness 2·volume/area.
         return none
     ref = box[0]
     t = tri - ref

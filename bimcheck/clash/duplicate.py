@@ -19,7 +19,7 @@ from bimcheck.geometry.query import overlap
 def check_pair(a: Subject, b: Subject, params: Mapping[str, Any]) -> PairResult | None:
     """Duplicate test of one pair under ``params`` (``same_class``,
     ``min_overlap`` as a fraction). None when not duplicates."""
-    if params["same_class"] and a.ref.ifc_class != b.ref.ifc_class:
+    if params["same_class"] and a.ifc_class != b.ifc_class:
         return None
     exact = a.exact and b.exact
     same_definition = a.fingerprint is not None and a.fingerprint == b.fingerprint

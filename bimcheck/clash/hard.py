@@ -31,7 +31,7 @@ DUPLICATE_OVERLAP = 0.95
 def is_duplicate(a: Subject, b: Subject, shared_volume: float) -> bool:
     """Same class and a shared volume of at least
     :data:`DUPLICATE_OVERLAP` of each element's volume (m³)."""
-    return a.ref.ifc_class == b.ref.ifc_class and shared_volume >= DUPLICATE_OVERLAP * max(
+    return a.ifc_class == b.ifc_class and shared_volume >= DUPLICATE_OVERLAP * max(
         a.mesh.volume, b.mesh.volume
     )
 

@@ -5,6 +5,7 @@ Lengths in metres, volumes in m³, points in world coordinates (metres).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,17 +31,40 @@ class ElementRef:
         }
 
 
-@dataclass
 class Subject:
-    """An element as the pair tests see it: its mesh, whether the exact solid
-    test can run on it (closed, valid manifold), and its geometry fingerprint
-    (None when unknown)."""
+    """An element as the pair tests see it: its class, its mesh, whether the
+    exact solid test can run on it (closed or repairable, valid manifold), its
+    geometry fingerprint (None when unknown) and the index of its model.
 
-    ref: ElementRef
-    mesh: Mesh
-    exact: bool
-    fingerprint: str | None = None
-    model_index: int = 0
+    ``ref`` may be given as a function: the report's element description
+    (storey, discipline...) is then only worked out for elements that clash.
+    """
+
+    __slots__ = ("_ref", "exact", "fingerprint", "ifc_class", "mesh", "model_index")
+
+    def __init__(
+        self,
+        ref: ElementRef | Callable[[], ElementRef],
+        mesh: Mesh,
+        exact: bool,
+        fingerprint: str | None = None,
+        model_index: int = 0,
+        ifc_class: str | None = None,
+    ) -> None:
+        self._ref = ref
+        self.mesh = mesh
+        self.exact = exact
+        self.fingerprint = fingerprint
+        self.model_index = model_index
+        if ifc_class is None:
+            ifc_class = self.ref.ifc_class
+        self.ifc_class = ifc_class
+
+    @property
+    def ref(self) -> ElementRef:
+        if not isinstance(self._ref, ElementRef):
+            self._ref = self._ref()
+        return self._ref
 
 
 @dataclass(frozen=True)

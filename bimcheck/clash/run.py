@@ -210,11 +210,10 @@ def run_clash(
                     f"{model.path.name}; the second is left out"
                 )
                 continue
-            info = model.describe(union[gid])
-            ref = ElementRef(gid, info.ifc_class, info.name, info.storey, info.discipline,
-                             model.path.name)
-            fp = fingerprinter.geometry(union[gid]) if fingerprinter is not None else None
-            subjects[gid] = Subject(ref, mesh, is_solid(mesh), fp, index)
+            element = union[gid]
+            fp = fingerprinter.geometry(element) if fingerprinter is not None else None
+            subjects[gid] = Subject(_describer(model, element), mesh, is_solid(mesh), fp, index,
+                                    ifc_class=element.is_a())
         relations.append(Relations(model.file))
     timings["geometry"] = time.monotonic() - t0
     if failed:
@@ -256,6 +255,17 @@ def run_clash(
     )
 
 
+def _describer(model: Model, element: ifcopenshell.entity_instance) -> Callable[[], ElementRef]:
+    """The report's description of ``element``, worked out when first asked."""
+
+    def describe() -> ElementRef:
+        info = model.describe(element)
+        return ElementRef(info.global_id, info.ifc_class, info.name, info.storey,
+                          info.discipline, model.path.name)
+
+    return describe
+
+
 def _check_rule(
     rule: Rule,
     a_ids: list[str],
@@ -294,7 +304,7 @@ def _check_rule(
         if progress is not None and n % 64 == 0:
             progress(stage, n, len(pairs))
         sa, sb = subjects[ga], subjects[gb]
-        other_class = sa.ref.ifc_class != sb.ref.ifc_class
+        other_class = sa.ifc_class != sb.ifc_class
         if rule.kind == "duplicate" and params["same_class"] and other_class:
             cov.ignored["other_class"] = cov.ignored.get("other_class", 0) + 1
             continue

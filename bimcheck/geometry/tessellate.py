@@ -26,6 +26,7 @@ import re
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -299,8 +300,37 @@ class _Run:
         self.empty: set[int] = set()
         self.produced = 0
         self.done_before = total - len(todo)
+        # Cache files are written by one background thread (file-system calls
+        # release the GIL), in submission order, while shapes keep arriving.
+        self._writer: ThreadPoolExecutor | None = None
+        self._writes: list[Future] = []
+
+    def _put(self, key: str, entry: Mesh | CachedFailure) -> None:
+        if self.cache is None:
+            return
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="bimcheck-cache")
+        self._writes.append(self._writer.submit(self.cache.put, key, entry))
+
+    def _flush(self) -> None:
+        """Wait for every cache write; raise the first one's error (CacheError)."""
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+        writes, self._writes = self._writes, []
+        for future in writes:
+            future.result()
 
     def execute(self, deadline: float | None, timeout: float | None, threads: int) -> None:
+        try:
+            self._execute(deadline, timeout, threads)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self._flush()  # what arrived is cached even when the run fails
+            raise
+        self._flush()
+
+    def _execute(self, deadline: float | None, timeout: float | None, threads: int) -> None:
         ids = sorted(self.todo)
         if hasattr(os, "fork"):
             log_text = self._in_worker(ids, threads, deadline, timeout)
@@ -315,8 +345,7 @@ class _Run:
             else:
                 reason = _failure_reason(self.model.file, product, entries)
             self.failures.append(Failure(product.GlobalId, product.is_a(), reason))
-            if self.cache is not None:
-                self.cache.put(self.keys[sid], CachedFailure(reason))
+            self._put(self.keys.get(sid, ""), CachedFailure(reason))
 
     # -- receiving shapes ---------------------------------------------------
 
@@ -338,7 +367,7 @@ class _Run:
         mesh = concatenate([parts[k] for k in sorted(parts)])
         self.meshes[product.GlobalId] = mesh
         if self.cache is not None:
-            self.cache.put(self.keys[sid], mesh)
+            self._put(self.keys[sid], mesh)
         if len(parts) == 1:
             self.produced += 1
             if self.progress is not None:

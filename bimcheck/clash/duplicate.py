@@ -12,8 +12,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from bimcheck.clash.records import PairResult, Subject
-from bimcheck.geometry.query import overlap
+from bimcheck.geometry.query import overlap, solid_volume
+
+
+def _same_definition(a: Subject, b: Subject) -> bool:
+    return a.fingerprint is not None and a.fingerprint == b.fingerprint
+
+
+def _may_share(a: Subject, b: Subject, share: float) -> bool:
+    """Cheap necessary condition for sharing ``share`` of each volume: the
+    volumes are within that ratio, and so is their bounding boxes' overlap."""
+    va, vb = solid_volume(a.mesh), solid_volume(b.mesh)
+    need = share * max(va, vb)
+    if min(va, vb) < need:
+        return False
+    lo = np.maximum(a.mesh.bounds[0], b.mesh.bounds[0])
+    hi = np.minimum(a.mesh.bounds[1], b.mesh.bounds[1])
+    return float(np.prod(np.clip(hi - lo, 0.0, None))) >= need
 
 
 def check_pair(a: Subject, b: Subject, params: Mapping[str, Any]) -> PairResult | None:
@@ -22,10 +40,12 @@ def check_pair(a: Subject, b: Subject, params: Mapping[str, Any]) -> PairResult 
     if params["same_class"] and a.ifc_class != b.ifc_class:
         return None
     exact = a.exact and b.exact
-    same_definition = a.fingerprint is not None and a.fingerprint == b.fingerprint
+    if exact and not _may_share(a, b, params["min_overlap"]) and not _same_definition(a, b):
+        return None
+    same_definition = _same_definition(a, b)
     if exact:
         shared = overlap(a.mesh, b.mesh)
-        largest = max(a.mesh.volume, b.mesh.volume)
+        largest = max(solid_volume(a.mesh), solid_volume(b.mesh))
         if same_definition or (
             shared.volume > 0.0 and shared.volume >= params["min_overlap"] * largest
         ):

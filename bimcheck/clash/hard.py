@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bimcheck.clash.records import PairResult, Subject
-from bimcheck.geometry.query import distance, overlap
+from bimcheck.geometry.query import distance, overlap, solid_volume
 
 #: Share of each element's volume two elements of one class must share for a
 #: hard clash to be labelled a duplicate (``relation: duplicate``).
@@ -32,7 +32,7 @@ def is_duplicate(a: Subject, b: Subject, shared_volume: float) -> bool:
     """Same class and a shared volume of at least
     :data:`DUPLICATE_OVERLAP` of each element's volume (m³)."""
     return a.ifc_class == b.ifc_class and shared_volume >= DUPLICATE_OVERLAP * max(
-        a.mesh.volume, b.mesh.volume
+        solid_volume(a.mesh), solid_volume(b.mesh)
     )
 
 

@@ -36,29 +36,37 @@ class Subject:
     exact solid test can run on it (closed or repairable, valid manifold), its
     geometry fingerprint (None when unknown) and the index of its model.
 
-    ``ref`` may be given as a function: the report's element description
-    (storey, discipline...) is then only worked out for elements that clash.
+    ``ref`` and ``fingerprint`` may be given as functions: the report's
+    element description (storey, discipline...) is then only worked out for
+    elements that clash, the fingerprint only for pairs that need it.
     """
 
-    __slots__ = ("_ref", "exact", "fingerprint", "ifc_class", "mesh", "model_index")
+    __slots__ = ("_fingerprint", "_ref", "exact", "ifc_class", "mesh", "model_index")
 
     def __init__(
         self,
         ref: ElementRef | Callable[[], ElementRef],
         mesh: Mesh,
         exact: bool,
-        fingerprint: str | None = None,
+        fingerprint: str | Callable[[], str | None] | None = None,
         model_index: int = 0,
         ifc_class: str | None = None,
     ) -> None:
         self._ref = ref
         self.mesh = mesh
         self.exact = exact
-        self.fingerprint = fingerprint
+        self._fingerprint = fingerprint
         self.model_index = model_index
         if ifc_class is None:
             ifc_class = self.ref.ifc_class
         self.ifc_class = ifc_class
+
+    @property
+    def fingerprint(self) -> str | None:
+        """The geometry fingerprint, worked out when first asked (if given as a function)."""
+        if callable(self._fingerprint):
+            self._fingerprint = self._fingerprint()
+        return self._fingerprint
 
     @property
     def ref(self) -> ElementRef:

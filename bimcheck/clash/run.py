@@ -9,6 +9,7 @@ the deterministic JSON document described in docs/clash.md.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -211,7 +212,9 @@ def run_clash(
                 )
                 continue
             element = union[gid]
-            fp = fingerprinter.geometry(element) if fingerprinter is not None else None
+            fp = None
+            if fingerprinter is not None:
+                fp = functools.partial(fingerprinter.geometry, element)
             subjects[gid] = Subject(_describer(model, element), mesh, is_solid(mesh), fp, index,
                                     ifc_class=element.is_a())
         relations.append(Relations(model.file))

@@ -550,6 +550,16 @@ def _manifold(mesh: Mesh) -> manifold3d.Manifold:
     return solid
 
 
+def _united(solid: manifold3d.Manifold) -> manifold3d.Manifold:
+    """A solid made of several overlapping closed shells (a tee exported as
+    three pipes) as their union, so shared volume is counted once. A solid
+    with an inward shell (a void) is kept as it is."""
+    parts = solid.decompose()
+    if len(parts) < 2 or any(p.volume() <= 0.0 for p in parts):
+        return solid
+    return manifold3d.Manifold.batch_boolean(parts, manifold3d.OpType.Add)
+
+
 def _build_manifold(mesh: Mesh) -> manifold3d.Manifold:
     local = np.ascontiguousarray(mesh.vertices - mesh.bounds[0], dtype=np.float64)
     if mesh.closed:
@@ -557,7 +567,7 @@ def _build_manifold(mesh: Mesh) -> manifold3d.Manifold:
             manifold3d.Mesh64(local, np.ascontiguousarray(mesh.faces, dtype=np.uint64))
         )
         if solid.status() == manifold3d.Error.NoError and solid.volume() > 0.0:
-            return solid
+            return _united(solid)
     shells = solid_shells(mesh.faces, local)
     if shells is None:
         raise GeometryError(
@@ -579,6 +589,14 @@ def _build_manifold(mesh: Mesh) -> manifold3d.Manifold:
     if solid.volume() <= 0.0:
         raise GeometryError("mesh encloses no volume")
     return solid
+
+
+def solid_volume(mesh: Mesh) -> float:
+    """Volume (m³) of the solid a mesh encloses, as the exact tests see it
+    (repaired shells united, so overlapping shells count once). Raises
+    :class:`GeometryError` when the mesh is not a solid (see :func:`is_solid`)."""
+    _require_faces(mesh, "mesh")
+    return float(_manifold(mesh).volume())
 
 
 def is_solid(mesh: Mesh) -> bool:
@@ -614,7 +632,9 @@ def overlap(a: Mesh, b: Mesh) -> Overlap:
     _require_faces(a, "a")
     _require_faces(b, "b")
     none = Overlap(volume=0.0, bounds=None, depth=0.0, width=0.0, centroid=None)
-    if _bounds_gap(a, b) > 0.0:
+    if _bounds_gap(a, b) > -CONTACT_TOLERANCE_M:
+        # The boxes are apart or meet in a slab at most 1 µm thick: the shared
+        # solid, if any, is no wider than that, which counts as touching.
         return none
     try:
         sa = _manifold(a)

@@ -151,3 +151,21 @@ def test_duplicate_open_meshes_by_fingerprint():
     assert r.relation == "duplicate" and r.exact is False and r.overlap_volume is None
     c = subject(open_box((0, 0, 0), (1, 1, 1)), "c", "IfcColumn", fp="f2")
     assert duplicate.check_pair(a, c, DUP) is None
+
+
+def tee() -> Mesh:
+    """Two overlapping 1 m cubes in one mesh (an exporter's tee): 1.75 m³ solid,
+    although its triangles' signed volumes add up to 2 m³."""
+    a = box((0, 0, 0), (1, 1, 1))
+    b = box((0.75, 0, 0), (1.75, 1, 1))
+    return from_arrays(np.concatenate([a.vertices, b.vertices]),
+                       np.concatenate([a.faces, b.faces + len(a.vertices)]))
+
+
+def test_duplicate_multi_shell_elements_use_the_solid_volume():
+    a, b = subject(tee(), "a", "IfcPipeFitting"), subject(tee(), "b", "IfcPipeFitting")
+    assert a.mesh.volume == pytest.approx(2.0) and a.exact
+    r = duplicate.check_pair(a, b, DUP)
+    assert r is not None and r.overlap_volume == pytest.approx(1.75)
+    r = hard.check_pair(a, b, HARD)
+    assert r.relation == "duplicate"

@@ -43,7 +43,11 @@ How time and memory are measured
     does not miss short peaks the way polling does. ifcclash works with threads
     (the geometry iterator and the clash loop), not processes, so the one
     child's RSS is all of it. Linux/macOS only (``os.wait4``); on macOS
-    ``ru_maxrss`` is in bytes and is converted.
+    ``ru_maxrss`` is in bytes and is converted. Caveat: a child forked from a
+    large parent starts with the parent's resident pages counted, so the peak
+    has the parent's RSS at spawn time as a floor (``python -c pass`` from a
+    300 MiB parent reports 311 MiB). ``bench_clash.py`` therefore starts every
+    measured command through a bare ``python -S`` launcher.
 
 What ifcclash's JSON output looks like (ifcclash/ifcclash.py, 0.9.0)
     The output is the input list of clash sets, each with a ``"clashes"``

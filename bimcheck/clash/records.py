@@ -36,30 +36,43 @@ class Subject:
     exact solid test can run on it (closed or repairable, valid manifold), its
     geometry fingerprint (None when unknown) and the index of its model.
 
-    ``ref`` and ``fingerprint`` may be given as functions: the report's
-    element description (storey, discipline...) is then only worked out for
-    elements that clash, the fingerprint only for pairs that need it.
+    ``ref``, ``exact`` and ``fingerprint`` may be given as functions: the
+    report's element description (storey, discipline...) is then only worked
+    out for elements that clash, the solid check and the fingerprint only for
+    elements of pairs that reach the narrow phase.
     """
 
-    __slots__ = ("_fingerprint", "_ref", "exact", "ifc_class", "mesh", "model_index")
+    __slots__ = ("_exact", "_fingerprint", "_ref", "ifc_class", "mesh", "model_index", "tested")
 
     def __init__(
         self,
         ref: ElementRef | Callable[[], ElementRef],
         mesh: Mesh,
-        exact: bool,
+        exact: bool | Callable[[], bool],
         fingerprint: str | Callable[[], str | None] | None = None,
         model_index: int = 0,
         ifc_class: str | None = None,
     ) -> None:
         self._ref = ref
         self.mesh = mesh
-        self.exact = exact
+        self._exact = exact
+        self.tested = False  # set when a pair test has run on it
         self._fingerprint = fingerprint
         self.model_index = model_index
         if ifc_class is None:
             ifc_class = self.ref.ifc_class
         self.ifc_class = ifc_class
+
+    @property
+    def exact(self) -> bool:
+        """Whether the exact solid test can run (worked out when first asked)."""
+        if callable(self._exact):
+            self._exact = bool(self._exact())
+        return self._exact
+
+    @exact.setter
+    def exact(self, value: bool) -> None:
+        self._exact = value
 
     @property
     def fingerprint(self) -> str | None:

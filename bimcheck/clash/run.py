@@ -215,7 +215,8 @@ def run_clash(
             fp = None
             if fingerprinter is not None:
                 fp = functools.partial(fingerprinter.geometry, element)
-            subjects[gid] = Subject(_describer(model, element), mesh, is_solid(mesh), fp, index,
+            subjects[gid] = Subject(_describer(model, element), mesh,
+                                    functools.partial(is_solid, mesh), fp, index,
                                     ifc_class=element.is_a())
         relations.append(Relations(model.file))
     timings["geometry"] = time.monotonic() - t0
@@ -240,7 +241,8 @@ def run_clash(
         cov.clashes = len(found)
         clashes.extend(found)
     timings["check"] = time.monotonic() - t0
-    tests = {gid: ("exact" if s.exact else "triangles") for gid, s in subjects.items()}
+    tests = {gid: ("exact" if s.exact else "triangles") if s.tested else "untested"
+             for gid, s in subjects.items()}
     for w in warnings:
         log.warning("%s", w)
     clashes.sort(key=lambda c: (c.rule, c.key))
@@ -317,6 +319,7 @@ def _check_rule(
             cov.ignored[reason] = cov.ignored.get(reason, 0) + 1
             continue
         cov.tested += 1
+        sa.tested = sb.tested = True
         result = _test_pair(test, sa, sb, params)
         if result is None:
             continue

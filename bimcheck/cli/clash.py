@@ -207,9 +207,11 @@ def format_table(report: ClashReport, *, limit: int = 50) -> str:
             f"(a {cov.a_meshed}/{cov.a_matched}{b} meshed/matched, {cov.tested} pairs tested)"
             f"  {rule.name}"
         )
-    triangles = sum(1 for t in report.tests.values() if t == "triangles")
+    tests = list(report.tests.values())
     lines.append(
-        f"coverage: {len(report.tests)} element(s) tested, {triangles} by triangle test only, "
+        f"coverage: {len(tests)} element(s) selected and meshed: "
+        f"{tests.count('exact')} solid-tested, {tests.count('triangles')} by triangle test "
+        f"only, {tests.count('untested')} with nothing near; "
         f"{len(report.without_geometry)} without geometry, {len(report.failed)} failed"
     )
     if report.warnings:

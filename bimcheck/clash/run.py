@@ -20,7 +20,7 @@ from types import ModuleType
 import ifcopenshell
 import numpy as np
 
-from bimcheck import __version__
+from bimcheck._version import __version__
 from bimcheck.clash import clearance, duplicate, hard
 from bimcheck.clash.grouping import group_clashes
 from bimcheck.clash.identity import clash_key

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from bimcheck import __version__
+from bimcheck._version import __version__
 from bimcheck.errors import BimcheckError
 
 

@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import re
 import signal
@@ -389,50 +390,70 @@ class _Run:
     def _in_worker(
         self, ids: list[int], threads: int, deadline: float | None, timeout: float | None
     ) -> str:
+        """Tessellate ``ids`` in ``threads`` forked worker processes, each running
+        a single-threaded iterator over an interleaved share of the elements.
+
+        IfcOpenShell 0.9's iterator gains little from its own threads (2
+        threads: 11.5 s on the Tekla model against 12.0 s with one), while
+        separate processes scale (2 × 1 thread: 7.0 s), so the work is split
+        by process. Returns the workers' kernel logs, joined.
+        """
         ctx = multiprocessing.get_context("fork")
-        receiver, sender = ctx.Pipe(duplex=False)
-        proc = ctx.Process(
-            target=_worker_main,
-            args=(self.model.file, ids, self.settings, threads, sender),
-            daemon=True,
-        )
-        proc.start()
-        sender.close()
-        log_text = ""
+        n = max(1, min(threads, len(ids)))
+        workers: dict[Any, multiprocessing.process.BaseProcess] = {}
+        logs: list[str] = []
         try:
-            while True:
+            for k in range(n):
+                receiver, sender = ctx.Pipe(duplex=False)
+                proc = ctx.Process(
+                    target=_worker_main,
+                    args=(self.model.file, ids[k::n], self.settings, 1, sender),
+                    daemon=True,
+                )
+                proc.start()
+                sender.close()
+                workers[receiver] = proc
+            while workers:
                 wait = 0.25
                 if deadline is not None:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         raise self._timeout_error(timeout or 0.0)
                     wait = min(wait, remaining)
-                if not receiver.poll(wait):
-                    if not proc.is_alive() and not receiver.poll(0):
-                        raise GeometryError(
-                            f"the geometry kernel stopped unexpectedly (exit code {proc.exitcode})",
-                            path=self.model.path,
-                        )
+                ready = multiprocessing.connection.wait(list(workers), timeout=wait)
+                if not ready:
+                    for receiver, proc in workers.items():
+                        if not proc.is_alive() and not receiver.poll(0):
+                            raise self._crashed(proc)
                     continue
-                try:
-                    msg = receiver.recv()
-                except EOFError:
-                    proc.join(1)
-                    raise GeometryError(
-                        f"the geometry kernel stopped unexpectedly (exit code {proc.exitcode})",
-                        path=self.model.path,
-                    ) from None
-                if msg[0] == "shape":
-                    self._accept(*msg[1:])
-                elif msg[0] == "error":
-                    raise GeometryError(f"geometry iterator failed: {msg[1]}", path=self.model.path)
-                else:  # "done"
-                    log_text = msg[1]
-                    break
+                for receiver in ready:
+                    try:
+                        msg = receiver.recv()
+                    except EOFError:
+                        proc = workers[receiver]
+                        proc.join(1)
+                        raise self._crashed(proc) from None
+                    if msg[0] == "shape":
+                        self._accept(*msg[1:])
+                    elif msg[0] == "error":
+                        raise GeometryError(
+                            f"geometry iterator failed: {msg[1]}", path=self.model.path
+                        )
+                    else:  # "done"
+                        logs.append(msg[1])
+                        receiver.close()
+                        _stop(workers.pop(receiver))
         finally:
-            receiver.close()
-            _stop(proc)
-        return log_text
+            for receiver, proc in workers.items():
+                receiver.close()
+                _stop(proc)
+        return "\n".join(logs)
+
+    def _crashed(self, proc: multiprocessing.process.BaseProcess) -> GeometryError:
+        return GeometryError(
+            f"the geometry kernel stopped unexpectedly (exit code {proc.exitcode})",
+            path=self.model.path,
+        )
 
     def _in_process(
         self, ids: list[int], threads: int, deadline: float | None, timeout: float | None

@@ -26,7 +26,7 @@ timeout_opt = click.option(
 )
 threads_opt = click.option(
     "--threads", type=click.IntRange(min=1), default=None,
-    help="Geometry threads (default: all cores).",
+    help="Geometry worker processes (default: one per core).",
 )
 cache_dir_opt = click.option(
     "--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="BIMCHECK_CACHE",

@@ -167,8 +167,8 @@ def tessellate(
 ) -> Geometry:
     """Meshes for ``elements`` (default: :meth:`Model.elements_for_geometry`).
 
-    Cached meshes are read back; only the rest are tessellated, on ``threads``
-    cores (default: all). ``timeout`` is the budget in seconds for the whole
+    Cached meshes are read back; only the rest are tessellated, by ``threads``
+    worker processes (default: one per core). ``timeout`` is the budget in seconds for the whole
     call; when it runs out, :class:`~bimcheck.errors.TessellationTimeout` is
     raised and everything finished so far is already in the cache.
     ``progress(done, total)`` is called as elements complete.

@@ -33,7 +33,7 @@ from bimcheck.geometry.cache import MeshCache
 from bimcheck.geometry.index import candidate_pairs
 from bimcheck.geometry.query import is_solid
 from bimcheck.geometry.tessellate import Failure, TessellationSettings, tessellate
-from bimcheck.model import Model
+from bimcheck.model import Model, get_storey
 from bimcheck.packs.schema import SEVERITIES, Rule, severity_rank, shift_severity
 from bimcheck.units import CONTACT_TOLERANCE_M
 
@@ -264,9 +264,12 @@ def _describer(model: Model, element: ifcopenshell.entity_instance) -> Callable[
     """The report's description of ``element``, worked out when first asked."""
 
     def describe() -> ElementRef:
-        info = model.describe(element)
-        return ElementRef(info.global_id, info.ifc_class, info.name, info.storey,
-                          info.discipline, model.path.name)
+        storey = get_storey(element)
+        return ElementRef(
+            element.GlobalId, element.is_a(), getattr(element, "Name", None),
+            (storey.Name or storey.GlobalId) if storey is not None else None,
+            model.disciplines.discipline_of(element), model.path.name,
+        )
 
     return describe
 

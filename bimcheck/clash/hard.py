@@ -20,8 +20,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from bimcheck.clash.records import PairResult, Subject
 from bimcheck.geometry.query import distance, overlap, solid_volume
+from bimcheck.units import CONTACT_TOLERANCE_M
 
 #: Share of each element's volume two elements of one class must share for a
 #: hard clash to be labelled a duplicate (``relation: duplicate``).
@@ -36,9 +39,25 @@ def is_duplicate(a: Subject, b: Subject, shared_volume: float) -> bool:
     )
 
 
+def _box_overlap_depth(a: Subject, b: Subject) -> float:
+    """Smallest extent (m) of the intersection of the two bounding boxes
+    (negative when they are apart)."""
+    lo = np.maximum(a.mesh.bounds[0], b.mesh.bounds[0])
+    hi = np.minimum(a.mesh.bounds[1], b.mesh.bounds[1])
+    return float((hi - lo).min())
+
+
 def check_pair(a: Subject, b: Subject, params: Mapping[str, Any]) -> PairResult | None:
     """Hard-clash test of one pair under a rule's ``params`` (``tolerance`` m,
     ``allow_touching``). None when it is not a clash."""
+    if params["allow_touching"] and _box_overlap_depth(a, b) <= max(
+        params["tolerance"], CONTACT_TOLERANCE_M
+    ):
+        # Whatever the two share lies inside the intersection of their boxes,
+        # so it is no deeper than that box is thin: not a clash, and no need
+        # to compute it. (This also keeps open meshes that merely rest on a
+        # solid out of the triangle fallback.)
+        return None
     if a.exact and b.exact:
         shared = overlap(a.mesh, b.mesh)
         if shared.volume > 0.0:

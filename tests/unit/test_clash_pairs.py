@@ -169,3 +169,21 @@ def test_duplicate_multi_shell_elements_use_the_solid_volume():
     assert r is not None and r.overlap_volume == pytest.approx(1.75)
     r = hard.check_pair(a, b, HARD)
     assert r.relation == "duplicate"
+
+
+def test_open_mesh_resting_on_a_solid_is_not_a_clash():
+    """An open mesh (a light fitting exported without its back) resting on a
+    beam: the boxes meet in a plane, so nothing is shared and nothing is
+    reported, while one pushed 0.1 m in is (triangle test, no volume)."""
+    resting = subject(open_box((1, 0, 0.5), (1.4, 0.25, 0.8)), "lamp", "IfcLightFixture")
+    assert hard.check_pair(subject(BEAM), resting, HARD) is None
+    pushed = subject(open_box((1, 0, 0.4), (1.4, 0.25, 0.8)), "lamp", "IfcLightFixture")
+    r = hard.check_pair(subject(BEAM), pushed, {**HARD, "tolerance": 0.01})
+    assert r.relation == "hard" and r.exact is False
+
+
+def test_box_overlap_thinner_than_the_tolerance_is_skipped():
+    plate = subject(box((1, 0, 0.495), (1.4, 0.25, 0.6)), "plate", "IfcPlate")  # 5 mm into it
+    assert hard.check_pair(subject(BEAM), plate, {**HARD, "tolerance": 0.005}) is None
+    r = hard.check_pair(subject(BEAM), plate, {**HARD, "tolerance": 0.004})
+    assert r.penetration_depth == pytest.approx(0.005, abs=1e-9)

@@ -24,7 +24,7 @@ import numpy as np
 
 from bimcheck.clash.records import PairResult, Subject
 from bimcheck.geometry.query import distance, overlap, solid_volume
-from bimcheck.units import CONTACT_TOLERANCE_M
+from bimcheck.units import CONTACT_TOLERANCE_M, JSON_DECIMALS
 
 #: Share of each element's volume two elements of one class must share for a
 #: hard clash to be labelled a duplicate (``relation: duplicate``).
@@ -39,6 +39,13 @@ def is_duplicate(a: Subject, b: Subject, shared_volume: float) -> bool:
     )
 
 
+def _within(depth: float, tolerance: float) -> bool:
+    """A depth (m) is within the tolerance when it does not exceed it as the
+    report shows it (rounded to ``JSON_DECIMALS``), nor the contact tolerance:
+    a 5 mm overlap computed as 0.0050000000000000044 m meets ``tolerance: 0.005``."""
+    return round(depth, JSON_DECIMALS) <= max(tolerance, CONTACT_TOLERANCE_M)
+
+
 def _box_overlap_depth(a: Subject, b: Subject) -> float:
     """Smallest extent (m) of the intersection of the two bounding boxes
     (negative when they are apart)."""
@@ -50,9 +57,7 @@ def _box_overlap_depth(a: Subject, b: Subject) -> float:
 def check_pair(a: Subject, b: Subject, params: Mapping[str, Any]) -> PairResult | None:
     """Hard-clash test of one pair under a rule's ``params`` (``tolerance`` m,
     ``allow_touching``). None when it is not a clash."""
-    if params["allow_touching"] and _box_overlap_depth(a, b) <= max(
-        params["tolerance"], CONTACT_TOLERANCE_M
-    ):
+    if params["allow_touching"] and _within(_box_overlap_depth(a, b), params["tolerance"]):
         # Whatever the two share lies inside the intersection of their boxes,
         # so it is no deeper than that box is thin: not a clash, and no need
         # to compute it. (This also keeps open meshes that merely rest on a
@@ -61,7 +66,7 @@ def check_pair(a: Subject, b: Subject, params: Mapping[str, Any]) -> PairResult 
     if a.exact and b.exact:
         shared = overlap(a.mesh, b.mesh)
         if shared.volume > 0.0:
-            if shared.width <= params["tolerance"]:
+            if _within(shared.width, params["tolerance"]):
                 return None
             return PairResult(
                 relation="duplicate" if is_duplicate(a, b, shared.volume) else "hard",

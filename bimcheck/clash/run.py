@@ -204,12 +204,11 @@ def run_clash(
                             "name": getattr(e, "Name", None), "model": model.path.name})
         need_fp = any(r.kind == "duplicate" for r in rules)
         fingerprinter = Fingerprinter(model.file) if need_fp else None
+        clashing_ids: dict[str, list[str]] = {}
         for gid, mesh in geometry.meshes.items():
             if gid in subjects:
-                warnings.append(
-                    f"GlobalId {gid} is in both {subjects[gid].ref.model} and "
-                    f"{model.path.name}; the second is left out"
-                )
+                first = models[subjects[gid].model_index].path.name
+                clashing_ids.setdefault(first, []).append(gid)
                 continue
             element = union[gid]
             fp = None
@@ -218,6 +217,11 @@ def run_clash(
             subjects[gid] = Subject(_describer(model, element), mesh,
                                     functools.partial(is_solid, mesh), fp, index,
                                     ifc_class=element.is_a())
+        for first, gids in sorted(clashing_ids.items()):
+            warnings.append(
+                f"{len(gids)} GlobalId(s) of {model.path.name} are also in {first} "
+                f"(e.g. {gids[0]}); those elements of {model.path.name} are left out"
+            )
         relations.append(Relations(model.file))
     timings["geometry"] = time.monotonic() - t0
     if failed:

@@ -163,3 +163,18 @@ def test_committed_demo_report_is_current(rev_a):
     code produces: byte for byte, so a stale example report fails here."""
     committed = (SAMPLES.parent / "reports" / "tower_rev_a.clashes.json").read_text("utf-8")
     assert dumps(rev_a.as_dict()) == committed
+
+
+def test_the_same_model_twice_warns_once_and_checks_once():
+    """Federating a model with its own millimetre copy: every GlobalId is in
+    both, so the copy's elements are left out with one warning, not 19."""
+    models = [open_model(SAMPLES / "tower_rev_a.ifc"), open_model(SAMPLES / "tower_rev_a_mm.ifc")]
+    report = run_clash(models, [adhoc_rule(a="IfcColumn", b=None, kind="duplicate")])
+    columns = sum(1 for e in truth("tower_rev_a")["elements"].values()
+                  if e["ifc_class"] == "IfcColumn")
+    assert columns == 19
+    assert report.warnings == [
+        f"{columns} GlobalId(s) of tower_rev_a_mm.ifc are also in tower_rev_a.ifc "
+        f"(e.g. {sorted(report.tests)[0]}); those elements of tower_rev_a_mm.ifc are left out"
+    ]
+    assert len(report.clashes) == 1  # the duplicate column, found once

@@ -74,3 +74,20 @@ def test_weld_matches_a_brute_force_reference():
     tris = {tuple(map(tuple, t)) for t in v.reshape(-1, 3, 3)}
     assert {tuple(map(tuple, t)) for t in wv[wf]} == tris
     assert len(wf) == len(tris)
+
+
+def test_unique_rows_small_path_equals_the_numpy_path():
+    from bimcheck.geometry import mesh as mesh_module
+
+    rng = np.random.default_rng(7)
+    for n in (1, 5, 24, 200, 256):
+        rows = rng.integers(0, 4, size=(n, 3))
+        small = mesh_module._unique_rows(rows)
+        saved = mesh_module._SMALL_ROWS
+        mesh_module._SMALL_ROWS = 0
+        try:
+            big = mesh_module._unique_rows(rows)
+        finally:
+            mesh_module._SMALL_ROWS = saved
+        assert np.array_equal(small[0], big[0]) and np.array_equal(small[1], big[1])
+        assert np.array_equal(rows[small[0]][small[1]], rows)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from bimcheck.clash.records import PairResult, Subject
-from bimcheck.geometry.query import overlap, solid_volume
+from bimcheck.geometry.query import bounds_overlap, overlap, solid_volume
 
 
 def _same_definition(a: Subject, b: Subject) -> bool:
@@ -29,9 +29,7 @@ def _may_share(a: Subject, b: Subject, share: float) -> bool:
     need = share * max(va, vb)
     if min(va, vb) < need:
         return False
-    lo = np.maximum(a.mesh.bounds[0], b.mesh.bounds[0])
-    hi = np.minimum(a.mesh.bounds[1], b.mesh.bounds[1])
-    return float(np.prod(np.clip(hi - lo, 0.0, None))) >= need
+    return float(np.prod(np.clip(bounds_overlap(a.mesh, b.mesh), 0.0, None))) >= need
 
 
 def check_pair(a: Subject, b: Subject, params: Mapping[str, Any]) -> PairResult | None:

@@ -20,10 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
 from bimcheck.clash.records import PairResult, Subject
-from bimcheck.geometry.query import distance, overlap, solid_volume
+from bimcheck.geometry.query import bounds_overlap, distance, overlap, solid_volume
 from bimcheck.units import CONTACT_TOLERANCE_M, JSON_DECIMALS
 
 #: Share of each element's volume two elements of one class must share for a
@@ -46,18 +44,11 @@ def _within(depth: float, tolerance: float) -> bool:
     return round(depth, JSON_DECIMALS) <= max(tolerance, CONTACT_TOLERANCE_M)
 
 
-def _box_overlap_depth(a: Subject, b: Subject) -> float:
-    """Smallest extent (m) of the intersection of the two bounding boxes
-    (negative when they are apart)."""
-    lo = np.maximum(a.mesh.bounds[0], b.mesh.bounds[0])
-    hi = np.minimum(a.mesh.bounds[1], b.mesh.bounds[1])
-    return float((hi - lo).min())
-
-
 def check_pair(a: Subject, b: Subject, params: Mapping[str, Any]) -> PairResult | None:
     """Hard-clash test of one pair under a rule's ``params`` (``tolerance`` m,
     ``allow_touching``). None when it is not a clash."""
-    if params["allow_touching"] and _within(_box_overlap_depth(a, b), params["tolerance"]):
+    box_depth = float(bounds_overlap(a.mesh, b.mesh).min())
+    if params["allow_touching"] and _within(box_depth, params["tolerance"]):
         # Whatever the two share lies inside the intersection of their boxes,
         # so it is no deeper than that box is thin: not a clash, and no need
         # to compute it. (This also keeps open meshes that merely rest on a

@@ -198,6 +198,12 @@ def _bounds_gap(a: Mesh, b: Mesh) -> float:
     return float(gap.max())
 
 
+def bounds_overlap(a: Mesh, b: Mesh) -> np.ndarray:
+    """Per-axis extents (metres, shape ``(3,)``) of the intersection of the two
+    meshes' bounding boxes; an extent is negative on an axis where they are apart."""
+    return np.minimum(a.bounds[1], b.bounds[1]) - np.maximum(a.bounds[0], b.bounds[0])
+
+
 def _bounds_inside(inner: Mesh, outer: Mesh, tol: float) -> bool:
     return bool(
         (inner.bounds[0] >= outer.bounds[0] - tol).all()
@@ -657,9 +663,7 @@ def overlap(a: Mesh, b: Mesh) -> Overlap:
     verts = np.asarray(mesh.vert_properties, dtype=np.float64)[:, :3]
     tri = verts[np.asarray(mesh.tri_verts, dtype=np.int64)]
     width = _min_width(verts, tri)
-    area = float(np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]),
-                                axis=1).sum()) / 2
-    if width <= CONTACT_TOLERANCE_M or 2.0 * volume <= CONTACT_TOLERANCE_M * area:
+    if width <= CONTACT_TOLERANCE_M or 2.0 * volume <= CONTACT_TOLERANCE_M * shared.surface_area():
         # A sliver between faces that coincide up to rounding: touching. The
         # second test catches slivers whose faces are not parallel (a block in
         # a pocket: ~1e-17 m³ with a wide bounding box), by their mean

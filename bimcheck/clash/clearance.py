@@ -3,8 +3,8 @@
 The minimum distance between the surfaces (python-fcl, closest points) is
 compared with the rule's ``clearance`` (m); a gap within
 ``CONTACT_TOLERANCE_M`` (1 µm) of the clearance meets it, so rounding in the
-coordinates never turns an exact 50 mm gap into a clash. Elements that actually meet are
-never dropped: they are reported with distance 0, and when both solids are
+coordinates never turns an exact 50 mm gap into a clash. Elements that
+actually meet are never dropped: they are reported with distance 0, and when both solids are
 closed with their shared volume (``relation: hard``) or as ``touching``;
 otherwise (triangle fallback) as ``hard`` with ``exact: false``.
 """
@@ -33,16 +33,7 @@ def check_pair(a: Subject, b: Subject, params: Mapping[str, Any]) -> PairResult 
         )
     if a.exact and b.exact:
         shared = overlap(a.mesh, b.mesh)
-        if shared.volume > 0.0:
-            return PairResult(
-                relation="hard", exact=True, overlap_volume=shared.volume,
-                penetration_depth=shared.width, distance=0.0, location=shared.centroid,
-            )
-        return PairResult(
-            relation="touching", exact=True, overlap_volume=0.0, penetration_depth=0.0,
-            distance=0.0, location=gap.point_a,
+        return PairResult.sharing(shared) if shared.volume > 0.0 else PairResult.touching(
+            gap.point_a
         )
-    return PairResult(
-        relation="hard", exact=False, overlap_volume=None, penetration_depth=None,
-        distance=0.0, location=gap.point_a,
-    )
+    return PairResult.by_triangles(gap.point_a)

@@ -37,25 +37,21 @@ def check_pair(a: Subject, b: Subject, params: Mapping[str, Any]) -> PairResult 
     ``min_overlap`` as a fraction). None when not duplicates."""
     if params["same_class"] and a.ifc_class != b.ifc_class:
         return None
-    exact = a.exact and b.exact
-    if exact and not _may_share(a, b, params["min_overlap"]) and not _same_definition(a, b):
-        return None
-    same_definition = _same_definition(a, b)
-    if exact:
+    if a.exact and b.exact:
+        # Equal definitions mesh identically, so they always pass the pre-check;
+        # fingerprints are only worked out when the volumes do not settle it.
+        if not _may_share(a, b, params["min_overlap"]):
+            return None
         shared = overlap(a.mesh, b.mesh)
         largest = max(solid_volume(a.mesh), solid_volume(b.mesh))
-        if same_definition or (
-            shared.volume > 0.0 and shared.volume >= params["min_overlap"] * largest
-        ):
-            location = shared.centroid if shared.centroid is not None else a.mesh.bounds.mean(0)
-            return PairResult(
-                relation="duplicate", exact=True, overlap_volume=shared.volume,
-                penetration_depth=shared.width, distance=0.0, location=location,
-            )
-        return None
-    if same_definition:
-        return PairResult(
-            relation="duplicate", exact=False, overlap_volume=None, penetration_depth=None,
-            distance=0.0, location=a.mesh.bounds.mean(axis=0),
-        )
+        shares = shared.volume > 0.0 and shared.volume >= params["min_overlap"] * largest
+        if not shares and not _same_definition(a, b):
+            return None
+        if shared.centroid is None:
+            return PairResult(relation="duplicate", exact=True, overlap_volume=shared.volume,
+                              penetration_depth=shared.width, distance=0.0,
+                              location=a.mesh.bounds.mean(axis=0))
+        return PairResult.sharing(shared, "duplicate")
+    if _same_definition(a, b):
+        return PairResult.by_triangles(a.mesh.bounds.mean(axis=0), "duplicate")
     return None

@@ -59,24 +59,11 @@ def check_pair(a: Subject, b: Subject, params: Mapping[str, Any]) -> PairResult 
         if shared.volume > 0.0:
             if _within(shared.width, params["tolerance"]):
                 return None
-            return PairResult(
-                relation="duplicate" if is_duplicate(a, b, shared.volume) else "hard",
-                exact=True, overlap_volume=shared.volume,
-                penetration_depth=shared.width, distance=0.0, location=shared.centroid,
-            )
+            relation = "duplicate" if is_duplicate(a, b, shared.volume) else "hard"
+            return PairResult.sharing(shared, relation)
         if params["allow_touching"]:
             return None
         gap = distance(a.mesh, b.mesh)
-        if not gap.intersecting:
-            return None
-        return PairResult(
-            relation="touching", exact=True, overlap_volume=0.0, penetration_depth=0.0,
-            distance=0.0, location=gap.point_a,
-        )
+        return PairResult.touching(gap.point_a) if gap.intersecting else None
     gap = distance(a.mesh, b.mesh)
-    if not gap.intersecting:
-        return None
-    return PairResult(
-        relation="hard", exact=False, overlap_volume=None, penetration_depth=None,
-        distance=0.0, location=gap.point_a,
-    )
+    return PairResult.by_triangles(gap.point_a) if gap.intersecting else None

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bimcheck.geometry.mesh import Mesh
+from bimcheck.geometry.query import Overlap
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,27 @@ class PairResult:
     location: np.ndarray
     point_a: np.ndarray | None = None
     point_b: np.ndarray | None = None
+
+
+    @classmethod
+    def sharing(cls, shared: Overlap, relation: str = "hard") -> PairResult:
+        """Two solids sharing volume: the overlap's volume, width as the depth,
+        centroid as the location; distance 0."""
+        return cls(relation=relation, exact=True, overlap_volume=shared.volume,
+                   penetration_depth=shared.width, distance=0.0, location=shared.centroid)
+
+    @classmethod
+    def touching(cls, point: np.ndarray) -> PairResult:
+        """Two solids in contact at ``point`` without shared volume."""
+        return cls(relation="touching", exact=True, overlap_volume=0.0,
+                   penetration_depth=0.0, distance=0.0, location=point)
+
+    @classmethod
+    def by_triangles(cls, point: np.ndarray, relation: str = "hard") -> PairResult:
+        """Surfaces meeting at ``point`` where a mesh is not a solid: no volume
+        or depth can be measured (``exact`` False)."""
+        return cls(relation=relation, exact=False, overlap_volume=None,
+                   penetration_depth=None, distance=0.0, location=point)
 
 
 def _point(p: np.ndarray | None) -> list[float] | None:

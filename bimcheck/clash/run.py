@@ -190,6 +190,7 @@ def run_clash(
     without: list[dict] = []
     relations: list[Relations] = []
     t0 = time.monotonic()
+    need_fp = any(r.kind == "duplicate" for r in rules)
     for index, (model, union) in enumerate(zip(models, by_model_union, strict=True)):
         stage = f"tessellating {model.path.name}"
         geometry = tessellate(
@@ -202,7 +203,6 @@ def run_clash(
             e = union[f.global_id]
             without.append({"global_id": f.global_id, "ifc_class": f.ifc_class,
                             "name": getattr(e, "Name", None), "model": model.path.name})
-        need_fp = any(r.kind == "duplicate" for r in rules)
         fingerprinter = Fingerprinter(model.file) if need_fp else None
         clashing_ids: dict[str, list[str]] = {}
         for gid, mesh in geometry.meshes.items():

@@ -21,6 +21,7 @@ from bimcheck.cli.options import (
 from bimcheck.model import open_model
 from bimcheck.packs.schema import SEVERITIES, severity_rank
 from bimcheck.report.files import write_atomic
+from bimcheck.report.jsonout import dumps
 
 _KINDS = ("hard", "clearance", "duplicate")
 _FILE = click.Path(dir_okay=False, path_type=Path)
@@ -133,8 +134,6 @@ def clash(
     doc = report.as_dict(timings=timings)
     _write_outputs(doc, output, csv_path, bcf_path, bcf_per_clash, overwrite)
     if output is None and as_json:
-        from bimcheck.report.jsonout import dumps
-
         emit(dumps(doc), None, overwrite)
     else:
         click.echo(format_table(report, limit=limit), nl=False)
@@ -149,8 +148,6 @@ def clash(
 def _write_outputs(doc: dict, output: Path | None, csv_path: Path | None,
                    bcf_path: Path | None, per_clash: bool, overwrite: bool) -> None:
     if output is not None:
-        from bimcheck.report.jsonout import dumps
-
         write_atomic(output, dumps(doc), overwrite=overwrite)
     if csv_path is not None:
         from bimcheck.report.csvout import clashes_csv

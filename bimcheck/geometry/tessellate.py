@@ -367,8 +367,7 @@ class _Run:
         parts[geometry_id] = from_arrays(world, faces)
         mesh = concatenate([parts[k] for k in sorted(parts)])
         self.meshes[product.GlobalId] = mesh
-        if self.cache is not None:
-            self._put(self.keys[sid], mesh)
+        self._put(self.keys.get(sid, ""), mesh)
         if len(parts) == 1:
             self.produced += 1
             if self.progress is not None:

@@ -360,8 +360,9 @@ def _test_pair(test: ModuleType, sa: Subject, sb: Subject, params: dict) -> Pair
 def _storey_at(model: Model, location: np.ndarray, sa: Subject, sb: Subject) -> str | None:
     """The storey a clash location lies in: the highest storey whose elevation
     (m) is at or below the location's z; the lowest one below all of them.
-    Without storeys, the elements' own storey."""
-    storeys = sorted(model.storeys, key=lambda s: (s.elevation, s.name or ""))
+    Storeys without a known elevation are not used; without any, the
+    elements' own storey. (``Model.storeys`` is sorted by elevation.)"""
+    storeys = [s for s in model.storeys if s.elevation is not None]
     if not storeys:
         return sa.ref.storey or sb.ref.storey
     z = float(location[2])

@@ -338,3 +338,23 @@ def test_clusters_keep_storeys_apart_and_no_clashes_no_groups() -> None:
     groups = group_clashes(near, radius=5.0, min_element_clashes=2)
     assert sorted((g.by, g.storey) for g in groups) == [("single", "L0"), ("single", "L1")]
     assert group_clashes([], radius=5.0, min_element_clashes=2) == []
+
+
+def test_storey_of_a_clash_ignores_storeys_without_elevation() -> None:
+    """A storey whose elevation is unknown (no Elevation, no placement) is
+    skipped instead of breaking the comparison."""
+    from types import SimpleNamespace
+
+    from bimcheck.clash.records import Subject
+    from bimcheck.clash.run import _storey_at
+    from bimcheck.geometry.mesh import box
+    from bimcheck.model import Storey
+
+    model = SimpleNamespace(storeys=[Storey("g0", "L0", 0.0), Storey("g1", "L1", 3.5),
+                                     Storey("gx", "Roof", None)])
+    ref = ElementRef("a", "IfcWall", "w", "L0", "architecture", "m.ifc")
+    s = Subject(ref, box((0, 0, 0), (1, 1, 1)), True)
+    assert _storey_at(model, np.array([0.0, 0.0, 4.0]), s, s) == "L1"
+    assert _storey_at(model, np.array([0.0, 0.0, -1.0]), s, s) == "L0"
+    only_unknown = SimpleNamespace(storeys=[Storey("gx", "Roof", None)])
+    assert _storey_at(only_unknown, np.array([0.0, 0.0, 4.0]), s, s) == "L0"

@@ -29,14 +29,15 @@ How both tools are run and measured
 
     wait4 reports the *largest single process* of the command's tree, not
     their sum: ifcclash is one process (threads), but bimcheck tessellates in
-    a forked worker process. So every run is also sampled every 0.1 s (about
-    2 ms of one core per sample): the sum of RSS over the command's process
-    group (an upper bound: pages shared after the fork count twice) and the
-    sum of PSS (shared pages split between the sharers). Those are printed as
-    "tree" figures next to the wait4 ones; PASS/MISS on memory uses the wait4
-    figures, and the summary adds a row with the tree RSS sum so that a
-    bimcheck run whose worker and parent peak together cannot hide behind
-    wait4's max.
+    forked worker processes (one per core). So every run is also sampled
+    every 0.1 s (about 2 ms of one core per sample): the sum of RSS over the
+    command's process group (an upper bound: the parsed model, shared by the
+    parent and every worker after the fork, counts once per process) and the
+    sum of PSS (each shared page split between its sharers, so counted once:
+    the tree's real footprint). Those are printed as "tree" figures next to
+    the wait4 ones. PASS/MISS on memory applies to the wait4 peaks and to the
+    tree PSS sums (bimcheck's against ifcclash's), so that workers and parent
+    peaking together cannot hide behind wait4's max.
 
 The measurements and their targets (bimcheck / ifcclash)
     1. One clash set, cold cache (a fresh ``--cache-dir``), per baseline of
@@ -466,8 +467,10 @@ def report_pair(
     m_status = summary.add(
         name, f"peak MiB wait4 ({bim_label})", bim.peak_mib, peer.peak_mib, memory_target
     )
-    summary.add(name, f"tree MiB sampled ({bim_label})", bim.tree_mib, peer.tree_mib,
-                memory_target)
+    pss_b = bim.tree_pss_mib
+    pss_p = peer.tree_pss_mib
+    if pss_b is not None and pss_p is not None:
+        summary.add(name, f"tree MiB PSS sum ({bim_label})", pss_b, pss_p, memory_target)
     t_ratio = bim.wall_s / peer.wall_s
     m_ratio = bim.peak_mib / peer.peak_mib
     tt = "-" if time_target is None else f"<= {time_target:.1f}"
@@ -476,8 +479,6 @@ def report_pair(
          f"ratio {t_ratio:6.3f}  target {tt:>6}  {t_status}")
     _say(f"  peak  {bim_label} {bim.peak_mib:7.1f} MiB ifcclash {peer.peak_mib:7.1f} MiB "
          f"ratio {m_ratio:6.3f}  target {mt:>6}  {m_status}   (wait4, largest process)")
-    pss_b = bim.tree_pss_mib
-    pss_p = peer.tree_pss_mib
     pss = "" if pss_b is None or pss_p is None else f"; PSS sum {pss_b:.1f} / {pss_p:.1f} MiB"
     _say(f"  tree  {bim_label} {bim.tree_mib:7.1f} MiB ifcclash {peer.tree_mib:7.1f} MiB "
          f"ratio {bim.tree_mib / peer.tree_mib:6.3f}   (sampled RSS sum of the process "
@@ -920,7 +921,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 measure_grid(ctx, args.grid_elements)
     _say(f"\nSummary ({time.perf_counter() - started:.0f} s in all; {_load()} at the end; "
-         "memory PASS/MISS on wait4 peaks, the tree rows use the sampled RSS sum)")
+         "memory PASS/MISS on wait4 peaks and sampled tree PSS sums)")
     summary.print()
     _say(f"{summary.missed} target(s) missed")
     if args.json_out:

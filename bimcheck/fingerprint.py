@@ -30,6 +30,8 @@ from bimcheck.model import get_classification_codes, get_material_names
 
 #: A STEP string literal (with '' escapes) or an entity reference ``#123``.
 _TOKEN = re.compile(r"'(?:[^']|'')*'|#(\d+)")
+#: An entity reference, for STEP text without string literals.
+_REF = re.compile(r"#(\d+)")
 
 #: Attributes that are identity or geometry, not data.
 _NON_DATA_ATTRIBUTES = frozenset({"GlobalId", "OwnerHistory", "ObjectPlacement", "Representation"})
@@ -74,19 +76,23 @@ class Fingerprinter:
                     continue
                 text = str(by_id(eid))
                 text = text[text.index("=") + 1 :]
+                if "#" not in text:  # a leaf (points, directions...): nothing to replace
+                    memo[eid] = _digest(text.encode("utf-8", "replace"))
+                    continue
                 visiting.add(eid)
-                pending = [
-                    r
-                    for r in (int(m.group(1)) for m in _TOKEN.finditer(text) if m.group(1))
-                    if r not in memo and r not in visiting
-                ]
+                if "'" in text:  # string literals may hold a "#"
+                    refs = [m.group(1) for m in _TOKEN.finditer(text) if m.group(1)]
+                else:
+                    refs = _REF.findall(text)
+                pending = [r for r in map(int, refs) if r not in memo and r not in visiting]
                 if pending:
                     stack.append((eid, text))
                     stack.extend((r, None) for r in pending)
                     continue
             visiting.discard(eid)
+            pattern = _TOKEN if "'" in text else _REF
             memo[eid] = _digest(
-                _TOKEN.sub(lambda m, _m=memo: _ref_text(m, _m), text).encode("utf-8", "replace")
+                pattern.sub(lambda m, _m=memo: _ref_text(m, _m), text).encode("utf-8", "replace")
             )
         return memo[root]
 

@@ -32,7 +32,7 @@ from bimcheck.fingerprint import Fingerprinter
 from bimcheck.geometry.cache import MeshCache
 from bimcheck.geometry.index import candidate_pairs
 from bimcheck.geometry.query import is_solid
-from bimcheck.geometry.tessellate import Failure, TessellationSettings, tessellate
+from bimcheck.geometry.tessellate import Failure, TessellationSettings, tessellate_models
 from bimcheck.model import Model, get_storey
 from bimcheck.packs.schema import SEVERITIES, Rule, severity_rank, shift_severity
 from bimcheck.units import CONTACT_TOLERANCE_M
@@ -152,8 +152,10 @@ def run_clash(
     """Check ``rules`` against ``models`` (one, or several federated).
 
     Selectors apply to every model. ``timeout`` (seconds) is the tessellation
-    budget per model (:class:`~bimcheck.errors.TessellationTimeout`). Each
-    element is tessellated once per run, whatever the number of rules.
+    budget of the run, all models together
+    (:class:`~bimcheck.errors.TessellationTimeout`). Each element is
+    tessellated once per run, whatever the number of rules, and the models
+    are tessellated side by side by one set of worker processes.
     """
     timings: dict[str, float] = {}
     warnings: list[str] = []
@@ -191,13 +193,16 @@ def run_clash(
     relations: list[Relations] = []
     t0 = time.monotonic()
     need_fp = any(r.kind == "duplicate" for r in rules)
-    for index, (model, union) in enumerate(zip(models, by_model_union, strict=True)):
-        stage = f"tessellating {model.path.name}"
-        geometry = tessellate(
-            model, list(union.values()), settings=settings, cache=cache, timeout=timeout,
-            threads=threads,
-            progress=None if progress is None else (lambda d, t, s=stage: progress(s, d, t)),
-        )
+    stage = "tessellating " + ", ".join(m.path.name for m in models)
+    geometries = tessellate_models(
+        [(model, list(union.values())) for model, union in zip(models, by_model_union,
+                                                               strict=True)],
+        settings=settings, cache=cache, timeout=timeout, threads=threads,
+        progress=None if progress is None else (lambda d, t: progress(stage, d, t)),
+    )
+    for index, (model, union, geometry) in enumerate(
+        zip(models, by_model_union, geometries, strict=True)
+    ):
         failed.extend(geometry.failures)
         for f in geometry.without_body:
             e = union[f.global_id]

@@ -22,7 +22,7 @@ overwrite_opt = click.option(
 )
 timeout_opt = click.option(
     "--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
-    help="Time budget for tessellating one model; what finished stays cached.",
+    help="Time budget for tessellation (all the models of the run); what finished stays cached.",
 )
 threads_opt = click.option(
     "--threads", type=click.IntRange(min=1), default=None,

@@ -192,6 +192,18 @@ def concatenate(meshes: list[Mesh]) -> Mesh:
     return from_arrays(v, f)
 
 
+def moved(mesh: Mesh, matrix: np.ndarray) -> Mesh:
+    """``mesh`` under a rigid 4×4 ``matrix`` (translation in metres), keeping its
+    welding and closedness. A mirroring matrix (negative determinant) would turn
+    the triangles inside out, so their winding is reversed with it."""
+    rot = matrix[:3, :3]
+    v = mesh.vertices @ rot.T + matrix[:3, 3]
+    f = mesh.faces[:, ::-1].copy() if np.linalg.det(rot) < 0 else mesh.faces
+    v.setflags(write=False)
+    f.setflags(write=False)
+    return Mesh(vertices=v, faces=f, closed=mesh.closed)
+
+
 def box(lower: tuple[float, float, float], upper: tuple[float, float, float]) -> Mesh:
     """An axis-aligned box from ``lower`` to ``upper`` corner (metres), outward-facing.
     Used by tests and by checks that need simple solids (crane loads, clearances)."""

@@ -1,17 +1,21 @@
 """Turn IFC elements into welded triangle meshes (world coordinates, metres).
 
-:func:`tessellate` runs IfcOpenShell's multi-threaded geometry iterator on the
-elements whose meshes are not in the cache yet, and returns one
-:class:`~bimcheck.geometry.mesh.Mesh` per element plus the elements that could
-not be tessellated (with the reason) and those with no body representation.
+:func:`tessellate_models` (and :func:`tessellate` for one model) runs
+IfcOpenShell's geometry iterator on the elements whose meshes are not in the
+cache yet, and returns one :class:`~bimcheck.geometry.mesh.Mesh` per element
+plus the elements that could not be tessellated (with the reason) and those
+with no body representation.
 
-The iterator runs in a forked worker process (POSIX), which streams each shape
-back as soon as it is ready; the parent welds it and writes it to the cache at
-once. A time budget therefore ends tessellation cleanly and for certain: the
-worker is killed, what has arrived stays cached, and the next run starts where
-this one stopped. A crash of the geometry kernel loses only the worker.
-Without ``fork`` (Windows) the iterator runs in-process and the budget is
-checked between shapes.
+The iterator runs in forked worker processes (POSIX), one per core, shared by
+every model of the run. They take batches of elements from the parent and
+stream each shape back as soon as it is ready; the parent welds it and writes
+it to the cache at once, while it goes on fingerprinting and looking up the
+elements that follow. Elements with the same local shape are tessellated
+once (:mod:`~bimcheck.geometry.instances`). A time budget therefore ends
+tessellation cleanly and for certain: the workers are killed, what has
+arrived stays cached, and the next run starts where this one stopped. A crash
+of the geometry kernel loses only a worker. Without ``fork`` (Windows) the
+iterator runs in-process and the budget is checked between shapes.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ import os
 import re
 import signal
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -39,14 +44,15 @@ import numpy as np
 from bimcheck.errors import GeometryError, TessellationTimeout
 from bimcheck.fingerprint import Fingerprinter
 from bimcheck.geometry.cache import CachedFailure, MeshCache
-from bimcheck.geometry.mesh import Mesh, concatenate, from_arrays
+from bimcheck.geometry.instances import Placements, shape_key
+from bimcheck.geometry.mesh import Mesh, concatenate, from_arrays, moved
 from bimcheck.model import Model
 from bimcheck.units import WELD_TOLERANCE_M
 
 log = logging.getLogger(__name__)
 
 #: Bump when the meaning of a cached mesh changes (welding, post-processing).
-MESH_FORMAT_VERSION = 3
+MESH_FORMAT_VERSION = 4
 
 #: Representation identifiers that describe an element's 3D body. Others
 #: (Axis, FootPrint, Box, Clearance, Annotation...) are not tessellated.
@@ -68,7 +74,7 @@ class TessellationSettings:
 
     def iterator_settings(self) -> ifcopenshell.geom.settings:
         """IfcOpenShell settings for these options (metres). Shapes come in
-        their local frame with a placement matrix, which :func:`to_world`
+        their local frame with a placement matrix, which the tessellator
         applies: the kernel then meshes a representation shared by many
         elements (mapped items) once, and world coordinates cost nothing."""
         s = ifcopenshell.geom.settings()
@@ -111,6 +117,7 @@ class TessellationStats:
     requested: int = 0
     from_cache: int = 0
     tessellated: int = 0
+    reused: int = 0
     failed: int = 0
     corrupt_rebuilt: int = 0
     seconds_fingerprint: float = 0.0
@@ -165,146 +172,341 @@ def tessellate(
     threads: int | None = None,
     progress: Progress | None = None,
 ) -> Geometry:
-    """Meshes for ``elements`` (default: :meth:`Model.elements_for_geometry`).
+    """Meshes for ``elements`` of one model (default: :meth:`Model.elements_for_geometry`).
 
-    Cached meshes are read back; only the rest are tessellated, by ``threads``
-    worker processes (default: one per core). ``timeout`` is the budget in seconds for the whole
-    call; when it runs out, :class:`~bimcheck.errors.TessellationTimeout` is
-    raised and everything finished so far is already in the cache.
-    ``progress(done, total)`` is called as elements complete.
+    The one-model case of :func:`tessellate_models`; see there.
+    """
+    return tessellate_models(
+        [(model, elements)], settings=settings, cache=cache, timeout=timeout, threads=threads,
+        progress=progress,
+    )[0]
+
+
+def tessellate_models(
+    requests: Sequence[tuple[Model, Iterable[ifcopenshell.entity_instance] | None]],
+    *,
+    settings: TessellationSettings | None = None,
+    cache: MeshCache | None = None,
+    timeout: float | None = None,
+    threads: int | None = None,
+    progress: Progress | None = None,
+) -> list[Geometry]:
+    """Meshes for the elements of several models, in one pass (one :class:`Geometry`
+    per ``(model, elements)`` request; ``elements=None`` means
+    :meth:`Model.elements_for_geometry`).
+
+    Cached meshes are read back; the rest are tessellated by ``threads``
+    worker processes (default: one per core) shared by all the models, while
+    the parent is still fingerprinting and looking up the elements that
+    follow. Of each group of elements with the same local shape
+    (:mod:`~bimcheck.geometry.instances`) only one is tessellated. ``timeout``
+    is the budget in seconds for the whole call; when it runs out,
+    :class:`~bimcheck.errors.TessellationTimeout` is raised and everything
+    finished so far is already in the cache. ``progress(done, total)`` is
+    called as elements complete, counted over all the models.
     """
     settings = settings or TessellationSettings()
     started = time.monotonic()
     deadline = None if timeout is None else started + float(timeout)
-    stats = TessellationStats()
-    products = model.elements_for_geometry() if elements is None else list(elements)
-    products = sorted({p.id(): p for p in products}.values(), key=lambda p: p.id())
+    jobs = [_Job(i, model, elements) for i, (model, elements) in enumerate(requests)]
+    run = _Run(jobs, settings, cache, progress, threads or os.cpu_count() or 1, deadline, timeout)
+    run.execute()
+    results = []
+    for job in jobs:
+        job.stats.seconds_tessellate = time.monotonic() - started - job.stats.seconds_fingerprint
+        results.append(job.result())
+    return results
 
-    with_body: list[ifcopenshell.entity_instance] = []
-    without_body: list[Failure] = []
-    for p in products:
-        if has_body(p):
-            with_body.append(p)
-        else:
-            without_body.append(Failure(p.GlobalId, p.is_a(), "no body representation"))
-    without_body.sort()
-    stats.requested = len(with_body)
-    total = len(with_body)
 
-    # 1. Fingerprints and cache look-ups.
-    meshes: dict[str, Mesh] = {}
-    failures: list[Failure] = []
-    keys: dict[int, str] = {}
-    todo: list[ifcopenshell.entity_instance] = []
-    if cache is not None:
-        keys = _cache_keys(model, with_body, settings, cache)
-        stats.seconds_fingerprint = time.monotonic() - started
-        t0 = time.monotonic()
-        corrupt_before = cache.stats.corrupt
-        for p in with_body:
-            entry = cache.get(keys[p.id()])
-            if entry is None:
-                todo.append(p)
-            elif isinstance(entry, CachedFailure):
-                failures.append(Failure(p.GlobalId, p.is_a(), entry.reason))
+class _Job:
+    """One model's share of a tessellation run: its elements and what became of them."""
+
+    def __init__(
+        self, index: int, model: Model, elements: Iterable[ifcopenshell.entity_instance] | None
+    ) -> None:
+        self.index = index
+        self.model = model
+        products = model.elements_for_geometry() if elements is None else list(elements)
+        products = sorted({p.id(): p for p in products}.values(), key=lambda p: p.id())
+        self.with_body: list[ifcopenshell.entity_instance] = []
+        self.without_body: list[Failure] = []
+        for p in products:
+            if has_body(p):
+                self.with_body.append(p)
             else:
-                meshes[p.GlobalId] = entry
-        stats.corrupt_rebuilt = cache.stats.corrupt - corrupt_before
-        stats.from_cache = len(with_body) - len(todo)
-        stats.seconds_cache = time.monotonic() - t0
-    else:
-        todo = with_body
-    if progress is not None:
-        progress(stats.from_cache, total)
+                self.without_body.append(Failure(p.GlobalId, p.is_a(), "no body representation"))
+        self.without_body.sort()
+        self.stats = TessellationStats(requested=len(self.with_body))
+        self.meshes: dict[str, Mesh] = {}
+        self.failures: list[Failure] = []
+        self.keys: dict[int, str] = {}
+        #: Elements not in the cache, by STEP id.
+        self.todo: dict[int, ifcopenshell.entity_instance] = {}
+        #: Representative STEP id -> the other members of its shape group.
+        self.groups: dict[int, list[ifcopenshell.entity_instance]] = {}
+        #: Member STEP id -> its representative's STEP id.
+        self.representative: dict[int, int] = {}
+        self.by_shape: dict[str, ifcopenshell.entity_instance] = {}
+        #: STEP ids of elements placed by their own placement (they have a shape key).
+        self.placed: set[int] = set()
+        #: Representative STEP id -> {geometry id: (welded local mesh, matrix)}.
+        self.parts: dict[int, dict[str, tuple[Mesh, np.ndarray]]] = {}
+        self.empty: set[int] = set()
+        self.logs: list[str] = []
+        self.fingerprinter = Fingerprinter(model.file)
+        self.placements = Placements(model.length_scale)
 
-    # 2. Tessellate what is missing.
-    t0 = time.monotonic()
-    if todo:
-        run = _Run(model, todo, settings, cache, keys, meshes, failures, progress, total)
-        run.execute(deadline, timeout, threads or os.cpu_count() or 1)
-        stats.tessellated = run.produced
-    stats.seconds_tessellate = time.monotonic() - t0
-    stats.failed = len(failures)
-    failures.sort()
-    log.info(
-        "%s: %d elements meshed (%d from cache, %d tessellated in %.2f s), %d failed, "
-        "%d without a body",
-        model.path.name, len(meshes), stats.from_cache, stats.tessellated,
-        stats.seconds_tessellate, len(failures), len(without_body),
-    )
-    for failure in failures:
-        log.debug("%s: %s %s failed: %s", model.path.name, failure.ifc_class,
-                  failure.global_id, failure.reason)
-    return Geometry(
-        meshes=dict(sorted(meshes.items())),
-        failures=failures,
-        without_body=without_body,
-        stats=stats,
-    )
+    def result(self) -> Geometry:
+        self.failures.sort()
+        self.stats.failed = len(self.failures)
+        s = self.stats
+        log.info(
+            "%s: %d elements meshed (%d from cache, %d tessellated, %d of them placed copies), "
+            "%d failed, %d without a body",
+            self.model.path.name, len(self.meshes), s.from_cache, s.tessellated, s.reused,
+            s.failed, len(self.without_body),
+        )
+        for failure in self.failures:
+            log.debug("%s: %s %s failed: %s", self.model.path.name, failure.ifc_class,
+                      failure.global_id, failure.reason)
+        return Geometry(
+            meshes=dict(sorted(self.meshes.items())),
+            failures=self.failures,
+            without_body=self.without_body,
+            stats=self.stats,
+        )
 
 
-def _cache_keys(
-    model: Model,
-    products: list[ifcopenshell.entity_instance],
-    settings: TessellationSettings,
-    cache: MeshCache,
-) -> dict[int, str]:
-    """Cache key of each product, by STEP id. Keys computed for this exact file
-    (same bytes, same settings) are stored in the cache's key index, so a
-    re-run on an unchanged file skips fingerprinting altogether."""
-    skey = settings.key(model.length_scale)
-    index_name = hashlib.blake2b(
-        f"{model.content_digest}|{skey}".encode(), digest_size=20
-    ).hexdigest()
-    stored = cache.get_index(index_name)
-    keys: dict[int, str] = {}
-    missing = []
-    for p in products:
-        key = stored.get(str(p.id()))
-        if key is None:
-            missing.append(p)
-        else:
-            keys[p.id()] = key
-    if missing:
-        fp = Fingerprinter(model.file)
-        for p in missing:
-            keys[p.id()] = MeshCache.key(fp.geometry(p), skey)
-        cache.put_index(index_name, {str(p.id()): keys[p.id()] for p in missing})
-    return keys
+@dataclass
+class _Worker:
+    """A forked kernel process, its pipe, and the batch it is working on."""
+
+    proc: multiprocessing.process.BaseProcess
+    conn: Any
+    batch: tuple[int, list[int]] | None = None
+
+
+#: Most shapes in one batch sent to a worker. Each batch costs one iterator
+#: start (4-20 ms on the shared models), so batches are not single elements;
+#: at most this many keeps the workers' loads even towards the end.
+_MAX_BATCH = 64
 
 
 class _Run:
-    """One pass of the geometry iterator over the elements missing from the cache."""
+    """One tessellation pass over several models.
+
+    The parent looks every element up (fingerprint, cache) in STEP-id order;
+    an element missing from the cache either joins the group of an earlier
+    element with the same local shape, or becomes a group's representative
+    and is queued for the workers. Workers take batches of representatives of
+    one model at a time and stream each shape back; the parent welds it,
+    moves it into the place of every group member, and writes the cache, all
+    while the look-ups continue.
+    """
 
     def __init__(
         self,
-        model: Model,
-        todo: list[ifcopenshell.entity_instance],
+        jobs: list[_Job],
         settings: TessellationSettings,
         cache: MeshCache | None,
-        keys: dict[int, str],
-        meshes: dict[str, Mesh],
-        failures: list[Failure],
         progress: Progress | None,
-        total: int,
+        threads: int,
+        deadline: float | None,
+        timeout: float | None,
     ) -> None:
-        self.model = model
-        self.todo = {p.id(): p for p in todo}
+        self.jobs = jobs
         self.settings = settings
         self.cache = cache
-        self.keys = keys
-        self.meshes = meshes
-        self.failures = failures
         self.progress = progress
-        self.total = total
-        self.parts: dict[int, dict[str, Mesh]] = {}
-        self.empty: set[int] = set()
-        self.produced = 0
-        self.done_before = total - len(todo)
+        self.threads = max(1, threads)
+        self.deadline = deadline
+        self.timeout = timeout
+        self.total = sum(len(j.with_body) for j in jobs)
+        self.done = 0
+        self.pending: deque[tuple[int, int]] = deque()  # (job index, representative id)
+        self.looking_up = True
+        self.workers: list[_Worker] | None = None
         # Cache files are written by one background thread (file-system calls
         # release the GIL), in submission order, while shapes keep arriving.
+        # It starts after the workers are forked, never before.
         self._writer: ThreadPoolExecutor | None = None
         self._writes: list[Future] = []
+
+    # -- the pass -------------------------------------------------------------
+
+    def execute(self) -> None:
+        try:
+            for job in self.jobs:
+                self._look_up(job)
+            self.looking_up = False
+            self._drain()
+            for job in self.jobs:
+                self._finish(job)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self._flush()  # what arrived is cached even when the run fails
+            raise
+        finally:
+            self._stop_workers()
+        self._flush()
+
+    def _look_up(self, job: _Job) -> None:
+        """Fingerprint and look up ``job``'s elements; queue what must be tessellated."""
+        cache = self.cache
+        stored: dict[str, str] = {}
+        new_keys: dict[str, str] = {}
+        index_name = skey = ""
+        corrupt_before = cache.stats.corrupt if cache is not None else 0
+        if cache is not None:
+            # Keys computed for this exact file (same bytes, same settings) are
+            # stored in the cache's key index: a re-run on an unchanged file
+            # skips fingerprinting altogether.
+            skey = self.settings.key(job.model.length_scale)
+            index_name = hashlib.blake2b(
+                f"{job.model.content_digest}|{skey}".encode(), digest_size=20
+            ).hexdigest()
+            stored = cache.get_index(index_name)
+        clock = time.perf_counter
+        for n, p in enumerate(job.with_body):
+            sid = p.id()
+            if cache is not None:
+                key = stored.get(str(sid))
+                if key is None:
+                    t0 = clock()
+                    key = MeshCache.key(job.fingerprinter.geometry(p), skey)
+                    job.stats.seconds_fingerprint += clock() - t0
+                    new_keys[str(sid)] = key
+                job.keys[sid] = key
+                t0 = clock()
+                entry = cache.get(key)
+                job.stats.seconds_cache += clock() - t0
+                if entry is not None:
+                    job.stats.from_cache += 1
+                    if isinstance(entry, CachedFailure):
+                        job.failures.append(Failure(p.GlobalId, p.is_a(), entry.reason))
+                    else:
+                        job.meshes[p.GlobalId] = entry
+                        self._advance(1)
+                    continue
+            job.todo[sid] = p
+            t0 = clock()
+            self._plan(job, p)
+            job.stats.seconds_fingerprint += clock() - t0
+            if self.workers is not None and n % 4 == 0:
+                self._service(0.0)
+        if cache is not None:
+            job.stats.corrupt_rebuilt = cache.stats.corrupt - corrupt_before
+            if new_keys:
+                cache.put_index(index_name, new_keys)
+
+    def _plan(self, job: _Job, p: ifcopenshell.entity_instance) -> None:
+        """Make ``p`` a representative (queued) or a member of an earlier one's group."""
+        sid = p.id()
+        shape = shape_key(p, job.fingerprinter, job.placements)
+        rep = job.by_shape.get(shape) if shape is not None else None
+        if shape is not None:
+            job.placed.add(sid)
+        if rep is None:
+            job.groups[sid] = []
+            if shape is not None:
+                job.by_shape[shape] = p
+            self.pending.append((job.index, sid))
+            if self.workers is None and hasattr(os, "fork"):
+                self._start_workers()
+            return
+        rid = rep.id()
+        job.groups[rid].append(p)
+        job.representative[sid] = rid
+        if rid in job.parts:  # its shape is here already
+            self._place(job, rid, [p])
+
+    def _drain(self) -> None:
+        """Wait until every queued representative is tessellated."""
+        if self.workers is None:  # pragma: no cover - platforms without fork
+            self._drain_in_process()
+            return
+        while self.pending or any(w.batch is not None for w in self.workers):
+            wait = 0.25
+            if self.deadline is not None:
+                wait = min(wait, self.deadline - time.monotonic())
+            self._service(max(wait, 0.0))
+
+    def _finish(self, job: _Job) -> None:
+        """Failures of ``job``: representatives without a shape, and their members."""
+        entries = _log_entries("\n".join(job.logs))
+        reasons: dict[int, str] = {}
+        for sid, product in sorted(job.todo.items()):
+            if product.GlobalId in job.meshes:
+                continue
+            rid = job.representative.get(sid, sid)
+            if rid in reasons:
+                reason = reasons[rid]
+            elif rid in job.empty:
+                reason = "the geometry kernel produced a shape with no triangles"
+            else:
+                reason = _failure_reason(job.model.file, job.todo[rid], entries)
+            reasons[rid] = reason
+            job.failures.append(Failure(product.GlobalId, product.is_a(), reason))
+            self._put(job.keys.get(sid, ""), CachedFailure(reason))
+
+    # -- receiving shapes ---------------------------------------------------
+
+    def _accept(
+        self, job: _Job, sid: int, geometry_id: str, verts: np.ndarray, faces: np.ndarray,
+        matrix: np.ndarray,
+    ) -> None:
+        product = job.todo.get(sid)
+        if product is None or sid not in job.groups:
+            return  # an element the iterator added by itself (not requested)
+        if len(faces) == 0:
+            job.empty.add(sid)  # a shape without triangles (e.g. all cut away): no body
+            return
+        parts = job.parts.setdefault(sid, {})
+        if geometry_id in parts:
+            return  # the same body listed twice in the file
+        local = from_arrays(verts.reshape(-1, 3), faces.reshape(-1, 3))
+        own = job.placements.matrix(product.ObjectPlacement) if sid in job.placed else None
+        if own is not None:
+            # What the kernel put between the element's placement and its shape
+            # (a mapped item's target, usually nothing), rounded so that it is the
+            # same whichever member of the group was tessellated.
+            matrix = np.round(np.linalg.inv(own) @ matrix, 12) + 0.0
+        parts[geometry_id] = (local, matrix)
+        self._place(job, sid, [product, *job.groups[sid]])
+
+    def _place(self, job: _Job, rid: int, elements: list[ifcopenshell.entity_instance]) -> None:
+        """World meshes of ``elements`` (members of representative ``rid``'s group)
+        from the representative's local meshes.
+
+        Each is its own placement times the group's local mesh (welded once in
+        the local frame), so an element's mesh does not depend on which member
+        of its group happened to be tessellated, nor on the file's entity order.
+        """
+        parts = job.parts[rid]
+        for element in elements:
+            own = (
+                job.placements.matrix(element.ObjectPlacement) if element.id() in job.placed
+                else None
+            )
+            mesh = concatenate([
+                moved(local, matrix if own is None else own @ matrix)
+                for local, matrix in (parts[k] for k in sorted(parts))
+            ])
+            fresh = element.GlobalId not in job.meshes
+            job.meshes[element.GlobalId] = mesh
+            self._put(job.keys.get(element.id(), ""), mesh)
+            if fresh:
+                job.stats.tessellated += 1
+                job.stats.reused += element.id() != rid
+                self._advance(1)
+
+    def _advance(self, n: int) -> None:
+        if n:
+            self.done += n
+            if self.progress is not None:
+                self.progress(self.done, self.total)
+
+    # -- cache writes ---------------------------------------------------------
 
     def _put(self, key: str, entry: Mesh | CachedFailure) -> None:
         if self.cache is None:
@@ -322,163 +524,125 @@ class _Run:
         for future in writes:
             future.result()
 
-    def execute(self, deadline: float | None, timeout: float | None, threads: int) -> None:
-        try:
-            self._execute(deadline, timeout, threads)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                self._flush()  # what arrived is cached even when the run fails
-            raise
-        self._flush()
+    # -- worker processes -----------------------------------------------------
 
-    def _execute(self, deadline: float | None, timeout: float | None, threads: int) -> None:
-        ids = sorted(self.todo)
-        if hasattr(os, "fork"):
-            log_text = self._in_worker(ids, threads, deadline, timeout)
-        else:  # pragma: no cover - Windows
-            log_text = self._in_process(ids, threads, deadline, timeout)
-        entries = _log_entries(log_text)
-        for sid, product in sorted(self.todo.items()):
-            if sid in self.parts:
-                continue
-            if sid in self.empty:
-                reason = "the geometry kernel produced a shape with no triangles"
-            else:
-                reason = _failure_reason(self.model.file, product, entries)
-            self.failures.append(Failure(product.GlobalId, product.is_a(), reason))
-            self._put(self.keys.get(sid, ""), CachedFailure(reason))
-
-    # -- receiving shapes ---------------------------------------------------
-
-    def _accept(
-        self, sid: int, geometry_id: str, verts: np.ndarray, faces: np.ndarray,
-        matrix: np.ndarray,
-    ) -> None:
-        product = self.todo.get(sid)
-        if product is None:
-            return  # an element the iterator added by itself (not requested)
-        if len(faces) == 0:
-            self.empty.add(sid)  # a shape without triangles (e.g. all cut away): no body
-            return
-        parts = self.parts.setdefault(sid, {})
-        if geometry_id in parts:
-            return  # the same body listed twice in the file
-        world, faces = to_world(verts.reshape(-1, 3), faces.reshape(-1, 3), matrix)
-        parts[geometry_id] = from_arrays(world, faces)
-        mesh = concatenate([parts[k] for k in sorted(parts)])
-        self.meshes[product.GlobalId] = mesh
-        self._put(self.keys.get(sid, ""), mesh)
-        if len(parts) == 1:
-            self.produced += 1
-            if self.progress is not None:
-                self.progress(self.done_before + self.produced, self.total)
-
-    def _timeout_error(self, timeout: float) -> TessellationTimeout:
-        done = self.done_before + self.produced
-        return TessellationTimeout(
-            f"tessellation exceeded the time budget of {timeout:g} s "
-            f"({done} of {self.total} elements done and cached; a re-run continues from there)",
-            budget=timeout,
-            done=done,
-            total=self.total,
-            path=self.model.path,
-        )
-
-    # -- worker process -------------------------------------------------------
-
-    def _in_worker(
-        self, ids: list[int], threads: int, deadline: float | None, timeout: float | None
-    ) -> str:
-        """Tessellate ``ids`` in ``threads`` forked worker processes, each running
-        a single-threaded iterator over an interleaved share of the elements.
+    def _start_workers(self) -> None:
+        """Fork the kernel workers (every model is parsed by now, so they share it).
 
         IfcOpenShell 0.9's iterator gains little from its own threads (2
         threads: 11.5 s on the Tekla model against 12.0 s with one), while
         separate processes scale (2 × 1 thread: 7.0 s), so the work is split
-        by process. Returns the workers' kernel logs, joined.
+        by process.
         """
         ctx = multiprocessing.get_context("fork")
-        n = max(1, min(threads, len(ids)))
-        workers: dict[Any, multiprocessing.process.BaseProcess] = {}
-        logs: list[str] = []
-        try:
-            for k in range(n):
-                receiver, sender = ctx.Pipe(duplex=False)
-                proc = ctx.Process(
-                    target=_worker_main,
-                    args=(self.model.file, ids[k::n], self.settings, 1, sender),
-                    daemon=True,
-                )
-                proc.start()
-                sender.close()
-                workers[receiver] = proc
-            while workers:
-                wait = 0.25
-                if deadline is not None:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        raise self._timeout_error(timeout or 0.0)
-                    wait = min(wait, remaining)
-                ready = multiprocessing.connection.wait(list(workers), timeout=wait)
-                if not ready:
-                    for receiver, proc in workers.items():
-                        if not proc.is_alive() and not receiver.poll(0):
-                            raise self._crashed(proc)
-                    continue
-                for receiver in ready:
-                    try:
-                        msg = receiver.recv()
-                    except EOFError:
-                        proc = workers[receiver]
-                        proc.join(1)
-                        raise self._crashed(proc) from None
-                    if msg[0] == "shape":
-                        self._accept(*msg[1:])
-                    elif msg[0] == "error":
-                        raise GeometryError(
-                            f"geometry iterator failed: {msg[1]}", path=self.model.path
-                        )
-                    else:  # "done"
-                        logs.append(msg[1])
-                        receiver.close()
-                        _stop(workers.pop(receiver))
-        finally:
-            for receiver, proc in workers.items():
-                receiver.close()
-                _stop(proc)
-        return "\n".join(logs)
+        files = [job.model.file for job in self.jobs]
+        self.workers = []
+        for _ in range(self.threads):
+            parent_end, child_end = ctx.Pipe(duplex=True)
+            proc = ctx.Process(
+                target=_worker_main, args=(files, self.settings, child_end), daemon=True
+            )
+            proc.start()
+            child_end.close()
+            self.workers.append(_Worker(proc, parent_end))
 
-    def _crashed(self, proc: multiprocessing.process.BaseProcess) -> GeometryError:
+    def _stop_workers(self) -> None:
+        for w in self.workers or ():
+            with contextlib.suppress(OSError):
+                if w.batch is None and w.proc.is_alive():
+                    w.conn.send(None)  # a clean goodbye
+            w.conn.close()
+            _stop(w.proc)
+        self.workers = None
+
+    def _dispatch(self) -> None:
+        """Hand queued representatives to idle workers, one model per batch."""
+        assert self.workers is not None
+        idle = [w for w in self.workers if w.batch is None]
+        for w in idle:
+            if not self.pending:
+                return
+            job_index = self.pending[0][0]
+            same = 0
+            for j, _ in self.pending:
+                if j != job_index:
+                    break
+                same += 1
+            size = same
+            if not self.looking_up:  # the queue is final: share it out evenly
+                size = -(-same // (2 * len(self.workers)))
+            size = max(1, min(size, _MAX_BATCH))
+            ids = [self.pending.popleft()[1] for _ in range(size)]
+            w.batch = (job_index, ids)
+            w.conn.send(w.batch)
+
+    def _service(self, timeout: float) -> None:
+        """Dispatch work, then take in what the workers sent, waiting up to ``timeout`` s."""
+        assert self.workers is not None
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise self._timeout_error()
+        self._dispatch()
+        busy = {w.conn: w for w in self.workers if w.batch is not None}
+        if not busy:
+            return
+        ready = multiprocessing.connection.wait(list(busy), timeout=timeout)
+        if not ready and timeout > 0:
+            for w in busy.values():
+                if not w.proc.is_alive() and not w.conn.poll(0):
+                    raise self._crashed(w)
+        for conn in ready:
+            w = busy[conn]
+            while w.batch is not None:
+                try:
+                    msg = conn.recv()
+                except EOFError:
+                    w.proc.join(1)
+                    raise self._crashed(w) from None
+                job = self.jobs[w.batch[0]]
+                if msg[0] == "shape":
+                    self._accept(job, *msg[1:])
+                elif msg[0] == "error":
+                    raise GeometryError(f"geometry iterator failed: {msg[1]}",
+                                        path=job.model.path)
+                else:  # "done"
+                    job.logs.append(msg[1])
+                    w.batch = None
+                if not conn.poll(0):
+                    break
+        self._dispatch()
+
+    def _crashed(self, w: _Worker) -> GeometryError:
+        path = self.jobs[w.batch[0]].model.path if w.batch is not None else None
         return GeometryError(
-            f"the geometry kernel stopped unexpectedly (exit code {proc.exitcode})",
-            path=self.model.path,
+            f"the geometry kernel stopped unexpectedly (exit code {w.proc.exitcode})", path=path
         )
 
-    def _in_process(
-        self, ids: list[int], threads: int, deadline: float | None, timeout: float | None
-    ) -> str:  # pragma: no cover - platforms without fork
-        for msg in _iterate(self.model.file, ids, self.settings, threads):
-            if msg[0] == "shape":
-                self._accept(*msg[1:])
-            elif msg[0] == "done":
-                return msg[1]
-            if deadline is not None and time.monotonic() > deadline:
-                raise self._timeout_error(timeout or 0.0)
-        return ""
+    def _timeout_error(self) -> TessellationTimeout:
+        names = ", ".join(j.model.path.name for j in self.jobs)
+        return TessellationTimeout(
+            f"tessellation exceeded the time budget of {self.timeout or 0.0:g} s "
+            f"({self.done} of {self.total} elements done and cached; a re-run continues "
+            "from there)",
+            budget=self.timeout or 0.0,
+            done=self.done,
+            total=self.total,
+            path=self.jobs[0].model.path if len(self.jobs) == 1 else names,
+        )
 
-
-def to_world(
-    vertices: np.ndarray, faces: np.ndarray, matrix: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Local vertices (``(n, 3)``, metres) placed by a 4×4 ``matrix`` into world
-    coordinates (metres), in float64. A mirroring placement (negative
-    determinant) would turn the triangles inside out, so their winding is
-    reversed with it."""
-    rot = matrix[:3, :3]
-    world = vertices @ rot.T + matrix[:3, 3]
-    if np.linalg.det(rot) < 0:
-        faces = faces[:, ::-1]
-    return world, faces
+    def _drain_in_process(self) -> None:  # pragma: no cover - platforms without fork
+        while self.pending:
+            job_index = self.pending[0][0]
+            ids = []
+            while self.pending and self.pending[0][0] == job_index:
+                ids.append(self.pending.popleft()[1])
+            job = self.jobs[job_index]
+            for msg in _iterate(job.model.file, ids, self.settings, self.threads):
+                if msg[0] == "shape":
+                    self._accept(job, *msg[1:])
+                elif msg[0] == "done":
+                    job.logs.append(msg[1])
+                if self.deadline is not None and time.monotonic() > self.deadline:
+                    raise self._timeout_error()
 
 
 def _stop(proc: multiprocessing.process.BaseProcess) -> None:
@@ -489,10 +653,10 @@ def _stop(proc: multiprocessing.process.BaseProcess) -> None:
     proc.join(5)
 
 
-def _worker_main(
-    ifc: ifcopenshell.file, ids: list[int], settings: TessellationSettings, threads: int, conn: Any
-) -> None:
-    """Entry point of the forked worker: stream shapes to the parent.
+def _worker_main(files: list[ifcopenshell.file], settings: TessellationSettings, conn: Any) -> None:
+    """Entry point of a forked worker: take ``(model index, STEP ids)`` batches
+    from the parent, stream each batch's shapes back and then ``("done", log)``;
+    stop on ``None`` or when the parent goes away.
 
     The geometry kernel prints diagnostics on stdout (e.g. "local z ... delta"
     for alignment placements); the worker's stdout goes to /dev/null so they
@@ -503,8 +667,16 @@ def _worker_main(
         os.dup2(devnull, 1)
         os.close(devnull)
     try:
-        for msg in _iterate(ifc, ids, settings, threads):
-            conn.send(msg)
+        while True:
+            try:
+                batch = conn.recv()
+            except EOFError:
+                return
+            if batch is None:
+                return
+            index, ids = batch
+            for msg in _iterate(files[index], ids, settings, 1):
+                conn.send(msg)
     except BaseException as exc:
         with contextlib.suppress(OSError, BrokenPipeError):
             conn.send(("error", f"{type(exc).__name__}: {exc}"))

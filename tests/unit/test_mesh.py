@@ -1,8 +1,9 @@
 """Mesh type: welding, closedness, volume, bounds — against hand-computed values."""
 
 import numpy as np
+import pytest
 
-from bimcheck.geometry.mesh import box, concatenate, from_arrays, is_closed, weld
+from bimcheck.geometry.mesh import box, concatenate, from_arrays, is_closed, moved, weld
 
 
 def test_box_volume_area_bounds():
@@ -91,3 +92,18 @@ def test_unique_rows_small_path_equals_the_numpy_path():
             mesh_module._SMALL_ROWS = saved
         assert np.array_equal(small[0], big[0]) and np.array_equal(small[1], big[1])
         assert np.array_equal(rows[small[0]][small[1]], rows)
+
+
+def test_moved_keeps_the_solid_outward_under_rotation_and_mirroring():
+    cube = box((0, 0, 0), (1, 2, 3))  # 6 m³
+    turn = np.eye(4)
+    turn[:3, :3] = [[0, -1, 0], [1, 0, 0], [0, 0, 1]]  # 90° about z
+    turn[:3, 3] = [10, 0, 0]
+    turned = moved(cube, turn)
+    np.testing.assert_allclose(turned.bounds, [[8, 0, 0], [10, 1, 3]], atol=1e-12)
+    assert turned.closed and turned.volume == pytest.approx(6.0, abs=1e-12)
+    mirror = np.diag([-1.0, 1.0, 1.0, 1.0])
+    mirrored = moved(cube, mirror)
+    np.testing.assert_allclose(mirrored.bounds, [[-1, 0, 0], [0, 2, 3]], atol=1e-12)
+    # Without reversing the winding the volume would come out as -6.
+    assert mirrored.closed and mirrored.volume == pytest.approx(6.0, abs=1e-12)

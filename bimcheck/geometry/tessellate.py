@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import json
 import logging
 import multiprocessing
@@ -43,6 +44,7 @@ import numpy as np
 
 from bimcheck.errors import GeometryError, TessellationTimeout
 from bimcheck.fingerprint import Fingerprinter
+from bimcheck.geometry import csg
 from bimcheck.geometry.cache import CachedFailure, MeshCache
 from bimcheck.geometry.instances import Placements, shape_key
 from bimcheck.geometry.mesh import Mesh, concatenate, from_arrays, moved
@@ -51,8 +53,10 @@ from bimcheck.units import WELD_TOLERANCE_M
 
 log = logging.getLogger(__name__)
 
+_MANIFOLD_VERSION = importlib.metadata.version("manifold3d")
+
 #: Bump when the meaning of a cached mesh changes (welding, post-processing).
-MESH_FORMAT_VERSION = 4
+MESH_FORMAT_VERSION = 5
 
 #: Representation identifiers that describe an element's 3D body. Others
 #: (Axis, FootPrint, Box, Clearance, Annotation...) are not tessellated.
@@ -92,6 +96,7 @@ class TessellationSettings:
             "length_scale": repr(float(length_scale)),
             "options": asdict(self),
             "frame": "local+matrix",
+            "csg": f"manifold3d {_MANIFOLD_VERSION}",
             "linear_deflection": s.get("mesher-linear-deflection"),
             "angular_deflection": s.get("mesher-angular-deflection"),
         }
@@ -118,6 +123,7 @@ class TessellationStats:
     from_cache: int = 0
     tessellated: int = 0
     reused: int = 0
+    csg: int = 0
     failed: int = 0
     corrupt_rebuilt: int = 0
     seconds_fingerprint: float = 0.0
@@ -140,9 +146,18 @@ class Geometry:
 
 def has_body(product: ifcopenshell.entity_instance) -> bool:
     """True if the product has a 3D body representation the iterator can mesh."""
+    return bool(body_representations(product))
+
+
+def body_representations(
+    product: ifcopenshell.entity_instance,
+) -> list[ifcopenshell.entity_instance]:
+    """The product's 3D body representations (identifier Body, Facetation... or
+    none, in a 3D context, of a solid or surface type)."""
     shape = getattr(product, "Representation", None)
     if shape is None:
-        return False
+        return []
+    found = []
     for rep in shape.Representations or ():
         if not rep.is_a("IfcShapeRepresentation"):
             continue
@@ -158,8 +173,8 @@ def has_body(product: ifcopenshell.entity_instance) -> bool:
             parent = ctx.ParentContext
             if parent is not None and getattr(parent, "CoordinateSpaceDimension", 3) == 2:
                 continue
-        return True
-    return False
+        found.append(rep)
+    return found
 
 
 def tessellate(
@@ -261,10 +276,10 @@ class _Job:
         self.stats.failed = len(self.failures)
         s = self.stats
         log.info(
-            "%s: %d elements meshed (%d from cache, %d tessellated, %d of them placed copies), "
-            "%d failed, %d without a body",
+            "%s: %d elements meshed (%d from cache, %d tessellated: %d placed copies, %d "
+            "booleans by manifold3d), %d failed, %d without a body",
             self.model.path.name, len(self.meshes), s.from_cache, s.tessellated, s.reused,
-            s.failed, len(self.without_body),
+            s.csg, s.failed, len(self.without_body),
         )
         for failure in self.failures:
             log.debug("%s: %s %s failed: %s", self.model.path.name, failure.ifc_class,
@@ -410,6 +425,12 @@ class _Run:
             job.groups[sid] = []
             if shape is not None:
                 job.by_shape[shape] = p
+                local = _csg_mesh(p, job.model.length_scale)
+                if local is not None:
+                    job.parts[sid] = {"csg": (local, np.eye(4))}
+                    job.stats.csg += 1
+                    self._place(job, sid, [p])
+                    return
             self.pending.append((job.index, sid))
             if self.workers is None and hasattr(os, "fork"):
                 self._start_workers()
@@ -643,6 +664,18 @@ class _Run:
                     job.logs.append(msg[1])
                 if self.deadline is not None and time.monotonic() > self.deadline:
                     raise self._timeout_error()
+
+
+def _csg_mesh(product: ifcopenshell.entity_instance, length_scale: float) -> Mesh | None:
+    """The welded local mesh of a boolean of extrusions without openings, built
+    by :mod:`~bimcheck.geometry.csg`; ``None`` leaves the element to the kernel."""
+    if getattr(product, "HasOpenings", None):
+        return None
+    bodies = body_representations(product)
+    if len(bodies) != 1 or bodies[0].RepresentationType != "CSG":
+        return None
+    built = csg.local_mesh(bodies[0], length_scale)
+    return None if built is None else from_arrays(*built)
 
 
 def _stop(proc: multiprocessing.process.BaseProcess) -> None:

@@ -22,7 +22,7 @@ import tempfile
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import ifcopenshell
@@ -422,7 +422,7 @@ def lint_selector(selector: str) -> list[str]:
     ``query:"storey.Name"="X"``. Returns human-readable warnings (empty if fine).
     """
     try:
-        tree = ifcopenshell.util.selector.filter_elements_grammar.parse(selector)
+        tree = _parse_selector(selector)
     except lark.exceptions.LarkError:
         return []
     warnings = []
@@ -441,10 +441,18 @@ def lint_selector(selector: str) -> list[str]:
     return warnings
 
 
+@lru_cache(maxsize=256)
+def _parse_selector(selector: str) -> lark.Tree:
+    """IfcOpenShell's parse tree of a selector (a pack repeats its selectors; an
+    Earley parse costs ~10 ms). Raises lark's ``UnexpectedInput``; failures
+    are not cached."""
+    return ifcopenshell.util.selector.filter_elements_grammar.parse(selector)
+
+
 def validate_selector(selector: str, *, path: str | Path | None = None) -> None:
     """Raise :class:`SelectorError` with the column if ``selector`` does not parse."""
     try:
-        ifcopenshell.util.selector.filter_elements_grammar.parse(selector)
+        _parse_selector(selector)
     except lark.exceptions.UnexpectedInput as exc:
         raise _selector_error(selector, exc, path) from None
 

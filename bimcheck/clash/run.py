@@ -167,9 +167,13 @@ def run_clash(
     for model in models:
         union: dict[str, ifcopenshell.entity_instance] = {}
         per_rule = {}
+        picked: dict[str, list[ifcopenshell.entity_instance]] = {}  # a pack repeats selectors
         for rule in rules:
-            a = _selected(model, rule.a)
-            b = _selected(model, rule.b) if rule.b is not None else None
+            for selector in (rule.a, rule.b):
+                if selector is not None and selector not in picked:
+                    picked[selector] = _selected(model, selector)
+            a = picked[rule.a]
+            b = picked[rule.b] if rule.b is not None else None
             per_rule[rule.id] = ([e.GlobalId for e in a], None if b is None else
                                  [e.GlobalId for e in b])
             for e in a + (b or []):

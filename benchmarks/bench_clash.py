@@ -1,9 +1,16 @@
 """bimcheck clash against IfcOpenShell's ifcclash 0.9.0: time, memory and the pairs found.
 
-Run on demand (not part of the test suite; about 3-4 minutes on 2 idle cores)::
+Run on demand (not part of the test suite; about 8 minutes on 2 idle cores
+with the default 3 repeats, 3 with ``--repeat 1``)::
 
     .venv/bin/python benchmarks/bench_clash.py [--only NAME ...] [--grid-elements N]
-                                               [--json-out FILE] [--keep DIR]
+                                               [--repeat N] [--json-out FILE] [--keep DIR]
+
+Every command runs ``--repeat`` times (default 3), ifcclash and bimcheck
+alternating so that a slow spell of the machine (this 2-core VM varies by
+±20 % from minute to minute) hits both; the *median* wall times are
+compared, every run's time is printed, memory is the largest of the runs.
+Each cold bimcheck run gets its own empty cache; warm runs re-use the first.
 
 ``--only`` (repeatable) picks measurements by name: ``b03_intersection``,
 ``b03_collision``, ``duplex_cross_file``, ``tekla_steel``, ``b03_clearance``
@@ -91,7 +98,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,6 +179,8 @@ class Measured:
     tree_rss_bytes: int | None
     tree_pss_bytes: int | None
     returncode: int
+    #: Wall times of every repeat, seconds (``wall_s`` is their median).
+    walls: tuple[float, ...] = ()
 
     @property
     def peak_mib(self) -> float:
@@ -196,7 +205,34 @@ class Measured:
             "tree_rss_sum_mib_sampled": round(self.tree_mib, 1),
             "tree_pss_sum_mib_sampled": None if pss is None else round(pss, 1),
             "returncode": self.returncode,
+            "wall_s_runs": [round(w, 3) for w in self.walls or (self.wall_s,)],
         }
+
+    @property
+    def spread(self) -> str:
+        """The repeats' wall times, when there were several."""
+        if len(self.walls) < 2:
+            return ""
+        return " (runs " + " ".join(f"{w:.2f}" for w in self.walls) + ")"
+
+
+def median_of(runs: Sequence[Measured]) -> Measured:
+    """One figure for repeated runs: the median wall time, the largest memory."""
+    walls = tuple(m.wall_s for m in runs)
+    ordered = sorted(walls)
+    n = len(ordered)
+    median = ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+    def most(values: list[int | None]) -> int | None:
+        known = [v for v in values if v is not None]
+        return max(known) if known else None
+    return Measured(
+        wall_s=median,
+        peak_rss_bytes=max(m.peak_rss_bytes for m in runs),
+        tree_rss_bytes=most([m.tree_rss_bytes for m in runs]),
+        tree_pss_bytes=most([m.tree_pss_bytes for m in runs]),
+        returncode=max(m.returncode for m in runs),
+        walls=walls,
+    )
 
 
 def _group_pids(pgid: int) -> list[int]:
@@ -476,7 +512,8 @@ def report_pair(
     tt = "-" if time_target is None else f"<= {time_target:.1f}"
     mt = "-" if memory_target is None else f"<= {memory_target:.1f}"
     _say(f"  time  {bim_label} {bim.wall_s:7.2f} s   ifcclash {peer.wall_s:7.2f} s   "
-         f"ratio {t_ratio:6.3f}  target {tt:>6}  {t_status}")
+         f"ratio {t_ratio:6.3f}  target {tt:>6}  {t_status}   (medians; bimcheck"
+         f"{bim.spread or ' 1 run'}, ifcclash{peer.spread or ' 1 run'})")
     _say(f"  peak  {bim_label} {bim.peak_mib:7.1f} MiB ifcclash {peer.peak_mib:7.1f} MiB "
          f"ratio {m_ratio:6.3f}  target {mt:>6}  {m_status}   (wait4, largest process)")
     pss = "" if pss_b is None or pss_p is None else f"; PSS sum {pss_b:.1f} / {pss_p:.1f} MiB"
@@ -737,7 +774,20 @@ class Context:
     summary: Summary
     index: ElementIndex
     results: dict[str, Any]
+    repeat: int = 1
     bim_runs: dict[tuple[str, ...], BimRun] = field(default_factory=dict)
+
+    def alternate(
+        self, peer: Callable[[int], tuple[Any, Measured]], bim: Callable[[int], Any]
+    ) -> tuple[Any, Measured, list[Any]]:
+        """Run ifcclash and bimcheck ``repeat`` times, alternating, so that a slow
+        spell of the machine hits both. Returns the first peer run, the peers'
+        median measurement and every bimcheck run."""
+        peers, bims = [], []
+        for i in range(self.repeat):
+            peers.append(peer(i))
+            bims.append(bim(i))
+        return peers[0][0], median_of([m for _, m in peers]), bims
 
     def model(self, name: str) -> Path:
         return self.shared / name
@@ -755,17 +805,24 @@ def measure_one_set(ctx: Context, name: str) -> None:
     )
     _say(f"\n[1] {name}: ifcclash {spec['mode']} ({params}) vs bimcheck {' '.join(args)}")
     work = ctx.root / name
-    peer_run, peer_m = run_peer(clash_set, work / "ifcclash", ctx.timeout)
     key = (*models, sel_a, sel_b, *args)
     bim = ctx.bim_runs.get(key)
     note = None
     if bim is None:
-        bim = run_bimcheck(
-            [ctx.model(m) for m in models], ["--a", sel_a, "--b", sel_b, *args],
-            work, work / "cache", ctx.timeout,
+        peer_run, peer_m, runs = ctx.alternate(
+            lambda i: run_peer(clash_set, work / f"ifcclash{i}", ctx.timeout),
+            lambda i: run_bimcheck(
+                [ctx.model(m) for m in models], ["--a", sel_a, "--b", sel_b, *args],
+                work, work / f"cache{i}", ctx.timeout,
+            ),
         )
+        bim = runs[0]
+        bim.measured = median_of([r.measured for r in runs])
         ctx.bim_runs[key] = bim
     else:
+        peer_run, peer_m, _ = ctx.alternate(
+            lambda i: run_peer(clash_set, work / f"ifcclash{i}", ctx.timeout), lambda i: None
+        )
         note = "bimcheck: the same hard run as b03_intersection (not re-run)"
         _say(f"  ({note})")
     cov = bim.doc["coverage"]["rules"][0]
@@ -797,8 +854,13 @@ def measure_pack(ctx: Context, name: str) -> None:
         _say(f"  ifcclash set {s['name']}: {s['mode']} {extra}; a: "
              f"{'; '.join(Path(x['file']).name for x in s['a'])}; b: {b}")
     work = ctx.root / name
-    peer_run, peer_m = run_peer(sets, work / "ifcclash", ctx.timeout)
-    cold = run_bimcheck(paths, [], work, work / "cache", ctx.timeout, label="cold")
+    peer_run, peer_m, colds = ctx.alternate(
+        lambda i: run_peer(sets, work / f"ifcclash{i}", ctx.timeout),
+        lambda i: run_bimcheck(paths, [], work, work / f"cache{i}", ctx.timeout,
+                               label=f"cold{i}"),
+    )
+    cold = colds[0]
+    cold.measured = median_of([r.measured for r in colds])
     _say(f"  bimcheck --timings: {cold.timings}")
     report_pair(ctx.summary, name, cold.measured, peer_m, TIME_PACK, None, "bimcheck cold")
     by_rule = cold.doc["summary"]["by_rule"]
@@ -808,7 +870,10 @@ def measure_pack(ctx: Context, name: str) -> None:
         f"{r} {by_rule.get(r, 0)}/{peer_counts.get(r, '-')}" for r in rule_ids))
 
     _say(f"\n[3] {name}: the same bimcheck run again, warm cache, vs ifcclash's time from [2]")
-    warm = run_bimcheck(paths, [], work, work / "cache", ctx.timeout, label="warm")
+    warms = [run_bimcheck(paths, [], work, work / "cache0", ctx.timeout, label=f"warm{i}")
+             for i in range(ctx.repeat)]
+    warm = warms[0]
+    warm.measured = median_of([r.measured for r in warms])
     _say(f"  bimcheck --timings: {warm.timings}")
     report_pair(ctx.summary, f"{name}_warm", warm.measured, peer_m, TIME_WARM, None,
                 "bimcheck warm")
@@ -836,10 +901,18 @@ def measure_grid(ctx: Context, n_elements: int) -> None:
          f"expected hard clashes {truth['expected_hard_clashes']}")
     expected = {frozenset(p) for p in truth["clash_pairs"]}
     sets = grid_sets(grid)["grid_intersection"]
-    peer_run, peer_m = run_peer(sets, work / "ifcclash", ctx.timeout)
     args = ["--a", "IfcDuctSegment, IfcPipeSegment", "--b", "IfcBeam", "--kind", "hard"]
-    cold = run_bimcheck([grid], args, work, work / "cache", ctx.timeout, label="cold")
-    warm = run_bimcheck([grid], args, work, work / "cache", ctx.timeout, label="warm")
+    peer_run, peer_m, colds = ctx.alternate(
+        lambda i: run_peer(sets, work / f"ifcclash{i}", ctx.timeout),
+        lambda i: run_bimcheck([grid], args, work, work / f"cache{i}", ctx.timeout,
+                               label=f"cold{i}"),
+    )
+    cold = colds[0]
+    cold.measured = median_of([r.measured for r in colds])
+    warms = [run_bimcheck([grid], args, work, work / "cache0", ctx.timeout, label=f"warm{i}")
+             for i in range(ctx.repeat)]
+    warm = warms[0]
+    warm.measured = median_of([r.measured for r in warms])
     _say(f"  bimcheck --timings cold: {cold.timings}; warm: {warm.timings}")
     report_pair(ctx.summary, "grid", cold.measured, peer_m, TIME_ONE_SET, MEMORY_ONE_SET,
                 "bimcheck cold")
@@ -897,6 +970,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="folder with the shared IFC models (default ../shared/ifc)")
     parser.add_argument("--keep", type=Path, help="keep the work folders (caches, outputs) here")
     parser.add_argument("--timeout", type=float, default=1800.0, help="per child, seconds")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each command (alternating the tools); medians are "
+                             "compared (default 3)")
     args = parser.parse_args(argv)
     names = list(dict.fromkeys(args.only or ALL_NAMES))
 
@@ -912,7 +988,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench_clash_") as tmp:
         root = args.keep.resolve() if args.keep else Path(tmp)
-        ctx = Context(shared, root, args.timeout, summary, ElementIndex(), results)
+        ctx = Context(shared, root, args.timeout, summary, ElementIndex(), results,
+                      repeat=max(1, args.repeat))
         for name in names:
             if name in SET_NAMES:
                 measure_one_set(ctx, name)

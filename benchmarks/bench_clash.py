@@ -23,7 +23,8 @@ How both tools are run and measured
     clashes.json`` and ``python -m bimcheck.cli -q clash MODEL... -o out.json
     --timings --cache-dir DIR`` (the same interpreter, ``sys.executable``).
     Wall time runs from the spawn to the reap, so it includes interpreter
-    start-up and imports for both. Peak memory is the command's ``ru_maxrss``
+    start-up and imports for both; bimcheck's modules are byte-compiled first
+    (``compileall``), as pip did for ifcclash at install. Peak memory is the command's ``ru_maxrss``
     from ``os.wait4``, as in ``peer_ifcclash.py``, with one difference: the
     command is spawned by a bare ``python -S`` launcher, not by this script.
     On Linux a child's ``ru_maxrss`` starts from the memory of the process it
@@ -89,6 +90,7 @@ on the machine slows both tools, not necessarily equally.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import signal
@@ -977,6 +979,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = list(dict.fromkeys(args.only or ALL_NAMES))
 
     version = ensure_ifcclash()
+    # ifcclash was byte-compiled by pip at install; give bimcheck (an editable
+    # install, and PYTHONDONTWRITEBYTECODE may be set) the same footing.
+    compileall.compile_dir(str(Path(__file__).resolve().parents[1] / "bimcheck"), quiet=1)
     shared = args.shared.resolve()
     revision = _revision()
     _say(f"bimcheck {revision} vs ifcclash {version}; python {sys.version.split()[0]}; "

@@ -39,6 +39,7 @@ lint: $(STAMP)
 
 samples: $(STAMP)
 	$(PY) samples/build_samples.py
+	$(PY) samples/build_qto_samples.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

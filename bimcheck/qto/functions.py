@@ -1,0 +1,319 @@
+"""Quantity functions: pure, registered by name with a unit and a one-line description.
+
+A function takes a :class:`Measure` (an element with its net and gross
+meshes, its placement and, for an opening, its host) and the parameters a
+measurement rule gives it, and returns a number in its unit, or ``None``
+when the quantity does not apply (no mesh, not a solid, no such attribute).
+The meshes come from the cached tessellation; the measures are vectorised
+(:mod:`bimcheck.qto.shape`).
+
+Definitions follow the IFC base quantities where they define one, and are
+independent of which local axis an element was modelled along:
+
+* side areas (walls) are the elevation seen across the wall's thickness;
+* length is the extent along the element's longest axis, thickness (width)
+  along its shortest one, of its own placement axes;
+* outer surface area leaves out the two end faces, whatever the axis;
+* perimeter is the outer boundary of the footprint only, holes left out;
+* an opening's depth is its host's thickness, not the opening solid's;
+* a door's or window's area is its overall width × overall height.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import ifcopenshell
+import ifcopenshell.util.element
+import numpy as np
+
+from bimcheck.errors import GeometryError
+from bimcheck.geometry import query
+from bimcheck.geometry.mesh import Mesh
+from bimcheck.model import Model
+from bimcheck.qto import shape
+
+_UP = np.array([0.0, 0.0, 1.0])
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One element as the quantity functions see it. Lengths in metres."""
+
+    element: ifcopenshell.entity_instance
+    #: The model the element belongs to (kept alive with it: IfcOpenShell
+    #: entities do not keep their file alive).
+    model: Model
+    #: World mesh with openings subtracted (``None``: no body).
+    net: Mesh | None
+    #: World mesh without opening subtraction (``None``: no body).
+    gross: Mesh | None
+    #: The element's placement, a 4×4 world matrix in metres (``None``: unknown).
+    frame: np.ndarray | None = None
+    #: For an opening: the element it voids.
+    host: Measure | None = None
+
+    @property
+    def length_scale(self) -> float:
+        """Metres per file length unit."""
+        return self.model.length_scale
+
+
+@dataclass(frozen=True)
+class QuantityFunction:
+    """A registered quantity function."""
+
+    name: str
+    unit: str
+    description: str
+    fn: Callable[[Measure, Mapping[str, Any]], float | None]
+
+    def __call__(self, measure: Measure, params: Mapping[str, Any] | None = None) -> float | None:
+        return self.fn(measure, params or {})
+
+
+#: Every quantity function, by name.
+FUNCTIONS: dict[str, QuantityFunction] = {}
+
+
+def quantity(
+    name: str, unit: str, description: str
+) -> Callable[[Callable[[Measure, Mapping[str, Any]], float | None]], QuantityFunction]:
+    """Register the decorated function as quantity ``name`` in ``unit``."""
+
+    def register(fn: Callable[[Measure, Mapping[str, Any]], float | None]) -> QuantityFunction:
+        if name in FUNCTIONS:
+            raise ValueError(f"quantity function {name!r} registered twice")
+        FUNCTIONS[name] = QuantityFunction(name, unit, description, fn)
+        return FUNCTIONS[name]
+
+    return register
+
+
+def _body(m: Measure) -> Mesh | None:
+    """The gross mesh, else the net one: extents and outlines of the whole element."""
+    return m.gross if m.gross is not None else m.net
+
+
+# -- volumes -------------------------------------------------------------------------
+
+
+def _volume(mesh: Mesh | None) -> float | None:
+    if mesh is None or len(mesh.faces) == 0:
+        return None
+    try:
+        return query.solid_volume(mesh)
+    except GeometryError:
+        return None  # not a solid: no volume to measure
+
+
+@quantity("net_volume", "m3", "volume with openings subtracted")
+def net_volume(m: Measure, params: Mapping[str, Any]) -> float | None:
+    return _volume(m.net)
+
+
+@quantity("gross_volume", "m3", "volume without opening subtraction")
+def gross_volume(m: Measure, params: Mapping[str, Any]) -> float | None:
+    return _volume(m.gross)
+
+
+# -- walls: elevation on the middle plane ---------------------------------------------
+
+
+def _wall_axes(mesh: Mesh, frame: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(length direction, thickness direction), both horizontal unit vectors."""
+    horizontal = []
+    for axis in shape.frame_axes(mesh, frame):
+        flat = axis - (axis @ _UP) * _UP
+        n = np.linalg.norm(flat)
+        if n > 1e-6:
+            horizontal.append(flat / n)
+    if not horizontal:
+        raise GeometryError("the element has no horizontal axis")
+    length_dir = max(horizontal, key=lambda a: shape.extent(mesh, a))
+    return length_dir, np.cross(_UP, length_dir)
+
+
+def _side_area(mesh: Mesh | None, frame: np.ndarray | None) -> float | None:
+    if mesh is None or len(mesh.faces) == 0:
+        return None
+    u, _ = _wall_axes(mesh, frame)
+    return float(shape.projected_outline(mesh, u, _UP).area)
+
+
+@quantity("net_side_area", "m2", "elevation area across the thickness, openings deducted")
+def net_side_area(m: Measure, params: Mapping[str, Any]) -> float | None:
+    return _side_area(m.net, m.frame)
+
+
+@quantity("gross_side_area", "m2", "elevation area across the thickness, openings not deducted")
+def gross_side_area(m: Measure, params: Mapping[str, Any]) -> float | None:
+    return _side_area(m.gross, m.frame)
+
+
+@quantity("height", "m", "vertical extent")
+def height(m: Measure, params: Mapping[str, Any]) -> float | None:
+    mesh = _body(m)
+    return None if mesh is None else shape.extent(mesh, _UP)
+
+
+# -- plan measures ------------------------------------------------------------------
+
+
+@quantity("footprint_area", "m2", "area seen from above, openings deducted")
+def footprint_area(m: Measure, params: Mapping[str, Any]) -> float | None:
+    return None if m.net is None else float(shape.footprint(m.net).area)
+
+
+@quantity("gross_footprint_area", "m2", "area seen from above, openings not deducted")
+def gross_footprint_area(m: Measure, params: Mapping[str, Any]) -> float | None:
+    return None if m.gross is None else float(shape.footprint(m.gross).area)
+
+
+@quantity("top_area", "m2", "area of the upward-facing faces, openings deducted")
+def top_area(m: Measure, params: Mapping[str, Any]) -> float | None:
+    if m.net is None:
+        return None
+    areas, normals = shape.triangle_areas_normals(m.net)
+    return float(areas[normals[:, 2] > 1e-6].sum())
+
+
+@quantity("perimeter", "m", "outer boundary of the footprint, holes left out")
+def perimeter(m: Measure, params: Mapping[str, Any]) -> float | None:
+    mesh = _body(m)
+    return None if mesh is None else shape.exterior_length(shape.footprint(mesh))
+
+
+# -- linear members -----------------------------------------------------------------
+
+
+@quantity("length", "m", "extent along the element's longest own axis")
+def length(m: Measure, params: Mapping[str, Any]) -> float | None:
+    mesh = _body(m)
+    if mesh is None:
+        return None
+    return shape.extent(mesh, shape.principal_axis(mesh, m.frame))
+
+
+@quantity("thickness", "m", "extent along the element's shortest own axis (wall or slab width)")
+def thickness(m: Measure, params: Mapping[str, Any]) -> float | None:
+    mesh = _body(m)
+    if mesh is None:
+        return None
+    return shape.extent(mesh, shape.thin_axis(mesh, m.frame))
+
+
+@quantity("cross_section_area", "m2", "gross volume over length (prismatic members)")
+def cross_section_area(m: Measure, params: Mapping[str, Any]) -> float | None:
+    volume, run = _volume(m.gross), length(m)
+    if volume is None or not run:
+        return None
+    return volume / run
+
+
+@quantity("outer_surface_area", "m2", "surface area without the two end faces, any axis")
+def outer_surface_area(m: Measure, params: Mapping[str, Any]) -> float | None:
+    mesh = _body(m)
+    if mesh is None:
+        return None
+    return mesh.area - shape.end_cap_area(mesh, shape.principal_axis(mesh, m.frame))
+
+
+@quantity("gross_surface_area", "m2", "whole surface area")
+def gross_surface_area(m: Measure, params: Mapping[str, Any]) -> float | None:
+    mesh = _body(m)
+    return None if mesh is None else mesh.area
+
+
+# -- counts and weights ---------------------------------------------------------------
+
+
+@quantity("count", "1", "one per element")
+def count(m: Measure, params: Mapping[str, Any]) -> float | None:
+    return 1.0
+
+
+def material_density(element: ifcopenshell.entity_instance) -> float | None:
+    """``Pset_MaterialCommon.MassDensity`` (kg/m³) of the element's material, if given."""
+    material = ifcopenshell.util.element.get_material(element, should_skip_usage=True)
+    candidates = [material] if material is not None else []
+    for attr in ("MaterialLayers", "MaterialProfiles", "MaterialConstituents", "Materials"):
+        for part in getattr(material, attr, None) or ():
+            candidates.append(getattr(part, "Material", part))
+    for candidate in candidates:
+        if candidate is None or not candidate.is_a("IfcMaterial"):
+            continue
+        psets = ifcopenshell.util.element.get_psets(candidate)
+        value = psets.get("Pset_MaterialCommon", {}).get("MassDensity")
+        if isinstance(value, int | float) and value > 0:
+            return float(value)
+    return None
+
+
+def _weight(m: Measure, params: Mapping[str, Any], mesh: Mesh | None) -> float | None:
+    per_length = params.get("mass_per_length")
+    if per_length is not None:
+        run = length(m)
+        return None if run is None else float(per_length) * run
+    density = params.get("density")
+    if density is None:
+        density = material_density(m.element)
+    volume = _volume(mesh)
+    if density is None or volume is None:
+        return None
+    return volume * float(density)
+
+
+@quantity("weight", "kg", "net volume × density, or mass per length × length")
+def weight(m: Measure, params: Mapping[str, Any]) -> float | None:
+    return _weight(m, params, m.net)
+
+
+@quantity("gross_weight", "kg", "gross volume × density, or mass per length × length")
+def gross_weight(m: Measure, params: Mapping[str, Any]) -> float | None:
+    return _weight(m, params, m.gross)
+
+
+# -- openings, doors and windows ----------------------------------------------------------
+
+
+@quantity("opening_area", "m2", "an opening's area in its host's face (plan for slabs)")
+def opening_area(m: Measure, params: Mapping[str, Any]) -> float | None:
+    host = m.host
+    if m.gross is None or host is None or host.gross is None:
+        return None
+    n = shape.thin_axis(host.gross, host.frame)
+    u = np.cross(n, _UP) if abs(n @ _UP) < 0.9 else np.array([1.0, 0.0, 0.0])
+    u = u / np.linalg.norm(u)
+    v = np.cross(n, u)
+    hole = shape.projected_outline(m.gross, u, v)
+    face = shape.projected_outline(host.gross, u, v)
+    return float(hole.intersection(face).area)
+
+
+@quantity("opening_depth", "m", "an opening's depth: its host's thickness")
+def opening_depth(m: Measure, params: Mapping[str, Any]) -> float | None:
+    return None if m.host is None else thickness(m.host)
+
+
+def _overall(m: Measure, attribute: str) -> float | None:
+    value = getattr(m.element, attribute, None)
+    return None if value is None else float(value) * m.length_scale
+
+
+@quantity("overall_width", "m", "a door's or window's overall width (lining outer width)")
+def overall_width(m: Measure, params: Mapping[str, Any]) -> float | None:
+    return _overall(m, "OverallWidth")
+
+
+@quantity("overall_height", "m", "a door's or window's overall height (lining outer height)")
+def overall_height(m: Measure, params: Mapping[str, Any]) -> float | None:
+    return _overall(m, "OverallHeight")
+
+
+@quantity("overall_area", "m2", "a door's or window's overall width × overall height")
+def overall_area(m: Measure, params: Mapping[str, Any]) -> float | None:
+    w, h = _overall(m, "OverallWidth"), _overall(m, "OverallHeight")
+    return None if w is None or h is None else w * h

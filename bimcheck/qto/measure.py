@@ -1,0 +1,83 @@
+"""Build the :class:`~bimcheck.qto.functions.Measure` of each element from the
+cached tessellation.
+
+Every element is tessellated once with openings subtracted (the clash and
+info commands use the same cache entries). Only elements that openings void
+are tessellated a second time, without the subtraction, for their gross
+quantities; for every other element the net mesh *is* the gross one.
+Openings are measured too, with their host attached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import ifcopenshell
+
+from bimcheck.geometry.cache import MeshCache
+from bimcheck.geometry.instances import Placements
+from bimcheck.geometry.tessellate import (
+    Failure,
+    Progress,
+    TessellationSettings,
+    tessellate_models,
+)
+from bimcheck.model import Model
+from bimcheck.qto.functions import Measure
+
+
+def measure_elements(
+    model: Model,
+    elements: Iterable[ifcopenshell.entity_instance] | None = None,
+    *,
+    cache: MeshCache | None = None,
+    timeout: float | None = None,
+    threads: int | None = None,
+    progress: Progress | None = None,
+) -> tuple[dict[str, Measure], list[Failure]]:
+    """``({GlobalId: Measure}, failures)`` for ``elements`` (default: every
+    element with geometry) and the openings that void them. Elements without
+    a body get a measure with no meshes (counts and attribute quantities still
+    apply)."""
+    chosen = list(model.elements_for_geometry() if elements is None else elements)
+    by_id = {e.id(): e for e in chosen}
+    for e in list(by_id.values()):
+        for rel in getattr(e, "HasOpenings", None) or ():
+            opening = rel.RelatedOpeningElement
+            by_id.setdefault(opening.id(), opening)
+    products = sorted(by_id.values(), key=lambda e: e.id())
+    voided = [e for e in products if getattr(e, "HasOpenings", None)]
+    net = tessellate_models(
+        [(model, products)], cache=cache, timeout=timeout, threads=threads, progress=progress
+    )[0]
+    gross = tessellate_models(
+        [(model, voided)], settings=TessellationSettings(subtract_openings=False), cache=cache,
+        timeout=timeout, threads=threads,
+    )[0]
+    placements = Placements(model.length_scale)
+    measures: dict[str, Measure] = {}
+
+    def build(e: ifcopenshell.entity_instance, host: Measure | None) -> Measure:
+        mesh = net.meshes.get(e.GlobalId)
+        whole = gross.meshes.get(e.GlobalId, mesh) if getattr(e, "HasOpenings", None) else mesh
+        return Measure(
+            element=e,
+            model=model,
+            net=mesh,
+            gross=whole,
+            frame=placements.matrix(getattr(e, "ObjectPlacement", None)),
+            host=host,
+        )
+
+    for e in products:
+        if e.is_a("IfcOpeningElement"):
+            continue
+        measures[e.GlobalId] = build(e, None)
+    for e in products:
+        if not e.is_a("IfcOpeningElement"):
+            continue
+        hosts = [r.RelatingBuildingElement for r in getattr(e, "VoidsElements", None) or ()]
+        host = measures.get(hosts[0].GlobalId) if hosts else None
+        measures[e.GlobalId] = build(e, host)
+    failures = sorted({*net.failures, *gross.failures})
+    return dict(sorted(measures.items())), failures

@@ -23,3 +23,18 @@ def shared_model(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} not available")
     return path
+
+
+def load_sample_script(filename: str):
+    """A script of ``samples/`` (e.g. ``build_samples.py``) imported as a module, once."""
+    import importlib.util
+    import sys
+
+    name = "_bimcheck_samples_" + filename.removesuffix(".py")
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, SAMPLES / filename)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]

@@ -189,20 +189,20 @@ def perimeter(m: Measure, params: Mapping[str, Any]) -> float | None:
 # -- linear members -----------------------------------------------------------------
 
 
-@quantity("length", "m", "extent along the element's longest own axis")
-def length(m: Measure, params: Mapping[str, Any]) -> float | None:
+def _along(m: Measure, pick: Callable[[Mesh, np.ndarray | None], np.ndarray]) -> float | None:
+    """Extent of the element along the axis ``pick`` chooses from its own."""
     mesh = _body(m)
-    if mesh is None:
-        return None
-    return shape.extent(mesh, shape.principal_axis(mesh, m.frame))
+    return None if mesh is None else shape.extent(mesh, pick(mesh, m.frame))
+
+
+@quantity("length", "m", "extent along the element's longest own axis")
+def length(m: Measure, params: Mapping[str, Any] | None = None) -> float | None:
+    return _along(m, shape.principal_axis)
 
 
 @quantity("thickness", "m", "extent along the element's shortest own axis (wall or slab width)")
-def thickness(m: Measure, params: Mapping[str, Any]) -> float | None:
-    mesh = _body(m)
-    if mesh is None:
-        return None
-    return shape.extent(mesh, shape.thin_axis(mesh, m.frame))
+def thickness(m: Measure, params: Mapping[str, Any] | None = None) -> float | None:
+    return _along(m, shape.thin_axis)
 
 
 @quantity("cross_section_area", "m2", "gross volume over length (prismatic members)")

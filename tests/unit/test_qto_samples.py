@@ -9,8 +9,6 @@ volumes, bounds, areas; no quantity-takeoff code is involved.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from functools import cache
 from pathlib import Path
 
@@ -21,21 +19,14 @@ import yaml
 
 from bimcheck.geometry.tessellate import Geometry, TessellationSettings, tessellate
 from bimcheck.model import Model, open_model
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, load_sample_script
 
 MODELS = {"qto_m.ifc": 1.0, "qto_mm.ifc": 0.001}  # file -> metres per file length unit
 
 
 def load_builder():
     """``samples/build_qto_samples.py`` as a module."""
-    name = "_bimcheck_build_qto_samples"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, SAMPLES / "build_qto_samples.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return load_sample_script("build_qto_samples.py")
 
 
 @cache

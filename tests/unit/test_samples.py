@@ -7,9 +7,7 @@ check the ground truth, not a clash engine.
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -23,21 +21,15 @@ import numpy as np
 import pytest
 import yaml
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+from tests.conftest import SAMPLES, load_sample_script
+
 MODELS = ("tower_rev_a", "tower_rev_b", "tower_rev_a_mm")
 RELATIONS = {"hard", "touching", "clearance", "duplicate", "filling", "not_clash"}
 
 
 def load_builder():
     """``samples/build_samples.py`` as a module."""
-    name = "_bimcheck_build_samples"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, SAMPLES / "build_samples.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return load_sample_script("build_samples.py")
 
 
 @cache

@@ -401,7 +401,7 @@ class _Run:
                         job.failures.append(Failure(p.GlobalId, p.is_a(), entry.reason))
                     else:
                         job.meshes[p.GlobalId] = entry
-                        self._advance(1)
+                    self._advance(1)
                     continue
             job.todo[sid] = p
             t0 = clock()
@@ -469,6 +469,7 @@ class _Run:
             reasons[rid] = reason
             job.failures.append(Failure(product.GlobalId, product.is_a(), reason))
             self._put(job.keys.get(sid, ""), CachedFailure(reason))
+            self._advance(1)  # done, if without a mesh: progress ends at the total
 
     # -- receiving shapes ---------------------------------------------------
 

@@ -61,15 +61,19 @@ def test_failed_element_is_recorded_and_the_run_goes_on(tmp_path):
     profile.XDim = profile.YDim = 0.0  # a zero-sized profile cannot be meshed
     model = open_model(f.write(tmp_path / "bad.ifc"))
     cache = MeshCache(tmp_path / "cache")
-    geometry = tessellate(model, cache=cache)
+    calls: list[tuple[int, int]] = []
+    geometry = tessellate(model, cache=cache, progress=lambda d, t: calls.append((d, t)))
+    assert calls[-1] == (2, 2)  # the failed wall counts as done: progress ends at the total
     assert len(geometry.meshes) == 1
     (failure,) = geometry.failures
     assert (failure.global_id, failure.ifc_class) == (bad.GlobalId, "IfcWall")
     assert "zero sized profile" in failure.reason
     assert [f.ifc_class for f in geometry.without_body] == ["IfcBuildingElementProxy"]
     # The failure is remembered: the next run does not retry it.
-    again = tessellate(model, cache=cache)
+    calls.clear()
+    again = tessellate(model, cache=cache, progress=lambda d, t: calls.append((d, t)))
     assert again.stats.tessellated == 0 and again.failures == geometry.failures
+    assert calls[-1] == (2, 2)
 
 
 def _truth(name: str) -> dict:

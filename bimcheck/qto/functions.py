@@ -69,6 +69,8 @@ class QuantityFunction:
     unit: str
     description: str
     fn: Callable[[Measure, Mapping[str, Any]], float | None]
+    #: Why the function returns ``None``, for the takeoff's skipped list.
+    missing: str = "the element has no body to measure"
 
     def __call__(self, measure: Measure, params: Mapping[str, Any] | None = None) -> float | None:
         return self.fn(measure, params or {})
@@ -79,14 +81,16 @@ FUNCTIONS: dict[str, QuantityFunction] = {}
 
 
 def quantity(
-    name: str, unit: str, description: str
+    name: str, unit: str, description: str, *, missing: str | None = None
 ) -> Callable[[Callable[[Measure, Mapping[str, Any]], float | None]], QuantityFunction]:
-    """Register the decorated function as quantity ``name`` in ``unit``."""
+    """Register the decorated function as quantity ``name`` in ``unit``;
+    ``missing`` says why it may return ``None``."""
 
     def register(fn: Callable[[Measure, Mapping[str, Any]], float | None]) -> QuantityFunction:
         if name in FUNCTIONS:
             raise ValueError(f"quantity function {name!r} registered twice")
-        FUNCTIONS[name] = QuantityFunction(name, unit, description, fn)
+        kwargs = {} if missing is None else {"missing": missing}
+        FUNCTIONS[name] = QuantityFunction(name, unit, description, fn, **kwargs)
         return FUNCTIONS[name]
 
     return register
@@ -109,12 +113,14 @@ def _volume(mesh: Mesh | None) -> float | None:
         return None  # not a solid: no volume to measure
 
 
-@quantity("net_volume", "m3", "volume with openings subtracted")
+@quantity("net_volume", "m3", "volume with openings subtracted",
+          missing="no closed body to measure a volume of")
 def net_volume(m: Measure, params: Mapping[str, Any]) -> float | None:
     return _volume(m.net)
 
 
-@quantity("gross_volume", "m3", "volume without opening subtraction")
+@quantity("gross_volume", "m3", "volume without opening subtraction",
+          missing="no closed body to measure a volume of")
 def gross_volume(m: Measure, params: Mapping[str, Any]) -> float | None:
     return _volume(m.gross)
 
@@ -252,6 +258,9 @@ def material_density(element: ifcopenshell.entity_instance) -> float | None:
     return None
 
 
+_NO_DENSITY = "no closed body, or no density (the rule's, or Pset_MaterialCommon.MassDensity)"
+
+
 def _weight(m: Measure, params: Mapping[str, Any], mesh: Mesh | None) -> float | None:
     per_length = params.get("mass_per_length")
     if per_length is not None:
@@ -266,12 +275,14 @@ def _weight(m: Measure, params: Mapping[str, Any], mesh: Mesh | None) -> float |
     return volume * float(density)
 
 
-@quantity("weight", "kg", "net volume × density, or mass per length × length")
+@quantity("weight", "kg", "net volume × density, or mass per length × length",
+          missing=_NO_DENSITY)
 def weight(m: Measure, params: Mapping[str, Any]) -> float | None:
     return _weight(m, params, m.net)
 
 
-@quantity("gross_weight", "kg", "gross volume × density, or mass per length × length")
+@quantity("gross_weight", "kg", "gross volume × density, or mass per length × length",
+          missing=_NO_DENSITY)
 def gross_weight(m: Measure, params: Mapping[str, Any]) -> float | None:
     return _weight(m, params, m.gross)
 
@@ -279,7 +290,8 @@ def gross_weight(m: Measure, params: Mapping[str, Any]) -> float | None:
 # -- openings, doors and windows ----------------------------------------------------------
 
 
-@quantity("opening_area", "m2", "an opening's area in its host's face (plan for slabs)")
+@quantity("opening_area", "m2", "an opening's area in its host's face (plan for slabs)",
+          missing="an opening without a body, or voiding no element with a body")
 def opening_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     host = m.host
     if m.gross is None or host is None or host.gross is None:
@@ -293,7 +305,8 @@ def opening_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     return float(hole.intersection(face).area)
 
 
-@quantity("opening_depth", "m", "an opening's depth: its host's thickness")
+@quantity("opening_depth", "m", "an opening's depth: its host's thickness",
+          missing="an opening voiding no element with a body")
 def opening_depth(m: Measure, params: Mapping[str, Any]) -> float | None:
     return None if m.host is None else thickness(m.host)
 
@@ -303,17 +316,20 @@ def _overall(m: Measure, attribute: str) -> float | None:
     return None if value is None else float(value) * m.length_scale
 
 
-@quantity("overall_width", "m", "a door's or window's overall width (lining outer width)")
+@quantity("overall_width", "m", "a door's or window's overall width (lining outer width)",
+          missing="OverallWidth is not set")
 def overall_width(m: Measure, params: Mapping[str, Any]) -> float | None:
     return _overall(m, "OverallWidth")
 
 
-@quantity("overall_height", "m", "a door's or window's overall height (lining outer height)")
+@quantity("overall_height", "m", "a door's or window's overall height (lining outer height)",
+          missing="OverallHeight is not set")
 def overall_height(m: Measure, params: Mapping[str, Any]) -> float | None:
     return _overall(m, "OverallHeight")
 
 
-@quantity("overall_area", "m2", "a door's or window's overall width × overall height")
+@quantity("overall_area", "m2", "a door's or window's overall width × overall height",
+          missing="OverallWidth or OverallHeight is not set")
 def overall_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     w, h = _overall(m, "OverallWidth"), _overall(m, "OverallHeight")
     return None if w is None or h is None else w * h

@@ -1,0 +1,165 @@
+"""Measurement-rule packs (``rules/qto/*.yaml``): which elements, which item code,
+which quantities measured by which function with which parameters.
+
+A qto pack uses the shared rule format (:mod:`bimcheck.packs.schema`): every
+rule has ``id``, ``name``, ``kind`` (``measure``), ``severity`` (``info``), a
+``doc`` and an ``a`` selector, plus two fields of its own::
+
+    - id: QB-WALL
+      name: Wall base quantities
+      kind: measure
+      severity: info
+      doc: {what: ..., why: ..., fix: ...}
+      a: IfcWall
+      item: Qto_WallBaseQuantities          # the item code rows are filed under
+      quantities:                           # quantity name -> function
+        Length: length
+        NetVolume: net_volume
+        NetWeight: {function: weight, params: {density: 7850}}
+
+Function names are those of :data:`bimcheck.qto.functions.FUNCTIONS`; an
+unknown name, or params that are not plain numbers, strings or booleans, is a
+:class:`~bimcheck.errors.RulePackError` naming the file, the rule and the field.
+At pack level, ``reconcile`` sets the relative difference above which a
+declared base quantity that disagrees with the computed one is reported.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bimcheck.errors import RulePackError
+from bimcheck.packs.loader import builtin_rules_dir, load_yaml
+from bimcheck.packs.schema import Kind, KindRegistry, Rule, check_unique_ids, parse_rule
+from bimcheck.qto.functions import FUNCTIONS
+
+REGISTRY = KindRegistry("qto")
+REGISTRY.register(Kind(
+    "measure", doc="measure quantities of the selected elements", params={}, b_selector=False,
+))
+
+_PACK_FIELDS = {"pack", "version", "doc", "reconcile", "rules"}
+
+#: Default relative difference (0.01 = 1 %) above which a declared base
+#: quantity that disagrees with the computed one becomes a finding.
+DEFAULT_RECONCILE_TOLERANCE = 0.01
+
+
+@dataclass(frozen=True)
+class QuantitySpec:
+    """One quantity a rule measures: its name in the output, the function and its params."""
+
+    name: str
+    function: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def unit(self) -> str:
+        return FUNCTIONS[self.function].unit
+
+
+@dataclass(frozen=True)
+class QtoPack:
+    """A validated measurement pack."""
+
+    name: str
+    path: Path
+    rules: tuple[Rule, ...]
+    reconcile_tolerance: float = DEFAULT_RECONCILE_TOLERANCE
+
+
+def rule_item(rule: Rule) -> str:
+    """The item code a rule's rows are filed under."""
+    return rule.extra["item"]
+
+
+def rule_quantities(rule: Rule) -> tuple[QuantitySpec, ...]:
+    """The quantities a rule measures, in pack order."""
+    return rule.extra["quantities"]
+
+
+def _parse_item(raw: Any) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise ValueError("required, a non-empty string")
+    return raw.strip()
+
+
+def _parse_quantities(raw: Any) -> tuple[QuantitySpec, ...]:
+    if not isinstance(raw, dict) or not raw:
+        raise ValueError("required, a mapping of quantity name to function")
+    specs = []
+    for name, value in raw.items():
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"quantity names must be non-empty strings, got {name!r}")
+        if isinstance(value, str):
+            function, params = value, {}
+        elif isinstance(value, dict):
+            unknown = sorted(set(map(str, value)) - {"function", "params"})
+            if unknown:
+                raise ValueError(f"{name}: unknown field {unknown[0]!r}")
+            function, params = value.get("function"), value.get("params", {}) or {}
+        else:
+            raise ValueError(f"{name}: expected a function name or {{function, params}}")
+        if function not in FUNCTIONS:
+            raise ValueError(
+                f"{name}: unknown function {function!r}; expected one of "
+                f"{', '.join(sorted(FUNCTIONS))}"
+            )
+        plain = int | float | str | bool
+        if not isinstance(params, dict) or not all(
+            isinstance(k, str) and isinstance(v, plain) for k, v in params.items()
+        ):
+            raise ValueError(f"{name}: params must map names to numbers, strings or booleans")
+        specs.append(QuantitySpec(name.strip(), function, dict(params)))
+    return tuple(specs)
+
+
+def load_qto_pack(path: str | os.PathLike[str]) -> QtoPack:
+    """Load and validate one measurement pack; RulePackError naming file, rule, field."""
+    p = Path(path)
+    raw = load_yaml(p)
+    if not isinstance(raw, dict):
+        raise RulePackError("a qto pack must be a mapping with 'pack' and 'rules'", path=p)
+    unknown = sorted(set(map(str, raw)) - _PACK_FIELDS)
+    if unknown:
+        raise RulePackError(f"unknown field {unknown[0]!r}", path=p, field=unknown[0])
+    name = raw.get("pack")
+    if not isinstance(name, str) or not name.strip():
+        raise RulePackError("required, a non-empty string", path=p, field="pack")
+    if raw.get("version", 1) != 1:
+        raise RulePackError(
+            f"unsupported pack version {raw.get('version')!r}; this bimcheck reads version 1",
+            path=p, field="version",
+        )
+    tolerance = raw.get("reconcile", DEFAULT_RECONCILE_TOLERANCE)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not (
+        0 <= tolerance <= 1
+    ):
+        raise RulePackError("must be a relative difference from 0 to 1", path=p,
+                            field="reconcile")
+    rules_raw = raw.get("rules")
+    if not isinstance(rules_raw, list):
+        raise RulePackError("required, a list of rules", path=p, field="rules")
+    rules = []
+    for i, item in enumerate(rules_raw):
+        rule = parse_rule(
+            item, registry=REGISTRY, path=p, pack=p.name, index=i,
+            extra_fields={"item": _parse_item, "quantities": _parse_quantities},
+        )
+        for required in ("item", "quantities"):
+            if required not in rule.extra:
+                raise RulePackError("required", path=p, rule=rule.id, field=required)
+        if item.get("enabled", True) is not False:
+            rules.append(rule)
+    check_unique_ids(rules)
+    return QtoPack(name=name.strip(), path=p, rules=tuple(rules),
+                   reconcile_tolerance=float(tolerance))
+
+
+def default_qto_pack_path() -> Path:
+    """The shipped IFC base quantities pack, ``rules/qto/ifc-base.yaml``."""
+    return builtin_rules_dir() / "qto" / "ifc-base.yaml"

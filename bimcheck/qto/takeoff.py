@@ -1,0 +1,172 @@
+"""Run a measurement pack on a model: one row per element and quantity.
+
+:func:`run_takeoff` selects each rule's elements, measures them from the
+cached tessellation (:func:`~bimcheck.qto.measure.measure_elements`, one pass
+for all rules) and returns a :class:`Takeoff`: rows with the element's
+identity and metadata, the item code, quantity, value and unit, and where the
+number came from (rule, function, its params, the tessellation settings).
+Rows are sorted (item, quantity, GlobalId) and values rounded to
+:data:`VALUE_DECIMALS` in the plain-data form, so the same inputs give the
+same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bimcheck.geometry.cache import MeshCache
+from bimcheck.geometry.tessellate import Failure, Progress, TessellationSettings
+from bimcheck.model import Model
+from bimcheck.packs.schema import Rule
+from bimcheck.qto.functions import FUNCTIONS
+from bimcheck.qto.measure import measure_elements
+from bimcheck.qto.rules import rule_item, rule_quantities
+
+#: Decimals kept in the plain-data rows (m, m², m³: 1e-6; kg: 1e-6 kg).
+VALUE_DECIMALS = 6
+
+#: Fields a summary can be grouped by, besides item and quantity.
+GROUP_FIELDS = ("storey", "type", "material", "ifc_class")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One measured quantity of one element."""
+
+    global_id: str
+    ifc_class: str
+    type: str | None
+    name: str | None
+    storey: str | None
+    material: str | None
+    classification: str | None
+    item: str
+    quantity: str
+    value: float
+    unit: str
+    rule: str
+    function: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "global_id": self.global_id,
+            "ifc_class": self.ifc_class,
+            "type": self.type,
+            "name": self.name,
+            "storey": self.storey,
+            "material": self.material,
+            "classification": self.classification,
+            "item": self.item,
+            "quantity": self.quantity,
+            "value": round(self.value, VALUE_DECIMALS) + 0.0,
+            "unit": self.unit,
+            "rule": self.rule,
+            "provenance": {"function": self.function, "params": dict(self.params)},
+        }
+
+
+@dataclass
+class Takeoff:
+    """The result of a takeoff run: rows, elements not measured, and why."""
+
+    model: Model
+    rows: list[Row]
+    failures: list[Failure]
+    #: (rule id, GlobalId, quantity, why) for quantities that do not apply.
+    skipped: list[tuple[str, str, str, str]] = field(default_factory=list)
+    settings_key: str = ""
+
+    def summary(self, group_by: Sequence[str] = ()) -> list[dict[str, Any]]:
+        """Totals by item, quantity and unit, and by each of ``group_by``
+        (of :data:`GROUP_FIELDS`), sorted."""
+        for g in group_by:
+            if g not in GROUP_FIELDS:
+                choices = ", ".join(GROUP_FIELDS)
+                raise ValueError(f"cannot group by {g!r}; expected one of {choices}")
+        totals: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0])
+        for row in self.rows:
+            key = (row.item, row.quantity, row.unit, *(getattr(row, g) for g in group_by))
+            totals[key][0] += row.value
+            totals[key][1] += 1
+        out = []
+        for key in sorted(totals, key=lambda k: tuple("" if v is None else str(v) for v in k)):
+            item, quantity, unit, *groups = key
+            entry = {"item": item, "quantity": quantity, "unit": unit,
+                     "total": round(totals[key][0], VALUE_DECIMALS) + 0.0,
+                     "count": totals[key][1]}
+            entry.update(dict(zip(group_by, groups, strict=True)))
+            out.append(entry)
+        return out
+
+    def as_dict(self, group_by: Sequence[str] = ()) -> dict[str, Any]:
+        """Plain data for the JSON report (deterministic)."""
+        return {
+            "model": {"path": self.model.path.name, "schema": self.model.schema_identifier,
+                      "length_unit": self.model.length_unit,
+                      "content_digest": self.model.content_digest},
+            "tessellation": self.settings_key,
+            "rows": [r.as_dict() for r in self.rows],
+            "summary": self.summary(group_by),
+            "failed": [f.as_dict() for f in self.failures],
+            "skipped": [
+                {"rule": r, "global_id": g, "quantity": q, "reason": why}
+                for r, g, q, why in self.skipped
+            ],
+        }
+
+
+def run_takeoff(
+    model: Model,
+    rules: Sequence[Rule],
+    *,
+    cache: MeshCache | None = None,
+    timeout: float | None = None,
+    threads: int | None = None,
+    progress: Progress | None = None,
+) -> Takeoff:
+    """Measure ``rules`` (from :func:`~bimcheck.qto.rules.load_qto_pack`) on ``model``."""
+    selected: dict[str, list] = {}
+    union = {}
+    for rule in rules:
+        chosen = [e for e in model.select(rule.a) if getattr(e, "GlobalId", None)]
+        selected[rule.id] = chosen
+        for e in chosen:
+            union[e.id()] = e
+    measures, failures = measure_elements(
+        model, sorted(union.values(), key=lambda e: e.id()), cache=cache, timeout=timeout,
+        threads=threads, progress=progress,
+    )
+    settings_key = hashlib.blake2b(
+        TessellationSettings().key(model.length_scale).encode(), digest_size=8
+    ).hexdigest()
+    rows: list[Row] = []
+    skipped: list[tuple[str, str, str, str]] = []
+    for rule in rules:
+        item = rule_item(rule)
+        for element in selected[rule.id]:
+            measure = measures.get(element.GlobalId)
+            info = model.describe(element)
+            for spec in rule_quantities(rule):
+                value = None if measure is None else FUNCTIONS[spec.function](measure, spec.params)
+                if value is None:
+                    skipped.append((rule.id, element.GlobalId, spec.name,
+                                    FUNCTIONS[spec.function].missing))
+                    continue
+                rows.append(Row(
+                    global_id=info.global_id, ifc_class=info.ifc_class, type=info.type_name,
+                    name=info.name, storey=info.storey,
+                    material=info.materials[0] if info.materials else None,
+                    classification=info.classifications[0] if info.classifications else None,
+                    item=item, quantity=spec.name, value=float(value), unit=spec.unit,
+                    rule=rule.id, function=spec.function,
+                    params=tuple(sorted(spec.params.items())),
+                ))
+    rows.sort(key=lambda r: (r.item, r.quantity, r.global_id, r.rule))
+    skipped.sort()
+    return Takeoff(model=model, rows=rows, failures=failures, skipped=skipped,
+                   settings_key=settings_key)

@@ -66,10 +66,12 @@ def _register() -> None:
     from bimcheck.cli.cache import cache
     from bimcheck.cli.clash import clash
     from bimcheck.cli.info import info
+    from bimcheck.cli.qto import qto
 
     cli.add_command(info)
     cli.add_command(cache)
     cli.add_command(clash)
+    cli.add_command(qto)
 
 
 _register()

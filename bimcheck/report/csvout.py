@@ -1,9 +1,11 @@
-"""Clash tables as CSV (one row per clash), for spreadsheets and cost tools.
+"""Clash and takeoff tables as CSV (one row per clash, or per element and
+quantity), for spreadsheets and cost tools.
 
-Values come from the report dict (docs/clash.md); lengths in m, volumes in
-m³. Text from the model (names, storeys) can start with ``=``, ``+``, ``-``
-or ``@``; spreadsheets would run it as a formula, so such cells get a leading
-apostrophe (OWASP's CSV-injection advice).
+Values come from the report dicts (docs/clash.md, docs/qto.md); lengths in m,
+areas in m², volumes in m³, masses in kg. Text from the model (names,
+storeys) can start with ``=``, ``+``, ``-`` or ``@``; spreadsheets would run
+it as a formula, so such cells get a leading apostrophe (OWASP's
+CSV-injection advice).
 """
 
 from __future__ import annotations
@@ -52,4 +54,25 @@ def clashes_csv(report: dict) -> str:
             row += [c[side].get(f) for f in _ELEMENT_FIELDS]
         row += [c["overlap_volume"], c["penetration_depth"], c["distance"], *loc, c["storey"]]
         writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
+
+
+#: Column order of the takeoff CSV.
+TAKEOFF_COLUMNS: tuple[str, ...] = (
+    "global_id", "ifc_class", "type", "name", "storey", "material", "classification",
+    "item", "quantity", "value", "unit", "rule", "function",
+)
+
+
+def takeoff_csv(takeoff: dict) -> str:
+    """The rows of a takeoff dict as CSV text: values with 6 decimals (the
+    JSON's rounding), ``\n`` line ends."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(TAKEOFF_COLUMNS)
+    for r in takeoff["rows"]:
+        row = [r[c] for c in TAKEOFF_COLUMNS[:9]]
+        row += [f"{r['value']:.6f}", r["unit"], r["rule"], r["provenance"]["function"]]
+        writer.writerow([v if c == "value" else _cell(v) for c, v in zip(TAKEOFF_COLUMNS, row,
+                                                                          strict=True)])
     return out.getvalue()

@@ -1,0 +1,93 @@
+"""``bimcheck qto`` end to end on the qto samples; expected values come from
+samples/qto.truth.yaml (hand-computed from the dimensions)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from bimcheck.cli.main import cli
+from tests.conftest import SAMPLES
+
+MODEL = SAMPLES / "qto_m.ifc"
+TRUTH = yaml.safe_load((SAMPLES / "qto.truth.yaml").read_text(encoding="utf-8"))
+ROW_KEYS = {"global_id", "ifc_class", "name", "storey", "item", "quantity", "value", "unit",
+            "rule"}
+
+
+def run(*args: str | Path) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_json_rows_and_summary(tmp_path):
+    out = tmp_path / "takeoff.json"
+    code, _, err = run("qto", MODEL, "--group-by", "storey,type", "-o", out)
+    assert code == 0, err
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert len(doc["rows"]) == 50 and all(ROW_KEYS <= set(r) for r in doc["rows"])
+    row = next(r for r in doc["rows"] if r["name"] == "W1" and r["quantity"] == "NetVolume")
+    assert row["value"] == pytest.approx(TRUTH["elements"]["W1"]["quantities"]["NetVolume"])
+    assert (row["unit"], row["item"], row["rule"]) == ("m3", "Qto_WallBaseQuantities", "QB-WALL")
+    total = next(s for s in doc["summary"] if s["quantity"] == "NetVolume"
+                 and s["item"] == "Qto_WallBaseQuantities")
+    assert total["total"] == pytest.approx(2.59 + 2.022) and total["storey"] == "L0"
+    assert "type" in total
+    # Deterministic: a second run writes the same bytes.
+    again = tmp_path / "again.json"
+    assert run("qto", MODEL, "--group-by", "storey,type", "-o", again)[0] == 0
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_csv_rows(tmp_path):
+    out = tmp_path / "takeoff.csv"
+    assert run("qto", MODEL, "-o", out)[0] == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert len(rows) == 50
+    slab = next(r for r in rows if r["name"] == "S1" and r["quantity"] == "Perimeter")
+    assert (slab["value"], slab["unit"]) == ("20.000000", "m")  # outer boundary, holes left out
+
+
+def test_terminal_summary():
+    code, out, _ = run("qto", MODEL)
+    assert code == 0
+    line = next(x for x in out.splitlines() if x.startswith("Qto_SlabBaseQuantities")
+                and "NetArea" in x)
+    assert line.split()[-2:] == ["22.800", "m2"]
+    assert "50 row(s) from qto_m.ifc" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("-o", "takeoff.xlsx"), "unsupported format .xlsx"),
+        (("--group-by", "colour"), "'colour' is not one of"),
+    ],
+)
+def test_usage_errors_exit_2(tmp_path, args, message):
+    code, _, err = run("qto", MODEL, *(tmp_path / a if a.endswith(".xlsx") else a
+                                       for a in args))
+    assert code == 2 and message in err
+
+
+def test_bad_inputs_exit_2_naming_the_file(tmp_path):
+    code, _, err = run("qto", tmp_path / "missing.ifc")
+    assert code == 2 and "missing.ifc" in err
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(
+        "pack: t\nrules:\n  - {id: Q1, name: n, kind: measure, severity: info,\n"
+        "     doc: {what: w, why: y, fix: f}, a: IfcWall, item: X,\n"
+        "     quantities: {V: no_such_function}}\n", encoding="utf-8")
+    code, _, err = run("qto", MODEL, "--rules", pack)
+    assert code == 2 and "pack.yaml" in err and "Q1" in err and "no_such_function" in err
+    out = tmp_path / "t.json"
+    out.write_text("keep me", encoding="utf-8")
+    code, _, err = run("qto", MODEL, "-o", out)
+    assert code == 2 and out.read_text(encoding="utf-8") == "keep me"
+    assert run("qto", MODEL, "-o", out, "--overwrite")[0] == 0

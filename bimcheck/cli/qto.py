@@ -22,7 +22,7 @@ from bimcheck.qto.takeoff import GROUP_FIELDS, Takeoff, run_takeoff
 from bimcheck.report.jsonout import dumps
 
 #: Output formats by file suffix.
-_FORMATS = (".json", ".csv")
+_FORMATS = (".json", ".csv", ".xlsx")
 
 
 def _group_by(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
@@ -65,11 +65,13 @@ def qto(
     One row per element and quantity (GlobalId, class, type, name, storey,
     material, classification, item code, quantity, value, unit, rule), and a
     summary by item and quantity. -o FILE writes .json (rows, summary, what
-    could not be measured and why) or .csv (the rows).
+    could not be measured and why), .csv (the rows) or .xlsx (a summary and a
+    detail sheet, units in the headers).
 
     \b
       bimcheck qto tower.ifc                          # summary on the terminal
       bimcheck qto tower.ifc -o takeoff.csv
+      bimcheck qto tower.ifc --group-by storey -o takeoff.xlsx
       bimcheck qto tower.ifc --group-by storey,type -o takeoff.json
 
     Exit 0 when done, 2 on bad input.
@@ -77,7 +79,7 @@ def qto(
     if output is not None and output.suffix.lower() not in _FORMATS:
         raise click.UsageError(
             f"-o {output}: unsupported format {output.suffix or '(none)'}; "
-            f"use {' or '.join(_FORMATS)}"
+            f"use {', '.join(_FORMATS)}"
         )
     precheck_output(output, overwrite)
     rules = load_qto_pack(pack if pack is not None else default_qto_pack_path()).rules
@@ -88,10 +90,16 @@ def qto(
                               progress=bar)
     doc = takeoff.as_dict(group_by)
     if output is not None:
-        if output.suffix.lower() == ".csv":
+        suffix = output.suffix.lower()
+        if suffix == ".csv":
             from bimcheck.report.csvout import takeoff_csv
 
             emit(takeoff_csv(doc), output, overwrite)
+        elif suffix == ".xlsx":
+            from bimcheck.report.files import write_atomic
+            from bimcheck.report.xlsxout import takeoff_xlsx
+
+            write_atomic(output, takeoff_xlsx(doc, group_by), overwrite=overwrite)
         else:
             emit(dumps(doc), output, overwrite)
     elif as_json:

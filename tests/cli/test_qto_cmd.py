@@ -66,12 +66,12 @@ def test_terminal_summary():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("-o", "takeoff.xlsx"), "unsupported format .xlsx"),
+        (("-o", "takeoff.ods"), "unsupported format .ods"),
         (("--group-by", "colour"), "'colour' is not one of"),
     ],
 )
 def test_usage_errors_exit_2(tmp_path, args, message):
-    code, _, err = run("qto", MODEL, *(tmp_path / a if a.endswith(".xlsx") else a
+    code, _, err = run("qto", MODEL, *(tmp_path / a if a.endswith(".ods") else a
                                        for a in args))
     assert code == 2 and message in err
 
@@ -91,3 +91,44 @@ def test_bad_inputs_exit_2_naming_the_file(tmp_path):
     code, _, err = run("qto", MODEL, "-o", out)
     assert code == 2 and out.read_text(encoding="utf-8") == "keep me"
     assert run("qto", MODEL, "-o", out, "--overwrite")[0] == 0
+
+
+def test_xlsx_summary_and_detail_sheets_with_units_in_headers(tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "takeoff.xlsx"
+    code, _, err = run("qto", MODEL, "--group-by", "storey", "-o", out)
+    assert code == 0, err
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["Summary", "Detail"]
+    summary, detail = wb["Summary"], wb["Detail"]
+    heads = [c.value for c in summary[1]]
+    assert heads[:3] == ["item", "storey", "elements"] and "NetVolume [m3]" in heads
+    walls = next(r for r in summary.iter_rows(min_row=2, values_only=True)
+                 if r[0] == "Qto_WallBaseQuantities")
+    assert walls[1] == "L0" and walls[2] == 2
+    assert walls[heads.index("NetVolume [m3]")] == pytest.approx(2.59 + 2.022)
+    dheads = [c.value for c in detail[1]]
+    w1 = next(r for r in detail.iter_rows(min_row=2, values_only=True) if r[3] == "W1")
+    assert w1[dheads.index("NetSideArea [m2]")] == pytest.approx(12.95)
+    assert w1[dheads.index("item")] == "Qto_WallBaseQuantities"
+    # Deterministic bytes.
+    again = tmp_path / "again.xlsx"
+    assert run("qto", MODEL, "--group-by", "storey", "-o", again)[0] == 0
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_xlsx_never_turns_model_text_into_formulas():
+    from openpyxl import load_workbook
+
+    from bimcheck.report.xlsxout import takeoff_xlsx
+
+    row = {"global_id": "g", "ifc_class": "IfcWall", "type": None, "name": "=HYPERLINK(1)",
+           "storey": "+L0", "material": None, "classification": None, "item": "I",
+           "quantity": "Q", "value": 1.0, "unit": "m", "rule": "R",
+           "provenance": {"function": "length", "params": {}}}
+    doc = {"rows": [row], "summary": [{"item": "I", "quantity": "Q", "unit": "m",
+                                      "total": 1.0, "count": 1}]}
+    wb = load_workbook(io.BytesIO(takeoff_xlsx(doc)))
+    cell = wb["Detail"]["D2"]
+    assert cell.value == "=HYPERLINK(1)" and cell.data_type == "s"

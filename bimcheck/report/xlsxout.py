@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from typing import Any
 
@@ -91,8 +92,13 @@ def takeoff_xlsx(takeoff: dict, group_by: tuple[str, ...] = ()) -> bytes:
     return _fixed_zip(raw.getvalue())
 
 
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
 def _fixed_zip(data: bytes) -> bytes:
-    """The same zip with every entry dated 1980-01-01: byte-identical re-runs."""
+    """The same zip with every entry dated 1980-01-01, and the document's
+    modification time (which openpyxl sets to now when saving) set to the
+    creation time: byte-identical re-runs."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(
         out, "w", compression=zipfile.ZIP_DEFLATED
@@ -101,5 +107,9 @@ def _fixed_zip(data: bytes) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, src.read(info.filename))
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                stamp = _EPOCH.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                body = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", body)
+            dst.writestr(fixed, body)
     return out.getvalue()

@@ -30,6 +30,10 @@ demo: $(STAMP) bytecode
 		$(VENV)/bin/bimcheck clash samples/$$n.ifc -o reports/$$n.clashes.json \
 			--csv reports/$$n.clashes.csv --bcf reports/$$n.clashes.bcf --overwrite || exit $$?; \
 	done
+	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --group-by storey -o reports/qto_m.takeoff.json --overwrite
+	$(VENV)/bin/bimcheck qto samples/qto_m.ifc -o reports/qto_m.takeoff.csv --overwrite
+	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --group-by storey -o reports/qto_m.takeoff.xlsx --overwrite
+	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --group-by storey
 
 test: $(STAMP) bytecode
 	$(PY) -m pytest

@@ -134,3 +134,13 @@ def test_xlsx_never_turns_model_text_into_formulas():
     wb = load_workbook(io.BytesIO(takeoff_xlsx(doc)))
     cell = wb["Detail"]["D2"]
     assert cell.value == "=HYPERLINK(1)" and cell.data_type == "s"
+
+
+def test_committed_demo_takeoff_is_current(tmp_path):
+    """reports/qto_m.takeoff.json and .csv (written by `make demo`) are what this
+    code produces, byte for byte."""
+    for suffix, extra in ((".json", ("--group-by", "storey")), (".csv", ())):
+        out = tmp_path / f"t{suffix}"
+        assert run("qto", MODEL, *extra, "-o", out)[0] == 0
+        committed = SAMPLES.parent / "reports" / f"qto_m.takeoff{suffix}"
+        assert out.read_bytes() == committed.read_bytes()

@@ -33,6 +33,8 @@ demo: $(STAMP) bytecode
 	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --group-by storey -o reports/qto_m.takeoff.json --overwrite
 	$(VENV)/bin/bimcheck qto samples/qto_m.ifc -o reports/qto_m.takeoff.csv --overwrite
 	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --group-by storey -o reports/qto_m.takeoff.xlsx --overwrite
+	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --rules rules/qto/gb50854.yaml -o reports/qto_m.gb50854.csv --overwrite
+	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --rules rules/qto/gb50854.yaml -o reports/qto_m.gb50854.xlsx --overwrite
 	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --group-by storey
 
 test: $(STAMP) bytecode

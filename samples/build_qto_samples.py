@@ -210,6 +210,43 @@ HAND_GB50854: dict[str, dict[str, float]] = {
     "S1": {"volume": 5.75},  # 6.0 − 1.0 × 0.25 (H2 kept)
 }
 
+#: NRM2 by hand: in-situ concrete keeps voids ≤ 0.05 m³ (O2 0.25 × 0.2 = 0.05,
+#: H2 0.2 × 0.25 = 0.05); finishings keep voids ≤ 0.50 m² (O2 0.25), door or not.
+HAND_NRM2: dict[str, dict[str, float]] = {
+    "W1": {
+        "concrete_volume": 2.64,  # 3.0 − 1.8 × 0.2 (O2 kept)
+        "finish_area_per_side": 13.2,  # 15 − 1.8 (O2 kept)
+    },
+    "W2": {
+        "concrete_volume": 2.022,  # 2.4 − 1.89 × 0.2 (0.378 m³ > 0.05)
+        "finish_area_per_side": 10.11,  # 12 − 1.89
+    },
+    "S1": {"concrete_volume": 5.75},  # 6.0 − 1.0 × 0.25 (H2 kept)
+}
+
+#: NRM2 thresholds: voids kept in in-situ concrete (m³) and in finishings (m²).
+NRM2_CONCRETE_VOID = 0.05
+NRM2_FINISH_VOID = 0.5
+
+#: Base quantities the models declare, as an authoring tool would export them:
+#: element -> (quantity set, {name: (kind, value in m, m², m³)}). Two are wrong on
+#: purpose, the errors the reconciliation must report: W1's NetVolume (2.90
+#: declared, 2.59 true: −10.7 %) and S1's Perimeter (25.8 declared: the holes'
+#: 4.0 + 1.8 m counted in, as ifc5d does; 20.0 true: −22.5 %). S1 uses the set
+#: name IFC2x3 exporters write, ``BaseQuantities``.
+DECLARED: dict[str, tuple[str, dict[str, tuple[str, float]]]] = {
+    "W1": ("Qto_WallBaseQuantities", {
+        "Width": ("Length", 0.2),
+        "GrossVolume": ("Volume", 3.0),
+        "NetVolume": ("Volume", 2.90),
+    }),
+    "S1": ("BaseQuantities", {
+        "NetArea": ("Area", 22.8),
+        "Perimeter": ("Length", 25.8),
+    }),
+    "D1": ("Qto_DoorBaseQuantities", {"Area": ("Area", 1.89)}),
+}
+
 #: Elements by exact class (takeoff counts).
 HAND_COUNTS: dict[str, int] = {
     "IfcBeam": 1,
@@ -315,6 +352,23 @@ def slab_quantities(slab: Box, openings: list[Spec]) -> tuple[dict[str, float], 
     return quantities, {"volume": gb * thickness}
 
 
+def nrm2_values(host: Box, openings: list[Spec], *, wall: bool) -> dict[str, float]:
+    """NRM2 values of a wall along x or y, or a flat slab: in-situ concrete volume
+    keeping voids of at most 0.05 m³, and for walls the finished area of one face
+    keeping voids of at most 0.5 m² (m³, m²)."""
+    sx, sy, _ = host.size
+    across = (1 if sx >= sy else 0) if wall else 2
+    thickness = host.size[across]
+    gross_face = host.size[0] * host.size[1] * host.size[2] / thickness
+    holes = [_face_area(o.shape, host, across) for o in openings]  # type: ignore[arg-type]
+    out = {"concrete_volume": (gross_face - sum(
+        a for a in holes if a * thickness > NRM2_CONCRETE_VOID + EPS)) * thickness}
+    if wall:
+        out["finish_area_per_side"] = gross_face - sum(
+            a for a in holes if a > NRM2_FINISH_VOID + EPS)
+    return out
+
+
 def opening_quantities(opening: Spec, host: Box) -> dict[str, float]:
     """Area (m²) of the opening in its host's face and Depth = the host's thickness (m)."""
     i = _XYZ.index(opening.axis)
@@ -398,9 +452,11 @@ def compute(specs: list[Spec]) -> dict[str, dict[str, Any]]:
         if s.ifc_class == "IfcWall":
             assert isinstance(shape, Box)
             item["quantities"], item["gb50854"] = wall_quantities(shape, openings.get(s.name, []))
+            item["nrm2"] = nrm2_values(shape, openings.get(s.name, []), wall=True)
         elif s.ifc_class == "IfcSlab":
             assert isinstance(shape, Box)
             item["quantities"], item["gb50854"] = slab_quantities(shape, openings.get(s.name, []))
+            item["nrm2"] = nrm2_values(shape, openings.get(s.name, []), wall=False)
         elif s.ifc_class == "IfcOpeningElement":
             host = by_name[s.host].shape  # type: ignore[index]
             assert isinstance(host, Box)
@@ -446,6 +502,9 @@ def check_hand_values(computed: dict[str, dict[str, Any]], specs: list[Spec]) ->
                 differs |= abs(gb["plaster_area_per_side"] - q["NetSideArea"]) > EPS
             if differs:
                 raise SystemExit(f"{name}: GB 50854 values differ but are not in HAND_GB50854")
+    for name, item in computed.items():
+        if "nrm2" in item or name in HAND_NRM2:
+            same(f"{name}.nrm2", item.get("nrm2", {}), HAND_NRM2.get(name, {}))
     counts = dict(Counter(s.ifc_class for s in specs))
     if counts != HAND_COUNTS:
         raise SystemExit(f"counts: computed {counts}, by hand {HAND_COUNTS}")
@@ -484,10 +543,29 @@ def build_ifc(specs: list[Spec], length_unit: str, path: Path) -> Path:
         made[s.name] = e
         if s.material:
             f.assign_material(e, s.material)
+    for name, (qset, values) in DECLARED.items():
+        declare(f, made[name], qset, values)
     # Pset_MaterialCommon on the material itself (IfcMaterialProperties in IFC4): the
     # factory's add_pset passes it to ifcopenshell.api.pset.add_pset, which accepts materials.
     f.add_pset(f.material(STEEL), "Pset_MaterialCommon", {"MassDensity": STEEL_DENSITY})
     return f.write(path)
+
+
+def declare(
+    f: ModelFactory, element: Any, qset: str, values: dict[str, tuple[str, float]]
+) -> None:
+    """An ``IfcElementQuantity`` named ``qset`` on ``element``: lengths in the
+    file's length unit, areas and volumes in m², m³ (the files' area and volume units)."""
+    import ifcopenshell.api.pset
+
+    qto = ifcopenshell.api.pset.add_qto(f.file, product=element, name=qset)
+    quantities = []
+    for qname, (kind, value) in values.items():
+        v = f.to_file_units(value) if kind == "Length" else value
+        quantities.append(
+            f.file.create_entity(f"IfcQuantity{kind}", Name=qname, **{f"{kind}Value": v})
+        )
+    qto.Quantities = quantities
 
 
 def read_guids(path: Path) -> dict[str, str]:
@@ -521,6 +599,20 @@ def truth(specs: list[Spec], guids: dict[str, str]) -> dict[str, Any]:
         }
         if s.name in HAND_GB50854:
             item["gb50854"] = _rounded(computed[s.name]["gb50854"])
+        if s.name in HAND_NRM2:
+            item["nrm2"] = _rounded(computed[s.name]["nrm2"])
+        if s.name in DECLARED:
+            qset, values = DECLARED[s.name]
+            true = computed[s.name]["quantities"]
+            item["declared"] = {
+                "set": qset,
+                "quantities": {k: _num(v) for k, (_, v) in values.items()},
+                # (true − declared) / declared, where they differ: the findings.
+                "wrong": {
+                    k: _num((true[k] - v) / v) for k, (_, v) in values.items()
+                    if abs(true[k] - v) > EPS
+                },
+            }
         if s.predefined_type:
             item["predefined_type"] = s.predefined_type
         if s.host:
@@ -564,6 +656,11 @@ def truth(specs: list[Spec], guids: dict[str, str]) -> dict[str, Any]:
             "material",
             "gb50854": f"GB 50854-2013: holes of at most {GB_SMALL_HOLE} m2 are not "
             "deducted from volumes nor from plastered areas (per side)",
+            "nrm2": f"NRM2: voids of at most {NRM2_CONCRETE_VOID} m3 are not deducted from "
+            f"in-situ concrete, voids of at most {NRM2_FINISH_VOID} m2 not from finishings "
+            "(per side), whether a door or window fills them or not",
+            "declared": "quantity sets written into the models; 'wrong' lists the declared "
+            "values that differ from the true ones, as (true - declared) / declared",
         },
         "elements": elements,
     }

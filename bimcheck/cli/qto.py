@@ -21,6 +21,9 @@ from bimcheck.qto.rules import default_qto_pack_path, load_qto_pack
 from bimcheck.qto.takeoff import GROUP_FIELDS, Takeoff, run_takeoff
 from bimcheck.report.jsonout import dumps
 
+#: Reconciliation findings listed under the summary (all are in the JSON).
+_MAX_FINDINGS_SHOWN = 20
+
 #: Output formats by file suffix.
 _FORMATS = (".json", ".csv", ".xlsx")
 
@@ -64,14 +67,18 @@ def qto(
 
     One row per element and quantity (GlobalId, class, type, name, storey,
     material, classification, item code, quantity, value, unit, rule), and a
-    summary by item and quantity. -o FILE writes .json (rows, summary, what
-    could not be measured and why), .csv (the rows) or .xlsx (a summary and a
-    detail sheet, units in the headers).
+    summary by item and quantity. Where the file declares base quantities,
+    they are compared with the measured ones and differences over the
+    pack's `reconcile` tolerance are listed. -o FILE writes .json (rows with
+    provenance, summary, what could not be measured and why, reconciliation),
+    .csv (the rows) or .xlsx (summary, detail, deductions and reconciliation
+    sheets, units in the headers).
 
     \b
       bimcheck qto tower.ifc                          # summary on the terminal
       bimcheck qto tower.ifc -o takeoff.csv
       bimcheck qto tower.ifc --group-by storey -o takeoff.xlsx
+      bimcheck qto tower.ifc --rules rules/qto/gb50854.yaml -o takeoff.xlsx
       bimcheck qto tower.ifc --group-by storey,type -o takeoff.json
 
     Exit 0 when done, 2 on bad input.
@@ -82,12 +89,13 @@ def qto(
             f"use {', '.join(_FORMATS)}"
         )
     precheck_output(output, overwrite)
-    rules = load_qto_pack(pack if pack is not None else default_qto_pack_path()).rules
+    loaded = load_qto_pack(pack if pack is not None else default_qto_pack_path())
     opened = open_model(model)
     cache = open_cache(cache_dir, no_cache)
     with progress_bar("Takeoff", ctx.obj.get("quiet", False)) as bar:
-        takeoff = run_takeoff(opened, rules, cache=cache, timeout=timeout, threads=threads,
-                              progress=bar)
+        takeoff = run_takeoff(opened, loaded.rules, cache=cache, timeout=timeout,
+                              threads=threads, progress=bar,
+                              reconcile_tolerance=loaded.reconcile_tolerance)
     doc = takeoff.as_dict(group_by)
     if output is not None:
         suffix = output.suffix.lower()
@@ -125,4 +133,14 @@ def format_summary(takeoff: Takeoff, group_by: tuple[str, ...] = ()) -> str:
         lines.append(f"{len(takeoff.skipped)} quantity(ies) not measured (see the JSON 'skipped')")
     if takeoff.failures:
         lines.append(f"{len(takeoff.failures)} element(s) failed to tessellate")
+    if takeoff.reconcile_tolerance is not None and takeoff.compared:
+        tol = f"{takeoff.reconcile_tolerance * 100:g}%"
+        lines.append(f"{takeoff.compared} declared quantity(ies) compared, "
+                     f"{len(takeoff.findings)} off by more than {tol}")
+        shown = takeoff.findings[:_MAX_FINDINGS_SHOWN]
+        for f in shown:
+            lines.append(f"  {f.global_id} {f.ifc_class} {f.name or ''}: {f.message}".rstrip())
+        if len(takeoff.findings) > len(shown):
+            lines.append(f"  ... {len(takeoff.findings) - len(shown)} more in the JSON "
+                         "'reconciliation'")
     return "\n".join(lines) + "\n"

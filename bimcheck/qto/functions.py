@@ -22,7 +22,7 @@ independent of which local axis an element was modelled along:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import ifcopenshell
@@ -38,9 +38,12 @@ from bimcheck.qto import shape
 _UP = np.array([0.0, 0.0, 1.0])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Measure:
-    """One element as the quantity functions see it. Lengths in metres."""
+    """One element as the quantity functions see it. Lengths in metres.
+
+    Compared and hashed by identity: a host and its openings refer to each other.
+    """
 
     element: ifcopenshell.entity_instance
     #: The model the element belongs to (kept alive with it: IfcOpenShell
@@ -54,6 +57,11 @@ class Measure:
     frame: np.ndarray | None = None
     #: For an opening: the element it voids.
     host: Measure | None = None
+    #: For a voided element: its openings' measures (filled in by
+    #: :func:`~bimcheck.qto.measure.measure_elements`), sorted by GlobalId.
+    openings: list[Measure] = field(default_factory=list)
+    #: Memo for derived values shared by several quantities (deductions).
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @property
     def length_scale(self) -> float:
@@ -71,6 +79,13 @@ class QuantityFunction:
     fn: Callable[[Measure, Mapping[str, Any]], float | None]
     #: Why the function returns ``None``, for the takeoff's skipped list.
     missing: str = "the element has no body to measure"
+    #: Which geometry the value comes from, for the provenance: ``net``
+    #: (openings subtracted), ``gross`` (none subtracted), ``deducted`` (only
+    #: the openings the rule's thresholds deduct), ``host`` (an opening
+    #: measured against its host) or ``attributes`` (no geometry).
+    geometry: str = "net"
+    #: The parameter names a rule may give it.
+    accepts: tuple[str, ...] = ()
 
     def __call__(self, measure: Measure, params: Mapping[str, Any] | None = None) -> float | None:
         return self.fn(measure, params or {})
@@ -80,17 +95,27 @@ class QuantityFunction:
 FUNCTIONS: dict[str, QuantityFunction] = {}
 
 
+#: The geometries a quantity function may declare (see :attr:`QuantityFunction.geometry`).
+GEOMETRIES = ("net", "gross", "deducted", "host", "attributes")
+
+
 def quantity(
-    name: str, unit: str, description: str, *, missing: str | None = None
+    name: str, unit: str, description: str, *, missing: str | None = None,
+    geometry: str = "net", accepts: tuple[str, ...] = (),
 ) -> Callable[[Callable[[Measure, Mapping[str, Any]], float | None]], QuantityFunction]:
     """Register the decorated function as quantity ``name`` in ``unit``;
-    ``missing`` says why it may return ``None``."""
+    ``missing`` says why it may return ``None``, ``geometry`` which of the
+    element's geometries the value comes from (:data:`GEOMETRIES`), ``accepts``
+    the parameter names a rule may pass."""
+    if geometry not in GEOMETRIES:
+        raise ValueError(f"geometry {geometry!r} is not one of {GEOMETRIES}")
 
     def register(fn: Callable[[Measure, Mapping[str, Any]], float | None]) -> QuantityFunction:
         if name in FUNCTIONS:
             raise ValueError(f"quantity function {name!r} registered twice")
         kwargs = {} if missing is None else {"missing": missing}
-        FUNCTIONS[name] = QuantityFunction(name, unit, description, fn, **kwargs)
+        FUNCTIONS[name] = QuantityFunction(name, unit, description, fn, geometry=geometry,
+                                           accepts=tuple(accepts), **kwargs)
         return FUNCTIONS[name]
 
     return register
@@ -120,7 +145,7 @@ def net_volume(m: Measure, params: Mapping[str, Any]) -> float | None:
 
 
 @quantity("gross_volume", "m3", "volume without opening subtraction",
-          missing="no closed body to measure a volume of")
+          missing="no closed body to measure a volume of", geometry="gross")
 def gross_volume(m: Measure, params: Mapping[str, Any]) -> float | None:
     return _volume(m.gross)
 
@@ -154,12 +179,13 @@ def net_side_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     return _side_area(m.net, m.frame)
 
 
-@quantity("gross_side_area", "m2", "elevation area across the thickness, openings not deducted")
+@quantity("gross_side_area", "m2", "elevation area across the thickness, openings not deducted",
+          geometry="gross")
 def gross_side_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     return _side_area(m.gross, m.frame)
 
 
-@quantity("height", "m", "vertical extent")
+@quantity("height", "m", "vertical extent", geometry="gross")
 def height(m: Measure, params: Mapping[str, Any]) -> float | None:
     mesh = _body(m)
     return None if mesh is None else shape.extent(mesh, _UP)
@@ -173,7 +199,8 @@ def footprint_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     return None if m.net is None else float(shape.footprint(m.net).area)
 
 
-@quantity("gross_footprint_area", "m2", "area seen from above, openings not deducted")
+@quantity("gross_footprint_area", "m2", "area seen from above, openings not deducted",
+          geometry="gross")
 def gross_footprint_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     return None if m.gross is None else float(shape.footprint(m.gross).area)
 
@@ -186,7 +213,8 @@ def top_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     return float(areas[normals[:, 2] > 1e-6].sum())
 
 
-@quantity("perimeter", "m", "outer boundary of the footprint, holes left out")
+@quantity("perimeter", "m", "outer boundary of the footprint, holes left out",
+          geometry="gross")
 def perimeter(m: Measure, params: Mapping[str, Any]) -> float | None:
     mesh = _body(m)
     return None if mesh is None else shape.exterior_length(shape.footprint(mesh))
@@ -201,17 +229,19 @@ def _along(m: Measure, pick: Callable[[Mesh, np.ndarray | None], np.ndarray]) ->
     return None if mesh is None else shape.extent(mesh, pick(mesh, m.frame))
 
 
-@quantity("length", "m", "extent along the element's longest own axis")
+@quantity("length", "m", "extent along the element's longest own axis", geometry="gross")
 def length(m: Measure, params: Mapping[str, Any] | None = None) -> float | None:
     return _along(m, shape.principal_axis)
 
 
-@quantity("thickness", "m", "extent along the element's shortest own axis (wall or slab width)")
+@quantity("thickness", "m", "extent along the element's shortest own axis (wall or slab width)",
+          geometry="gross")
 def thickness(m: Measure, params: Mapping[str, Any] | None = None) -> float | None:
     return _along(m, shape.thin_axis)
 
 
-@quantity("cross_section_area", "m2", "gross volume over length (prismatic members)")
+@quantity("cross_section_area", "m2", "gross volume over length (prismatic members)",
+          geometry="gross")
 def cross_section_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     volume, run = _volume(m.gross), length(m)
     if volume is None or not run:
@@ -219,7 +249,8 @@ def cross_section_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     return volume / run
 
 
-@quantity("outer_surface_area", "m2", "surface area without the two end faces, any axis")
+@quantity("outer_surface_area", "m2", "surface area without the two end faces, any axis",
+          geometry="gross")
 def outer_surface_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     mesh = _body(m)
     if mesh is None:
@@ -227,7 +258,7 @@ def outer_surface_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     return mesh.area - shape.end_cap_area(mesh, shape.principal_axis(mesh, m.frame))
 
 
-@quantity("gross_surface_area", "m2", "whole surface area")
+@quantity("gross_surface_area", "m2", "whole surface area", geometry="gross")
 def gross_surface_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     mesh = _body(m)
     return None if mesh is None else mesh.area
@@ -236,7 +267,7 @@ def gross_surface_area(m: Measure, params: Mapping[str, Any]) -> float | None:
 # -- counts and weights ---------------------------------------------------------------
 
 
-@quantity("count", "1", "one per element")
+@quantity("count", "1", "one per element", geometry="attributes")
 def count(m: Measure, params: Mapping[str, Any]) -> float | None:
     return 1.0
 
@@ -258,6 +289,7 @@ def material_density(element: ifcopenshell.entity_instance) -> float | None:
     return None
 
 
+_WEIGHT_PARAMS = ("density", "mass_per_length")
 _NO_DENSITY = "no closed body, or no density (the rule's, or Pset_MaterialCommon.MassDensity)"
 
 
@@ -276,13 +308,13 @@ def _weight(m: Measure, params: Mapping[str, Any], mesh: Mesh | None) -> float |
 
 
 @quantity("weight", "kg", "net volume × density, or mass per length × length",
-          missing=_NO_DENSITY)
+          missing=_NO_DENSITY, accepts=_WEIGHT_PARAMS)
 def weight(m: Measure, params: Mapping[str, Any]) -> float | None:
     return _weight(m, params, m.net)
 
 
 @quantity("gross_weight", "kg", "gross volume × density, or mass per length × length",
-          missing=_NO_DENSITY)
+          missing=_NO_DENSITY, geometry="gross", accepts=_WEIGHT_PARAMS)
 def gross_weight(m: Measure, params: Mapping[str, Any]) -> float | None:
     return _weight(m, params, m.gross)
 
@@ -291,7 +323,8 @@ def gross_weight(m: Measure, params: Mapping[str, Any]) -> float | None:
 
 
 @quantity("opening_area", "m2", "an opening's area in its host's face (plan for slabs)",
-          missing="an opening without a body, or voiding no element with a body")
+          missing="an opening without a body, or voiding no element with a body",
+          geometry="host")
 def opening_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     host = m.host
     if m.gross is None or host is None or host.gross is None:
@@ -306,7 +339,7 @@ def opening_area(m: Measure, params: Mapping[str, Any]) -> float | None:
 
 
 @quantity("opening_depth", "m", "an opening's depth: its host's thickness",
-          missing="an opening voiding no element with a body")
+          missing="an opening voiding no element with a body", geometry="host")
 def opening_depth(m: Measure, params: Mapping[str, Any]) -> float | None:
     return None if m.host is None else thickness(m.host)
 
@@ -317,19 +350,19 @@ def _overall(m: Measure, attribute: str) -> float | None:
 
 
 @quantity("overall_width", "m", "a door's or window's overall width (lining outer width)",
-          missing="OverallWidth is not set")
+          missing="OverallWidth is not set", geometry="attributes")
 def overall_width(m: Measure, params: Mapping[str, Any]) -> float | None:
     return _overall(m, "OverallWidth")
 
 
 @quantity("overall_height", "m", "a door's or window's overall height (lining outer height)",
-          missing="OverallHeight is not set")
+          missing="OverallHeight is not set", geometry="attributes")
 def overall_height(m: Measure, params: Mapping[str, Any]) -> float | None:
     return _overall(m, "OverallHeight")
 
 
 @quantity("overall_area", "m2", "a door's or window's overall width × overall height",
-          missing="OverallWidth or OverallHeight is not set")
+          missing="OverallWidth or OverallHeight is not set", geometry="attributes")
 def overall_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     w, h = _overall(m, "OverallWidth"), _overall(m, "OverallHeight")
     return None if w is None or h is None else w * h

@@ -5,7 +5,8 @@ Every element is tessellated once with openings subtracted (the clash and
 info commands use the same cache entries). Only elements that openings void
 are tessellated a second time, without the subtraction, for their gross
 quantities; for every other element the net mesh *is* the gross one.
-Openings are measured too, with their host attached.
+Openings are measured too: each opening's measure has its host attached,
+and each host's measure lists its openings (for deductions).
 """
 
 from __future__ import annotations
@@ -79,5 +80,9 @@ def measure_elements(
         hosts = [r.RelatingBuildingElement for r in getattr(e, "VoidsElements", None) or ()]
         host = measures.get(hosts[0].GlobalId) if hosts else None
         measures[e.GlobalId] = build(e, host)
+        if host is not None:
+            host.openings.append(measures[e.GlobalId])
+    for m in measures.values():
+        m.openings.sort(key=lambda o: o.element.GlobalId)
     failures = sorted({*net.failures, *gross.failures})
     return dict(sorted(measures.items())), failures

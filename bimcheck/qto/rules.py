@@ -15,7 +15,7 @@ rule has ``id``, ``name``, ``kind`` (``measure``), ``severity`` (``info``), a
       quantities:                           # quantity name -> function
         Length: length
         NetVolume: net_volume
-        NetWeight: {function: weight, params: {density: 7850}}
+        NetWeight: {function: weight, params: {density: 7850}, unit: t}
 
 Function names are those of :data:`bimcheck.qto.functions.FUNCTIONS`; an
 unknown name, or params that are not plain numbers, strings or booleans, is a
@@ -35,12 +35,19 @@ from typing import Any
 from bimcheck.errors import RulePackError
 from bimcheck.packs.loader import builtin_rules_dir, load_yaml
 from bimcheck.packs.schema import Kind, KindRegistry, Rule, check_unique_ids, parse_rule
-from bimcheck.qto.functions import FUNCTIONS
+from bimcheck.qto import FUNCTIONS
 
 REGISTRY = KindRegistry("qto")
 REGISTRY.register(Kind(
     "measure", doc="measure quantities of the selected elements", params={}, b_selector=False,
 ))
+
+#: (function unit, row unit) -> multiplier, for a quantity's ``unit:`` field.
+UNIT_FACTORS: dict[tuple[str, str], float] = {
+    **{(u, u): 1.0 for u in ("m", "m2", "m3", "kg", "1")},
+    ("kg", "t"): 1e-3,
+    ("m", "mm"): 1e3,
+}
 
 _PACK_FIELDS = {"pack", "version", "doc", "reconcile", "rules"}
 
@@ -56,10 +63,17 @@ class QuantitySpec:
     name: str
     function: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    #: Unit the rows are given in (``None``: the function's own).
+    to_unit: str | None = None
 
     @property
     def unit(self) -> str:
-        return FUNCTIONS[self.function].unit
+        return self.to_unit or FUNCTIONS[self.function].unit
+
+    @property
+    def factor(self) -> float:
+        """Multiplier from the function's unit to :attr:`unit`."""
+        return UNIT_FACTORS[(FUNCTIONS[self.function].unit, self.unit)]
 
 
 @dataclass(frozen=True)
@@ -95,13 +109,15 @@ def _parse_quantities(raw: Any) -> tuple[QuantitySpec, ...]:
     for name, value in raw.items():
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"quantity names must be non-empty strings, got {name!r}")
+        to_unit = None
         if isinstance(value, str):
             function, params = value, {}
         elif isinstance(value, dict):
-            unknown = sorted(set(map(str, value)) - {"function", "params"})
+            unknown = sorted(set(map(str, value)) - {"function", "params", "unit"})
             if unknown:
                 raise ValueError(f"{name}: unknown field {unknown[0]!r}")
             function, params = value.get("function"), value.get("params", {}) or {}
+            to_unit = value.get("unit")
         else:
             raise ValueError(f"{name}: expected a function name or {{function, params}}")
         if function not in FUNCTIONS:
@@ -114,8 +130,38 @@ def _parse_quantities(raw: Any) -> tuple[QuantitySpec, ...]:
             isinstance(k, str) and isinstance(v, plain) for k, v in params.items()
         ):
             raise ValueError(f"{name}: params must map names to numbers, strings or booleans")
-        specs.append(QuantitySpec(name.strip(), function, dict(params)))
+        accepted = FUNCTIONS[function].accepts
+        for key, v in params.items():
+            if key not in accepted:
+                expected = ", ".join(accepted) if accepted else "none"
+                raise ValueError(
+                    f"{name}: {function} takes no parameter {key!r}; it takes: {expected}"
+                )
+            problem = _check_param(key, v)
+            if problem:
+                raise ValueError(f"{name}: {key}: {problem}")
+        if to_unit is not None and (FUNCTIONS[function].unit, to_unit) not in UNIT_FACTORS:
+            choices = sorted(b for a, b in UNIT_FACTORS if a == FUNCTIONS[function].unit)
+            raise ValueError(
+                f"{name}: {function} is in {FUNCTIONS[function].unit}; unit {to_unit!r} "
+                f"is not one it converts to ({', '.join(choices)})"
+            )
+        specs.append(QuantitySpec(name.strip(), function, dict(params), to_unit))
     return tuple(specs)
+
+
+def _check_param(key: str, value: Any) -> str | None:
+    """Why a known parameter's value is wrong, or ``None``."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if key in ("max_kept_area", "max_kept_volume", "density", "mass_per_length"):
+        if not number or value < 0:
+            return f"must be a number >= 0, got {value!r}"
+    elif key == "deduct_filled":
+        if not isinstance(value, bool):
+            return f"must be true or false, got {value!r}"
+    elif key == "sides" and (not number or value not in (1, 2)):
+        return f"must be 1 or 2, got {value!r}"
+    return None
 
 
 def load_qto_pack(path: str | os.PathLike[str]) -> QtoPack:

@@ -4,7 +4,10 @@
 cached tessellation (:func:`~bimcheck.qto.measure.measure_elements`, one pass
 for all rules) and returns a :class:`Takeoff`: rows with the element's
 identity and metadata, the item code, quantity, value and unit, and where the
-number came from (rule, function, its params, the tessellation settings).
+number came from (rule, function, its params, the geometry it was measured
+on, which openings were deducted or kept and why, the tessellation
+settings), and, where the file declares base quantities, the
+:mod:`~bimcheck.qto.reconcile` findings.
 Rows are sorted (item, quantity, GlobalId) and values rounded to
 :data:`VALUE_DECIMALS` in the plain-data form, so the same inputs give the
 same bytes.
@@ -22,9 +25,11 @@ from bimcheck.geometry.cache import MeshCache
 from bimcheck.geometry.tessellate import Failure, Progress, TessellationSettings
 from bimcheck.model import Model
 from bimcheck.packs.schema import Rule
+from bimcheck.qto import deductions
 from bimcheck.qto.functions import FUNCTIONS
 from bimcheck.qto.measure import measure_elements
-from bimcheck.qto.rules import rule_item, rule_quantities
+from bimcheck.qto.reconcile import Finding, reconcile
+from bimcheck.qto.rules import DEFAULT_RECONCILE_TOLERANCE, rule_item, rule_quantities
 
 #: Decimals kept in the plain-data rows (m, m², m³: 1e-6; kg: 1e-6 kg).
 VALUE_DECIMALS = 6
@@ -51,8 +56,13 @@ class Row:
     rule: str
     function: str
     params: tuple[tuple[str, Any], ...] = ()
+    #: ``net``, ``gross``, ``deducted``, ``host`` or ``attributes``
+    #: (:data:`~bimcheck.qto.functions.GEOMETRIES`).
+    geometry: str = "net"
+    #: The element's openings, subtracted or not, and why.
+    deductions: tuple[deductions.Deduction, ...] = ()
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, tessellation: str = "") -> dict[str, Any]:
         return {
             "global_id": self.global_id,
             "ifc_class": self.ifc_class,
@@ -66,7 +76,13 @@ class Row:
             "value": round(self.value, VALUE_DECIMALS) + 0.0,
             "unit": self.unit,
             "rule": self.rule,
-            "provenance": {"function": self.function, "params": dict(self.params)},
+            "provenance": {
+                "function": self.function,
+                "params": dict(self.params),
+                "geometry": self.geometry,
+                "deductions": [d.as_dict() for d in self.deductions],
+                "tessellation": tessellation,
+            },
         }
 
 
@@ -80,6 +96,12 @@ class Takeoff:
     #: (rule id, GlobalId, quantity, why) for quantities that do not apply.
     skipped: list[tuple[str, str, str, str]] = field(default_factory=list)
     settings_key: str = ""
+    #: Relative tolerance of the reconciliation (``None``: not run).
+    reconcile_tolerance: float | None = None
+    #: Rows compared with a declared quantity.
+    compared: int = 0
+    #: Declared quantities off by more than the tolerance.
+    findings: list[Finding] = field(default_factory=list)
 
     def summary(self, group_by: Sequence[str] = ()) -> list[dict[str, Any]]:
         """Totals by item, quantity and unit, and by each of ``group_by``
@@ -110,13 +132,18 @@ class Takeoff:
                       "length_unit": self.model.length_unit,
                       "content_digest": self.model.content_digest},
             "tessellation": self.settings_key,
-            "rows": [r.as_dict() for r in self.rows],
+            "rows": [r.as_dict(self.settings_key) for r in self.rows],
             "summary": self.summary(group_by),
             "failed": [f.as_dict() for f in self.failures],
             "skipped": [
                 {"rule": r, "global_id": g, "quantity": q, "reason": why}
                 for r, g, q, why in self.skipped
             ],
+            "reconciliation": {
+                "tolerance": self.reconcile_tolerance,
+                "compared": self.compared,
+                "findings": [f.as_dict() for f in self.findings],
+            },
         }
 
 
@@ -128,8 +155,12 @@ def run_takeoff(
     timeout: float | None = None,
     threads: int | None = None,
     progress: Progress | None = None,
+    reconcile_tolerance: float | None = DEFAULT_RECONCILE_TOLERANCE,
 ) -> Takeoff:
-    """Measure ``rules`` (from :func:`~bimcheck.qto.rules.load_qto_pack`) on ``model``."""
+    """Measure ``rules`` (from :func:`~bimcheck.qto.rules.load_qto_pack`) on
+    ``model``, and compare the rows with the quantities the file declares
+    (differences over ``reconcile_tolerance`` are findings; ``None``: no
+    comparison)."""
     selected: dict[str, list] = {}
     union = {}
     for rule in rules:
@@ -157,16 +188,27 @@ def run_takeoff(
                     skipped.append((rule.id, element.GlobalId, spec.name,
                                     FUNCTIONS[spec.function].missing))
                     continue
+                geometry = FUNCTIONS[spec.function].geometry
+                if geometry == "deducted":
+                    taken = deductions.plan(measure, spec.params)
+                else:
+                    taken = deductions.listed(measure, geometry)
                 rows.append(Row(
                     global_id=info.global_id, ifc_class=info.ifc_class, type=info.type_name,
                     name=info.name, storey=info.storey,
                     material=info.materials[0] if info.materials else None,
                     classification=info.classifications[0] if info.classifications else None,
-                    item=item, quantity=spec.name, value=float(value), unit=spec.unit,
+                    item=item, quantity=spec.name, value=float(value) * spec.factor, unit=spec.unit,
                     rule=rule.id, function=spec.function,
                     params=tuple(sorted(spec.params.items())),
+                    geometry=geometry, deductions=taken,
                 ))
     rows.sort(key=lambda r: (r.item, r.quantity, r.global_id, r.rule))
     skipped.sort()
+    compared, findings = 0, []
+    if reconcile_tolerance is not None:
+        compared, findings = reconcile(rows, {e.GlobalId: e for e in union.values()},
+                                       model.file, reconcile_tolerance)
     return Takeoff(model=model, rows=rows, failures=failures, skipped=skipped,
-                   settings_key=settings_key)
+                   settings_key=settings_key, reconcile_tolerance=reconcile_tolerance,
+                   compared=compared, findings=findings)

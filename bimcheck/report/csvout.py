@@ -60,19 +60,27 @@ def clashes_csv(report: dict) -> str:
 #: Column order of the takeoff CSV.
 TAKEOFF_COLUMNS: tuple[str, ...] = (
     "global_id", "ifc_class", "type", "name", "storey", "material", "classification",
-    "item", "quantity", "value", "unit", "rule", "function",
+    "item", "quantity", "value", "unit", "rule", "function", "geometry", "deducted", "kept",
+    "tessellation",
 )
 
 
 def takeoff_csv(takeoff: dict) -> str:
     """The rows of a takeoff dict as CSV text: values with 6 decimals (the
-    JSON's rounding), ``\n`` line ends."""
+    JSON's rounding), ``\n`` line ends. ``deducted`` and ``kept`` list the
+    GlobalIds of the element's openings the quantity subtracts or keeps."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(TAKEOFF_COLUMNS)
     for r in takeoff["rows"]:
         row = [r[c] for c in TAKEOFF_COLUMNS[:9]]
-        row += [f"{r['value']:.6f}", r["unit"], r["rule"], r["provenance"]["function"]]
+        prov = r["provenance"]
+        openings = prov.get("deductions", [])
+        row += [f"{r['value']:.6f}", r["unit"], r["rule"], prov["function"],
+                prov.get("geometry"),
+                " ".join(d["opening"] for d in openings if d["applied"]),
+                " ".join(d["opening"] for d in openings if not d["applied"]),
+                prov.get("tessellation")]
         writer.writerow([v if c == "value" else _cell(v) for c, v in zip(TAKEOFF_COLUMNS, row,
                                                                           strict=True)])
     return out.getvalue()

@@ -5,6 +5,10 @@
   ``NetVolume [m3]``, holding the total.
 * ``Detail``: one row per element and item code, its identity and metadata,
   and one column per quantity with the element's value.
+* ``Deductions``: for quantities measured with thresholds (``deducted``
+  geometry), one row per opening: its area and volume, deducted or kept, why.
+* ``Reconciliation``: declared base quantities that differ from the measured
+  ones by more than the pack's tolerance.
 
 Text from the model is always written as text, never as a formula (a name
 starting with ``=`` stays a name). The file is deterministic: fixed document
@@ -81,7 +85,20 @@ def takeoff_xlsx(takeoff: dict, group_by: tuple[str, ...] = ()) -> bytes:
         for q, v in by_element[key]["values"].items():
             _put(detail.cell(i, base + col_of[q]), v)
 
-    for sheet in (summary, detail):
+    _table(wb.create_sheet("Deductions"), _DEDUCTION_HEADS, [
+        [r["global_id"], r["item"], r["quantity"], d["opening"], d["filling"], d["area"],
+         d["volume"], "deducted" if d["applied"] else "kept", d["why"]]
+        for r in rows if r["provenance"].get("geometry") == "deducted"
+        for d in r["provenance"]["deductions"]
+    ])
+    findings = (takeoff.get("reconciliation") or {}).get("findings", [])
+    _table(wb.create_sheet("Reconciliation"), _FINDING_HEADS, [
+        [f["global_id"], f["ifc_class"], f["name"], f["storey"], f["item"], f["quantity"],
+         f["unit"], f["declared_in"], f["declared"], f["computed"], f["difference"], f["message"]]
+        for f in findings
+    ])
+
+    for sheet in wb.worksheets:
         sheet.freeze_panes = "A2"
         for j in range(1, sheet.max_column + 1):
             width = max(len(str(c.value or "")) for c in sheet[get_column_letter(j)])
@@ -90,6 +107,20 @@ def takeoff_xlsx(takeoff: dict, group_by: tuple[str, ...] = ()) -> bytes:
     raw = io.BytesIO()
     wb.save(raw)
     return _fixed_zip(raw.getvalue())
+
+
+_DEDUCTION_HEADS = ("global_id", "item", "quantity", "opening", "filling", "area [m2]",
+                    "volume [m3]", "deducted", "why")
+_FINDING_HEADS = ("global_id", "ifc_class", "name", "storey", "item", "quantity", "unit",
+                  "declared in", "declared", "computed", "difference [fraction]", "message")
+
+
+def _table(sheet: Any, heads: tuple[str, ...], body: list[list[Any]]) -> None:
+    for j, h in enumerate(heads, start=1):
+        _put(sheet.cell(1, j), h)
+    for i, values in enumerate(body, start=2):
+        for j, v in enumerate(values, start=1):
+            _put(sheet.cell(i, j), v)
 
 
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")

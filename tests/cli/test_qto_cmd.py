@@ -101,7 +101,13 @@ def test_xlsx_summary_and_detail_sheets_with_units_in_headers(tmp_path):
     code, _, err = run("qto", MODEL, "--group-by", "storey", "-o", out)
     assert code == 0, err
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Summary", "Detail"]
+    assert wb.sheetnames == ["Summary", "Detail", "Deductions", "Reconciliation"]
+    # The two declared quantities the sample gets wrong on purpose.
+    found = {(r[0], r[5]): r for r in wb["Reconciliation"].iter_rows(min_row=2, values_only=True)}
+    s1, w1 = (TRUTH["elements"][n]["global_id"] for n in ("S1", "W1"))
+    assert sorted(found) == sorted([(s1, "Perimeter"), (w1, "NetVolume")])
+    assert found[(w1, "NetVolume")][-1] == "declared NetVolume 2.90 m³, computed 2.59 m³, −10.7%"
+    assert wb["Deductions"].max_row == 1  # the base pack measures no thresholds
     summary, detail = wb["Summary"], wb["Detail"]
     heads = [c.value for c in summary[1]]
     assert heads[:3] == ["item", "storey", "elements"] and "NetVolume [m3]" in heads
@@ -139,8 +145,10 @@ def test_xlsx_never_turns_model_text_into_formulas():
 def test_committed_demo_takeoff_is_current(tmp_path):
     """reports/qto_m.takeoff.json and .csv (written by `make demo`) are what this
     code produces, byte for byte."""
-    for suffix, extra in ((".json", ("--group-by", "storey")), (".csv", ())):
-        out = tmp_path / f"t{suffix}"
+    gb = ("--rules", str(SAMPLES.parent / "rules" / "qto" / "gb50854.yaml"))
+    for name, extra in (("takeoff.json", ("--group-by", "storey")), ("takeoff.csv", ()),
+                        ("gb50854.csv", gb)):
+        out = tmp_path / name
         assert run("qto", MODEL, *extra, "-o", out)[0] == 0
-        committed = SAMPLES.parent / "reports" / f"qto_m.takeoff{suffix}"
-        assert out.read_bytes() == committed.read_bytes()
+        committed = SAMPLES.parent / "reports" / f"qto_m.{name}"
+        assert out.read_bytes() == committed.read_bytes(), name

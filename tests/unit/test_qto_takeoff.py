@@ -58,8 +58,30 @@ def test_rows_carry_identity_metadata_and_provenance(takeoffs):
     assert doc["global_id"] == TRUTH["elements"]["B1"]["global_id"]
     assert (doc["ifc_class"], doc["storey"], doc["material"]) == ("IfcBeam", "L0", "S355 steel")
     assert (doc["item"], doc["unit"], doc["rule"]) == ("Qto_BeamBaseQuantities", "kg", "QB-BEAM")
-    assert doc["provenance"] == {"function": "weight", "params": {}}
+    assert doc["provenance"] == {"function": "weight", "params": {}, "geometry": "net",
+                                 "deductions": [], "tessellation": ""}
     assert doc["value"] == pytest.approx(8478.0)
+    # In the report every row names the tessellation settings it was measured with.
+    report = takeoffs["qto_m.ifc"].as_dict()
+    hashes = {r["provenance"]["tessellation"] for r in report["rows"]}
+    assert hashes == {report["tessellation"]} and len(report["tessellation"]) == 16
+
+
+def test_net_and_gross_rows_list_the_openings_they_subtract_or_not(takeoffs):
+    rows = {(r.name, r.quantity): r for r in takeoffs["qto_m.ifc"].rows}
+    w1 = TRUTH["elements"]["W1"]
+    openings = sorted(TRUTH["elements"][o]["global_id"] for o in ("O1", "O2"))
+    net, gross = rows[("W1", "NetVolume")], rows[("W1", "GrossVolume")]
+    assert net.global_id == w1["global_id"]
+    assert [d.opening for d in net.deductions] == openings
+    assert all(d.applied for d in net.deductions) and net.geometry == "net"
+    assert not any(d.applied for d in gross.deductions) and gross.geometry == "gross"
+    fillings = {d.opening: d.filling for d in net.deductions}
+    assert fillings == {TRUTH["elements"]["O1"]["global_id"]: "IfcWindow",
+                        TRUTH["elements"]["O2"]["global_id"]: None}
+    assert rows[("B1", "Length")].deductions == ()  # no openings, nothing listed
+    assert rows[("D1", "Area")].geometry == "attributes"
+    assert rows[("O1", "Depth")].geometry == "host"
 
 
 def test_json_is_deterministic_and_unit_independent(takeoffs):

@@ -68,15 +68,16 @@ def exterior_length(outline: shapely.Geometry) -> float:
 
 def frame_axes(mesh: Mesh, frame: np.ndarray | None) -> list[np.ndarray]:
     """Three orthonormal directions to measure an element along: the axes of
-    its own placement ``frame`` (a 4×4 world matrix), or without one the axes
-    of the mesh's minimum-volume oriented box (trimesh)."""
+    its own placement ``frame`` (a 4×4 world matrix), or without one the
+    principal axes of its vertices (numpy SVD; for a box, its edges), which
+    exist for flat and degenerate meshes too."""
     if frame is not None:
         return [frame[:3, k] / np.linalg.norm(frame[:3, k]) for k in range(3)]
-    import trimesh.bounds
-
-    to_origin, _ = trimesh.bounds.oriented_bounds(mesh.vertices)
-    rot = np.linalg.inv(to_origin)[:3, :3]
-    return [rot[:, k] / np.linalg.norm(rot[:, k]) for k in range(3)]
+    points = np.asarray(mesh.vertices, dtype=np.float64)
+    if len(points) < 2:
+        return [np.eye(3)[k] for k in range(3)]
+    _, _, vt = np.linalg.svd(points - points.mean(axis=0), full_matrices=True)
+    return [vt[k] / np.linalg.norm(vt[k]) for k in range(3)]
 
 
 def principal_axis(mesh: Mesh, frame: np.ndarray | None) -> np.ndarray:

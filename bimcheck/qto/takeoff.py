@@ -16,6 +16,7 @@ same bytes.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from bimcheck.qto.functions import FUNCTIONS
 from bimcheck.qto.measure import measure_elements
 from bimcheck.qto.reconcile import Finding, reconcile
 from bimcheck.qto.rules import DEFAULT_RECONCILE_TOLERANCE, rule_item, rule_quantities
+
+log = logging.getLogger(__name__)
 
 #: Decimals kept in the plain-data rows (m, m², m³: 1e-6; kg: 1e-6 kg).
 VALUE_DECIMALS = 6
@@ -183,10 +186,17 @@ def run_takeoff(
             measure = measures.get(element.GlobalId)
             info = model.describe(element)
             for spec in rule_quantities(rule):
-                value = None if measure is None else FUNCTIONS[spec.function](measure, spec.params)
+                try:
+                    value = (None if measure is None
+                             else FUNCTIONS[spec.function](measure, spec.params))
+                    reason = FUNCTIONS[spec.function].missing
+                except Exception as exc:  # one odd element must not end the takeoff
+                    log.warning("%s: %s %s: %s could not be measured: %s: %s",
+                                model.path.name, rule.id, element.GlobalId, spec.name,
+                                type(exc).__name__, exc)
+                    value, reason = None, f"could not be measured: {type(exc).__name__}: {exc}"
                 if value is None:
-                    skipped.append((rule.id, element.GlobalId, spec.name,
-                                    FUNCTIONS[spec.function].missing))
+                    skipped.append((rule.id, element.GlobalId, spec.name, reason))
                     continue
                 geometry = FUNCTIONS[spec.function].geometry
                 if geometry == "deducted":

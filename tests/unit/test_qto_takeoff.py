@@ -151,3 +151,37 @@ def test_pack_level_errors(tmp_path):
     assert info.value.field == "reconcile"
     with pytest.raises(RulePackError, match="unknown field 'colour'"):
         load_qto_pack(_pack(tmp_path, "pack: t\ncolour: red\nrules: []\n"))
+
+
+def test_a_function_that_fails_on_one_element_skips_it_with_the_reason(monkeypatch):
+    from bimcheck.qto import functions
+
+    original = functions.FUNCTIONS["thickness"]
+
+    def broken(m, params):
+        if m.element.Name == "W1":
+            raise ValueError("Points must be coplanar")
+        return original.fn(m, params)
+
+    monkeypatch.setitem(functions.FUNCTIONS, "thickness",
+                        functions.QuantityFunction("thickness", "m", "t", broken))
+    rules = load_qto_pack(default_qto_pack_path()).rules
+    takeoff = run_takeoff(open_model(SAMPLES / "qto_m.ifc"), rules)
+    w1 = TRUTH["elements"]["W1"]["global_id"]
+    assert ("QB-WALL", w1, "Width",
+            "could not be measured: ValueError: Points must be coplanar") in takeoff.skipped
+    assert any(r.name == "W2" and r.quantity == "Width" for r in takeoff.rows)
+    assert any(r.name == "W1" and r.quantity == "NetVolume" for r in takeoff.rows)
+
+
+def test_flat_mesh_without_placement_is_measured_along_world_axes():
+    import numpy as np
+
+    from bimcheck.geometry.mesh import from_arrays
+    from bimcheck.qto import shape
+
+    # A 2 × 0.5 m rectangle in the plane z = 1: no oriented box exists.
+    flat = from_arrays(np.array([[0, 0, 1], [2, 0, 1], [2, 0.5, 1], [0, 0.5, 1]], float),
+                       np.array([[0, 1, 2], [0, 2, 3]]))
+    axis = shape.principal_axis(flat, None)
+    assert shape.extent(flat, axis) == pytest.approx(2.0)

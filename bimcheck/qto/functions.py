@@ -258,6 +258,36 @@ def outer_surface_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     return mesh.area - shape.end_cap_area(mesh, shape.principal_axis(mesh, m.frame))
 
 
+@quantity("net_surface_area", "m2", "whole surface area, openings subtracted (reveals included)")
+def net_surface_area(m: Measure, params: Mapping[str, Any]) -> float | None:
+    return None if m.net is None else m.net.area
+
+
+def _face_area(mesh: Mesh | None, m: Measure) -> float | None:
+    """Area (m²) of ``mesh``'s outline seen across the element's thin axis
+    (the axis from the whole body, so openings cannot change it)."""
+    body = _body(m)
+    if mesh is None or len(mesh.faces) == 0 or body is None:
+        return None
+    n = shape.thin_axis(body, m.frame)
+    u = np.cross(n, _UP) if abs(n @ _UP) < 0.9 else np.cross(n, np.array([1.0, 0.0, 0.0]))
+    u = u / np.linalg.norm(u)
+    return float(shape.projected_outline(mesh, u, np.cross(n, u)).area)
+
+
+@quantity("face_area", "m2",
+          "area seen across the thickness (plates, coverings), openings not deducted",
+          geometry="gross")
+def face_area(m: Measure, params: Mapping[str, Any]) -> float | None:
+    return _face_area(m.gross, m)
+
+
+@quantity("net_face_area", "m2",
+          "area seen across the thickness (plates, coverings), openings deducted")
+def net_face_area(m: Measure, params: Mapping[str, Any]) -> float | None:
+    return _face_area(m.net, m)
+
+
 @quantity("gross_surface_area", "m2", "whole surface area", geometry="gross")
 def gross_surface_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     mesh = _body(m)

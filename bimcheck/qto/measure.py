@@ -7,6 +7,11 @@ are tessellated a second time, without the subtraction, for their gross
 quantities; for every other element the net mesh *is* the gross one.
 Openings are measured too: each opening's measure has its host attached,
 and each host's measure lists its openings (for deductions).
+
+An element without a body of its own that is an aggregate (a curtain wall
+of plates and members, a railing of posts and rails, an assembly) is
+measured on its parts: its meshes are the union of its parts' meshes
+(recursively), its frame its own placement.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import ifcopenshell
 
 from bimcheck.geometry.cache import MeshCache
 from bimcheck.geometry.instances import Placements
+from bimcheck.geometry.mesh import Mesh, concatenate
 from bimcheck.geometry.tessellate import (
     Failure,
     Progress,
@@ -42,6 +48,14 @@ def measure_elements(
     apply)."""
     chosen = list(model.elements_for_geometry() if elements is None else elements)
     by_id = {e.id(): e for e in chosen}
+    parts_of: dict[int, list[ifcopenshell.entity_instance]] = {}
+    for e in chosen:
+        if getattr(e, "Representation", None) is None and e.is_a("IfcElement"):
+            parts = _parts(e)
+            if parts:
+                parts_of[e.id()] = parts
+                for p in parts:
+                    by_id.setdefault(p.id(), p)
     for e in list(by_id.values()):
         for rel in getattr(e, "HasOpenings", None) or ():
             opening = rel.RelatedOpeningElement
@@ -58,9 +72,17 @@ def measure_elements(
     placements = Placements(model.length_scale)
     measures: dict[str, Measure] = {}
 
+    def joined(table: dict[str, Mesh], parts: list[ifcopenshell.entity_instance]) -> Mesh | None:
+        found = [table.get(p.GlobalId) or net.meshes.get(p.GlobalId) for p in parts]
+        found = [m for m in found if m is not None and len(m.faces)]
+        return concatenate(found) if found else None
+
     def build(e: ifcopenshell.entity_instance, host: Measure | None) -> Measure:
         mesh = net.meshes.get(e.GlobalId)
         whole = gross.meshes.get(e.GlobalId, mesh) if getattr(e, "HasOpenings", None) else mesh
+        if mesh is None and e.id() in parts_of:
+            mesh = joined(net.meshes, parts_of[e.id()])
+            whole = joined(gross.meshes, parts_of[e.id()])
         return Measure(
             element=e,
             model=model,
@@ -86,3 +108,17 @@ def measure_elements(
         m.openings.sort(key=lambda o: o.element.GlobalId)
     failures = sorted({*net.failures, *gross.failures})
     return dict(sorted(measures.items())), failures
+
+
+def _parts(element: ifcopenshell.entity_instance, depth: int = 0) -> list:
+    """The parts an element aggregates, recursively (bodies only; at most 8 levels)."""
+    out = []
+    for rel in getattr(element, "IsDecomposedBy", None) or ():
+        for part in rel.RelatedObjects or ():
+            if not part.is_a("IfcElement"):
+                continue
+            if getattr(part, "Representation", None) is not None:
+                out.append(part)
+            elif depth < 8:
+                out.extend(_parts(part, depth + 1))
+    return sorted(out, key=lambda p: p.id())

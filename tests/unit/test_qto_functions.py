@@ -84,3 +84,40 @@ def test_every_function_is_registered_with_a_unit_and_a_description():
     assert required <= set(FUNCTIONS)
     for f in FUNCTIONS.values():
         assert f.unit in {"m", "m2", "m3", "kg", "1"} and f.description
+
+
+@pytest.mark.parametrize("model", _truth()["models"])
+def test_face_and_surface_areas(measured, model):
+    m = measured[model]
+    q = {n: e["quantities"] for n, e in _truth()["elements"].items()}
+    # Seen across the thickness, a slab's face is its plan and a wall's its elevation.
+    assert FUNCTIONS["face_area"](m["S1"]) == pytest.approx(q["S1"]["GrossArea"], rel=1e-6)
+    assert FUNCTIONS["net_face_area"](m["S1"]) == pytest.approx(q["S1"]["NetArea"], rel=1e-6)
+    assert FUNCTIONS["face_area"](m["W1"]) == pytest.approx(q["W1"]["GrossSideArea"], rel=1e-6)
+    assert FUNCTIONS["net_face_area"](m["W1"]) == pytest.approx(q["W1"]["NetSideArea"], rel=1e-6)
+    # No openings: the net surface is the whole surface, 11.16 m² for the beam.
+    assert FUNCTIONS["net_surface_area"](m["B1"]) == pytest.approx(
+        q["B1"]["GrossSurfaceArea"], rel=1e-6)
+    # W1 with its two openings (both inside the wall's faces): its two faces 2 × 12.95,
+    # top, bottom and ends 2 × (5 + 3) × 0.2, and the reveals 0.2 × the openings'
+    # perimeters, 0.2 × (2 × (1.2 + 1.5) + 2 × (0.5 + 0.5)) = 1.48.
+    expected = 2 * 12.95 + 2 * (5 + 3) * 0.2 + 0.2 * (2 * (1.2 + 1.5) + 2 * (0.5 + 0.5))
+    assert FUNCTIONS["net_surface_area"](m["W1"]) == pytest.approx(expected, rel=1e-6)
+
+
+def test_an_aggregate_without_a_body_is_measured_on_its_parts(tmp_path):
+    import ifcopenshell
+    import ifcopenshell.api.aggregate
+    import ifcopenshell.api.root
+
+    f = ifcopenshell.open(str(SAMPLES / "qto_m.ifc"))
+    railing = ifcopenshell.api.root.create_entity(f, ifc_class="IfcRailing", name="R1")
+    beam = next(e for e in f.by_type("IfcBeam") if e.Name == "B1")
+    ifcopenshell.api.aggregate.assign_object(f, products=[beam], relating_object=railing)
+    path = tmp_path / "railing.ifc"
+    f.write(str(path))
+    model = open_model(path)
+    measures, _ = measure_elements(model, [model.element(railing.GlobalId)])
+    r1 = measures[railing.GlobalId]
+    assert FUNCTIONS["length"](r1) == pytest.approx(6.0, rel=1e-6)  # the beam's run
+    assert FUNCTIONS["net_volume"](r1) == pytest.approx(1.08, rel=1e-6)

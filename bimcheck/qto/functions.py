@@ -167,22 +167,59 @@ def _wall_axes(mesh: Mesh, frame: np.ndarray | None) -> tuple[np.ndarray, np.nda
     return length_dir, np.cross(_UP, length_dir)
 
 
-def _side_area(mesh: Mesh | None, frame: np.ndarray | None) -> float | None:
-    if mesh is None or len(mesh.faces) == 0:
+def _middle(m: Measure) -> tuple[np.ndarray, float] | None:
+    """A wall's thickness direction and the position of its middle plane along
+    it (from the whole body, so net and gross are cut by the same plane)."""
+    body = _body(m)
+    if body is None or len(body.faces) == 0:
         return None
-    u, _ = _wall_axes(mesh, frame)
-    return float(shape.projected_outline(mesh, u, _UP).area)
+    _, across = _wall_axes(body, m.frame)
+    d = body.vertices @ across
+    return across, 0.5 * (float(d.min()) + float(d.max()))
 
 
-@quantity("net_side_area", "m2", "elevation area across the thickness, openings deducted")
+def _side_area(mesh: Mesh | None, m: Measure) -> float | None:
+    """Area (m²) of the wall's section by its middle plane; for a mesh that is
+    not closed, its elevation (outline seen across the thickness)."""
+    middle = _middle(m)
+    if mesh is None or len(mesh.faces) == 0 or middle is None:
+        return None
+    across, at = middle
+    if mesh.closed:
+        section = shape.mid_section(mesh, across, at)
+        if section is not None:
+            return float(section[0].area)
+    u = np.cross(across, _UP)
+    return float(shape.projected_outline(mesh, u / np.linalg.norm(u), _UP).area)
+
+
+@quantity("net_side_area", "m2", "area of the middle plane across the thickness, openings deducted")
 def net_side_area(m: Measure, params: Mapping[str, Any]) -> float | None:
-    return _side_area(m.net, m.frame)
+    return _side_area(m.net, m)
 
 
-@quantity("gross_side_area", "m2", "elevation area across the thickness, openings not deducted",
+@quantity("gross_side_area", "m2",
+          "area of the middle plane across the thickness, openings not deducted",
           geometry="gross")
 def gross_side_area(m: Measure, params: Mapping[str, Any]) -> float | None:
-    return _side_area(m.gross, m.frame)
+    return _side_area(m.gross, m)
+
+
+@quantity("centre_line_length", "m", "a wall's length on its middle plane (centre line)",
+          geometry="gross")
+def centre_line_length(m: Measure, params: Mapping[str, Any]) -> float | None:
+    """Extent of the middle-plane section along the wall: for walls mitred at
+    corners, the centre line, between the outer and inner faces' lengths."""
+    middle = _middle(m)
+    body = _body(m)
+    if middle is None or body is None:
+        return None
+    if body.closed:
+        section = shape.mid_section(body, middle[0], middle[1])
+        if section is not None:
+            lo_u, _, hi_u, _ = section[0].bounds
+            return float(hi_u - lo_u)
+    return length(m)
 
 
 @quantity("height", "m", "vertical extent", geometry="gross")
@@ -213,6 +250,25 @@ def top_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     return float(areas[normals[:, 2] > 1e-6].sum())
 
 
+def _thin(body: Mesh, m: Measure, params: Mapping[str, Any] | None) -> np.ndarray:
+    tilt = (params or {}).get("max_tilt")
+    return shape.thin_axis(body, m.frame, None if tilt is None else float(tilt))
+
+
+_TILT = ("max_tilt",)
+
+
+@quantity("face_perimeter", "m",
+          "outer boundary of the outline seen across the thickness, holes left out",
+          geometry="gross", accepts=_TILT)
+def face_perimeter(m: Measure, params: Mapping[str, Any]) -> float | None:
+    body = _body(m)
+    if body is None or len(body.faces) == 0:
+        return None
+    u, v = shape.plane_axes(_thin(body, m, params))
+    return shape.exterior_length(shape.projected_outline(body, u, v))
+
+
 @quantity("perimeter", "m", "outer boundary of the footprint, holes left out",
           geometry="gross")
 def perimeter(m: Measure, params: Mapping[str, Any]) -> float | None:
@@ -235,9 +291,10 @@ def length(m: Measure, params: Mapping[str, Any] | None = None) -> float | None:
 
 
 @quantity("thickness", "m", "extent along the element's shortest own axis (wall or slab width)",
-          geometry="gross")
+          geometry="gross", accepts=_TILT)
 def thickness(m: Measure, params: Mapping[str, Any] | None = None) -> float | None:
-    return _along(m, shape.thin_axis)
+    body = _body(m)
+    return None if body is None else shape.extent(body, _thin(body, m, params))
 
 
 @quantity("cross_section_area", "m2", "gross volume over length (prismatic members)",
@@ -263,29 +320,28 @@ def net_surface_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     return None if m.net is None else m.net.area
 
 
-def _face_area(mesh: Mesh | None, m: Measure) -> float | None:
+def _face_area(mesh: Mesh | None, m: Measure, params: Mapping[str, Any]) -> float | None:
     """Area (m²) of ``mesh``'s outline seen across the element's thin axis
     (the axis from the whole body, so openings cannot change it)."""
     body = _body(m)
     if mesh is None or len(mesh.faces) == 0 or body is None:
         return None
-    n = shape.thin_axis(body, m.frame)
-    u = np.cross(n, _UP) if abs(n @ _UP) < 0.9 else np.cross(n, np.array([1.0, 0.0, 0.0]))
-    u = u / np.linalg.norm(u)
-    return float(shape.projected_outline(mesh, u, np.cross(n, u)).area)
+    u, v = shape.plane_axes(_thin(body, m, params))
+    return float(shape.projected_outline(mesh, u, v).area)
 
 
 @quantity("face_area", "m2",
           "area seen across the thickness (plates, coverings), openings not deducted",
-          geometry="gross")
+          geometry="gross", accepts=_TILT)
 def face_area(m: Measure, params: Mapping[str, Any]) -> float | None:
-    return _face_area(m.gross, m)
+    return _face_area(m.gross, m, params)
 
 
 @quantity("net_face_area", "m2",
-          "area seen across the thickness (plates, coverings), openings deducted")
+          "area seen across the thickness (plates, coverings), openings deducted",
+          accepts=_TILT)
 def net_face_area(m: Measure, params: Mapping[str, Any]) -> float | None:
-    return _face_area(m.net, m)
+    return _face_area(m.net, m, params)
 
 
 @quantity("gross_surface_area", "m2", "whole surface area", geometry="gross")

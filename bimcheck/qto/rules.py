@@ -156,6 +156,9 @@ def _check_param(key: str, value: Any) -> str | None:
     if key in ("max_kept_area", "max_kept_volume", "density", "mass_per_length"):
         if not number or value < 0:
             return f"must be a number >= 0, got {value!r}"
+    elif key == "max_tilt":
+        if not number or not 0 <= value <= 90:
+            return f"must be an angle from 0 to 90 degrees, got {value!r}"
     elif key == "deduct_filled":
         if not isinstance(value, bool):
             return f"must be true or false, got {value!r}"

@@ -89,11 +89,121 @@ def principal_axis(mesh: Mesh, frame: np.ndarray | None) -> np.ndarray:
     return axes[int(np.argmax([extent(mesh, a) for a in axes]))]
 
 
-def thin_axis(mesh: Mesh, frame: np.ndarray | None) -> np.ndarray:
-    """Of the :func:`frame_axes`, the one with the shortest extent: a wall's or
-    slab's thickness direction."""
+def dominant_normal(mesh: Mesh) -> np.ndarray | None:
+    """The direction of the largest total area of parallel faces (both sides
+    counted together): a plate's, slab's or wall's face normal, however the
+    element is tilted. ``None`` for a mesh without faces."""
+    areas, normals = triangle_areas_normals(mesh)
+    keep = areas > 0
+    if not keep.any():
+        return None
+    n = normals[keep]
+    # One orientation per line: the first clearly non-zero component positive.
+    first = np.argmax(np.abs(n) > 1e-9, axis=1)
+    n = n * np.sign(n[np.arange(len(n)), first])[:, None]
+    keys, inverse = np.unique(np.round(n, 3), axis=0, return_inverse=True)
+    totals = np.bincount(inverse.ravel(), weights=areas[keep], minlength=len(keys))
+    best = int(np.argmax(totals))
+    direction = (n[inverse.ravel() == best] * areas[keep][inverse.ravel() == best, None]).sum(0)
+    return direction / np.linalg.norm(direction)
+
+
+def thin_axis(mesh: Mesh, frame: np.ndarray | None, max_tilt: float | None = None,
+              ) -> np.ndarray:
+    """A wall's, slab's or plate's thickness direction: of its
+    :func:`frame_axes` and its :func:`dominant_normal`, the one with the
+    shortest extent (the normal wins for a roof slab tilted in a level
+    placement). ``max_tilt`` (degrees) keeps only directions at most that far
+    from vertical (a slab's thickness is never horizontal); if none is, the
+    vertical."""
     axes = frame_axes(mesh, frame)
-    return axes[int(np.argmin([extent(mesh, a) for a in axes]))]
+    normal = dominant_normal(mesh)
+    if normal is not None:
+        axes.append(normal)
+    if max_tilt is not None:
+        steep = np.cos(np.radians(max_tilt)) - 1e-9
+        up = np.array([0.0, 0.0, 1.0])
+        axes = [a for a in axes if abs(a @ up) >= steep] or [up]
+    widths = [extent(mesh, a) for a in axes]
+    best = int(np.argmin(widths))
+    # Prefer a placement axis when it is as thin (to rounding) as the normal.
+    for k, w in enumerate(widths[: len(widths) - (normal is not None)]):
+        if w <= widths[best] + 1e-9:
+            return axes[k]
+    return axes[best]
+
+
+def plane_axes(normal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two unit vectors spanning the plane across ``normal``: ``u`` horizontal
+    (unless the normal is near vertical, then along world x), ``v = normal × u``."""
+    up = np.array([0.0, 0.0, 1.0])
+    u = np.cross(normal, up) if abs(normal @ up) < 0.9 else np.cross(normal, [1.0, 0.0, 0.0])
+    u = u / np.linalg.norm(u)
+    v = np.cross(normal, u)
+    return u, v / np.linalg.norm(v)
+
+
+#: The middle plane is moved this far (m) off the exact middle, so that it does
+#: not run through faces that lie there (a wall modelled as two half layers).
+_MID_OFFSET_M = 1e-7
+
+#: Above this many faces of the section arrangement the even-odd test would
+#: be slow; :func:`mid_section` then gives ``None``.
+_MAX_SECTION_FACES = 2000
+
+
+def mid_section(mesh: Mesh, normal: np.ndarray, at: float | None = None,
+                ) -> tuple[shapely.Geometry, np.ndarray, np.ndarray] | None:
+    """The section of a closed mesh by the plane across the unit ``normal`` at
+    position ``at`` along it (default: the middle of the mesh's extent), as
+    polygons in the plane coordinates (u, v) of :func:`plane_axes`, with u and
+    v. ``None`` when the plane misses the mesh or the section does not close.
+
+    Triangles are cut where their edges change side (vectorised); every
+    crossing point is computed from the edge's two vertex indices in a fixed
+    order, so neighbouring triangles give the same point and the segments
+    close into rings; the rings are polygonised (shapely) and each face is
+    kept by the even-odd rule (inside an odd number of rings)."""
+    d_all = mesh.vertices @ normal
+    if len(d_all) == 0:
+        return None
+    if at is None:
+        at = 0.5 * (float(d_all.min()) + float(d_all.max()))
+    at += _MID_OFFSET_M
+    d = d_all - at
+    faces = mesh.faces.astype(np.int64)
+    side = d[faces] > 0  # (m, 3)
+    cut = side.any(axis=1) & ~side.all(axis=1)
+    if not cut.any():
+        return None
+    f = faces[cut]
+    s = side[cut]
+    # Of each cut triangle's three edges, the two whose ends are on both sides.
+    edges = np.stack([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]], axis=1)  # (k, 3, 2)
+    crosses = np.stack([s[:, 0] != s[:, 1], s[:, 1] != s[:, 2], s[:, 2] != s[:, 0]], axis=1)
+    pairs = edges[crosses].reshape(-1, 2, 2)  # (k, 2 edges, 2 vertex ids)
+    a = pairs.min(axis=2)
+    b = pairs.max(axis=2)
+    da, db = d[a], d[b]
+    t = da / (da - db)
+    points = mesh.vertices[a] + t[..., None] * (mesh.vertices[b] - mesh.vertices[a])
+    u, v = plane_axes(normal)
+    flat = np.round(np.stack([points @ u, points @ v], axis=2), 9)  # (k, 2, 2)
+    lines = shapely.linestrings(flat)
+    arrangement = shapely.polygonize(lines.tolist())
+    parts = [g for g in getattr(arrangement, "geoms", []) if not g.is_empty]
+    if not parts or len(parts) > _MAX_SECTION_FACES:
+        return None
+    shells = shapely.polygons([shapely.get_exterior_ring(g) for g in parts])
+    inside = []
+    for g in parts:
+        p = g.representative_point()
+        depth = int(shapely.contains_xy(shells, p.x, p.y).sum())
+        if depth % 2 == 1:
+            inside.append(g)
+    if not inside:
+        return None
+    return shapely.union_all(inside), u, v
 
 
 def end_cap_area(mesh: Mesh, axis: np.ndarray, tolerance: float = 1e-6) -> float:

@@ -184,13 +184,28 @@ def _side_area(mesh: Mesh | None, m: Measure) -> float | None:
     middle = _middle(m)
     if mesh is None or len(mesh.faces) == 0 or middle is None:
         return None
-    across, at = middle
-    if mesh.closed:
-        section = shape.mid_section(mesh, across, at)
+    key = ("side_area", id(mesh))  # net and gross are one mesh when nothing voids it
+    if key not in m.memo:
+        across, at = middle
+        section = _section(m, mesh, across, at)
         if section is not None:
-            return float(section[0].area)
-    u = np.cross(across, _UP)
-    return float(shape.projected_outline(mesh, u / np.linalg.norm(u), _UP).area)
+            m.memo[key] = float(section.area)
+        else:
+            u = np.cross(across, _UP)
+            m.memo[key] = float(
+                shape.projected_outline(mesh, u / np.linalg.norm(u), _UP).area)
+    return m.memo[key]
+
+
+def _section(m: Measure, mesh: Mesh, across: np.ndarray, at: float) -> Any:
+    """The middle-plane section of a closed ``mesh`` (memoised), else ``None``."""
+    if not mesh.closed:
+        return None
+    key = ("mid_section", id(mesh))
+    if key not in m.memo:
+        found = shape.mid_section(mesh, across, at)
+        m.memo[key] = None if found is None else found[0]
+    return m.memo[key]
 
 
 @quantity("net_side_area", "m2", "area of the middle plane across the thickness, openings deducted")
@@ -214,11 +229,10 @@ def centre_line_length(m: Measure, params: Mapping[str, Any]) -> float | None:
     body = _body(m)
     if middle is None or body is None:
         return None
-    if body.closed:
-        section = shape.mid_section(body, middle[0], middle[1])
-        if section is not None:
-            lo_u, _, hi_u, _ = section[0].bounds
-            return float(hi_u - lo_u)
+    section = _section(m, body, middle[0], middle[1])
+    if section is not None:
+        lo_u, _, hi_u, _ = section.bounds
+        return float(hi_u - lo_u)
     return length(m)
 
 

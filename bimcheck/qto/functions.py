@@ -33,7 +33,7 @@ from bimcheck.errors import GeometryError
 from bimcheck.geometry import query
 from bimcheck.geometry.mesh import Mesh
 from bimcheck.model import Model
-from bimcheck.qto import shape
+from bimcheck.qto import axes, shape
 
 _UP = np.array([0.0, 0.0, 1.0])
 
@@ -153,8 +153,20 @@ def gross_volume(m: Measure, params: Mapping[str, Any]) -> float | None:
 # -- walls: elevation on the middle plane ---------------------------------------------
 
 
-def _wall_axes(mesh: Mesh, frame: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """(length direction, thickness direction), both horizontal unit vectors."""
+def _wall_axes(m: Measure, mesh: Mesh) -> tuple[np.ndarray, np.ndarray]:
+    """(length direction, thickness direction) of a wall (or footing), both
+    horizontal unit vectors: along its Axis representation (an
+    ``IfcWallStandardCase``: its placement's x), else along the longest of
+    its horizontal own axes (memoised)."""
+    if "wall_axes" not in m.memo:
+        along = None if m.element is None else axes.wall_axis_direction(m.element, m.frame)
+        if along is None:
+            along = _longest_horizontal(mesh, m.frame)
+        m.memo["wall_axes"] = (along, np.cross(_UP, along))
+    return m.memo["wall_axes"]
+
+
+def _longest_horizontal(mesh: Mesh, frame: np.ndarray | None) -> np.ndarray:
     horizontal = []
     for axis in shape.frame_axes(mesh, frame):
         flat = axis - (axis @ _UP) * _UP
@@ -163,8 +175,7 @@ def _wall_axes(mesh: Mesh, frame: np.ndarray | None) -> tuple[np.ndarray, np.nda
             horizontal.append(flat / n)
     if not horizontal:
         raise GeometryError("the element has no horizontal axis")
-    length_dir = max(horizontal, key=lambda a: shape.extent(mesh, a))
-    return length_dir, np.cross(_UP, length_dir)
+    return max(horizontal, key=lambda a: shape.extent(mesh, a))
 
 
 def _middle(m: Measure) -> tuple[np.ndarray, float] | None:
@@ -173,7 +184,7 @@ def _middle(m: Measure) -> tuple[np.ndarray, float] | None:
     body = _body(m)
     if body is None or len(body.faces) == 0:
         return None
-    _, across = _wall_axes(body, m.frame)
+    _, across = _wall_axes(m, body)
     d = body.vertices @ across
     return across, 0.5 * (float(d.min()) + float(d.max()))
 
@@ -293,40 +304,57 @@ def perimeter(m: Measure, params: Mapping[str, Any]) -> float | None:
 # -- linear members -----------------------------------------------------------------
 
 
-def _along(m: Measure, pick: Callable[[Mesh, np.ndarray | None], np.ndarray]) -> float | None:
-    """Extent of the element along the axis ``pick`` chooses from its own."""
-    mesh = _body(m)
-    return None if mesh is None else shape.extent(mesh, pick(mesh, m.frame))
+def _run_axis(m: Measure, mesh: Mesh, params: Mapping[str, Any] | None) -> np.ndarray:
+    """The direction a member runs: with ``along: extrusion``, its body's
+    extrusion direction when it has one (a sloped beam in a level placement,
+    a pipe shorter than its diameter); else its longest own axis."""
+    if (params or {}).get("along") == "extrusion" and m.element is not None:
+        if "extrusion" not in m.memo:
+            m.memo["extrusion"] = axes.extrusion_direction(m.element, m.frame)
+        if m.memo["extrusion"] is not None:
+            return m.memo["extrusion"]
+    return shape.principal_axis(mesh, m.frame)
 
 
-@quantity("length", "m", "extent along the element's longest own axis", geometry="gross")
+_ALONG = ("along",)
+
+
+@quantity("length", "m", "extent along the element's longest own axis, or its extrusion",
+          geometry="gross", accepts=_ALONG)
 def length(m: Measure, params: Mapping[str, Any] | None = None) -> float | None:
-    return _along(m, shape.principal_axis)
+    mesh = _body(m)
+    return None if mesh is None else shape.extent(mesh, _run_axis(m, mesh, params))
 
 
 @quantity("thickness", "m", "extent along the element's shortest own axis (wall or slab width)",
-          geometry="gross", accepts=_TILT)
+          geometry="gross", accepts=(*_TILT, "horizontal"))
 def thickness(m: Measure, params: Mapping[str, Any] | None = None) -> float | None:
+    """With ``horizontal: true`` the extent across a wall's (or footing's)
+    axis, whatever its height."""
     body = _body(m)
-    return None if body is None else shape.extent(body, _thin(body, m, params))
+    if body is None:
+        return None
+    if (params or {}).get("horizontal"):
+        return shape.extent(body, _wall_axes(m, body)[1])
+    return shape.extent(body, _thin(body, m, params))
 
 
 @quantity("cross_section_area", "m2", "gross volume over length (prismatic members)",
-          geometry="gross")
+          geometry="gross", accepts=_ALONG)
 def cross_section_area(m: Measure, params: Mapping[str, Any]) -> float | None:
-    volume, run = _volume(m.gross), length(m)
+    volume, run = _volume(m.gross), length(m, params)
     if volume is None or not run:
         return None
     return volume / run
 
 
 @quantity("outer_surface_area", "m2", "surface area without the two end faces, any axis",
-          geometry="gross")
+          geometry="gross", accepts=_ALONG)
 def outer_surface_area(m: Measure, params: Mapping[str, Any]) -> float | None:
     mesh = _body(m)
     if mesh is None:
         return None
-    return mesh.area - shape.end_cap_area(mesh, shape.principal_axis(mesh, m.frame))
+    return mesh.area - shape.end_cap_area(mesh, _run_axis(m, mesh, params))
 
 
 @quantity("net_surface_area", "m2", "whole surface area, openings subtracted (reveals included)")
@@ -372,20 +400,35 @@ def count(m: Measure, params: Mapping[str, Any]) -> float | None:
     return 1.0
 
 
+def _density_of(material: ifcopenshell.entity_instance | None) -> float | None:
+    if material is None or not material.is_a("IfcMaterial"):
+        return None
+    psets = ifcopenshell.util.element.get_psets(material)
+    value = psets.get("Pset_MaterialCommon", {}).get("MassDensity")
+    return float(value) if isinstance(value, int | float) and value > 0 else None
+
+
 def material_density(element: ifcopenshell.entity_instance) -> float | None:
-    """``Pset_MaterialCommon.MassDensity`` (kg/m³) of the element's material, if given."""
+    """``Pset_MaterialCommon.MassDensity`` (kg/m³) of the element's material, if
+    given; for a layer set the thickness-weighted mean of its layers' (all
+    layers need one)."""
     material = ifcopenshell.util.element.get_material(element, should_skip_usage=True)
+    layers = getattr(material, "MaterialLayers", None) if material is not None else None
+    if layers:
+        weighted = [(float(layer.LayerThickness or 0.0), _density_of(layer.Material))
+                    for layer in layers]
+        total = sum(t for t, _ in weighted)
+        if total <= 0 or any(d is None for _, d in weighted):
+            return None
+        return sum(t * d for t, d in weighted) / total  # type: ignore[operator]
     candidates = [material] if material is not None else []
     for attr in ("MaterialLayers", "MaterialProfiles", "MaterialConstituents", "Materials"):
         for part in getattr(material, attr, None) or ():
             candidates.append(getattr(part, "Material", part))
     for candidate in candidates:
-        if candidate is None or not candidate.is_a("IfcMaterial"):
-            continue
-        psets = ifcopenshell.util.element.get_psets(candidate)
-        value = psets.get("Pset_MaterialCommon", {}).get("MassDensity")
-        if isinstance(value, int | float) and value > 0:
-            return float(value)
+        density = _density_of(candidate)
+        if density is not None:
+            return density
     return None
 
 

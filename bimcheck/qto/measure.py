@@ -56,6 +56,11 @@ def measure_elements(
                 parts_of[e.id()] = parts
                 for p in parts:
                     by_id.setdefault(p.id(), p)
+    for e in chosen:  # an opening is measured on its host, selected or not
+        for rel in getattr(e, "VoidsElements", None) or ():
+            host = rel.RelatingBuildingElement
+            if host is not None:
+                by_id.setdefault(host.id(), host)
     for e in list(by_id.values()):
         for rel in getattr(e, "HasOpenings", None) or ():
             opening = rel.RelatedOpeningElement

@@ -159,7 +159,10 @@ def _check_param(key: str, value: Any) -> str | None:
     elif key == "max_tilt":
         if not number or not 0 <= value <= 90:
             return f"must be an angle from 0 to 90 degrees, got {value!r}"
-    elif key == "deduct_filled":
+    elif key == "along":
+        if value not in ("longest", "extrusion"):
+            return f"must be longest or extrusion, got {value!r}"
+    elif key in ("deduct_filled", "horizontal"):
         if not isinstance(value, bool):
             return f"must be true or false, got {value!r}"
     elif key == "sides" and (not number or value not in (1, 2)):

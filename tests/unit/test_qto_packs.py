@@ -212,3 +212,32 @@ def test_shipped_packs_load():
     for name in ("ifc-base.yaml", "gb50854.yaml", "nrm2.yaml"):
         pack = load_qto_pack(PACKS / name)
         assert pack.rules and pack.reconcile_tolerance == 0.01
+
+
+def test_layer_set_density_is_thickness_weighted(tmp_path):
+    import ifcopenshell
+    import ifcopenshell.api.material
+    import ifcopenshell.api.pset
+
+    from bimcheck.qto.functions import material_density
+
+    f = ifcopenshell.open(str(SAMPLES / "qto_m.ifc"))
+    wall = next(e for e in f.by_type("IfcWall") if e.Name == "W1")
+    layer_set = ifcopenshell.api.material.add_material_set(
+        f, name="L", set_type="IfcMaterialLayerSet")
+    for name, thickness, density in (("brick", 0.1, 1800.0), ("insulation", 0.1, 30.0)):
+        material = ifcopenshell.api.material.add_material(f, name=name)
+        pset = ifcopenshell.api.pset.add_pset(f, product=material, name="Pset_MaterialCommon")
+        ifcopenshell.api.pset.edit_pset(f, pset=pset, properties={"MassDensity": density})
+        layer = ifcopenshell.api.material.add_layer(f, layer_set=layer_set, material=material)
+        layer.LayerThickness = thickness
+    ifcopenshell.api.material.assign_material(f, products=[wall], material=layer_set)
+    # (0.1 × 1800 + 0.1 × 30) / 0.2, not the first layer's 1800.
+    assert material_density(wall) == pytest.approx(915.0)
+
+
+def test_an_opening_is_measured_on_a_host_no_rule_selects(model):
+    rules = [r for r in load_qto_pack(default_qto_pack_path()).rules if r.id == "QB-OPENING"]
+    rows = rows_of(run_takeoff(model, rules))
+    assert rows[("O2", "Qto_OpeningElementBaseQuantities", "Area")].value == pytest.approx(0.25)
+    assert rows[("O2", "Qto_OpeningElementBaseQuantities", "Depth")].value == pytest.approx(0.2)

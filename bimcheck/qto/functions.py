@@ -244,7 +244,7 @@ def centre_line_length(m: Measure, params: Mapping[str, Any]) -> float | None:
     if section is not None:
         lo_u, _, hi_u, _ = section.bounds
         return float(hi_u - lo_u)
-    return length(m)
+    return shape.extent(body, _wall_axes(m, body)[0])  # not a solid: along the axis
 
 
 @quantity("height", "m", "vertical extent", geometry="gross")
@@ -305,21 +305,27 @@ def perimeter(m: Measure, params: Mapping[str, Any]) -> float | None:
 
 
 def _run_axis(m: Measure, mesh: Mesh, params: Mapping[str, Any] | None) -> np.ndarray:
-    """The direction a member runs: with ``along: extrusion``, its body's
-    extrusion direction when it has one (a sloped beam in a level placement,
-    a pipe shorter than its diameter); else its longest own axis."""
-    if (params or {}).get("along") == "extrusion" and m.element is not None:
-        if "extrusion" not in m.memo:
-            m.memo["extrusion"] = axes.extrusion_direction(m.element, m.frame)
-        if m.memo["extrusion"] is not None:
-            return m.memo["extrusion"]
-    return shape.principal_axis(mesh, m.frame)
+    """The direction a member runs. ``along: longest`` (default): of its own
+    axes and its body's extrusion direction, the one it is longest along (a
+    sloped beam in a level placement runs along its extrusion; a Revit beam
+    extruded across its width from its side elevation does not).
+    ``along: extrusion``: the extrusion direction whenever the body has one
+    (a pipe shorter than its diameter)."""
+    if m.element is not None and "extrusion" not in m.memo:
+        m.memo["extrusion"] = axes.extrusion_direction(m.element, m.frame)
+    extrusion = m.memo.get("extrusion")
+    if extrusion is not None and (params or {}).get("along") == "extrusion":
+        return extrusion
+    candidates = shape.frame_axes(mesh, m.frame)
+    if extrusion is not None:
+        candidates.append(extrusion)
+    return max(candidates, key=lambda a: shape.extent(mesh, a))
 
 
 _ALONG = ("along",)
 
 
-@quantity("length", "m", "extent along the element's longest own axis, or its extrusion",
+@quantity("length", "m", "extent along the longest of the element's own axes and extrusion",
           geometry="gross", accepts=_ALONG)
 def length(m: Measure, params: Mapping[str, Any] | None = None) -> float | None:
     mesh = _body(m)

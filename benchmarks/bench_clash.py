@@ -107,6 +107,7 @@ from typing import Any
 
 import ifcopenshell
 import ifcopenshell.util.selector
+from bench_util import load_average, repo_revision
 from grid_model import build_grid_model
 from peer_ifcclash import (
     DEFAULT_SHARED_IFC,
@@ -943,24 +944,6 @@ def measure_grid(ctx: Context, n_elements: int) -> None:
 # --------------------------------------------------------------------------- main
 
 
-def _revision() -> str:
-    """The repository's commit, and whether bimcheck/ has uncommitted changes."""
-    repo = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--",
-                                "bimcheck"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + (" (bimcheck/ modified)" if dirty.strip() else "")
-
-
-def _load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--only", action="append", choices=ALL_NAMES, metavar="NAME",
@@ -983,9 +966,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # install, and PYTHONDONTWRITEBYTECODE may be set) the same footing.
     compileall.compile_dir(str(Path(__file__).resolve().parents[1] / "bimcheck"), quiet=1)
     shared = args.shared.resolve()
-    revision = _revision()
+    revision = repo_revision(("bimcheck",))
     _say(f"bimcheck {revision} vs ifcclash {version}; python {sys.version.split()[0]}; "
-         f"{os.cpu_count()} cores; {_load()} at start")
+         f"{os.cpu_count()} cores; {load_average()} at start")
     _say("Both tools run as child processes of this script; other work on the machine "
          "(if any) slows both.")
     started = time.perf_counter()
@@ -1002,7 +985,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 measure_pack(ctx, name)
             else:
                 measure_grid(ctx, args.grid_elements)
-    _say(f"\nSummary ({time.perf_counter() - started:.0f} s in all; {_load()} at the end; "
+    _say(f"\nSummary ({time.perf_counter() - started:.0f} s in all; {load_average()} at the end; "
          "memory PASS/MISS on wait4 peaks and sampled tree PSS sums)")
     summary.print()
     _say(f"{summary.missed} target(s) missed")

@@ -69,7 +69,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -79,14 +78,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from peer_ifc5d import (
-    DEFAULT_SHARED_IFC,
-    RULE_SET,
-    ensure_ifc5d,
-    log_tail,
-    run_child,
-    run_ifc5d,
-)
+from bench_util import load_average, repo_revision
+from peer_ifc5d import DEFAULT_SHARED_IFC, RULE_SET, ensure_ifc5d, log_tail, run_child, run_ifc5d
 
 DEFAULT_MODEL = "revit2012_janesville_restaurant.ifc"
 
@@ -315,25 +308,6 @@ def _summarise(m: Measurement, targets: bool) -> None:
          f"{m.rows_identical}")
 
 
-def _revision() -> str:
-    """The repository's commit, and whether bimcheck/ or rules/ has uncommitted changes."""
-    repo = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--",
-                                "bimcheck", "rules"], capture_output=True, text=True,
-                               check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + (" (bimcheck/ or rules/ modified)" if dirty.strip() else "")
-
-
-def _load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_SHARED_IFC / DEFAULT_MODEL,
@@ -357,9 +331,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # ifc5d was byte-compiled by pip at install; give bimcheck (an editable
     # install, and PYTHONDONTWRITEBYTECODE may be set) the same footing.
     compileall.compile_dir(str(Path(__file__).resolve().parents[1] / "bimcheck"), quiet=1)
-    revision = _revision()
+    revision = repo_revision()
     _say(f"bimcheck {revision} (rules/qto/ifc-base.yaml) vs ifc5d {version} ({RULE_SET}); "
-         f"python {sys.version.split()[0]}; {os.cpu_count()} cores; {_load()} at start")
+         f"python {sys.version.split()[0]}; {os.cpu_count()} cores; {load_average()} at start")
     _say(f"model {model.name} ({model.stat().st_size / 1e6:.1f} MB); both tools run as child "
          "processes of this script, wall time from spawn to reap")
 
@@ -379,7 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             common_m = measure("common", model, work / "common", repeat, args.timeout, pack)
             _summarise(common_m, targets=False)
             results["common"] = {"dropped_rules": dropped, **common_m.as_dict(targets=False)}
-    _say(f"\n{_load()} at the end")
+    _say(f"\n{load_average()} at the end")
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
         args.json_out.write_text(json.dumps({

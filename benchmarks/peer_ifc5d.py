@@ -88,15 +88,14 @@ import importlib.util
 import json
 import math
 import os
-import signal
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bench_util import ensure_package, run_measured
 
 #: The ifc5d release this module was written against.
 IFC5D_VERSION = "0.9.0"
@@ -138,28 +137,7 @@ def ensure_ifc5d(version: str = IFC5D_VERSION) -> str:
     ifcopenshell.util.shape) bimcheck already has. Reports on stderr and
     returns the installed version; warns if it is not ``version``.
     """
-    try:
-        module = importlib.import_module("ifc5d")
-        _log(f"ifc5d {getattr(module, '__version__', '?')} already installed")
-    except ImportError:
-        cmd = [sys.executable, "-m", "pip", "install", f"ifc5d=={version}"]
-        _log(f"ifc5d missing; running: {' '.join(cmd)}")
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        for line in proc.stdout.splitlines():
-            if line.startswith(("Successfully", "Requirement already", "Collecting", "ERROR")):
-                _log(f"pip: {line}")
-        if proc.returncode != 0:
-            sys.stderr.write(proc.stderr)
-            raise RuntimeError(
-                f"pip install ifc5d=={version} failed ({proc.returncode})"
-            ) from None
-        importlib.invalidate_caches()
-        module = importlib.import_module("ifc5d")
-        _log(f"installed ifc5d {getattr(module, '__version__', '?')}")
-    installed = str(getattr(module, "__version__", "?"))
-    if installed != version:
-        _log(f"warning: ifc5d {installed} installed, this module was written for {version}")
-    return installed
+    return ensure_package("ifc5d", version, _log, "this module was written for")
 
 
 # --------------------------------------------------------------------------- in-process
@@ -339,13 +317,6 @@ class Child:
         return self.peak_rss_bytes / 2**20
 
 
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
 def run_child(
     cmd: Sequence[str], log_path: Path, timeout: float | None = None, cwd: Path | None = None
 ) -> Child:
@@ -353,29 +324,7 @@ def run_child(
     the child's own ``ru_maxrss`` from ``os.wait4``. The child gets its own
     session, so a timeout (or Ctrl-C here) kills its whole process group."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "wb") as log:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(
-            list(cmd), cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        timer = None
-        if timeout is not None:
-            timer = threading.Timer(timeout, _kill_group, (proc.pid,))
-            timer.start()
-        try:
-            _, status, rusage = os.wait4(proc.pid, 0)
-        except BaseException:
-            _kill_group(proc.pid)
-            proc.wait()
-            raise
-        finally:
-            if timer is not None:
-                timer.cancel()
-        wall = time.perf_counter() - t0
-    code = os.waitstatus_to_exitcode(status)
-    proc.returncode = code  # reaped here, not by Popen
-    scale = 1 if sys.platform == "darwin" else 1024
-    return Child(code, wall, rusage.ru_maxrss * scale)
+    return Child(*run_measured(cmd, cwd, log_path, timeout))
 
 
 def log_tail(path: Path, lines: int = 15) -> str:

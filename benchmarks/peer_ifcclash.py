@@ -95,19 +95,19 @@ from __future__ import annotations
 
 import argparse
 import copy
-import importlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from bench_util import ensure_package
+from bench_util import run_measured as _run_measured
 
 #: The ifcclash release the baselines were measured with.
 IFCCLASH_VERSION = "0.9.0"
@@ -155,28 +155,7 @@ def ensure_ifcclash(version: str = IFCCLASH_VERSION) -> str:
     grouping") is not installed and not needed. Reports what it did on stderr
     and returns the installed version; warns if it is not ``version``.
     """
-    try:
-        module = importlib.import_module("ifcclash")
-        _log(f"ifcclash {getattr(module, '__version__', '?')} already installed")
-    except ImportError:
-        cmd = [sys.executable, "-m", "pip", "install", f"ifcclash=={version}"]
-        _log(f"ifcclash missing; running: {' '.join(cmd)}")
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        for line in proc.stdout.splitlines():
-            if line.startswith(("Successfully", "Requirement already", "Collecting", "ERROR")):
-                _log(f"pip: {line}")
-        if proc.returncode != 0:
-            sys.stderr.write(proc.stderr)
-            raise RuntimeError(
-                f"pip install ifcclash=={version} failed ({proc.returncode})"
-            ) from None
-        importlib.invalidate_caches()
-        module = importlib.import_module("ifcclash")
-        _log(f"installed ifcclash {getattr(module, '__version__', '?')}")
-    installed = str(getattr(module, "__version__", "?"))
-    if installed != version:
-        _log(f"warning: ifcclash {installed} installed, baselines were measured with {version}")
-    return installed
+    return ensure_package("ifcclash", version, _log, "baselines were measured with")
 
 
 # --------------------------------------------------------------------------- clash sets
@@ -399,48 +378,6 @@ def parse_ifcclash_output(data: Iterable[Mapping[str, Any]]) -> dict[str, list[P
 
 
 # --------------------------------------------------------------------------- running
-
-
-def _maxrss_bytes(ru_maxrss: int) -> int:
-    return ru_maxrss if sys.platform == "darwin" else ru_maxrss * 1024
-
-
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
-def _run_measured(
-    cmd: Sequence[str], cwd: Path, log_path: Path, timeout: float | None
-) -> tuple[int, float, int]:
-    """Run ``cmd``; return (exit code, wall seconds, child's peak RSS in bytes).
-
-    The child gets its own process group (so a timeout or Ctrl-C kills all of
-    it) and is reaped with ``os.wait4``, whose rusage is that child's alone.
-    """
-    with open(log_path, "wb") as log:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(
-            list(cmd), cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        timer = None
-        if timeout is not None:
-            timer = threading.Timer(timeout, _kill_group, (proc.pid,))
-            timer.start()
-        try:
-            _, status, rusage = os.wait4(proc.pid, 0)
-        except BaseException:
-            _kill_group(proc.pid)
-            proc.wait()
-            raise
-        finally:
-            if timer is not None:
-                timer.cancel()
-        wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    return proc.returncode, wall, _maxrss_bytes(rusage.ru_maxrss)
 
 
 def run_ifcclash(

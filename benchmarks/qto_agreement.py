@@ -55,7 +55,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -64,14 +63,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from peer_ifc5d import (
-    DEFAULT_SHARED_IFC,
-    RULE_SET,
-    ensure_ifc5d,
-    log_tail,
-    run_child,
-    run_ifc5d,
-)
+from bench_util import repo_revision
+from peer_ifc5d import DEFAULT_SHARED_IFC, RULE_SET, ensure_ifc5d, log_tail, run_child, run_ifc5d
 
 #: Agreement thresholds, relative.
 WITHIN = (0.01, 0.05)
@@ -347,20 +340,6 @@ def markdown_table(header: list[str], body: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _revision() -> str:
-    """The repository's commit, and whether bimcheck/ or rules/ has uncommitted changes."""
-    repo = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--",
-                                "bimcheck", "rules"], capture_output=True, text=True,
-                               check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + (" (bimcheck/ or rules/ modified)" if dirty.strip() else "")
-
-
 # --------------------------------------------------------------------------- main
 
 
@@ -395,7 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--reuse needs --work")
 
     version = ensure_ifc5d()
-    revision = _revision()
+    revision = repo_revision()
     started = time.perf_counter()
     runs: list[ModelRun] = []
     with tempfile.TemporaryDirectory(prefix="qto_agreement_") as tmp:

@@ -28,6 +28,7 @@ from typing import Any
 import ifcopenshell
 import ifcopenshell.util.element
 import numpy as np
+import shapely
 
 from bimcheck.errors import GeometryError
 from bimcheck.geometry import query
@@ -167,6 +168,17 @@ def _wall_axes(m: Measure, mesh: Mesh) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _longest_horizontal(mesh: Mesh, frame: np.ndarray | None) -> np.ndarray:
+    """Along the longest horizontal own axis; without a placement (an
+    ``IfcLinearPlacement``), along the long side of the smallest rectangle
+    around the plan (a cube's side, not its diagonal)."""
+    if frame is None:
+        hull = shapely.MultiPoint(np.asarray(mesh.vertices)[:, :2]).convex_hull
+        if hull.geom_type == "Polygon":
+            corners = np.asarray(hull.minimum_rotated_rectangle.exterior.coords)[:3]
+            sides = [corners[1] - corners[0], corners[2] - corners[1]]
+            side = max(sides, key=lambda e: float(np.hypot(*e)))
+            direction = np.array([side[0], side[1], 0.0])
+            return direction / np.linalg.norm(direction)
     horizontal = []
     for axis in shape.frame_axes(mesh, frame):
         flat = axis - (axis @ _UP) * _UP

@@ -69,3 +69,15 @@ def test_mid_section_of_a_wall_with_a_hole_keeps_the_hole():
     assert section.area == pytest.approx(12.0)
     assert abs(u @ [1, 0, 0]) == pytest.approx(1.0) and abs(v @ [0, 0, 1]) == pytest.approx(1.0)
     assert shape.mid_section(mesh, np.array([0.0, 1.0, 0.0]), at=5.0) is None  # misses
+
+
+def test_footing_without_placement_is_measured_on_its_plan_rectangle():
+    # A 0.5 m cube turned 30° in plan, with no placement (IfcLinearPlacement):
+    # the vertices' principal axes are arbitrary for a cube, its plan is not.
+    a = math.radians(30)
+    turn = np.eye(4)
+    turn[:2, :2] = [[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]]
+    cube = measure(moved(box((0, 0, 0), (0.5, 0.5, 0.5)), turn), frame=None)
+    assert q("thickness", cube, horizontal=True) == pytest.approx(0.5, rel=1e-9)
+    strip = measure(moved(box((0, 0, 0), (6.0, 0.9, 0.3)), turn), frame=None)
+    assert q("thickness", strip, horizontal=True) == pytest.approx(0.9, rel=1e-9)

@@ -44,6 +44,12 @@ def _group_by(ctx: click.Context, param: click.Parameter, value: str | None) -> 
               help="Measurement pack (YAML). Default: the shipped rules/qto/ifc-base.yaml.")
 @click.option("--group-by", callback=_group_by, default=None, metavar="FIELDS",
               help=f"Summary totals also by these, comma-separated: {', '.join(GROUP_FIELDS)}.")
+@click.option("--reconcile", "tolerance", type=click.FloatRange(0, 1), default=None,
+              metavar="FRACTION",
+              help="Report declared base quantities off by more than this (0.05 = 5 %%). "
+                   "Default: the pack's `reconcile` (1 %% in the shipped packs).")
+@click.option("--no-reconcile", is_flag=True,
+              help="Do not compare with the quantities the file declares.")
 @click.option("--json", "as_json", is_flag=True,
               help="Write the JSON takeoff to stdout instead of the summary (without -o).")
 @output_opt
@@ -55,6 +61,8 @@ def qto(
     model: Path,
     pack: Path | None,
     group_by: tuple[str, ...],
+    tolerance: float | None,
+    no_reconcile: bool,
     as_json: bool,
     output: Path | None,
     overwrite: bool,
@@ -90,12 +98,16 @@ def qto(
         )
     precheck_output(output, overwrite)
     loaded = load_qto_pack(pack if pack is not None else default_qto_pack_path())
+    if no_reconcile:
+        tolerance = None
+    elif tolerance is None:
+        tolerance = loaded.reconcile_tolerance
     opened = open_model(model)
     cache = open_cache(cache_dir, no_cache)
     with progress_bar("Takeoff", ctx.obj.get("quiet", False)) as bar:
         takeoff = run_takeoff(opened, loaded.rules, cache=cache, timeout=timeout,
                               threads=threads, progress=bar,
-                              reconcile_tolerance=loaded.reconcile_tolerance)
+                              reconcile_tolerance=tolerance)
     doc = takeoff.as_dict(group_by)
     if output is not None:
         suffix = output.suffix.lower()

@@ -152,3 +152,46 @@ def test_committed_demo_takeoff_is_current(tmp_path):
         assert run("qto", MODEL, *extra, "-o", out)[0] == 0
         committed = SAMPLES.parent / "reports" / f"qto_m.{name}"
         assert out.read_bytes() == committed.read_bytes(), name
+
+
+def test_gb_pack_xlsx_lists_every_opening_deducted_or_kept(tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "gb.xlsx"
+    pack = SAMPLES.parent / "rules" / "qto" / "gb50854.yaml"
+    code, _, err = run("qto", MODEL, "--rules", pack, "-o", out)
+    assert code == 0, err
+    sheet = load_workbook(out)["Deductions"]
+    heads = [c.value for c in sheet[1]]
+    lines = [dict(zip(heads, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    w1, o2 = TRUTH["elements"]["W1"]["global_id"], TRUTH["elements"]["O2"]["global_id"]
+    kept = [x for x in lines if x["global_id"] == w1 and x["opening"] == o2]
+    # The 0.25 m² hole is kept in W1's volume and in its plaster, each with its reason.
+    assert {x["item"] for x in kept} == {"010504001", "011201001"}
+    assert all(x["deducted"] == "kept" and x["area [m2]"] == pytest.approx(0.25) for x in kept)
+    assert all("<= 0.3 m2" in x["why"] for x in kept)
+    # W1 (2 openings) and W2 (1) in volume and plaster, S1 (2) in volume.
+    assert len(lines) == 2 * 3 + 2
+
+
+def test_nrm2_pack_runs_from_the_cli():
+    pack = SAMPLES.parent / "rules" / "qto" / "nrm2.yaml"
+    code, out, err = run("qto", MODEL, "--rules", pack)
+    assert code == 0, err
+    assert "28 Wall finishings" in out and "46.620" in out  # 2 × 13.2 + 2 × 10.11
+
+
+def test_reconcile_tolerance_from_the_command_line(tmp_path):
+    def findings(*extra):
+        out = tmp_path / "t.json"
+        assert run("qto", MODEL, *extra, "-o", out, "--overwrite")[0] == 0
+        return json.loads(out.read_text(encoding="utf-8"))["reconciliation"]
+
+    assert len(findings()["findings"]) == 2  # the pack's 1 %
+    loose = findings("--reconcile", "0.2")  # 10.7 % passes, 22.5 % does not
+    assert loose["tolerance"] == 0.2 and [f["quantity"] for f in loose["findings"]] == [
+        "Perimeter"]
+    off = findings("--no-reconcile")
+    assert off == {"tolerance": None, "compared": 0, "findings": []}
+    code, _, err = run("qto", MODEL, "--reconcile", "5")
+    assert code == 2 and "5" in err

@@ -46,8 +46,8 @@ def _group_by(ctx: click.Context, param: click.Parameter, value: str | None) -> 
               help=f"Summary totals also by these, comma-separated: {', '.join(GROUP_FIELDS)}.")
 @click.option("--reconcile", "tolerance", type=click.FloatRange(0, 1), default=None,
               metavar="FRACTION",
-              help="Report declared base quantities off by more than this (0.05 = 5 %%). "
-                   "Default: the pack's `reconcile` (1 %% in the shipped packs).")
+              help="Report declared base quantities off by more than this (0.05 = 5 %). "
+                   "Default: the pack's `reconcile` (1 % in the shipped packs).")
 @click.option("--no-reconcile", is_flag=True,
               help="Do not compare with the quantities the file declares.")
 @click.option("--json", "as_json", is_flag=True,

@@ -8,6 +8,7 @@ names the file (and rule id and field where known).
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,17 @@ MAX_PACK_BYTES: int = 4 * 1024 * 1024
 
 
 def builtin_rules_dir() -> Path:
-    """The ``rules/`` folder shipped with bimcheck (``$BIMCHECK_RULES`` overrides it)."""
+    """The ``rules/`` folder shipped with bimcheck: ``$BIMCHECK_RULES`` if set,
+    else the source tree's (a checkout or an editable install), else the one a
+    wheel installs under ``<prefix>/share/bimcheck/rules``."""
     env = os.environ.get("BIMCHECK_RULES")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "rules"
+    if env:
+        return Path(env)
+    source = Path(__file__).resolve().parents[2] / "rules"
+    if source.is_dir():
+        return source
+    installed = Path(sys.prefix) / "share" / "bimcheck" / "rules"
+    return installed if installed.is_dir() else source
 
 
 def load_yaml(path: str | os.PathLike[str]) -> Any:

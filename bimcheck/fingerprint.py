@@ -27,11 +27,12 @@ import ifcopenshell
 import ifcopenshell.util.element
 
 from bimcheck.model import get_classification_codes, get_material_names
+from bimcheck.steptext import StepText
 
 #: A STEP string literal (with '' escapes) or an entity reference ``#123``.
-_TOKEN = re.compile(r"'(?:[^']|'')*'|#(\d+)")
+_TOKEN = re.compile(rb"'(?:[^']|'')*'|#(\d+)")
 #: An entity reference, for STEP text without string literals.
-_REF = re.compile(r"#(\d+)")
+_REF = re.compile(rb"#(\d+)")
 
 #: Attributes that are identity or geometry, not data.
 _NON_DATA_ATTRIBUTES = frozenset({"GlobalId", "OwnerHistory", "ObjectPlacement", "Representation"})
@@ -47,12 +48,35 @@ def _digest(*parts: bytes) -> bytes:
     return h.digest()
 
 
-class Fingerprinter:
-    """Computes fingerprints for the elements of one IfcOpenShell file."""
+def _leaf(text: bytes) -> bytes:
+    """Digest of an entity without references (one part: ``_digest(text)``)."""
+    return hashlib.blake2b(
+        len(text).to_bytes(8, "little") + text, digest_size=_DIGEST_SIZE
+    ).digest()
 
-    def __init__(self, ifc: ifcopenshell.file) -> None:
+
+class Fingerprinter:
+    """Computes fingerprints for the elements of one IfcOpenShell file.
+
+    ``text``, when given, supplies each entity's STEP text from the file's own
+    bytes (:class:`~bimcheck.steptext.StepText`), several times faster than
+    IfcOpenShell writing it out; entities it cannot vouch for are written
+    out by IfcOpenShell as before.
+    """
+
+    def __init__(self, ifc: ifcopenshell.file, text: StepText | None = None) -> None:
         self.file = ifc
+        self.text = text
         self._memo: dict[int, bytes] = {}
+
+    def _body(self, eid: int) -> bytes:
+        """STEP text of entity ``eid`` after ``#id=``."""
+        if self.text is not None:
+            raw = self.text.body(eid)
+            if raw is not None:
+                return raw
+        text = str(self.file.by_id(eid)).encode("utf-8", "replace")
+        return text[text.index(b"=") + 1 :]
 
     def entity_hash(self, entity: ifcopenshell.entity_instance | None) -> bytes:
         """Merkle hash (16 bytes) of the entity graph reachable from ``entity``."""
@@ -62,11 +86,11 @@ class Fingerprinter:
         memo = self._memo
         if root in memo:
             return memo[root]
-        by_id = self.file.by_id
+        body = self._body
         # Iterative post-order walk: graphs may be deep (boolean result chains).
         # Reference cycles (malformed files) are cut: a back-reference hashes as "@cycle".
         visiting: set[int] = set()
-        stack: list[tuple[int, str | None]] = [(root, None)]
+        stack: list[tuple[int, bytes | None]] = [(root, None)]
         while stack:
             eid, text = stack.pop()
             if eid in memo:
@@ -74,13 +98,12 @@ class Fingerprinter:
             if text is None:
                 if eid in visiting:
                     continue
-                text = str(by_id(eid))
-                text = text[text.index("=") + 1 :]
-                if "#" not in text:  # a leaf (points, directions...): nothing to replace
-                    memo[eid] = _digest(text.encode("utf-8", "replace"))
+                text = body(eid)
+                if b"#" not in text:  # a leaf (points, directions...): nothing to replace
+                    memo[eid] = _leaf(text)
                     continue
                 visiting.add(eid)
-                if "'" in text:  # string literals may hold a "#"
+                if b"'" in text:  # string literals may hold a "#"
                     refs = [m.group(1) for m in _TOKEN.finditer(text) if m.group(1)]
                 else:
                     refs = _REF.findall(text)
@@ -90,16 +113,22 @@ class Fingerprinter:
                     stack.extend((r, None) for r in pending)
                     continue
             visiting.discard(eid)
-            pattern = _TOKEN if "'" in text else _REF
-            memo[eid] = _digest(
-                pattern.sub(lambda m, _m=memo: _ref_text(m, _m), text).encode("utf-8", "replace")
-            )
+            if b"'" in text:
+                replaced = _TOKEN.sub(lambda m, _m=memo: _ref_text(m, _m), text)
+            else:
+                # Split on references: [text, id, text, id, ..., text].
+                pieces = _REF.split(text)
+                for k in range(1, len(pieces), 2):
+                    digest = memo.get(int(pieces[k]))
+                    pieces[k] = b"@" + digest.hex().encode() if digest is not None else b"@cycle"
+                replaced = b"".join(pieces)
+            memo[eid] = _leaf(replaced)
         return memo[root]
 
     def geometry(self, element: ifcopenshell.entity_instance) -> str:
         """Geometry fingerprint: representation + world placement + openings voiding it."""
         parts = [
-            b"geometry/1",
+            b"geometry/2",
             self.entity_hash(getattr(element, "Representation", None)),
             self.entity_hash(getattr(element, "ObjectPlacement", None)),
         ]
@@ -141,12 +170,12 @@ class Fingerprinter:
         return value
 
 
-def _ref_text(match: re.Match[str], memo: dict[int, bytes]) -> str:
+def _ref_text(match: re.Match[bytes], memo: dict[int, bytes]) -> bytes:
     ref = match.group(1)
     if ref is None:
         return match.group(0)  # a string literal: unchanged
     digest = memo.get(int(ref))
-    return "@" + digest.hex() if digest is not None else "@cycle"
+    return b"@" + digest.hex().encode() if digest is not None else b"@cycle"
 
 
 def _openings(element: ifcopenshell.entity_instance) -> list[ifcopenshell.entity_instance]:

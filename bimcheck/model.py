@@ -43,6 +43,7 @@ from bimcheck.errors import (
     UnsupportedSchemaError,
 )
 from bimcheck.packs.disciplines import DisciplineTable, load_discipline_table
+from bimcheck.steptext import StepText
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,9 @@ class Model:
         self.file = ifc
         self._disciplines = disciplines
         self._info: dict[int, ElementInfo] = {}
+        #: ``(size, mtime_ns)`` of a plain STEP file when it was parsed (set by
+        #: :func:`open_model`); ``None`` for an ifczip or a file parsed elsewhere.
+        self.parsed_stat: tuple[int, int] | None = None
 
     def __repr__(self) -> str:
         return f"<Model {self.path.name} {self.schema_identifier}>"
@@ -155,6 +159,14 @@ class Model:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
         return h.hexdigest()
+
+    @cached_property
+    def step_text(self) -> StepText | None:
+        """The entities' STEP text read from the file's bytes (for fingerprints),
+        or ``None`` when the file is an ifczip or changed since it was parsed."""
+        if self.parsed_stat is None:
+            return None
+        return StepText.for_file(self.path, *self.parsed_stat)
 
     @cached_property
     def length_scale(self) -> float:
@@ -311,12 +323,16 @@ def open_model(
     except OSError as exc:
         raise ModelNotFoundError(f"cannot read file: {exc.strerror or exc}", path=p) from None
 
+    stat: tuple[int, int] | None = None
     if head.startswith(b"PK\x03\x04"):
         ifc = _open_ifczip(p)
     else:
         _check_step(p, head)
+        st = p.stat()
+        stat = (st.st_size, st.st_mtime_ns)
         ifc = _parse(p, p)
     model = Model(p, ifc, disciplines)
+    model.parsed_stat = stat
     if model.schema not in SUPPORTED_SCHEMAS:
         raise UnsupportedSchemaError(
             f"schema {model.schema_identifier} is not supported "

@@ -44,7 +44,7 @@ import numpy as np
 
 from bimcheck.errors import GeometryError, TessellationTimeout
 from bimcheck.fingerprint import Fingerprinter
-from bimcheck.geometry import csg
+from bimcheck.geometry import csg, facets
 from bimcheck.geometry.cache import CachedFailure, MeshCache
 from bimcheck.geometry.instances import Placements, shape_key
 from bimcheck.geometry.mesh import Mesh, concatenate, from_arrays, moved
@@ -97,6 +97,7 @@ class TessellationSettings:
             "options": asdict(self),
             "frame": "local+matrix",
             "csg": f"manifold3d {_MANIFOLD_VERSION}",
+            "faceted": facets.VERSION,
             "linear_deflection": s.get("mesher-linear-deflection"),
             "angular_deflection": s.get("mesher-angular-deflection"),
         }
@@ -124,6 +125,7 @@ class TessellationStats:
     tessellated: int = 0
     reused: int = 0
     csg: int = 0
+    faceted: int = 0
     failed: int = 0
     corrupt_rebuilt: int = 0
     seconds_fingerprint: float = 0.0
@@ -268,7 +270,7 @@ class _Job:
         self.parts: dict[int, dict[str, tuple[Mesh, np.ndarray]]] = {}
         self.empty: set[int] = set()
         self.logs: list[str] = []
-        self.fingerprinter = Fingerprinter(model.file)
+        self.fingerprinter = Fingerprinter(model.file, model.step_text)
         self.placements = Placements(model.length_scale)
 
     def result(self) -> Geometry:
@@ -277,9 +279,9 @@ class _Job:
         s = self.stats
         log.info(
             "%s: %d elements meshed (%d from cache, %d tessellated: %d placed copies, %d "
-            "booleans by manifold3d), %d failed, %d without a body",
+            "booleans by manifold3d, %d faceted bodies by numpy), %d failed, %d without a body",
             self.model.path.name, len(self.meshes), s.from_cache, s.tessellated, s.reused,
-            s.csg, s.failed, len(self.without_body),
+            s.csg, s.faceted, s.failed, len(self.without_body),
         )
         for failure in self.failures:
             log.debug("%s: %s %s failed: %s", self.model.path.name, failure.ifc_class,
@@ -486,6 +488,8 @@ class _Run:
         parts = job.parts.setdefault(sid, {})
         if geometry_id in parts:
             return  # the same body listed twice in the file
+        if geometry_id == _FACETED_ID:
+            job.stats.faceted += 1
         local = from_arrays(verts.reshape(-1, 3), faces.reshape(-1, 3))
         own = job.placements.matrix(product.ObjectPlacement) if sid in job.placed else None
         if own is not None:
@@ -557,7 +561,7 @@ class _Run:
         by process.
         """
         ctx = multiprocessing.get_context("fork")
-        files = [job.model.file for job in self.jobs]
+        files = [(job.model.file, job.model.length_scale) for job in self.jobs]
         self.workers = []
         for _ in range(self.threads):
             parent_end, child_end = ctx.Pipe(duplex=True)
@@ -658,7 +662,8 @@ class _Run:
             while self.pending and self.pending[0][0] == job_index:
                 ids.append(self.pending.popleft()[1])
             job = self.jobs[job_index]
-            for msg in _iterate(job.model.file, ids, self.settings, self.threads):
+            for msg in _iterate(job.model.file, ids, self.settings, self.threads,
+                                job.model.length_scale):
                 if msg[0] == "shape":
                     self._accept(job, *msg[1:])
                 elif msg[0] == "done":
@@ -679,6 +684,33 @@ def _csg_mesh(product: ifcopenshell.entity_instance, length_scale: float) -> Mes
     return None if built is None else from_arrays(*built)
 
 
+#: The geometry id under which a faceted body meshed by numpy is placed.
+_FACETED_ID = "bimcheck-faceted"
+
+
+def _faceted_mesh(
+    product: ifcopenshell.entity_instance, settings: TessellationSettings, length_scale: float,
+    placements: Placements,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(vertices, faces, placement matrix)`` of a faceted body meshed by
+    :mod:`~bimcheck.geometry.facets` in the element's frame, or ``None`` to
+    leave it to the kernel: other bodies, openings to cut, placements the
+    kernel alone evaluates."""
+    if settings.subtract_openings and getattr(product, "HasOpenings", None):
+        return None
+    bodies = body_representations(product)
+    if len(bodies) != 1 or not facets.covers(bodies[0]):
+        return None
+    own = placements.matrix(getattr(product, "ObjectPlacement", None))
+    if own is None:
+        return None
+    built = facets.local_mesh(bodies[0], length_scale)
+    if built is None:
+        return None
+    vertices, faces = built
+    return vertices.reshape(-1), faces.astype(np.int32).reshape(-1), own
+
+
 def _stop(proc: multiprocessing.process.BaseProcess) -> None:
     """End the worker for certain: it may be deep in C++ code."""
     if proc.is_alive():
@@ -687,7 +719,9 @@ def _stop(proc: multiprocessing.process.BaseProcess) -> None:
     proc.join(5)
 
 
-def _worker_main(files: list[ifcopenshell.file], settings: TessellationSettings, conn: Any) -> None:
+def _worker_main(
+    files: list[tuple[ifcopenshell.file, float]], settings: TessellationSettings, conn: Any
+) -> None:
     """Entry point of a forked worker: take ``(model index, STEP ids)`` batches
     from the parent, stream each batch's shapes back and then ``("done", log)``;
     stop on ``None`` or when the parent goes away.
@@ -709,7 +743,8 @@ def _worker_main(files: list[ifcopenshell.file], settings: TessellationSettings,
             if batch is None:
                 return
             index, ids = batch
-            for msg in _iterate(files[index], ids, settings, 1):
+            ifc, length_scale = files[index]
+            for msg in _iterate(ifc, ids, settings, 1, length_scale):
                 conn.send(msg)
     except BaseException as exc:
         with contextlib.suppress(OSError, BrokenPipeError):
@@ -719,16 +754,28 @@ def _worker_main(files: list[ifcopenshell.file], settings: TessellationSettings,
 
 
 def _iterate(
-    ifc: ifcopenshell.file, ids: list[int], settings: TessellationSettings, threads: int
+    ifc: ifcopenshell.file, ids: list[int], settings: TessellationSettings, threads: int,
+    length_scale: float,
 ) -> Iterator[tuple]:
-    """Run the geometry iterator over the given STEP ids; yield
-    ``("shape", step_id, geometry_id, vertices, faces, matrix)`` per shape
-    (local vertices in metres, the 4×4 placement matrix), then
-    ``("done", log_text)``."""
+    """Mesh the given STEP ids: faceted bodies with :mod:`~bimcheck.geometry.facets`,
+    the rest with the geometry iterator. Yield ``("shape", step_id, geometry_id,
+    vertices, faces, matrix)`` per shape (local vertices in metres, the 4×4
+    placement matrix), then ``("done", log_text)``."""
     wrapper.set_log_format_json()
     with contextlib.suppress(Exception):
         ifcopenshell.get_log()  # clear what came before
-    include = [ifc.by_id(i) for i in ids]
+    placements = Placements(length_scale)
+    include = []
+    for i in ids:
+        product = ifc.by_id(i)
+        faceted = _faceted_mesh(product, settings, length_scale, placements)
+        if faceted is None:
+            include.append(product)
+        else:
+            yield ("shape", i, _FACETED_ID, *faceted)
+    if not include:
+        yield ("done", "")
+        return
     iterator = ifcopenshell.geom.iterator(
         settings.iterator_settings(), ifc, max(1, threads), include=include
     )

@@ -229,12 +229,35 @@ def box(lower: tuple[float, float, float], upper: tuple[float, float, float]) ->
     return from_arrays(v, f)
 
 
-def _edge_neighbours(faces: np.ndarray) -> dict[tuple[int, int], list[int]]:
-    edges: dict[tuple[int, int], list[int]] = {}
-    for i, (a, b, c) in enumerate(faces.tolist()):
-        for u, v in ((a, b), (b, c), (c, a)):
-            edges.setdefault((min(u, v), max(u, v)), []).append(i)
-    return edges
+def _face_neighbours(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """For each triangle and each of its edges k (corner k to k+1): the
+    triangle across that edge and whether it runs the edge the same way
+    (``(m, 3)`` int64 and bool arrays); ``None`` when an edge does not have
+    exactly two triangles (a boundary or non-manifold edge)."""
+    m = len(faces)
+    a = faces.reshape(-1)  # corner k of face i at 3i+k
+    b = faces[:, [1, 2, 0]].reshape(-1)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    order = np.lexsort((hi, lo))
+    lo_s, hi_s = lo[order], hi[order]
+    if len(order) % 2:
+        return None
+    # Every undirected edge must appear exactly twice: pairs (0,1), (2,3)...
+    first, second = order[0::2], order[1::2]
+    if not ((lo_s[0::2] == lo_s[1::2]) & (hi_s[0::2] == hi_s[1::2])).all():
+        return None
+    if len(first) > 1 and (
+        (lo_s[2::2] == lo_s[1:-1:2]) & (hi_s[2::2] == hi_s[1:-1:2])
+    ).any():
+        return None  # an edge shared by four (or more) triangles
+    other = np.empty(3 * m, dtype=np.int64)
+    other[first] = second // 3
+    other[second] = first // 3
+    same = np.empty(3 * m, dtype=bool)
+    agree = a[first] == a[second]
+    same[first] = agree
+    same[second] = agree
+    return other.reshape(m, 3), same.reshape(m, 3)
 
 
 def solid_shells(faces: np.ndarray, vertices: np.ndarray) -> list[np.ndarray] | None:
@@ -252,35 +275,40 @@ def solid_shells(faces: np.ndarray, vertices: np.ndarray) -> list[np.ndarray] | 
     faces = np.asarray(faces, dtype=np.int64).reshape(-1, 3)
     if len(faces) < 4:
         return None
-    edges = _edge_neighbours(faces)
-    if any(len(f) != 2 for f in edges.values()):
+    found = _face_neighbours(faces)
+    if found is None:
         return None
-    faces = faces.copy()
-    seen = np.zeros(len(faces), dtype=bool)
-    shells = []
-    for start in range(len(faces)):
-        if seen[start]:
+    nbr, same = found[0].tolist(), found[1].tolist()
+    m = len(faces)
+    flip = [False] * m
+    component = [-1] * m
+    count = 0
+    for start in range(m):
+        if component[start] >= 0:
             continue
-        seen[start] = True
-        queue, members = [start], [start]
+        component[start] = count
+        queue = [start]
         while queue:
             i = queue.pop()
-            a, b, c = faces[i]
-            for u, v in ((a, b), (b, c), (c, a)):
-                f1, f2 = edges[(min(u, v), max(u, v))]
-                j = f2 if f1 == i else f1
-                if seen[j]:
-                    continue
-                # j must traverse the shared edge as v -> u; flip it if it runs u -> v.
-                fj = faces[j].tolist()
-                if any(fj[k] == u and fj[(k + 1) % 3] == v for k in range(3)):
-                    faces[j] = faces[j][::-1]
-                seen[j] = True
-                queue.append(j)
-                members.append(j)
-        shell = faces[sorted(members)]
-        if not is_closed(shell):
-            return None  # a non-orientable component (a Moebius-like mesh)
+            fi = flip[i]
+            for j, s in zip(nbr[i], same[i], strict=True):
+                # j must run the shared edge the other way round once both
+                # are flipped as decided: it flips when it agrees with i.
+                want = fi ^ s
+                if component[j] < 0:
+                    component[j] = count
+                    flip[j] = want
+                    queue.append(j)
+                elif flip[j] != want:
+                    return None  # a non-orientable component (a Moebius-like mesh)
+        count += 1
+    flips = np.array(flip, dtype=bool)
+    oriented = faces.copy()
+    oriented[flips] = oriented[flips][:, ::-1]
+    labels = np.array(component, dtype=np.int64)
+    shells = []
+    for c in range(count):
+        shell = oriented[labels == c]
         t = vertices[shell] - vertices[shell[0, 0]]
         if np.einsum("ij,ij->i", t[:, 0], np.cross(t[:, 1], t[:, 2])).sum() < 0:
             shell = shell[:, ::-1]

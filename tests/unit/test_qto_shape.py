@@ -37,9 +37,25 @@ def test_roof_slab_tilted_in_a_level_placement():
     assert q("thickness", slab, max_tilt=60) == pytest.approx(0.2, abs=1e-9)
     assert q("face_area", slab, max_tilt=60) == pytest.approx(80.0, rel=1e-9)  # not its plan
     assert q("face_perimeter", slab, max_tilt=60) == pytest.approx(36.0, rel=1e-9)
-    # Seen from above it is smaller: 10 × (8 cos 30° + 0.2 sin 30°).
+    # Seen from above it is smaller: 10 × (8 cos 30° + 0.2 sin 30°); the outline
+    # is snapped to the 1 µm weld grid, so it may be off by its length × 1 µm.
+    plan_width = 8 * math.cos(a) + 0.2 * math.sin(a)
     assert q("gross_footprint_area", slab) == pytest.approx(
-        10 * (8 * math.cos(a) + 0.2 * math.sin(a)), rel=1e-9)
+        10 * plan_width, abs=2 * (10 + plan_width) * shape.OUTLINE_GRID_M)
+
+
+def test_faces_a_fraction_of_a_micrometre_apart_make_one_outline():
+    """Two halves of a 10 × 4 m floor, exported 0.4 µm apart (a Revit floor of the
+    Janesville model): one outline, perimeter 28 m, not two of 14 + 14... m."""
+    gap = 4e-7
+    left = box((0, 0, 0), (5, 4, 0.3))
+    right = box((5 + gap, 0, 0), (10, 4, 0.3))
+    both = from_arrays(np.vstack([left.vertices, right.vertices]),
+                       np.vstack([left.faces, right.faces + len(left.vertices)]))
+    outline = shape.footprint(both)
+    assert outline.geom_type == "Polygon"
+    assert shape.exterior_length(outline) == pytest.approx(28.0, abs=1e-5)
+    assert outline.area == pytest.approx(40.0, abs=28 * shape.OUTLINE_GRID_M)
 
 
 def test_mitred_wall_is_measured_on_its_centre_line():

@@ -121,9 +121,9 @@ def qto(
 
             write_atomic(output, takeoff_xlsx(doc, group_by), overwrite=overwrite)
         else:
-            emit(dumps(doc), output, overwrite)
+            emit(dumps(doc, inline_from=2), output, overwrite)
     elif as_json:
-        emit(dumps(doc), None, overwrite)
+        emit(dumps(doc, inline_from=2), None, overwrite)
     if output is None and not as_json:
         click.echo(format_summary(takeoff, group_by), nl=False)
 

@@ -12,7 +12,7 @@ a schema does not have simply never match in it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import ifcopenshell
@@ -42,18 +42,31 @@ class DisciplineTable:
     rules: tuple[DisciplineRule, ...]
     default: str = "other"
     source: str = ""
+    _memo: dict[tuple[str, str | None], str] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def discipline_of(self, element: ifcopenshell.entity_instance) -> str:
-        """The discipline of ``element``: the first matching rule's, else the default."""
+        """The discipline of ``element``: the first matching rule's, else the default.
+
+        Memoised by (schema-qualified class, type's class): every element with
+        the same two gets the same answer."""
         etype = None
+        if any(rule.type_classes for rule in self.rules):
+            etype = ifcopenshell.util.element.get_type(element)
+        key = (element.is_a(True), etype.is_a(True) if etype is not None else None)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._match(element, etype)
+            self._memo[key] = found
+        return found
+
+    def _match(self, element: ifcopenshell.entity_instance,
+               etype: ifcopenshell.entity_instance | None) -> str:
         for rule in self.rules:
             if any(_is_a(element, c) for c in rule.classes):
                 return rule.discipline
-            if rule.type_classes:
-                if etype is None:
-                    etype = ifcopenshell.util.element.get_type(element) or False
-                if etype and any(_is_a(etype, c) for c in rule.type_classes):
-                    return rule.discipline
+            if etype is not None and any(_is_a(etype, c) for c in rule.type_classes):
+                return rule.discipline
         return self.default
 
 

@@ -31,6 +31,7 @@ from bimcheck.geometry.tessellate import (
 )
 from bimcheck.model import Model
 from bimcheck.qto.functions import Measure
+from bimcheck.qto.shape import PARTS
 
 
 def measure_elements(
@@ -80,7 +81,12 @@ def measure_elements(
     def joined(table: dict[str, Mesh], parts: list[ifcopenshell.entity_instance]) -> Mesh | None:
         found = [table.get(p.GlobalId) or net.meshes.get(p.GlobalId) for p in parts]
         found = [m for m in found if m is not None and len(m.faces)]
-        return concatenate(found) if found else None
+        if not found:
+            return None
+        joined = concatenate(found)
+        if len(found) > 1:
+            joined._cache[PARTS] = tuple(found)  # outlines are united part by part
+        return joined
 
     def build(e: ifcopenshell.entity_instance, host: Measure | None) -> Measure:
         mesh = net.meshes.get(e.GlobalId)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
+import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,7 +29,7 @@ from bimcheck.geometry.tessellate import Failure, Progress, TessellationSettings
 from bimcheck.model import Model
 from bimcheck.packs.schema import Rule
 from bimcheck.qto import deductions
-from bimcheck.qto.functions import FUNCTIONS
+from bimcheck.qto.functions import FUNCTIONS, Measure
 from bimcheck.qto.measure import measure_elements
 from bimcheck.qto.reconcile import Finding, reconcile
 from bimcheck.qto.rules import DEFAULT_RECONCILE_TOLERANCE, rule_item, rule_quantities
@@ -178,41 +180,11 @@ def run_takeoff(
     settings_key = hashlib.blake2b(
         TessellationSettings().key(model.length_scale).encode(), digest_size=8
     ).hexdigest()
-    rows: list[Row] = []
-    skipped: list[tuple[str, str, str, str]] = []
-    for rule in rules:
-        item = rule_item(rule)
-        for element in selected[rule.id]:
-            measure = measures.get(element.GlobalId)
-            info = model.describe(element)
-            for spec in rule_quantities(rule):
-                try:
-                    value = (None if measure is None
-                             else FUNCTIONS[spec.function](measure, spec.params))
-                    reason = FUNCTIONS[spec.function].missing
-                except Exception as exc:  # one odd element must not end the takeoff
-                    log.warning("%s: %s %s: %s could not be measured: %s: %s",
-                                model.path.name, rule.id, element.GlobalId, spec.name,
-                                type(exc).__name__, exc)
-                    value, reason = None, f"could not be measured: {type(exc).__name__}: {exc}"
-                if value is None:
-                    skipped.append((rule.id, element.GlobalId, spec.name, reason))
-                    continue
-                geometry = FUNCTIONS[spec.function].geometry
-                if geometry == "deducted":
-                    taken = deductions.plan(measure, spec.params)
-                else:
-                    taken = deductions.listed(measure, geometry)
-                rows.append(Row(
-                    global_id=info.global_id, ifc_class=info.ifc_class, type=info.type_name,
-                    name=info.name, storey=info.storey,
-                    material=info.materials[0] if info.materials else None,
-                    classification=info.classifications[0] if info.classifications else None,
-                    item=item, quantity=spec.name, value=float(value) * spec.factor, unit=spec.unit,
-                    rule=rule.id, function=spec.function,
-                    params=tuple(sorted(spec.params.items())),
-                    geometry=geometry, deductions=taken,
-                ))
+    order = {e.id(): n for n, e in enumerate(sorted(union.values(), key=lambda e: e.id()))}
+    jobs = [(rule, element) for rule in rules for element in selected[rule.id]]
+    rows, skipped, warnings = _measure_rows(model, jobs, measures, order, threads)
+    for warning in warnings:
+        log.warning("%s", warning)
     rows.sort(key=lambda r: (r.item, r.quantity, r.global_id, r.rule))
     skipped.sort()
     compared, findings = 0, []
@@ -222,3 +194,101 @@ def run_takeoff(
     return Takeoff(model=model, rows=rows, failures=failures, skipped=skipped,
                    settings_key=settings_key, reconcile_tolerance=reconcile_tolerance,
                    compared=compared, findings=findings)
+
+
+#: Fewest elements worth forking measuring processes for.
+_MIN_PARALLEL = 64
+
+_Jobs = list[tuple[Rule, Any]]
+_Result = tuple[list[Row], list[tuple[str, str, str, str]], list[str]]
+
+
+def _measure_rows(model: Model, jobs: _Jobs, measures: dict[str, Measure],
+                  order: dict[int, int], threads: int | None) -> _Result:
+    """Rows, skipped quantities and warnings of every (rule, element) job.
+
+    With several cores and enough elements the jobs are shared out among
+    forked processes (they inherit the meshes), element by element (each
+    element's jobs to one process, so that its quantities share its memoised
+    sections and outlines; balanced by triangle count). Every
+    function is pure, so the rows do not depend on the split; the caller
+    sorts them."""
+    processes = min(threads or os.cpu_count() or 1, os.cpu_count() or 1)
+    if processes < 2 or len(order) < _MIN_PARALLEL or not hasattr(os, "fork"):
+        return _rows_for(model, jobs, measures)
+    # Elements by estimated cost (triangles, plus a constant per job), largest
+    # first, each to the least loaded process: deterministic, and even.
+    cost: dict[int, float] = {}
+    for _, element in jobs:
+        m = measures.get(element.GlobalId)
+        size = len(m.net.faces) if m is not None and m.net is not None else 0
+        cost[element.id()] = cost.get(element.id(), 0.0) + 200.0 + size
+    load = [0.0] * processes
+    owner: dict[int, int] = {}
+    for eid in sorted(cost, key=lambda i: (-cost[i], order[i])):
+        k = min(range(processes), key=lambda p: (load[p], p))
+        owner[eid] = k
+        load[k] += cost[eid]
+    shares: list[_Jobs] = [[] for _ in range(processes)]
+    for rule, element in jobs:
+        shares[owner[element.id()]].append((rule, element))
+    global _FORKED
+    _FORKED = (model, shares, measures)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(processes) as pool:
+            parts = pool.map(_forked_rows, range(processes), chunksize=1)
+    finally:
+        _FORKED = None
+    rows = [r for part in parts for r in part[0]]
+    skipped = [s for part in parts for s in part[1]]
+    warnings = sorted(w for part in parts for w in part[2])
+    return rows, skipped, warnings
+
+
+#: What forked measuring processes read: (model, jobs per process, measures).
+_FORKED: tuple[Model, list[_Jobs], dict[str, Measure]] | None = None
+
+
+def _forked_rows(index: int) -> _Result:
+    assert _FORKED is not None
+    model, shares, measures = _FORKED
+    return _rows_for(model, shares[index], measures)
+
+
+def _rows_for(model: Model, jobs: _Jobs, measures: dict[str, Measure]) -> _Result:
+    rows: list[Row] = []
+    skipped: list[tuple[str, str, str, str]] = []
+    warnings: list[str] = []
+    for rule, element in jobs:
+        item = rule_item(rule)
+        measure = measures.get(element.GlobalId)
+        info = model.describe(element)
+        for spec in rule_quantities(rule):
+            try:
+                value = (None if measure is None
+                         else FUNCTIONS[spec.function](measure, spec.params))
+                reason = FUNCTIONS[spec.function].missing
+            except Exception as exc:  # one odd element must not end the takeoff
+                warnings.append(f"{model.path.name}: {rule.id} {element.GlobalId}: "
+                                f"{spec.name} could not be measured: {type(exc).__name__}: {exc}")
+                value, reason = None, f"could not be measured: {type(exc).__name__}: {exc}"
+            if value is None:
+                skipped.append((rule.id, element.GlobalId, spec.name, reason))
+                continue
+            geometry = FUNCTIONS[spec.function].geometry
+            if geometry == "deducted":
+                taken = deductions.plan(measure, spec.params)
+            else:
+                taken = deductions.listed(measure, geometry)
+            rows.append(Row(
+                global_id=info.global_id, ifc_class=info.ifc_class, type=info.type_name,
+                name=info.name, storey=info.storey,
+                material=info.materials[0] if info.materials else None,
+                classification=info.classifications[0] if info.classifications else None,
+                item=item, quantity=spec.name, value=float(value) * spec.factor, unit=spec.unit,
+                rule=rule.id, function=spec.function,
+                params=tuple(sorted(spec.params.items())),
+                geometry=geometry, deductions=taken,
+            ))
+    return rows, skipped, warnings

@@ -30,8 +30,44 @@ def _normalise(value: Any, decimals: int) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def dumps(data: Any, *, decimals: int = JSON_DECIMALS) -> str:
+def dumps(data: Any, *, decimals: int = JSON_DECIMALS, inline_from: int | None = None) -> str:
     """Serialise ``data`` deterministically (sorted keys, 2-space indent, floats
-    rounded to ``decimals`` places, NaN/inf as null)."""
-    text = json.dumps(_normalise(data, decimals), sort_keys=True, indent=2, ensure_ascii=False)
+    rounded to ``decimals`` places, NaN/inf as null).
+
+    ``inline_from``: objects nested at least that deep are written on one line
+    each (``{"a": 1, "b": [2, 3]}``): a takeoff's rows one per line, which a
+    diff of two revisions shows row by row, and which Python's C encoder
+    writes about ten times faster than the indenting one."""
+    value = _normalise(data, decimals)
+    if inline_from is None:
+        text = json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)
+    else:
+        out: list[str] = []
+        _write(value, 0, inline_from, out)
+        text = "".join(out)
     return text + "\n"
+
+
+def _write(value: Any, depth: int, inline_from: int, out: list[str]) -> None:
+    if isinstance(value, dict) and depth >= inline_from:
+        out.append(json.dumps(value, sort_keys=True, ensure_ascii=False))
+        return
+    pad = "  " * (depth + 1)
+    if isinstance(value, dict) and value:
+        out.append("{\n")
+        for n, key in enumerate(sorted(value)):
+            if n:
+                out.append(",\n")
+            out.append(pad + json.dumps(key, ensure_ascii=False) + ": ")
+            _write(value[key], depth + 1, inline_from, out)
+        out.append("\n" + "  " * depth + "}")
+    elif isinstance(value, list) and value:
+        out.append("[\n")
+        for n, item in enumerate(value):
+            if n:
+                out.append(",\n")
+            out.append(pad)
+            _write(item, depth + 1, inline_from, out)
+        out.append("\n" + "  " * depth + "]")
+    else:
+        out.append(json.dumps(value, sort_keys=True, ensure_ascii=False))

@@ -186,3 +186,27 @@ def test_flat_mesh_without_placement_is_measured_along_world_axes():
                        np.array([[0, 1, 2], [0, 2, 3]]))
     axis = shape.principal_axis(flat, None)
     assert shape.extent(flat, axis) == pytest.approx(2.0)
+
+
+def test_rows_are_the_same_measured_in_one_process_or_several(monkeypatch, tmp_path):
+    """The forked measuring processes (normally from 64 elements up) give the
+    same takeoff, byte for byte, as measuring everything in this process."""
+    import bimcheck.qto.takeoff as takeoff_module
+    from bimcheck.report.jsonout import dumps
+
+    monkeypatch.setattr(takeoff_module, "_MIN_PARALLEL", 1)
+    monkeypatch.setattr(takeoff_module.os, "cpu_count", lambda: 2)
+    in_parent = []
+    real = takeoff_module._rows_for
+    monkeypatch.setattr(takeoff_module, "_rows_for",
+                        lambda *a: in_parent.append(1) or real(*a))
+    rules = load_qto_pack(default_qto_pack_path()).rules
+    for name in ("qto_mm.ifc", "tower_rev_a.ifc"):
+        model = open_model(SAMPLES / name)
+        serial = run_takeoff(model, rules, threads=1)
+        assert in_parent == [1]  # measured here
+        forked = run_takeoff(model, rules, threads=2)
+        assert in_parent == [1]  # measured in the forked processes only
+        in_parent.clear()
+        assert dumps(forked.as_dict()) == dumps(serial.as_dict())
+        assert len(serial.rows) > 20

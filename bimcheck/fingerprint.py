@@ -39,6 +39,10 @@ _NON_DATA_ATTRIBUTES = frozenset({"GlobalId", "OwnerHistory", "ObjectPlacement",
 
 _DIGEST_SIZE = 16
 
+#: Entities whose text (with their references' tokens) is at most this long
+#: are inlined into the entities that refer to them instead of hashed.
+_INLINE_BYTES = 192
+
 
 def _digest(*parts: bytes) -> bytes:
     h = hashlib.blake2b(digest_size=_DIGEST_SIZE)
@@ -79,16 +83,30 @@ class Fingerprinter:
         return text[text.index(b"=") + 1 :]
 
     def entity_hash(self, entity: ifcopenshell.entity_instance | None) -> bytes:
-        """Merkle hash (16 bytes) of the entity graph reachable from ``entity``."""
+        """Merkle hash (16 bytes) of the entity graph reachable from ``entity``.
+
+        Each entity's text has every reference replaced by a token of its
+        target: ``@`` and the target's hash, or, for a target whose text
+        (tokens included) is at most :data:`_INLINE_BYTES` long (points,
+        directions, the faces, bounds and loops of a faceted body), ``=`` and
+        that text itself, which spares hashing it on its own. Both are
+        self-delimiting (32 hex digits; an entity name and a balanced
+        argument list), so the encoding stays unambiguous."""
         if entity is None:
             return b"\0" * _DIGEST_SIZE
         root = entity.id()
+        token = self._memo.get(root)
+        if token is None:
+            token = self._walk(root)
+        if token[:1] == b"@":
+            return bytes.fromhex(token[1:].decode())
+        return _leaf(token[1:])
+
+    def _walk(self, root: int) -> bytes:
         memo = self._memo
-        if root in memo:
-            return memo[root]
         body = self._body
         # Iterative post-order walk: graphs may be deep (boolean result chains).
-        # Reference cycles (malformed files) are cut: a back-reference hashes as "@cycle".
+        # Reference cycles (malformed files) are cut: a back-reference is "@cycle".
         visiting: set[int] = set()
         stack: list[tuple[int, bytes | None]] = [(root, None)]
         while stack:
@@ -100,7 +118,7 @@ class Fingerprinter:
                     continue
                 text = body(eid)
                 if b"#" not in text:  # a leaf (points, directions...): nothing to replace
-                    memo[eid] = _leaf(text)
+                    memo[eid] = b"=" + text
                     continue
                 visiting.add(eid)
                 if b"'" in text:  # string literals may hold a "#"
@@ -119,16 +137,18 @@ class Fingerprinter:
                 # Split on references: [text, id, text, id, ..., text].
                 pieces = _REF.split(text)
                 for k in range(1, len(pieces), 2):
-                    digest = memo.get(int(pieces[k]))
-                    pieces[k] = b"@" + digest.hex().encode() if digest is not None else b"@cycle"
+                    pieces[k] = memo.get(int(pieces[k]), b"@cycle")
                 replaced = b"".join(pieces)
-            memo[eid] = _leaf(replaced)
+            if len(replaced) <= _INLINE_BYTES:
+                memo[eid] = b"=" + replaced
+            else:
+                memo[eid] = b"@" + _leaf(replaced).hex().encode()
         return memo[root]
 
     def geometry(self, element: ifcopenshell.entity_instance) -> str:
         """Geometry fingerprint: representation + world placement + openings voiding it."""
         parts = [
-            b"geometry/2",
+            b"geometry/3",
             self.entity_hash(getattr(element, "Representation", None)),
             self.entity_hash(getattr(element, "ObjectPlacement", None)),
         ]
@@ -174,8 +194,7 @@ def _ref_text(match: re.Match[bytes], memo: dict[int, bytes]) -> bytes:
     ref = match.group(1)
     if ref is None:
         return match.group(0)  # a string literal: unchanged
-    digest = memo.get(int(ref))
-    return b"@" + digest.hex().encode() if digest is not None else b"@cycle"
+    return memo.get(int(ref), b"@cycle")
 
 
 def _openings(element: ifcopenshell.entity_instance) -> list[ifcopenshell.entity_instance]:

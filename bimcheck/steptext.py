@@ -41,6 +41,11 @@ _DENSE_FACTOR = 8
 
 _WHITESPACE = b" \t\r\n"
 
+#: Bytes that keep an entity off the fast path: quotes, whitespace, "/" (of a
+#: comment) and ";".
+_SPECIAL = np.zeros(256, dtype=bool)
+_SPECIAL[list(b"'\" \t\r\n/;")] = True
+
 
 class StepText:
     """Byte spans of the entities of one STEP file; see the module docstring."""
@@ -50,6 +55,8 @@ class StepText:
         self._mm: mmap.mmap | None = None
         self._starts: list[int] | dict[int, int] = []
         self._ends: list[int] | dict[int, int] = []
+        self._body_start: list[int] | dict[int, int] = []
+        self._body_end: list[int] | dict[int, int] = []
         self._open(size, mtime_ns)
 
     @classmethod
@@ -72,17 +79,22 @@ class StepText:
         if found is None:
             mm.close()
             return
-        ids, starts, ends = found
+        ids, starts, ends, body_start, body_end = found
         top = int(ids.max())
         if top <= _DENSE_FACTOR * len(ids) + 1024:
-            s = np.full(top + 1, -1, dtype=np.int64)
-            e = np.full(top + 1, -1, dtype=np.int64)
-            s[ids] = starts
-            e[ids] = ends
-            self._starts, self._ends = s.tolist(), e.tolist()
+            def by_id(values: np.ndarray) -> list[int]:
+                out = np.full(top + 1, -1, dtype=np.int64)
+                out[ids] = values
+                return out.tolist()
+
+            self._starts, self._ends = by_id(starts), by_id(ends)
+            self._body_start, self._body_end = by_id(body_start), by_id(body_end)
         else:
-            self._starts = dict(zip(ids.tolist(), starts.tolist(), strict=True))
-            self._ends = dict(zip(ids.tolist(), ends.tolist(), strict=True))
+            keys = ids.tolist()
+            self._starts = dict(zip(keys, starts.tolist(), strict=True))
+            self._ends = dict(zip(keys, ends.tolist(), strict=True))
+            self._body_start = dict(zip(keys, body_start.tolist(), strict=True))
+            self._body_end = dict(zip(keys, body_end.tolist(), strict=True))
         self._mm = mm
 
     def close(self) -> None:
@@ -99,6 +111,12 @@ class StepText:
         mm = self._mm
         if mm is None:
             return None
+        fast = self._body_start
+        if isinstance(fast, list):
+            if 0 <= eid < len(fast) and fast[eid] >= 0:
+                return mm[fast[eid] : self._body_end[eid]]  # type: ignore[index]
+        elif fast.get(eid, -1) >= 0:
+            return mm[fast[eid] : self._body_end[eid]]  # type: ignore[index]
         starts = self._starts
         if isinstance(starts, list):
             if not 0 <= eid < len(starts):
@@ -125,10 +143,13 @@ class StepText:
         return chunk
 
 
-def _index(mm: mmap.mmap) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """``(ids, start offsets, end offsets)`` of the entities that start a line
-    outside string literals, ids that start two lines left out; ``None`` when
-    there are none or the file has comments."""
+def _index(mm: mmap.mmap) -> tuple[np.ndarray, ...] | None:
+    """``(ids, start offsets, end offsets, body starts, body ends)`` of the
+    entities that start a line outside string literals, ids that start two
+    lines left out; a body start is -1 unless the entity is ``#id=TEXT;``
+    with no quote, whitespace, ``/`` or second ``;`` in TEXT (then TEXT is
+    ``[body start, body end)``). ``None`` when there are none or the file has
+    comments."""
     data = np.frombuffer(mm, dtype=np.uint8)
     n = len(data)
     # '#' at the start of a line.
@@ -160,7 +181,21 @@ def _index(mm: mmap.mmap) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
             break
     ok = (count > 0) & ~open_rows & ((after == 61) | (after == 32) | (after == 9))
     ends = np.append(starts[1:], n)
+    # The common case, "#id=TEXT;" then only line ends up to the next entity
+    # and nothing to clean up inside: the body's offsets are known here.
+    body_start = np.where(after == 61, starts + 1 + count + 1, -1)
+    body_end = ends - 1
+    for _ in range(4):  # back over the line end(s) before the next entity
+        at = data[np.maximum(body_end, 0)]
+        body_end = np.where((at == 10) | (at == 13) | (at == 32) | (at == 9),
+                            body_end - 1, body_end)
+    ok_end = data[np.maximum(body_end, 0)] == 59  # ';'
+    special = np.flatnonzero(_SPECIAL[data])
+    inside = np.searchsorted(special, body_end) - np.searchsorted(special, body_start)
+    fast = (after == 61) & ok_end & (inside == 0) & (body_end > body_start)
+    body_start = np.where(fast, body_start, -1)
     ids, starts, ends = ids[ok], starts[ok], ends[ok]
+    body_start, body_end = body_start[ok], body_end[ok]
     # An id that starts two lines is ambiguous: drop both.
     order = np.argsort(ids, kind="stable")
     sorted_ids = ids[order]
@@ -168,7 +203,7 @@ def _index(mm: mmap.mmap) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     same = sorted_ids[1:] == sorted_ids[:-1]
     dup[order[1:][same]] = True
     dup[order[:-1][same]] = True
-    ids, starts, ends = ids[~dup], starts[~dup], ends[~dup]
-    if len(ids) == 0:
+    keep = ~dup
+    if not keep.any():
         return None
-    return ids, starts, ends
+    return ids[keep], starts[keep], ends[keep], body_start[keep], body_end[keep]

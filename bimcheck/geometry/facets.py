@@ -35,9 +35,14 @@ metres.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import ifcopenshell
 import numpy as np
 import shapely
+
+from bimcheck.steptext import StepText
 
 #: Item classes this module meshes.
 _FACETED = ("IfcFacetedBrep", "IfcFaceBasedSurfaceModel", "IfcShellBasedSurfaceModel")
@@ -58,12 +63,18 @@ class _Unsupported(Exception):
 
 
 def local_mesh(
-    representation: ifcopenshell.entity_instance, length_scale: float
+    representation: ifcopenshell.entity_instance, length_scale: float,
+    text: StepText | None = None,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """``(vertices (n, 3) float64 m, faces (m, 3) int64)`` of a faceted body
     representation in its element's frame, or ``None`` when it is outside the
-    subset (see the module docstring) or has no face."""
-    builder = _Builder(float(length_scale))
+    subset (see the module docstring) or has no face.
+
+    With the file's ``text`` (:class:`~bimcheck.steptext.StepText`) the faces
+    are read from the STEP text, three times faster than through IfcOpenShell
+    entities; a shell with any entity the text cannot vouch for is read
+    through IfcOpenShell."""
+    builder = _Builder(float(length_scale), text)
     try:
         builder.representation(representation, np.eye(4), 0)
     except (_Unsupported, AttributeError, TypeError, ValueError, IndexError,
@@ -95,8 +106,9 @@ def covers(representation: ifcopenshell.entity_instance, depth: int = 0) -> bool
 class _Builder:
     """Collects the faces of a representation, with the matrix of each item."""
 
-    def __init__(self, scale: float) -> None:
+    def __init__(self, scale: float, text: StepText | None = None) -> None:
         self.scale = scale
+        self.text = text
         self.vertices: list[np.ndarray] = []
         self.faces: list[np.ndarray] = []
         self.count = 0
@@ -125,34 +137,10 @@ class _Builder:
                 raise _Unsupported(item.is_a())
 
     def shells(self, shells: tuple, matrix: np.ndarray) -> None:
-        loops: list[list[tuple[int, ...]]] = []  # per face: its bounds, outer first
-        flips: list[list[bool]] = []
-        points: dict[int, tuple[float, ...]] = {}
-        for shell in shells:
-            for face in shell.CfsFaces:
-                bounds = face.Bounds
-                outer_first: list[tuple[int, ...]] = []
-                flip: list[bool] = []
-                for bound in bounds:
-                    loop = bound.Bound
-                    if not loop.is_a("IfcPolyLoop"):
-                        raise _Unsupported(loop.is_a())
-                    ids = []
-                    for p in loop.Polygon:
-                        pid = p.id()
-                        if pid not in points:
-                            points[pid] = p.Coordinates
-                        ids.append(pid)
-                    entry = tuple(ids)
-                    if bound.is_a("IfcFaceOuterBound"):
-                        outer_first.insert(0, entry)
-                        flip.insert(0, not bound.Orientation)
-                    else:
-                        outer_first.append(entry)
-                        flip.append(not bound.Orientation)
-                if outer_first:
-                    loops.append(outer_first)
-                    flips.append(flip)
+        read = _read_text(shells, self.text) if self.text is not None else None
+        if read is None:
+            read = _read_entities(shells)
+        loops, flips, points = read
         if not loops:
             return
         order = {pid: n for n, pid in enumerate(points)}
@@ -174,6 +162,100 @@ class _Builder:
         if not self.faces or not sum(len(f) for f in self.faces):
             return None
         return np.concatenate(self.vertices), np.concatenate(self.faces).astype(np.int64)
+
+
+_Read = tuple[list[list[tuple[int, ...]]], list[list[bool]], dict[int, Any]]
+
+_REFS = re.compile(rb"#(\d+)")
+_BOUND = re.compile(rb"IFCFACE(OUTER)?BOUND\(#(\d+),\.([TF])\.\)")
+_SHELLS = (b"IFCCLOSEDSHELL((", b"IFCOPENSHELL((", b"IFCCONNECTEDFACESET((")
+_POINT = b"IFCCARTESIANPOINT(("
+
+
+def _read_text(shells: tuple, text: StepText) -> _Read | None:
+    """Faces (point ids of each bound, outer first), bound flips and point
+    coordinates read from the STEP text; ``None`` when any entity is not
+    plainly what a faceted shell holds (the entities are read instead)."""
+    body = text.body
+    loops: list[list[tuple[int, ...]]] = []
+    flips: list[list[bool]] = []
+    point_ids: dict[int, None] = {}
+    for shell in shells:
+        sb = body(shell.id())
+        if sb is None or not sb.startswith(_SHELLS):
+            return None
+        for fid in _REFS.findall(sb):
+            fb = body(int(fid))
+            if fb is None or not fb.startswith(b"IFCFACE(("):
+                return None
+            rings: list[tuple[int, ...]] = []
+            flip: list[bool] = []
+            for bid in _REFS.findall(fb):
+                bb = body(int(bid))
+                m = _BOUND.fullmatch(bb) if bb is not None else None
+                if m is None:
+                    return None
+                lb = body(int(m.group(2)))
+                if lb is None or not lb.startswith(b"IFCPOLYLOOP(("):
+                    return None
+                ids = tuple(map(int, _REFS.findall(lb)))
+                for pid in ids:
+                    point_ids[pid] = None
+                if m.group(1):
+                    rings.insert(0, ids)
+                    flip.insert(0, m.group(3) == b"F")
+                else:
+                    rings.append(ids)
+                    flip.append(m.group(3) == b"F")
+            if rings:
+                loops.append(rings)
+                flips.append(flip)
+    texts = []
+    for pid in point_ids:
+        pb = body(pid)
+        if pb is None or not pb.startswith(_POINT) or pb.count(b",") != 2:
+            return None
+        texts.append(pb[len(_POINT):-2])
+    try:
+        values = list(map(float, b",".join(texts).split(b","))) if texts else []
+    except ValueError:
+        return None
+    it = iter(values)
+    points = {pid: xyz for pid, xyz in zip(point_ids, zip(it, it, it, strict=True), strict=True)}
+    return loops, flips, points
+
+
+def _read_entities(shells: tuple) -> _Read:
+    """The same as :func:`_read_text`, through IfcOpenShell's entities."""
+    loops: list[list[tuple[int, ...]]] = []  # per face: its bounds, outer first
+    flips: list[list[bool]] = []
+    points: dict[int, tuple[float, ...]] = {}
+    for shell in shells:
+        for face in shell.CfsFaces:
+            bounds = face.Bounds
+            outer_first: list[tuple[int, ...]] = []
+            flip: list[bool] = []
+            for bound in bounds:
+                loop = bound.Bound
+                if not loop.is_a("IfcPolyLoop"):
+                    raise _Unsupported(loop.is_a())
+                ids = []
+                for p in loop.Polygon:
+                    pid = p.id()
+                    if pid not in points:
+                        points[pid] = p.Coordinates
+                    ids.append(pid)
+                entry = tuple(ids)
+                if bound.is_a("IfcFaceOuterBound"):
+                    outer_first.insert(0, entry)
+                    flip.insert(0, not bound.Orientation)
+                else:
+                    outer_first.append(entry)
+                    flip.append(not bound.Orientation)
+            if outer_first:
+                loops.append(outer_first)
+                flips.append(flip)
+    return loops, flips, points
 
 
 def _mapping(item: ifcopenshell.entity_instance, scale: float) -> np.ndarray:

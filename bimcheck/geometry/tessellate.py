@@ -49,6 +49,7 @@ from bimcheck.geometry.cache import CachedFailure, MeshCache
 from bimcheck.geometry.instances import Placements, shape_key
 from bimcheck.geometry.mesh import Mesh, concatenate, from_arrays, moved
 from bimcheck.model import Model
+from bimcheck.steptext import StepText
 from bimcheck.units import WELD_TOLERANCE_M
 
 log = logging.getLogger(__name__)
@@ -561,7 +562,8 @@ class _Run:
         by process.
         """
         ctx = multiprocessing.get_context("fork")
-        files = [(job.model.file, job.model.length_scale) for job in self.jobs]
+        files = [(job.model.file, job.model.length_scale, job.model.step_text)
+                 for job in self.jobs]
         self.workers = []
         for _ in range(self.threads):
             parent_end, child_end = ctx.Pipe(duplex=True)
@@ -663,7 +665,7 @@ class _Run:
                 ids.append(self.pending.popleft()[1])
             job = self.jobs[job_index]
             for msg in _iterate(job.model.file, ids, self.settings, self.threads,
-                                job.model.length_scale):
+                                job.model.length_scale, job.model.step_text):
                 if msg[0] == "shape":
                     self._accept(job, *msg[1:])
                 elif msg[0] == "done":
@@ -690,7 +692,7 @@ _FACETED_ID = "bimcheck-faceted"
 
 def _faceted_mesh(
     product: ifcopenshell.entity_instance, settings: TessellationSettings, length_scale: float,
-    placements: Placements,
+    placements: Placements, text: StepText | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """``(vertices, faces, placement matrix)`` of a faceted body meshed by
     :mod:`~bimcheck.geometry.facets` in the element's frame, or ``None`` to
@@ -704,7 +706,7 @@ def _faceted_mesh(
     own = placements.matrix(getattr(product, "ObjectPlacement", None))
     if own is None:
         return None
-    built = facets.local_mesh(bodies[0], length_scale)
+    built = facets.local_mesh(bodies[0], length_scale, text)
     if built is None:
         return None
     vertices, faces = built
@@ -720,7 +722,8 @@ def _stop(proc: multiprocessing.process.BaseProcess) -> None:
 
 
 def _worker_main(
-    files: list[tuple[ifcopenshell.file, float]], settings: TessellationSettings, conn: Any
+    files: list[tuple[ifcopenshell.file, float, StepText | None]],
+    settings: TessellationSettings, conn: Any,
 ) -> None:
     """Entry point of a forked worker: take ``(model index, STEP ids)`` batches
     from the parent, stream each batch's shapes back and then ``("done", log)``;
@@ -743,8 +746,8 @@ def _worker_main(
             if batch is None:
                 return
             index, ids = batch
-            ifc, length_scale = files[index]
-            for msg in _iterate(ifc, ids, settings, 1, length_scale):
+            ifc, length_scale, text = files[index]
+            for msg in _iterate(ifc, ids, settings, 1, length_scale, text):
                 conn.send(msg)
     except BaseException as exc:
         with contextlib.suppress(OSError, BrokenPipeError):
@@ -755,7 +758,7 @@ def _worker_main(
 
 def _iterate(
     ifc: ifcopenshell.file, ids: list[int], settings: TessellationSettings, threads: int,
-    length_scale: float,
+    length_scale: float, text: StepText | None = None,
 ) -> Iterator[tuple]:
     """Mesh the given STEP ids: faceted bodies with :mod:`~bimcheck.geometry.facets`,
     the rest with the geometry iterator. Yield ``("shape", step_id, geometry_id,
@@ -768,7 +771,7 @@ def _iterate(
     include = []
     for i in ids:
         product = ifc.by_id(i)
-        faceted = _faceted_mesh(product, settings, length_scale, placements)
+        faceted = _faceted_mesh(product, settings, length_scale, placements, text)
         if faceted is None:
             include.append(product)
         else:

@@ -111,13 +111,22 @@ def _area(mesh) -> float:
 
 @pytest.mark.parametrize("unit", ["m", "mm"])
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_local_mesh_matches_hand_arithmetic_and_the_kernel(tmp_path, unit, case):
+def test_local_mesh_matches_hand_arithmetic_and_the_kernel(tmp_path, unit, case, monkeypatch):
     make, area, volume, bounds = CASES[case]
     model, proxy = _model(tmp_path, unit, make)
     body = proxy.Representation.Representations[0]
     assert facets.covers(body)
     built = facets.local_mesh(body, model.length_scale)
     assert built is not None
+    # Read from the STEP text instead of the entities: the very same arrays.
+    assert model.step_text is not None
+    real = facets._read_entities
+    monkeypatch.setattr(facets, "_read_entities", lambda *a: pytest.fail("read entities"))
+    from_text = facets.local_mesh(body, model.length_scale, model.step_text)
+    monkeypatch.setattr(facets, "_read_entities", real)
+    assert from_text is not None
+    np.testing.assert_array_equal(from_text[0], built[0])
+    np.testing.assert_array_equal(from_text[1], built[1])
     mesh = from_arrays(*built)
     assert _area(mesh) == pytest.approx(area, rel=1e-9)
     np.testing.assert_allclose(mesh.bounds, bounds, atol=1e-9)

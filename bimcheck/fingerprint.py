@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 
 import ifcopenshell
 import ifcopenshell.util.element
@@ -62,21 +63,33 @@ def _leaf(text: bytes) -> bytes:
 class Fingerprinter:
     """Computes fingerprints for the elements of one IfcOpenShell file.
 
-    ``text``, when given, supplies each entity's STEP text from the file's own
-    bytes (:class:`~bimcheck.steptext.StepText`), several times faster than
+    ``text`` (or a function that returns it), when given, supplies each
+    entity's STEP text from the file's own bytes
+    (:class:`~bimcheck.steptext.StepText`), several times faster than
     IfcOpenShell writing it out; entities it cannot vouch for are written
     out by IfcOpenShell as before.
     """
 
-    def __init__(self, ifc: ifcopenshell.file, text: StepText | None = None) -> None:
+    def __init__(
+        self, ifc: ifcopenshell.file,
+        text: StepText | Callable[[], StepText | None] | None = None,
+    ) -> None:
         self.file = ifc
-        self.text = text
+        self._text = text
         self._memo: dict[int, bytes] = {}
 
+    @property
+    def text(self) -> StepText | None:
+        """The file's STEP text, built on first use when given as a function
+        (a run that finds every key in the cache never needs it)."""
+        if callable(self._text):
+            self._text = self._text()
+        return self._text
+
     def _body(self, eid: int) -> bytes:
-        """STEP text of entity ``eid`` after ``#id=``."""
-        if self.text is not None:
-            raw = self.text.body(eid)
+        """STEP text of entity ``eid`` after ``#id=`` (``self.text`` resolved)."""
+        if self._text is not None:
+            raw = self._text.body(eid)  # type: ignore[union-attr]
             if raw is not None:
                 return raw
         text = str(self.file.by_id(eid)).encode("utf-8", "replace")
@@ -103,6 +116,7 @@ class Fingerprinter:
         return _leaf(token[1:])
 
     def _walk(self, root: int) -> bytes:
+        self.text  # noqa: B018 - resolves a deferred text once
         memo = self._memo
         body = self._body
         # Iterative post-order walk: graphs may be deep (boolean result chains).

@@ -26,6 +26,7 @@ formatting: ``1.`` and ``1.0`` are different texts.
 
 from __future__ import annotations
 
+import array
 import mmap
 import os
 from pathlib import Path
@@ -35,7 +36,7 @@ import numpy as np
 #: Longest entity id read (digits).
 _MAX_DIGITS = 18
 
-#: Ids are kept in a list indexed by id when the largest is at most this many
+#: Offsets are kept in arrays indexed by id when the largest is at most this many
 #: times the entity count (STEP ids are dense in practice), else in a dict.
 _DENSE_FACTOR = 8
 
@@ -53,10 +54,10 @@ class StepText:
     def __init__(self, path: Path, size: int, mtime_ns: int) -> None:
         self.path = path
         self._mm: mmap.mmap | None = None
-        self._starts: list[int] | dict[int, int] = []
-        self._ends: list[int] | dict[int, int] = []
-        self._body_start: list[int] | dict[int, int] = []
-        self._body_end: list[int] | dict[int, int] = []
+        self._starts: array.array | dict[int, int] = []
+        self._ends: array.array | dict[int, int] = []
+        self._body_start: array.array | dict[int, int] = []
+        self._body_end: array.array | dict[int, int] = []
         self._open(size, mtime_ns)
 
     @classmethod
@@ -82,10 +83,10 @@ class StepText:
         ids, starts, ends, body_start, body_end = found
         top = int(ids.max())
         if top <= _DENSE_FACTOR * len(ids) + 1024:
-            def by_id(values: np.ndarray) -> list[int]:
+            def by_id(values: np.ndarray) -> array.array:
                 out = np.full(top + 1, -1, dtype=np.int64)
                 out[ids] = values
-                return out.tolist()
+                return array.array("q", out.tobytes())  # 8 bytes an id, not a list's 36
 
             self._starts, self._ends = by_id(starts), by_id(ends)
             self._body_start, self._body_end = by_id(body_start), by_id(body_end)
@@ -112,13 +113,13 @@ class StepText:
         if mm is None:
             return None
         fast = self._body_start
-        if isinstance(fast, list):
+        if isinstance(fast, array.array):
             if 0 <= eid < len(fast) and fast[eid] >= 0:
                 return mm[fast[eid] : self._body_end[eid]]  # type: ignore[index]
         elif fast.get(eid, -1) >= 0:
             return mm[fast[eid] : self._body_end[eid]]  # type: ignore[index]
         starts = self._starts
-        if isinstance(starts, list):
+        if isinstance(starts, array.array):
             if not 0 <= eid < len(starts):
                 return None
             start = starts[eid]

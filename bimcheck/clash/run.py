@@ -212,7 +212,8 @@ def run_clash(
             e = union[f.global_id]
             without.append({"global_id": f.global_id, "ifc_class": f.ifc_class,
                             "name": getattr(e, "Name", None), "model": model.path.name})
-        fingerprinter = Fingerprinter(model.file, model.step_text) if need_fp else None
+        fingerprinter = (Fingerprinter(model.file, lambda m=model: m.step_text) if need_fp
+                         else None)
         clashing_ids: dict[str, list[str]] = {}
         for gid, mesh in geometry.meshes.items():
             if gid in subjects:

@@ -271,7 +271,7 @@ class _Job:
         self.parts: dict[int, dict[str, tuple[Mesh, np.ndarray]]] = {}
         self.empty: set[int] = set()
         self.logs: list[str] = []
-        self.fingerprinter = Fingerprinter(model.file, model.step_text)
+        self.fingerprinter = Fingerprinter(model.file, lambda: model.step_text)
         self.placements = Placements(model.length_scale)
 
     def result(self) -> Geometry:

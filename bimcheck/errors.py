@@ -106,6 +106,30 @@ class RulePackError(BimcheckError):
         return ": ".join([*where, self.message])
 
 
+class LiftPlanError(BimcheckError):
+    """A lift plan (``*.lift.yaml``) is invalid. The message names the file, the
+    crane or lift, and the field."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        crane: str | None = None,
+        lift: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.crane = crane
+        self.lift = lift
+        self.field = field
+        super().__init__(message, path=path)
+
+    def __str__(self) -> str:
+        where = [p for p in (self.path, self.crane and f"crane {self.crane}",
+                             self.lift and f"lift {self.lift}", self.field) if p]
+        return ": ".join([*where, self.message])
+
+
 class OutputError(BimcheckError):
     """An output file cannot be written (exists without overwrite, unwritable...)."""
 

@@ -1,0 +1,262 @@
+"""Clearance of a lift's moving parts to the model, along its whole path.
+
+The moving parts at a configuration (see :mod:`~bimcheck.crane.motion`):
+
+* ``load``: the load's box, level, its x side along the jib;
+* ``hook``: the hook block (:data:`~bimcheck.crane.motion.HOOK_BLOCK`),
+  :data:`~bimcheck.crane.motion.SLING_HEIGHT` above the load's top;
+* ``line``: the slings and hoist line, a cylinder of radius
+  :data:`LINE_RADIUS` from the load's top up to the trolley (or boom tip);
+* ``jib``: a tower crane's jib and counter-jib, a box of section
+  :data:`JIB_SECTION` from the jib underside up; a boom, a box of section
+  :data:`BOOM_SECTION` from its pivot to its tip.
+
+Each is an fcl primitive (a solid), tested against the elements' meshes
+(fcl BVHs, cached on the meshes) at every sample of the path. Samples are
+spaced so that no point of any part moves more than half the required
+clearance between two of them (:func:`~bimcheck.crane.motion.sample`): a
+part that passes within the clearance of an element anywhere is, at the
+nearest sample, within 1.5 × the clearance, and one that touches it is
+within half the clearance, so a collision is never missed; each sample's
+distance is exact to fcl's tolerance. A part wholly inside a closed element
+(where no surfaces meet) is found by testing the part's centre for
+containment.
+
+Where the load rests (at the pick, and at the set point at the end), it
+touches what carries it: while the load's underside is within the
+clearance of its pick or set height on the vertical hoist and lower moves,
+the load's own distance to elements **below** its underside is not counted
+(that support is where it is meant to be); everything else is.
+
+A conflict is a distance under the required clearance (strictly: exactly
+the clearance is clear). A collision is a distance of 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import fcl
+import numpy as np
+
+from bimcheck.crane.motion import (
+    HOOK_BLOCK,
+    SLING_HEIGHT,
+    Path,
+    hook_positions,
+    sample,
+)
+from bimcheck.crane.plan import Crane
+from bimcheck.geometry import query
+from bimcheck.geometry.mesh import Mesh
+
+#: Radius (m) of the cylinder standing for the slings and hoist line.
+LINE_RADIUS = 0.05
+#: Section (m) of a tower crane's jib: width, depth above its underside.
+JIB_SECTION = (2.0, 2.0)
+#: Section (m) of a boom: width and depth.
+BOOM_SECTION = (1.5, 1.5)
+#: Distances are measured to elements whose bounds come within this many
+#: times the clearance (at least :data:`MEASURE_MIN_M`) of a part; farther
+#: ones cannot be the nearest within it.
+MEASURE_FACTOR = 4.0
+MEASURE_MIN_M = 2.0
+
+BODIES = ("load", "hook", "line", "jib")
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A part within the clearance of an element: at the first sample where it
+    is, its distance (m), the hook's position (m) and the path parameter."""
+
+    global_id: str
+    ifc_class: str
+    body: str
+    distance: float
+    position: tuple[float, float, float]
+    path_parameter: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"global_id": self.global_id, "ifc_class": self.ifc_class, "body": self.body,
+                "distance": self.distance, "position": list(self.position),
+                "path_parameter": self.path_parameter}
+
+
+@dataclass
+class Clearance:
+    """What a path check found. ``min_clearance`` is ``None`` when no element
+    comes within the measuring distance of any part."""
+
+    min_clearance: float | None = None
+    min_element: str | None = None
+    min_body: str | None = None
+    conflicts: list[Conflict] = field(default_factory=list)
+    samples: int = 0
+    queries: int = 0
+
+    @property
+    def collides(self) -> bool:
+        """Whether a part touches or enters an element anywhere on the path."""
+        return self.min_clearance is not None and self.min_clearance <= 0.0
+
+    @property
+    def first(self) -> Conflict | None:
+        return min(self.conflicts, key=lambda c: c.path_parameter, default=None)
+
+
+@dataclass(frozen=True)
+class Obstacles:
+    """The model's elements as obstacles: meshes, classes and bounds."""
+
+    ids: tuple[str, ...]
+    meshes: tuple[Mesh, ...]
+    classes: tuple[str, ...]
+    lower: np.ndarray  # (m, 3)
+    upper: np.ndarray  # (m, 3)
+
+    @classmethod
+    def build(cls, meshes: dict[str, Mesh], classes: dict[str, str],
+              exclude: Iterable[str] = ()) -> Obstacles:
+        skip = set(exclude)
+        ids = tuple(sorted(g for g, m in meshes.items() if g not in skip and len(m.faces)))
+        ms = tuple(meshes[g] for g in ids)
+        lower = np.array([m.bounds[0] for m in ms]).reshape(-1, 3)
+        upper = np.array([m.bounds[1] for m in ms]).reshape(-1, 3)
+        return cls(ids, ms, tuple(classes.get(g, "") for g in ids), lower, upper)
+
+
+def _rz(angle_deg: float) -> np.ndarray:
+    a = math.radians(angle_deg)
+    c, s = math.cos(a), math.sin(a)
+    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+
+
+class _Parts:
+    """The fcl objects of the moving parts, placed per configuration."""
+
+    def __init__(self, crane: Crane, box: tuple[float, float, float]) -> None:
+        self.crane = crane
+        self.box = box
+        self.load = fcl.CollisionObject(fcl.Box(*box))
+        self.hook = fcl.CollisionObject(fcl.Box(*HOOK_BLOCK))
+        if crane.is_tower:
+            assert crane.jib_length is not None
+            length = crane.jib_length + crane.counter_jib_length
+            self.jib = fcl.CollisionObject(fcl.Box(length, JIB_SECTION[0], JIB_SECTION[1]))
+        else:
+            assert crane.boom_length is not None
+            self.jib = fcl.CollisionObject(fcl.Box(crane.boom_length, *BOOM_SECTION))
+
+    def place(self, config: np.ndarray, hook: np.ndarray
+              ) -> list[tuple[str, fcl.CollisionObject, np.ndarray, np.ndarray, np.ndarray]]:
+        """``(name, object, lower, upper, centre)`` of each part at ``config``."""
+        crane, (lx, ly, lz) = self.crane, self.box
+        slew = float(config[0])
+        rot = _rz(slew)
+        out = []
+        centre = hook + np.array([0.0, 0.0, lz / 2])
+        self.load.setTransform(fcl.Transform(rot, centre))
+        half = np.abs(rot) @ np.array([lx, ly, lz]) / 2
+        out.append(("load", self.load, centre - half, centre + half, centre))
+        hz = hook[2] + lz + SLING_HEIGHT + HOOK_BLOCK[2] / 2
+        hc = np.array([hook[0], hook[1], hz])
+        self.hook.setTransform(fcl.Transform(rot, hc))
+        hh = np.abs(rot) @ np.array(HOOK_BLOCK) / 2
+        out.append(("hook", self.hook, hc - hh, hc + hh, hc))
+        a = math.radians(slew)
+        direction = np.array([math.cos(a), math.sin(a), 0.0])
+        base = np.asarray(crane.base, dtype=np.float64)
+        if crane.is_tower:
+            assert crane.jib_elevation is not None and crane.jib_length is not None
+            top_z = crane.jib_elevation
+            mid = (crane.jib_length - crane.counter_jib_length) / 2
+            jc = base[:2] + direction[:2] * mid
+            jcentre = np.array([jc[0], jc[1], crane.jib_elevation + JIB_SECTION[1] / 2])
+            jrot = rot
+            jlen = crane.jib_length + crane.counter_jib_length
+            jhalf = np.abs(jrot) @ np.array([jlen, *JIB_SECTION]) / 2
+        else:
+            assert crane.boom_length is not None
+            phi = math.radians(float(config[1]))
+            pivot = base + np.array([0.0, 0.0, crane.boom_pivot_height]) + \
+                direction * crane.boom_pivot_offset
+            axis = direction * math.cos(phi) + np.array([0.0, 0.0, math.sin(phi)])
+            tip = pivot + axis * crane.boom_length
+            top_z = float(tip[2])
+            jcentre = (pivot + tip) / 2
+            # Boom frame: x along the boom, y horizontal across it, z = x × y.
+            y_axis = np.array([-math.sin(a), math.cos(a), 0.0])
+            jrot = np.stack([axis, y_axis, np.cross(axis, y_axis)], axis=1)
+            jhalf = np.abs(jrot) @ np.array([crane.boom_length, *BOOM_SECTION]) / 2
+        self.jib.setTransform(fcl.Transform(jrot, jcentre))
+        out.append(("jib", self.jib, jcentre - jhalf, jcentre + jhalf, jcentre))
+        # The line: from the load's top to the trolley (or the tip), vertical.
+        z0, z1 = hook[2] + lz, top_z
+        if z1 > z0:
+            length = z1 - z0
+            lc = np.array([hook[0], hook[1], (z0 + z1) / 2])
+            line = fcl.CollisionObject(fcl.Cylinder(LINE_RADIUS, length),
+                                       fcl.Transform(np.eye(3), lc))
+            r = np.array([LINE_RADIUS, LINE_RADIUS, length / 2])
+            out.append(("line", line, lc - r, lc + r, lc))
+        return out
+
+
+def check_path(crane: Crane, path: Path, box: tuple[float, float, float],
+               obstacles: Obstacles, clearance: float,
+               rest_heights: tuple[float, float] | None = None) -> Clearance:
+    """Distances from the lift's moving parts to ``obstacles`` along ``path``.
+
+    ``box``: the load's size (m). ``rest_heights``: the load's underside at
+    the pick and at the set point (m; see the module docstring)."""
+    if clearance <= 0:
+        raise ValueError("the required clearance must be > 0 m")
+    extent = math.hypot(box[0], box[1]) / 2 + HOOK_BLOCK[0]
+    configs, params = sample(crane, path, clearance / 2, extent=extent)
+    hooks = hook_positions(crane, configs)
+    parts = _Parts(crane, box)
+    reach = max(clearance * MEASURE_FACTOR, MEASURE_MIN_M)
+    result = Clearance(samples=len(configs))
+    seen: dict[tuple[str, str], Conflict] = {}
+    request = fcl.DistanceRequest()
+    first_move = path.phases[0] if path.phases else ""
+    hoist_end = path.durations[0] / max(path.duration, 1e-12) if first_move == "hoist" else 0.0
+    lower_start = 1.0 - (path.durations[-1] / max(path.duration, 1e-12)
+                         if path.phases and path.phases[-1] == "lower" else 0.0)
+    for config, hook, s in zip(configs, hooks, params, strict=True):
+        for name, obj, lo, hi, centre in parts.place(config, hook):
+            near = np.flatnonzero(((obstacles.lower <= hi + reach)
+                                   & (obstacles.upper >= lo - reach)).all(axis=1))
+            resting = (name == "load" and rest_heights is not None and (
+                (s <= hoist_end and hook[2] - rest_heights[0] < clearance)
+                or (s >= lower_start and hook[2] - rest_heights[1] < clearance)))
+            for i in near.tolist():
+                mesh = obstacles.meshes[i]
+                if resting and obstacles.upper[i][2] <= hook[2] + 1e-9:
+                    continue  # the support under a resting load
+                result.queries += 1
+                d = fcl.distance(obj, query._fcl_object(mesh), request, fcl.DistanceResult())
+                d = max(float(d), 0.0)
+                if d > 0.0 and mesh.closed and _inside(mesh, centre):
+                    d = 0.0
+                gid = obstacles.ids[i]
+                if result.min_clearance is None or d < result.min_clearance:
+                    result.min_clearance, result.min_element, result.min_body = d, gid, name
+                if d < clearance and (gid, name) not in seen:
+                    seen[(gid, name)] = Conflict(
+                        gid, obstacles.classes[i], name, d,
+                        (float(hook[0]), float(hook[1]), float(hook[2])), float(s))
+    result.conflicts = sorted(seen.values(), key=lambda c: (c.path_parameter, c.global_id,
+                                                             BODIES.index(c.body)))
+    return result
+
+
+def _inside(mesh: Mesh, point: np.ndarray) -> bool:
+    """Whether ``point`` lies inside the closed ``mesh`` (bounds first)."""
+    if (point < mesh.bounds[0]).any() or (point > mesh.bounds[1]).any():
+        return False
+    return bool(query.contains_points(mesh, point.reshape(1, 3))[0])

@@ -65,6 +65,7 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
 def _register() -> None:
     from bimcheck.cli.cache import cache
     from bimcheck.cli.clash import clash
+    from bimcheck.cli.crane import crane
     from bimcheck.cli.info import info
     from bimcheck.cli.qto import qto
 
@@ -72,6 +73,7 @@ def _register() -> None:
     cli.add_command(cache)
     cli.add_command(clash)
     cli.add_command(qto)
+    cli.add_command(crane)
 
 
 _register()

@@ -1,0 +1,113 @@
+"""``bimcheck crane MODEL LIFTPLAN``: every lift of a plan checked against the
+model: capacity, clearance along the path, exclusion zones, power lines,
+crane-to-crane conflicts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from bimcheck.cli.options import (
+    emit,
+    geometry_options,
+    open_cache,
+    output_opt,
+    overwrite_opt,
+    precheck_output,
+    progress_bar,
+)
+from bimcheck.crane.plan import load_lift_plan
+from bimcheck.crane.run import CraneReport, run_lifts
+from bimcheck.model import open_model
+from bimcheck.report.jsonout import dumps
+
+_FAIL_ON = ("fail", "warning", "never")
+
+
+@click.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("liftplan", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True,
+              help="Write the JSON report to stdout instead of the table (without -o).")
+@click.option("--fail-on", type=click.Choice(_FAIL_ON), default="never", show_default=True,
+              help="Exit 1 when a lift's result is this bad or worse (a CI gate).")
+@output_opt
+@overwrite_opt
+@geometry_options
+@click.pass_context
+def crane(ctx: click.Context, model: Path, liftplan: Path, as_json: bool, fail_on: str,
+          output: Path | None, overwrite: bool, timeout: float | None, threads: int | None,
+          cache_dir: Path | None, no_cache: bool) -> None:
+    """Check every lift of LIFTPLAN (a *.lift.yaml) against MODEL.
+
+    Per lift: utilization over the path's radius range and its band (normal,
+    critical, high, fail, out_of_chart), the least clearance of load, hook
+    block, hoist line and jib or boom to the model and the elements within
+    the plan's clearance, exclusion zones crossed, power-line clearances,
+    path and duration; then every pair of cranes whose working circles
+    overlap. -o FILE writes the JSON report. The lift-plan format is in
+    docs/crane.md.
+
+      bimcheck crane tower.ifc tower.lift.yaml
+      bimcheck crane tower.ifc tower.lift.yaml -o lifts.json
+      bimcheck crane tower.ifc tower.lift.yaml --fail-on fail   # CI gate: exit 1
+
+    Exit 0 when done, 1 with --fail-on and a lift that bad, 2 on bad input.
+    """
+    precheck_output(output, overwrite)
+    plan = load_lift_plan(liftplan)
+    opened = open_model(model)
+    cache = open_cache(cache_dir, no_cache)
+    with progress_bar("Lifts", ctx.obj.get("quiet", False)) as bar:
+        report = run_lifts(opened, plan, cache=cache, timeout=timeout, threads=threads,
+                           progress=bar)
+    doc = report.as_dict()
+    if output is not None or as_json:
+        emit(dumps(doc, inline_from=3), output, overwrite)
+    if output is None and not as_json:
+        click.echo(format_table(report), nl=False)
+    if fail_on != "never":
+        worst = {"fail": ("fail",), "warning": ("fail", "warning")}[fail_on]
+        if any(x.result in worst for x in report.lifts):
+            sys.exit(1)
+
+
+def format_table(report: CraneReport) -> str:
+    """One line per lift, then the crane pairs."""
+    header = ["lift", "crane", "weight t", "radius m", "util", "band", "clearance m",
+              "nearest", "zones", "lines", "time s", "result"]
+    rows = []
+    for r in report.lifts:
+        d = r.as_dict()
+        util = d["utilization_max"]
+        radius = (f"{d['radius_min']:.1f}-{d['radius_max']:.1f}"
+                  if d["radius_min"] is not None else "-")
+        clear = d["min_clearance"]
+        bad_lines = [p["id"] for p in d["power_lines"] if not p["ok"]]
+        rows.append([
+            r.lift.id, r.crane,
+            f"{d['total_weight']:.2f}" if d["total_weight"] is not None else "-",
+            radius, f"{util * 100:.0f}%" if util is not None else "-", d["band"] or "-",
+            f"{clear:.2f}" if clear is not None else "-", d["min_clearance_element"] or "-",
+            ",".join(z["zone"] for z in d["zones"]) or "-", ",".join(bad_lines) or "-",
+            f"{d['duration_s']:.0f}" if d["duration_s"] is not None else "-",
+            d["result"],
+        ])
+    widths = [max(len(x[i]) for x in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(x, widths, strict=True)).rstrip()
+             for x in [header, *rows]]
+    for r in report.lifts:
+        for problem in r.problems:
+            lines.append(f"  {r.lift.id}: {problem}")
+        if r.clearance is not None and r.clearance.conflicts:
+            c = r.clearance.first
+            assert c is not None
+            lines.append(f"  {r.lift.id}: first conflict at {c.path_parameter:.0%} of the path, "
+                         f"{c.body} {c.distance:.2f} m from {c.ifc_class} {c.global_id}")
+    for p in report.pairs:
+        lines.append(f"cranes {p.a}/{p.b}: circles overlap {p.overlap_area:.0f} m², jibs "
+                     f"{p.vertical_separation:.1f} m apart"
+                     + (" — CONFLICT" if p.conflict else ""))
+    return "\n".join(lines) + "\n"

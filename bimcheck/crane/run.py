@@ -1,0 +1,205 @@
+"""Check every lift of a plan against a model: ``run_lifts``.
+
+Per lift: the default motion (:mod:`~bimcheck.crane.motion`), capacity over
+its radius range (:mod:`~bimcheck.crane.capacity`), clearance of its moving
+parts to every element with a body (:mod:`~bimcheck.crane.clearance`),
+exclusion zones and power lines (:mod:`~bimcheck.crane.site`); then every
+pair of cranes (:mod:`~bimcheck.crane.overlap`).
+
+A lift's ``result``:
+
+* ``fail``: band ``fail`` or ``out_of_chart``; a part within the required
+  clearance of an element or a power line's; a motion the crane cannot
+  make (out of reach, slew limits); a load element that is not in the model;
+* ``warning``: band ``critical`` or ``high`` (an approved lift plan is
+  needed), or an exclusion zone crossed;
+* ``ok`` otherwise.
+
+The path planner (searching for another path when the default one
+conflicts) is not part of this release: ``planned`` is always false, and a
+conflicting default path fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bimcheck.crane.capacity import Capacity, check_capacity
+from bimcheck.crane.clearance import Clearance, Obstacles, check_path
+from bimcheck.crane.motion import MotionError, Path, default_path, hook_positions, sample
+from bimcheck.crane.overlap import CranePair, crane_pairs
+from bimcheck.crane.plan import Lift, LiftPlan
+from bimcheck.crane.site import LineCheck, ZoneCrossing, check_power_lines, zone_crossings
+from bimcheck.errors import LiftPlanError
+from bimcheck.geometry.cache import MeshCache
+from bimcheck.geometry.mesh import Mesh
+from bimcheck.geometry.query import solid_volume
+from bimcheck.geometry.tessellate import Failure, tessellate
+from bimcheck.model import Model
+
+Progress = Callable[..., None]
+
+RESULTS = ("ok", "warning", "fail")
+
+#: Spacing (m) of the points a path's length and plan trace are measured on
+#: (a slew's arc is within 0.1 % of its chord polyline at this step).
+_TRACE_STEP_M = 0.25
+
+
+@dataclass
+class LiftResult:
+    """Everything checked for one lift (m, t, s)."""
+
+    lift: Lift
+    crane: str
+    load_weight: float | None = None
+    box: tuple[float, float, float] | None = None
+    path: Path | None = None
+    waypoints: list[list[float]] = field(default_factory=list)
+    path_length: float | None = None
+    capacity: Capacity | None = None
+    clearance: Clearance | None = None
+    zones: list[ZoneCrossing] = field(default_factory=list)
+    power_lines: list[LineCheck] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def result(self) -> str:
+        if self.problems or self.capacity is None or self.capacity.band in (
+                "fail", "out_of_chart"):
+            return "fail"
+        if self.clearance is not None and self.clearance.conflicts:
+            return "fail"
+        if any(not p.ok for p in self.power_lines):
+            return "fail"
+        if self.capacity.band in ("critical", "high") or self.zones:
+            return "warning"
+        return "ok"
+
+    def as_dict(self) -> dict[str, Any]:
+        cap = self.capacity
+        clear = self.clearance
+        return {
+            "id": self.lift.id,
+            "crane": self.crane,
+            "load_weight": self.load_weight,
+            "total_weight": cap.total_weight if cap else None,
+            "radius_min": cap.radius_min if cap else None,
+            "radius_max": cap.radius_max if cap else None,
+            "capacity_min": cap.capacity_min if cap else None,
+            "utilization_max": cap.utilization_max if cap else None,
+            "band": cap.band if cap else None,
+            "min_clearance": clear.min_clearance if clear else None,
+            "min_clearance_element": clear.min_element if clear else None,
+            "collisions": [c.as_dict() for c in clear.conflicts] if clear else [],
+            "zones": [z.as_dict() for z in self.zones],
+            "power_lines": [p.as_dict() for p in self.power_lines],
+            "path": self.waypoints,
+            "path_length": self.path_length,
+            "planned": False,
+            "duration_s": self.path.duration if self.path is not None else None,
+            "samples": clear.samples if clear else 0,
+            "queries": clear.queries if clear else 0,
+            "problems": list(self.problems),
+            "result": self.result,
+        }
+
+
+@dataclass
+class CraneReport:
+    model: Model
+    plan: LiftPlan
+    lifts: list[LiftResult]
+    pairs: list[CranePair]
+    failures: list[Failure]
+
+    def as_dict(self) -> dict[str, Any]:
+        counts = {r: sum(1 for x in self.lifts if x.result == r) for r in RESULTS}
+        return {
+            "model": {"path": self.model.path.name, "schema": self.model.schema,
+                      "content_digest": self.model.content_digest},
+            "plan": {"path": self.plan.path.name, "clearance": self.plan.clearance,
+                     "bands": {"critical": self.plan.bands.critical,
+                               "high": self.plan.bands.high, "fail": self.plan.bands.fail},
+                     "min_jib_separation": self.plan.min_jib_separation},
+            "lifts": [x.as_dict() for x in self.lifts],
+            "crane_pairs": [p.as_dict() for p in self.pairs],
+            "counts": counts,
+            "failed": [f.as_dict() for f in self.failures],
+        }
+
+
+def run_lifts(model: Model, plan: LiftPlan, *, cache: MeshCache | None = None,
+              timeout: float | None = None, threads: int | None = None,
+              progress: Progress | None = None) -> CraneReport:
+    """Check every lift of ``plan`` against ``model``; see the module docstring."""
+    geometry = tessellate(model, cache=cache, timeout=timeout, threads=threads,
+                          progress=progress)
+    classes = {}
+    for gid in geometry.meshes:
+        e = model.element(gid)
+        classes[gid] = e.is_a() if e is not None else ""
+    lifted = {lift.load.element for lift in plan.lifts if lift.load.element}
+    obstacles = Obstacles.build(geometry.meshes, classes, exclude=lifted)
+    results = []
+    positions: dict[str, list[tuple[float, float]]] = {}
+    for lift in plan.lifts:
+        crane = plan.cranes[lift.crane]
+        r = LiftResult(lift=lift, crane=crane.id)
+        results.append(r)
+        try:
+            r.load_weight, r.box = _load(model, plan, lift, geometry.meshes)
+        except LiftPlanError as exc:
+            r.problems.append(exc.message)
+            continue
+        try:
+            r.path = default_path(crane, lift)
+        except MotionError as exc:
+            r.problems.append(str(exc))
+            continue
+        r.capacity = check_capacity(crane, r.path, r.load_weight, lift.rigging_weight,
+                                    plan.bands)
+        r.clearance = check_path(crane, r.path, r.box, obstacles, plan.clearance,
+                                 rest_heights=(lift.pick[2], lift.set[2]))
+        r.zones = zone_crossings(crane, r.path, r.box, plan.site.exclusion_zones,
+                                 plan.clearance / 2)
+        r.power_lines = check_power_lines(crane, r.path, r.box, plan.site)
+        r.waypoints = hook_positions(crane, r.path.waypoints).tolist()
+        configs, _ = sample(crane, r.path, _TRACE_STEP_M)
+        trace = hook_positions(crane, configs)
+        r.path_length = float(np.linalg.norm(np.diff(trace, axis=0), axis=1).sum())
+        positions[lift.id] = [(float(x), float(y)) for x, y in trace[:, :2]]
+    pairs = crane_pairs(plan, positions)
+    return CraneReport(model=model, plan=plan, lifts=results, pairs=pairs,
+                       failures=geometry.failures)
+
+
+def _load(model: Model, plan: LiftPlan, lift: Lift, meshes: dict[str, Mesh]
+          ) -> tuple[float, tuple[float, float, float]]:
+    """The load's weight (t) and box (m): as given, or from the element: its
+    bounds, and its weight or its volume × density."""
+    load = lift.load
+    if load.box is not None:
+        assert load.weight is not None
+        return load.weight, load.box
+    assert load.element is not None
+    mesh = meshes.get(load.element)
+    if mesh is None:
+        raise LiftPlanError(f"element {load.element} is not in {model.path.name} or has no "
+                            "body", path=plan.path, lift=lift.id, field="load.element")
+    size = mesh.bounds[1] - mesh.bounds[0]
+    box = (float(size[0]), float(size[1]), float(size[2]))
+    if load.weight is not None:
+        return load.weight, box
+    assert load.density is not None
+    try:
+        volume = solid_volume(mesh)
+    except Exception as exc:  # an open mesh has no volume to weigh
+        raise LiftPlanError(f"element {load.element} is not a closed solid, so its weight "
+                            f"cannot come from a density ({exc}); give load.weight",
+                            path=plan.path, lift=lift.id, field="load.density") from None
+    return volume * load.density / 1000.0, box

@@ -1,0 +1,93 @@
+"""``bimcheck crane`` on the sample plan: exactly the hand-worked results of
+samples/tower.lift.truth.yaml; bad plans exit 2 with one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from tests.conftest import SAMPLES
+
+TRUTH = yaml.safe_load((SAMPLES / "tower.lift.truth.yaml").read_text(encoding="utf-8"))
+PLAN = {x["id"]: x for x in yaml.safe_load(
+    (SAMPLES / "tower.lift.yaml").read_text(encoding="utf-8"))["lifts"]}
+
+
+def run(*args):
+    proc = subprocess.run([sys.executable, "-m", "bimcheck.cli", *args],
+                          capture_output=True, text=True, timeout=300)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("crane") / "lifts.json"
+    code, _, err = run("-q", "crane", str(SAMPLES / "tower_rev_a.ifc"),
+                       str(SAMPLES / "tower.lift.yaml"), "-o", str(out), "--no-cache")
+    assert code == 0, err
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_every_lift_gives_the_hand_worked_result(report):
+    lifts = {x["id"]: x for x in report["lifts"]}
+    assert set(lifts) == set(TRUTH["lifts"])
+    for lid, want in TRUTH["lifts"].items():
+        got = lifts[lid]
+        assert got["result"] == want["result"], lid
+        assert got["band"] == want["band"], lid
+        assert got["total_weight"] == pytest.approx(want["total_weight"], abs=1e-6), lid
+        assert [got["radius_min"], got["radius_max"]] == pytest.approx(want["radius"],
+                                                                      abs=1e-6), lid
+        assert got["capacity_min"] == pytest.approx(want["capacity_min"], abs=1e-6), lid
+        assert got["utilization_max"] == pytest.approx(want["utilization_max"], abs=1e-6), lid
+        assert got["duration_s"] == pytest.approx(want["duration_s"], abs=1e-3), lid
+        assert [z["zone"] for z in got["zones"]] == want["zones"], lid
+        assert all(p["ok"] for p in got["power_lines"]) is want["power_lines_ok"], lid
+        assert bool(got["collisions"]) is want.get("collides", False), lid
+        assert got["planned"] is False
+        lift = PLAN[lid]  # the path runs from the pick point to the set point
+        assert got["path"][0] == pytest.approx(lift["pick"], abs=1e-9), lid
+        assert got["path"][-1] == pytest.approx(lift["set"], abs=1e-9), lid
+        assert len(got["path"]) == 5 and all(len(p) == 3 for p in got["path"])
+    assert report["counts"] == {"ok": 0, "warning": 2, "fail": 3}
+
+
+def test_crane_pairs_match_the_lens_areas(report):
+    pairs = {(p["a"], p["b"]): p for p in report["crane_pairs"]}
+    for want in TRUTH["crane_pairs"]:
+        got = pairs[(want["a"], want["b"])]
+        assert got["overlap_area"] == pytest.approx(want["overlap_area"], rel=0.005)
+        assert got["vertical_separation"] == pytest.approx(want["vertical_separation"],
+                                                           abs=1e-3)
+        assert got["conflict"] is want["conflict"]
+
+
+def test_the_collision_names_the_element_and_where(report):
+    l3 = next(x for x in report["lifts"] if x["id"] == "L3-needs-planner")
+    first = min(l3["collisions"], key=lambda c: c["path_parameter"])
+    assert first["ifc_class"] in ("IfcWall", "IfcSlab", "IfcBeam", "IfcColumn")
+    assert 0 < first["path_parameter"] < 1
+    assert l3["min_clearance"] == 0.0 and l3["min_clearance_element"]
+
+
+def test_table_and_ci_gate():
+    code, out, _ = run("-q", "crane", str(SAMPLES / "tower_rev_a.ifc"),
+                       str(SAMPLES / "tower.lift.yaml"), "--no-cache", "--fail-on", "fail")
+    assert code == 1
+    assert "L2-overloaded" in out and "CONFLICT" in out
+
+
+def test_a_bad_plan_exits_2_with_one_line(tmp_path):
+    bad = tmp_path / "bad.lift.yaml"
+    bad.write_text((SAMPLES / "tower.lift.yaml").read_text(encoding="utf-8").replace(
+        "crane: TC2", "crane: TC9"), encoding="utf-8")
+    code, out, err = run("crane", str(SAMPLES / "tower_rev_a.ifc"), str(bad), "--no-cache")
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "bad.lift.yaml" in lines[0]
+    assert "lift L3-needs-planner" in lines[0] and "crane" in lines[0]
+    assert "Traceback" not in err

@@ -91,3 +91,18 @@ def test_a_bad_plan_exits_2_with_one_line(tmp_path):
     assert len(lines) == 1 and "bad.lift.yaml" in lines[0]
     assert "lift L3-needs-planner" in lines[0] and "crane" in lines[0]
     assert "Traceback" not in err
+
+
+def test_committed_demo_report_is_current(report):
+    """reports/tower.lifts.json (written by `make demo`) is what this code
+    produces, byte for byte (so it is deterministic too)."""
+    from bimcheck.report.jsonout import dumps
+
+    committed = SAMPLES.parent / "reports" / "tower.lifts.json"
+    assert dumps(report, inline_from=3) == committed.read_text(encoding="utf-8")
+
+
+def test_path_length_follows_the_slew_arc(report):
+    l1 = next(x for x in report["lifts"] if x["id"] == "L1-critical")
+    # hoist 2 m, a quarter circle of radius 15 m, trolley 5 m, lower 2 m
+    assert l1["path_length"] == pytest.approx(2 + 15 * 3.141592653589793 / 2 + 5 + 2, abs=1e-3)

@@ -260,3 +260,41 @@ def _inside(mesh: Mesh, point: np.ndarray) -> bool:
     if (point < mesh.bounds[0]).any() or (point > mesh.bounds[1]).any():
         return False
     return bool(query.contains_points(mesh, point.reshape(1, 3))[0])
+
+
+class Probe:
+    """Distances from the moving parts at single configurations (the planner's
+    collision test), queries counted."""
+
+    def __init__(self, crane: Crane, box: tuple[float, float, float],
+                 obstacles: Obstacles) -> None:
+        self.crane, self.obstacles = crane, obstacles
+        self.parts = _Parts(crane, box)
+        self.request = fcl.DistanceRequest()
+        self.queries = 0
+
+    def nearest(self, config: np.ndarray, within: float,
+                support_top: float | None = None) -> tuple[float, str | None]:
+        """The least distance (m) from any part to an element whose bounds come
+        within ``within`` m of it, and that element; ``(inf, None)`` when none
+        does. Elements whose top is at or below ``support_top`` (m) are not
+        counted for the load (what it rests on)."""
+        ob = self.obstacles
+        hook = hook_positions(self.crane, config)[0]
+        best, where = math.inf, None
+        for name, obj, lo, hi, centre in self.parts.place(config, hook):
+            near = np.flatnonzero(((ob.lower <= hi + within)
+                                   & (ob.upper >= lo - within)).all(axis=1))
+            for i in near.tolist():
+                if (name == "load" and support_top is not None
+                        and ob.upper[i][2] <= support_top + 1e-9):
+                    continue
+                mesh = ob.meshes[i]
+                self.queries += 1
+                d = max(float(fcl.distance(obj, query._fcl_object(mesh), self.request,
+                                           fcl.DistanceResult())), 0.0)
+                if d > 0.0 and mesh.closed and _inside(mesh, centre):
+                    d = 0.0
+                if d < best:
+                    best, where = d, ob.ids[i]
+        return best, where

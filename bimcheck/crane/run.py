@@ -15,9 +15,11 @@ A lift's ``result``:
   needed), or an exclusion zone crossed;
 * ``ok`` otherwise.
 
-The path planner (searching for another path when the default one
-conflicts) is not part of this release: ``planned`` is always false, and a
-conflicting default path fails.
+When the default path conflicts with the model, the planner
+(:mod:`~bimcheck.crane.planner`) searches another; a path it finds has
+passed a dense re-check and replaces the default one (``planned`` true; its
+capacity is taken over its own radius range). When there is none, the lift
+fails with the reason and the elements that block it (``blocking``).
 """
 
 from __future__ import annotations
@@ -30,9 +32,17 @@ import numpy as np
 
 from bimcheck.crane.capacity import Capacity, check_capacity
 from bimcheck.crane.clearance import Clearance, Obstacles, check_path
-from bimcheck.crane.motion import MotionError, Path, default_path, hook_positions, sample
+from bimcheck.crane.motion import (
+    MotionError,
+    Path,
+    default_path,
+    hook_positions,
+    sample,
+    travel_height,
+)
 from bimcheck.crane.overlap import CranePair, crane_pairs
 from bimcheck.crane.plan import Lift, LiftPlan
+from bimcheck.crane.planner import plan_path
 from bimcheck.crane.site import LineCheck, ZoneCrossing, check_power_lines, zone_crossings
 from bimcheck.errors import LiftPlanError
 from bimcheck.geometry.cache import MeshCache
@@ -66,6 +76,9 @@ class LiftResult:
     zones: list[ZoneCrossing] = field(default_factory=list)
     power_lines: list[LineCheck] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    planned: bool = False
+    planner_queries: int = 0
+    blocking: list[str] = field(default_factory=list)
 
     @property
     def result(self) -> str:
@@ -100,10 +113,11 @@ class LiftResult:
             "power_lines": [p.as_dict() for p in self.power_lines],
             "path": self.waypoints,
             "path_length": self.path_length,
-            "planned": False,
+            "planned": self.planned,
+            "blocking": list(self.blocking),
             "duration_s": self.path.duration if self.path is not None else None,
             "samples": clear.samples if clear else 0,
-            "queries": clear.queries if clear else 0,
+            "queries": (clear.queries if clear else 0) + self.planner_queries,
             "problems": list(self.problems),
             "result": self.result,
         }
@@ -135,8 +149,9 @@ class CraneReport:
 
 def run_lifts(model: Model, plan: LiftPlan, *, cache: MeshCache | None = None,
               timeout: float | None = None, threads: int | None = None,
-              progress: Progress | None = None) -> CraneReport:
-    """Check every lift of ``plan`` against ``model``; see the module docstring."""
+              progress: Progress | None = None, replan: bool = True) -> CraneReport:
+    """Check every lift of ``plan`` against ``model``; see the module docstring.
+    ``replan``: search another path when the default one conflicts."""
     geometry = tessellate(model, cache=cache, timeout=timeout, threads=threads,
                           progress=progress)
     classes = {}
@@ -161,10 +176,22 @@ def run_lifts(model: Model, plan: LiftPlan, *, cache: MeshCache | None = None,
         except MotionError as exc:
             r.problems.append(str(exc))
             continue
-        r.capacity = check_capacity(crane, r.path, r.load_weight, lift.rigging_weight,
-                                    plan.bands)
         r.clearance = check_path(crane, r.path, r.box, obstacles, plan.clearance,
                                  rest_heights=(lift.pick[2], lift.set[2]))
+        if r.clearance.conflicts and replan:
+            found = plan_path(crane, lift, r.box, obstacles, plan.clearance,
+                              travel_height(lift))
+            r.planner_queries = found.queries
+            if found.path is not None:
+                r.path, r.planned = found.path, True
+                r.clearance = check_path(crane, r.path, r.box, obstacles, plan.clearance,
+                                         rest_heights=(lift.pick[2], lift.set[2]))
+            else:
+                named = ", ".join(found.blocking[:5]) or "-"
+                r.problems.append(f"{found.reason} (blocked by {named})")
+                r.blocking = found.blocking
+        r.capacity = check_capacity(crane, r.path, r.load_weight, lift.rigging_weight,
+                                    plan.bands)
         r.zones = zone_crossings(crane, r.path, r.box, plan.site.exclusion_zones,
                                  plan.clearance / 2)
         r.power_lines = check_power_lines(crane, r.path, r.box, plan.site)

@@ -36,7 +36,8 @@ demo: $(STAMP) bytecode
 	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --rules rules/qto/gb50854.yaml -o reports/qto_m.gb50854.csv --overwrite
 	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --rules rules/qto/gb50854.yaml -o reports/qto_m.gb50854.xlsx --overwrite
 	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --group-by storey
-	$(VENV)/bin/bimcheck crane samples/tower_rev_a.ifc samples/tower.lift.yaml -o reports/tower.lifts.json --overwrite
+	$(VENV)/bin/bimcheck crane samples/tower_rev_a.ifc samples/tower.lift.yaml -o reports/tower.lifts.json \
+		--html reports/tower.lifts.html --bcf reports/tower.lifts.bcf --overwrite
 	$(VENV)/bin/bimcheck crane samples/tower_rev_a.ifc samples/tower.lift.yaml
 
 test: $(STAMP) bytecode

@@ -5,6 +5,7 @@ crane-to-crane conflicts."""
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -33,12 +34,18 @@ _FAIL_ON = ("fail", "warning", "never")
               help="Write the JSON report to stdout instead of the table (without -o).")
 @click.option("--fail-on", type=click.Choice(_FAIL_ON), default="never", show_default=True,
               help="Exit 1 when a lift's result is this bad or worse (a CI gate).")
+@click.option("--html", "html_out", type=click.Path(path_type=Path), default=None,
+              metavar="FILE", help="Also write an HTML page: the lifts, a plan and an "
+                                   "elevation view.")
+@click.option("--bcf", "bcf_out", type=click.Path(path_type=Path), default=None,
+              metavar="FILE", help="Also write the findings as BCF 2.1 topics (.bcfzip).")
 @output_opt
 @overwrite_opt
 @geometry_options
 @click.pass_context
 def crane(ctx: click.Context, model: Path, liftplan: Path, as_json: bool, fail_on: str,
-          output: Path | None, overwrite: bool, timeout: float | None, threads: int | None,
+          html_out: Path | None, bcf_out: Path | None, output: Path | None,
+          overwrite: bool, timeout: float | None, threads: int | None,
           cache_dir: Path | None, no_cache: bool) -> None:
     """Check every lift of LIFTPLAN (a *.lift.yaml) against MODEL.
 
@@ -47,16 +54,19 @@ def crane(ctx: click.Context, model: Path, liftplan: Path, as_json: bool, fail_o
     block, hoist line and jib or boom to the model and the elements within
     the plan's clearance, exclusion zones crossed, power-line clearances,
     path and duration; then every pair of cranes whose working circles
-    overlap. -o FILE writes the JSON report. The lift-plan format is in
-    docs/crane.md.
+    overlap. -o FILE writes the JSON report, --html FILE a page with plan and
+    elevation views, --bcf FILE the findings as BCF topics. The lift-plan
+    format is in docs/crane.md.
 
       bimcheck crane tower.ifc tower.lift.yaml
       bimcheck crane tower.ifc tower.lift.yaml -o lifts.json
+      bimcheck crane tower.ifc tower.lift.yaml --html lifts.html --bcf lifts.bcfzip
       bimcheck crane tower.ifc tower.lift.yaml --fail-on fail   # CI gate: exit 1
 
     Exit 0 when done, 1 with --fail-on and a lift that bad, 2 on bad input.
     """
-    precheck_output(output, overwrite)
+    for target in (output, html_out, bcf_out):
+        precheck_output(target, overwrite)
     plan = load_lift_plan(liftplan)
     opened = open_model(model)
     cache = open_cache(cache_dir, no_cache)
@@ -66,12 +76,28 @@ def crane(ctx: click.Context, model: Path, liftplan: Path, as_json: bool, fail_o
     doc = report.as_dict()
     if output is not None or as_json:
         emit(dumps(doc, inline_from=3), output, overwrite)
+    if html_out is not None:
+        from bimcheck.report.cranehtml import crane_html
+
+        emit(crane_html(report), html_out, overwrite)
+    if bcf_out is not None:
+        from bimcheck.report.cranebcf import crane_bcf
+        from bimcheck.report.files import write_atomic
+
+        write_atomic(bcf_out, crane_bcf(doc, created=_bcf_date(plan.path)),
+                     overwrite=overwrite)
     if output is None and not as_json:
         click.echo(format_table(report), nl=False)
     if fail_on != "never":
         worst = {"fail": ("fail",), "warning": ("fail", "warning")}[fail_on]
         if any(x.result in worst for x in report.lifts):
             sys.exit(1)
+
+
+def _bcf_date(path: Path) -> datetime:
+    """Topics' creation date: the lift plan's modification time (UTC), so that
+    re-running on the same plan writes the same bytes."""
+    return datetime.fromtimestamp(int(path.stat().st_mtime), tz=UTC)
 
 
 def format_table(report: CraneReport) -> str:

@@ -208,15 +208,19 @@ class _Parts:
 
 def check_path(crane: Crane, path: Path, box: tuple[float, float, float],
                obstacles: Obstacles, clearance: float,
-               rest_heights: tuple[float, float] | None = None) -> Clearance:
+               rest_heights: tuple[float, float] | None = None,
+               step: float | None = None) -> Clearance:
     """Distances from the lift's moving parts to ``obstacles`` along ``path``.
 
     ``box``: the load's size (m). ``rest_heights``: the load's underside at
-    the pick and at the set point (m; see the module docstring)."""
+    the pick and at the set point (m; see the module docstring). ``step``:
+    the most any point moves between samples (m; default and at most half
+    the clearance)."""
     if clearance <= 0:
         raise ValueError("the required clearance must be > 0 m")
     extent = math.hypot(box[0], box[1]) / 2 + HOOK_BLOCK[0]
-    configs, params = sample(crane, path, clearance / 2, extent=extent)
+    step = clearance / 2 if step is None else min(step, clearance / 2)
+    configs, params = sample(crane, path, step, extent=extent)
     hooks = hook_positions(crane, configs)
     parts = _Parts(crane, box)
     reach = max(clearance * MEASURE_FACTOR, MEASURE_MIN_M)

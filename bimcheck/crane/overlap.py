@@ -46,9 +46,16 @@ class CranePair:
     def overlap_area(self) -> float:
         return float(self.overlap.area)
 
+    @property
+    def centre(self) -> tuple[float, float]:
+        """Plan centroid (m) of the overlap."""
+        c = self.overlap.centroid
+        return (float(c.x), float(c.y))
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "a": self.a, "b": self.b, "overlap_area": self.overlap_area,
+            "overlap_centre": list(self.centre),
             "vertical_separation": self.vertical_separation, "conflict": self.conflict,
             "simultaneous_lifts": [list(p) for p in self.simultaneous_lifts],
         }

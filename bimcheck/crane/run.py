@@ -77,6 +77,7 @@ class LiftResult:
     power_lines: list[LineCheck] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     planned: bool = False
+    trace: list[tuple[float, float, float]] = field(default_factory=list)
     planner_queries: int = 0
     blocking: list[str] = field(default_factory=list)
 
@@ -130,6 +131,10 @@ class CraneReport:
     lifts: list[LiftResult]
     pairs: list[CranePair]
     failures: list[Failure]
+    #: The model in plan (union of the elements' plan bounds) and seen from the
+    #: south (union of their x-z bounds), for drawing; metres.
+    footprint: Any = None
+    elevation: Any = None
 
     def as_dict(self) -> dict[str, Any]:
         counts = {r: sum(1 for x in self.lifts if x.result == r) for r in RESULTS}
@@ -194,15 +199,30 @@ def run_lifts(model: Model, plan: LiftPlan, *, cache: MeshCache | None = None,
                                     plan.bands)
         r.zones = zone_crossings(crane, r.path, r.box, plan.site.exclusion_zones,
                                  plan.clearance / 2)
-        r.power_lines = check_power_lines(crane, r.path, r.box, plan.site)
+        r.power_lines = check_power_lines(crane, r.path, r.box, plan.site,
+                                          step=plan.clearance / 2)
         r.waypoints = hook_positions(crane, r.path.waypoints).tolist()
         configs, _ = sample(crane, r.path, _TRACE_STEP_M)
         trace = hook_positions(crane, configs)
         r.path_length = float(np.linalg.norm(np.diff(trace, axis=0), axis=1).sum())
         positions[lift.id] = [(float(x), float(y)) for x, y in trace[:, :2]]
+        r.trace = [(float(x), float(y), float(z)) for x, y, z in trace]
     pairs = crane_pairs(plan, positions)
     return CraneReport(model=model, plan=plan, lifts=results, pairs=pairs,
-                       failures=geometry.failures)
+                       failures=geometry.failures, footprint=_outline(obstacles, (0, 1)),
+                       elevation=_outline(obstacles, (0, 2)))
+
+
+def _outline(obstacles: Obstacles, axes: tuple[int, int]) -> Any:
+    """Union (shapely) of the elements' bounds projected on two axes."""
+    import shapely
+
+    if not obstacles.ids:
+        return shapely.Polygon()
+    a, b = axes
+    boxes = shapely.box(obstacles.lower[:, a], obstacles.lower[:, b],
+                        obstacles.upper[:, a], obstacles.upper[:, b])
+    return shapely.union_all(boxes)
 
 
 def _load(model: Model, plan: LiftPlan, lift: Lift, meshes: dict[str, Mesh]

@@ -116,15 +116,16 @@ def wire_mesh(a: np.ndarray, b: np.ndarray, radius: float = WIRE_RADIUS) -> Mesh
 
 
 def check_power_lines(crane: Crane, path: Path, box: tuple[float, float, float],
-                      site: Site) -> list[LineCheck]:
+                      site: Site, step: float | None = None) -> list[LineCheck]:
     """Each power line's required clearance and the least distance the lift's
-    moving parts keep from it."""
+    moving parts keep from it, sampled at most ``step`` m apart (default: half
+    the line's clearance; the least distance is then exact to the step)."""
     out = []
     for line in site.power_lines:
         required = site.power_line_clearance(line.voltage_kv)
         if required is None:  # the plan's validation refuses this
             raise ValueError(f"no clearance for power line {line.id}")
-        result = _line_clearance(crane, path, box, line, max(required, 1e-3))
+        result = _line_clearance(crane, path, box, line, max(required, 1e-3), step)
         first = result.first
         out.append(LineCheck(line.id, line.voltage_kv, required, result.min_clearance,
                              result.min_body,
@@ -133,8 +134,8 @@ def check_power_lines(crane: Crane, path: Path, box: tuple[float, float, float],
 
 
 def _line_clearance(crane: Crane, path: Path, box: tuple[float, float, float],
-                    line: PowerLine, required: float) -> Clearance:
+                    line: PowerLine, required: float, step: float | None) -> Clearance:
     pts = np.asarray(line.points, dtype=np.float64)
     spans = {f"{line.id}#{k}": wire_mesh(pts[k], pts[k + 1]) for k in range(len(pts) - 1)}
     obstacles = Obstacles.build(spans, {k: "power line" for k in spans})
-    return check_path(crane, path, box, obstacles, required)
+    return check_path(crane, path, box, obstacles, required, step=step)

@@ -32,7 +32,8 @@ from xml.etree import ElementTree as ET
 
 from bimcheck.report.files import check_writable, write_atomic
 
-__all__ = ["TOPIC_NAMESPACE", "bcf_bytes", "camera", "topic_guid", "write_bcf", "xml_safe"]
+__all__ = ["TOPIC_NAMESPACE", "bcf_bytes", "camera", "topic_guid", "topics_bcf", "write_bcf",
+           "xml_safe"]
 
 #: Namespace of the name-based (version 5) UUIDs of topics. Fixed for ever:
 #: changing it would give every topic of every project a new GUID.
@@ -102,11 +103,25 @@ def bcf_bytes(
         if per_clash
         else [_group_topic(report, g, clashes) for g in report.get("groups", [])]
     )
+    models = [m["path"] for m in report.get("models", []) if m.get("path")]
+    return topics_bcf(topics, models, when=when, author=author)
+
+
+def topics_bcf(topics: list[dict[str, Any]], models: Sequence[str], *,
+               when: datetime | None = None, author: str = "bimcheck",
+               topic_type: str = "Clash") -> bytes:
+    """A BCF 2.1 zip of ready-made topics, each a dict with ``key`` (its GUID
+    is derived from it), ``title``, ``severity`` (or None), ``labels``,
+    ``description``, ``elements`` (IFC GlobalIds), ``location`` (m) and
+    ``spread`` (m). ``models``: the file names in each topic's header."""
+    when = (when or datetime.now(UTC)).replace(microsecond=0)
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
     entries: list[tuple[str, bytes]] = []
     for t in topics:
         guid = topic_guid(t["key"])
         vp_guid = str(uuid.uuid5(TOPIC_NAMESPACE, guid + ":viewpoint"))
-        entries.append((f"{guid}/markup.bcf", _markup(report, t, guid, vp_guid, when, author)))
+        entries.append((f"{guid}/markup.bcf",
+                        _markup(models, t, guid, vp_guid, when, author, topic_type)))
         entries.append((f"{guid}/viewpoint.bcfv", _viewpoint(t, vp_guid)))
     entries.sort()
     entries.insert(0, ("bcf.version", _version()))
@@ -288,15 +303,15 @@ def _version() -> bytes:
 
 
 def _markup(
-    report: dict[str, Any], t: dict[str, Any], guid: str, vp_guid: str, when: datetime, author: str
+    models: Sequence[str], t: dict[str, Any], guid: str, vp_guid: str, when: datetime,
+    author: str, topic_type: str = "Clash",
 ) -> bytes:
     root = ET.Element("Markup")
-    models = [m["path"] for m in report.get("models", []) if m.get("path")]
     if models:
         header = _el(root, "Header")
         for m in models:
             _el(_el(header, "File"), "Filename", Path(m).name)
-    topic = _el(root, "Topic", Guid=guid, TopicType="Clash", TopicStatus="Open")
+    topic = _el(root, "Topic", Guid=guid, TopicType=topic_type, TopicStatus="Open")
     _el(topic, "Title", t["title"])
     if t.get("severity"):
         _el(topic, "Priority", t["severity"])

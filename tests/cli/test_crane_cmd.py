@@ -123,3 +123,48 @@ def test_path_length_follows_the_slew_arc(report):
     l1 = next(x for x in report["lifts"] if x["id"] == "L1-critical")
     # hoist 2 m, a quarter circle of radius 15 m, trolley 5 m, lower 2 m
     assert l1["path_length"] == pytest.approx(2 + 15 * 3.141592653589793 / 2 + 5 + 2, abs=1e-3)
+
+
+def test_a_power_line_swept_through_is_measured_to_the_sampling_step(report):
+    l5 = next(x for x in report["lifts"] if x["id"] == "L5-power-line")
+    bound = TRUTH["lifts"]["L5-power-line"]["power_line_min_distance_at_most"]
+    assert l5["power_lines"][0]["min_distance"] <= bound
+    assert l5["power_lines"][0]["body"] == "line"
+
+
+def test_html_and_bcf_outputs(tmp_path):
+    import zipfile
+
+    page, bcf = tmp_path / "lifts.html", tmp_path / "lifts.bcfzip"
+    args = ("-q", "crane", str(SAMPLES / "tower_rev_a.ifc"), str(SAMPLES / "tower.lift.yaml"),
+            "--no-cache", "--html", str(page), "--bcf", str(bcf))
+    code, _, err = run(*args)
+    assert code == 0, err
+    text = page.read_text(encoding="utf-8")
+    assert text.count("<svg") == 2 and "L2-overloaded" in text and "<script" not in text
+    with zipfile.ZipFile(bcf) as zf:
+        titles = sorted(
+            zf.read(n).decode().split("<Title>")[1].split("</Title>")[0]
+            for n in zf.namelist() if n.endswith("markup.bcf"))
+    assert titles == [
+        "Cranes MC1 and TC1: working areas conflict",
+        "L2-overloaded: overloaded",
+        "L4-zone: over exclusion zone road",
+        "L5-power-line: 0.00 m from power line PL1",
+    ]
+    first = bcf.read_bytes()
+    assert run(*args, "--overwrite")[0] == 0
+    assert bcf.read_bytes() == first  # same plan, same bytes
+
+
+def test_text_from_the_plan_is_escaped_in_html(tmp_path):
+    plan = (SAMPLES / "tower.lift.yaml").read_text(encoding="utf-8").replace(
+        "id: L1-critical", "id: \"<script>alert(1)</script>\"")
+    evil = tmp_path / "evil.lift.yaml"
+    evil.write_text(plan, encoding="utf-8")
+    page = tmp_path / "evil.html"
+    code, _, err = run("-q", "crane", str(SAMPLES / "tower_rev_a.ifc"), str(evil),
+                       "--no-cache", "--html", str(page))
+    assert code == 0, err
+    text = page.read_text(encoding="utf-8")
+    assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text

@@ -43,7 +43,13 @@ from bimcheck.crane.motion import (
 from bimcheck.crane.overlap import CranePair, crane_pairs
 from bimcheck.crane.plan import Lift, LiftPlan
 from bimcheck.crane.planner import plan_path
-from bimcheck.crane.site import LineCheck, ZoneCrossing, check_power_lines, zone_crossings
+from bimcheck.crane.site import (
+    LineCheck,
+    ZoneCrossing,
+    check_power_lines,
+    neighbour_meshes,
+    zone_crossings,
+)
 from bimcheck.errors import LiftPlanError
 from bimcheck.geometry.cache import MeshCache
 from bimcheck.geometry.mesh import Mesh
@@ -164,7 +170,9 @@ def run_lifts(model: Model, plan: LiftPlan, *, cache: MeshCache | None = None,
         e = model.element(gid)
         classes[gid] = e.is_a() if e is not None else ""
     lifted = {lift.load.element for lift in plan.lifts if lift.load.element}
-    obstacles = Obstacles.build(geometry.meshes, classes, exclude=lifted)
+    around = neighbour_meshes(plan.site)
+    classes.update({k: "neighbour" for k in around})
+    obstacles = Obstacles.build({**geometry.meshes, **around}, classes, exclude=lifted)
     results = []
     positions: dict[str, list[tuple[float, float]]] = {}
     for lift in plan.lifts:

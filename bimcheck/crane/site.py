@@ -8,6 +8,10 @@ footprint swept between two samples is covered too: a crossing is never
 missed, and a path that stays farther than the step from a zone is never
 flagged.
 
+**Neighbours**: each neighbouring building is a closed prism of its plan
+polygon and height (:func:`neighbour_meshes`), an obstacle like any element
+(reported as ``neighbour:<id>``).
+
 **Power lines**: each span is a thin closed prism of radius
 :data:`WIRE_RADIUS` around the segment between two of the line's points, and
 the moving parts (load, hook block, hoist line, jib or boom) are checked
@@ -94,6 +98,23 @@ def zone_crossings(crane: Crane, path: Path, box: tuple[float, float, float],
             found.append(ZoneCrossing(zone.id, float(params[k]),
                                       tuple(float(v) for v in hooks[k])))
     return sorted(found, key=lambda z: (z.path_parameter, z.zone))
+
+
+def neighbour_meshes(site: Site, ground: float = 0.0) -> dict[str, Mesh]:
+    """The site's neighbouring buildings as closed prisms (their plan polygon
+    from ``ground`` up to their height, m), keyed ``neighbour:<id>``."""
+    import manifold3d
+
+    out = {}
+    for nb in site.neighbours:
+        if nb.height <= ground:
+            continue
+        section = manifold3d.CrossSection([np.asarray(nb.polygon, dtype=np.float64)])
+        solid = manifold3d.Manifold.extrude(section, nb.height - ground)
+        mesh = solid.to_mesh64()
+        verts = np.asarray(mesh.vert_properties, dtype=np.float64)[:, :3] + [0.0, 0.0, ground]
+        out[f"neighbour:{nb.id}"] = from_arrays(verts, np.asarray(mesh.tri_verts))
+    return out
 
 
 def wire_mesh(a: np.ndarray, b: np.ndarray, radius: float = WIRE_RADIUS) -> Mesh:

@@ -104,3 +104,19 @@ def test_the_wire_prism_is_within_its_radius_of_the_segment():
     probe = box((4.0, 2.0, -0.5), (5.0, 3.0, 0.5))  # 2 m from the axis
     d = query.distance(wire, probe).distance
     assert 2.0 - WIRE_RADIUS - 1e-9 <= d <= 2.0
+
+
+def test_a_neighbour_is_an_obstacle_of_its_height():
+    from bimcheck.crane.clearance import Obstacles, check_path
+    from bimcheck.crane.site import neighbour_meshes
+
+    # The school (4 × 4 m, 18 m tall) stands under the slew arc at 45°.
+    c = 30 / math.sqrt(2)
+    plan, crane, lift, path = _plan({"neighbours": [
+        {"id": "school", "polygon": _square(c, c, 2.0), "height": 18}]})
+    meshes = neighbour_meshes(plan.site)
+    (mesh,) = meshes.values()
+    assert mesh.closed and mesh.volume == pytest.approx(4 * 4 * 18)
+    result = check_path(crane, path, lift.load.box,
+                        Obstacles.build(meshes, {"neighbour:school": "neighbour"}), 0.5)
+    assert result.collides and result.first.global_id == "neighbour:school"

@@ -167,6 +167,14 @@ class Site:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """Candidate base positions (m) to rank for one crane's lifts."""
+
+    crane: str
+    candidates: tuple[tuple[float, float, float], ...]
+
+
+@dataclass(frozen=True)
 class LiftPlan:
     path: Path
     clearance: float
@@ -175,6 +183,7 @@ class LiftPlan:
     lifts: tuple[Lift, ...]
     site: Site
     min_jib_separation: float = 2.0
+    placement: tuple[Placement, ...] = ()
 
 
 # -- loading ------------------------------------------------------------------
@@ -194,7 +203,7 @@ def parse_lift_plan(data: Any, path: Path) -> LiftPlan:
     """Validate parsed YAML ``data`` read from ``path``."""
     top = _Where(path)
     doc = top.mapping(data, "the lift plan", {
-        "clearance", "bands", "cranes", "lifts", "site", "min_jib_separation"})
+        "clearance", "bands", "cranes", "lifts", "site", "min_jib_separation", "placement"})
     clearance = top.number(doc, "clearance", minimum=0.0)
     bands = _bands(top, doc.get("bands"))
     separation = top.number(doc, "min_jib_separation", minimum=0.0, default=2.0)
@@ -217,8 +226,18 @@ def parse_lift_plan(data: Any, path: Path) -> LiftPlan:
         seen.add(lift.id)
         lifts.append(lift)
     site = _site(top, doc.get("site"))
+    placement = []
+    for n, raw in enumerate(top.seq(doc, "placement", limit=MAX_CRANES)):
+        w = top.at(prefix=f"placement[{n}].")
+        d = w.mapping(raw, "a placement", {"crane", "candidates"})
+        if str(d.get("crane")) not in cranes:
+            raise w.fail("crane", f"names no crane of the plan ({d.get('crane')!r})")
+        pts = w.seq(d, "candidates", required=True, limit=1000)
+        placement.append(Placement(str(d["crane"]),
+                                   tuple(w.coords(p, "candidates", 3) for p in pts)))
     return LiftPlan(path=path, clearance=clearance, bands=bands, cranes=cranes,
-                    lifts=tuple(lifts), site=site, min_jib_separation=separation)
+                    lifts=tuple(lifts), site=site, min_jib_separation=separation,
+                    placement=tuple(placement))
 
 
 class _Where:

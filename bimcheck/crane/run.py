@@ -41,6 +41,7 @@ from bimcheck.crane.motion import (
     travel_height,
 )
 from bimcheck.crane.overlap import CranePair, crane_pairs
+from bimcheck.crane.placement import Candidate, rank_placement
 from bimcheck.crane.plan import Lift, LiftPlan
 from bimcheck.crane.planner import plan_path
 from bimcheck.crane.site import (
@@ -137,6 +138,7 @@ class CraneReport:
     lifts: list[LiftResult]
     pairs: list[CranePair]
     failures: list[Failure]
+    placement: list[Candidate] = field(default_factory=list)
     #: The model in plan (union of the elements' plan bounds) and seen from the
     #: south (union of their x-z bounds), for drawing; metres.
     footprint: Any = None
@@ -155,6 +157,7 @@ class CraneReport:
             "crane_pairs": [p.as_dict() for p in self.pairs],
             "counts": counts,
             "failed": [f.as_dict() for f in self.failures],
+            "placement": [c.as_dict() for c in self.placement],
         }
 
 
@@ -216,8 +219,11 @@ def run_lifts(model: Model, plan: LiftPlan, *, cache: MeshCache | None = None,
         positions[lift.id] = [(float(x), float(y)) for x, y in trace[:, :2]]
         r.trace = [(float(x), float(y), float(z)) for x, y, z in trace]
     pairs = crane_pairs(plan, positions)
+    weights = {r.lift.id: r.load_weight for r in results if r.load_weight is not None}
+    ranked = [c for p in plan.placement for c in rank_placement(plan, p, weights)]
     return CraneReport(model=model, plan=plan, lifts=results, pairs=pairs,
-                       failures=geometry.failures, footprint=_outline(obstacles, (0, 1)),
+                       failures=geometry.failures, placement=ranked,
+                       footprint=_outline(obstacles, (0, 1)),
                        elevation=_outline(obstacles, (0, 2)))
 
 

@@ -168,3 +168,12 @@ def test_text_from_the_plan_is_escaped_in_html(tmp_path):
     assert code == 0, err
     text = page.read_text(encoding="utf-8")
     assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_placement_advice_ranks_the_candidates_as_worked_by_hand(report):
+    got = report["placement"]
+    assert [c["base"] for c in got] == [w["base"] for w in TRUTH["placement"]]
+    for g, w in zip(got, TRUTH["placement"], strict=True):
+        assert g["rank"] == w["rank"] and g["covered"] == w["covered"]
+        assert g["all_normal"] is w["all_normal"]
+        assert g["utilization_max"] == pytest.approx(w["utilization_max"], abs=1e-4)

@@ -349,6 +349,7 @@ class _Run:
         # It starts after the workers are forked, never before.
         self._writer: ThreadPoolExecutor | None = None
         self._writes: list[Future] = []
+        self._putting: set[str] = set()
 
     # -- the pass -------------------------------------------------------------
 
@@ -396,7 +397,11 @@ class _Run:
                     new_keys[str(sid)] = key
                 job.keys[sid] = key
                 t0 = clock()
-                entry = cache.get(key)
+                # A key this run is writing (an element with the same geometry
+                # met earlier) is not read back: whether the writer thread has
+                # stored it yet is a race, and the statistics would depend on
+                # it. The element joins its twin's group instead.
+                entry = None if key in self._putting else cache.get(key)
                 job.stats.seconds_cache += clock() - t0
                 if entry is not None:
                     job.stats.from_cache += 1
@@ -538,6 +543,7 @@ class _Run:
     def _put(self, key: str, entry: Mesh | CachedFailure) -> None:
         if self.cache is None:
             return
+        self._putting.add(key)
         if self._writer is None:
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="bimcheck-cache")
         self._writes.append(self._writer.submit(self.cache.put, key, entry))

@@ -29,6 +29,10 @@ MAX_CRANES = 64
 MAX_LIFTS = 2000
 MAX_POINTS = 10_000
 
+#: Smallest required clearance accepted (m): paths are sampled at half the
+#: clearance, so a smaller one would make a check take unbounded time.
+MIN_CLEARANCE = 0.05
+
 #: Default crane speeds: a tower crane slewing at 0.6 rpm, hoisting and
 #: trolleying at 1 m/s, a boom luffing at 1 °/s.
 DEFAULT_SPEEDS = {"slew_deg_s": 3.6, "hoist_m_s": 1.0, "trolley_m_s": 1.0, "luff_deg_s": 1.0}
@@ -204,7 +208,7 @@ def parse_lift_plan(data: Any, path: Path) -> LiftPlan:
     top = _Where(path)
     doc = top.mapping(data, "the lift plan", {
         "clearance", "bands", "cranes", "lifts", "site", "min_jib_separation", "placement"})
-    clearance = top.number(doc, "clearance", minimum=0.0)
+    clearance = top.number(doc, "clearance", minimum=MIN_CLEARANCE)
     bands = _bands(top, doc.get("bands"))
     separation = top.number(doc, "min_jib_separation", minimum=0.0, default=2.0)
     crane_list = top.seq(doc, "cranes", required=True, limit=MAX_CRANES)

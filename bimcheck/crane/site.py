@@ -31,7 +31,7 @@ import shapely
 
 from bimcheck.crane.clearance import Clearance, Obstacles, check_path
 from bimcheck.crane.motion import Path, hook_positions, sample
-from bimcheck.crane.plan import Crane, PowerLine, Site, Zone
+from bimcheck.crane.plan import MIN_CLEARANCE, Crane, PowerLine, Site, Zone
 from bimcheck.geometry.mesh import Mesh, from_arrays
 
 #: Radius (m) of the prism standing for a power line's conductor.
@@ -146,7 +146,7 @@ def check_power_lines(crane: Crane, path: Path, box: tuple[float, float, float],
         required = site.power_line_clearance(line.voltage_kv)
         if required is None:  # the plan's validation refuses this
             raise ValueError(f"no clearance for power line {line.id}")
-        result = _line_clearance(crane, path, box, line, max(required, 1e-3), step)
+        result = _line_clearance(crane, path, box, line, max(required, MIN_CLEARANCE), step)
         first = result.first
         out.append(LineCheck(line.id, line.voltage_kv, required, result.min_clearance,
                              result.min_body,

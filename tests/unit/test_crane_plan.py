@@ -108,7 +108,8 @@ def _edit(change):
 CASES = [
     # (change, expected pieces of the message)
     (lambda d: d.pop("clearance"), ["clearance", "is required"]),
-    (lambda d: d.update(clearance=-1), ["clearance", "≥ 0"]),
+    (lambda d: d.update(clearance=-1), ["clearance", "≥ 0.05"]),
+    (lambda d: d.update(clearance=0.001), ["clearance", "≥ 0.05"]),
     (lambda d: d.update(clearence=1), ["unknown key 'clearence'"]),
     (lambda d: d["cranes"][0].update(type="gantry"), ["crane TC1", "type", "tower"]),
     (lambda d: d["cranes"][0].update(jib_lenght=50), ["crane TC1", "unknown key 'jib_lenght'"]),

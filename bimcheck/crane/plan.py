@@ -29,6 +29,11 @@ MAX_CRANES = 64
 MAX_LIFTS = 2000
 MAX_POINTS = 10_000
 
+#: Longest jib, counter-jib, boom or tail accepted (m): the largest cranes
+#: built reach about 100 m (tower) and 200 m (mobile boom); the bound keeps
+#: the number of path samples finite whatever a plan says.
+MAX_REACH_M = 300.0
+
 #: Smallest required clearance accepted (m): paths are sampled at half the
 #: clearance, so a smaller one would make a check take unbounded time.
 MIN_CLEARANCE = 0.05
@@ -380,7 +385,7 @@ def _crane(top: _Where, raw: Any, n: int) -> Crane:
         id=cid, type=kind, base=base, load_chart=chart, slew_limits=limits, speeds=speeds,
         hook_weight=w.number(raw, "hook_weight", minimum=0.0, default=0.0))
     if tower:
-        jib = w.number(raw, "jib_length", minimum=0.0, strict=True)
+        jib = w.number(raw, "jib_length", minimum=0.0, maximum=MAX_REACH_M, strict=True)
         elevation = w.number(raw, "jib_elevation")
         hook = w.number(raw, "hook_height")
         if hook >= elevation:
@@ -392,11 +397,11 @@ def _crane(top: _Where, raw: Any, n: int) -> Crane:
                          f"reaches {chart.max_radius:g} m, past the jib ({jib:g} m)")
         return Crane(**common, hook_height=hook, jib_elevation=elevation, jib_length=jib,
                      counter_jib_length=w.number(raw, "counter_jib_length", minimum=0.0,
-                                                 default=0.0))
+                                                 maximum=MAX_REACH_M, default=0.0))
     pivot = w.mapping(raw.get("boom_pivot", {}), "boom_pivot", {"offset", "height"},
                       "boom_pivot")
     wp = w.at(prefix="boom_pivot.")
-    boom = w.number(raw, "boom_length", minimum=0.0, strict=True)
+    boom = w.number(raw, "boom_length", minimum=0.0, maximum=MAX_REACH_M, strict=True)
     lo, hi = w.coords(raw.get("boom_angle"), "boom_angle", 2) if raw.get(
         "boom_angle") is not None else (None, None)
     if lo is None or not 0.0 <= lo < hi < 90.0:
@@ -405,7 +410,8 @@ def _crane(top: _Where, raw: Any, n: int) -> Crane:
     crane = Crane(**common, boom_pivot_offset=wp.number(pivot, "offset", default=0.0),
                   boom_pivot_height=wp.number(pivot, "height", minimum=0.0, default=0.0),
                   boom_length=boom, boom_angle=(lo, hi),
-                  tail_radius=w.number(raw, "tail_radius", minimum=0.0, default=0.0))
+                  tail_radius=w.number(raw, "tail_radius", minimum=0.0, maximum=MAX_REACH_M,
+                                       default=0.0))
     if chart.max_radius > crane.working_radius + 1e-9:
         raise w.fail("load_chart.radius",
                      f"reaches {chart.max_radius:g} m, past the boom's reach "
@@ -454,6 +460,13 @@ def _lift(top: _Where, raw: Any, n: int, cranes: dict[str, Crane]) -> Lift:
     if travel is not None and travel < max(pick[2], set_[2]):
         raise w.fail("travel_height", f"{travel:g} m is below the pick or set point "
                                       f"({max(pick[2], set_[2]):g} m)")
+    top = cranes[str(crane)]
+    ceiling = top.hook_height if top.is_tower else top.top_elevation
+    assert ceiling is not None
+    for key, z in (("pick", pick[2]), ("set", set_[2]), ("travel_height", travel)):
+        if z is not None and z > ceiling:
+            raise w.fail(key, f"{z:g} m is above what crane {top.id} can hoist to "
+                              f"({ceiling:g} m)")
     window = None
     if raw.get("window") is not None:
         v = raw["window"]

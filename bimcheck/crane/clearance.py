@@ -277,19 +277,18 @@ class Probe:
         self.request = fcl.DistanceRequest()
         self.queries = 0
 
-    def nearest(self, config: np.ndarray, within: float,
-                support_top: float | None = None) -> tuple[float, str | None]:
-        """The least distance (m) from any part to an element whose bounds come
-        within ``within`` m of it, and that element; ``(inf, None)`` when none
-        does. Elements whose top is at or below ``support_top`` (m) are not
-        counted for the load (what it rests on)."""
+    def blocker(self, config: np.ndarray, need: float,
+                support_top: float | None = None) -> str | None:
+        """An element some part comes within ``need`` m of at ``config`` (the
+        nearest by bounds is tried first), or ``None`` when every part keeps
+        ``need``: the planner's node test, which stops at the first element
+        found too close instead of measuring them all."""
         ob = self.obstacles
         hook = hook_positions(self.crane, config)[0]
-        best, where = math.inf, None
         for name, obj, lo, hi, centre in self.parts.place(config, hook):
-            near = np.flatnonzero(((ob.lower <= hi + within)
-                                   & (ob.upper >= lo - within)).all(axis=1))
-            for i in near.tolist():
+            gap = np.maximum(ob.lower - hi, lo - ob.upper).max(axis=1)
+            near = np.flatnonzero(gap < need)
+            for i in near[np.argsort(gap[near], kind="stable")].tolist():
                 if (name == "load" and support_top is not None
                         and ob.upper[i][2] <= support_top + 1e-9):
                     continue
@@ -297,8 +296,6 @@ class Probe:
                 self.queries += 1
                 d = max(float(fcl.distance(obj, query._fcl_object(mesh), self.request,
                                            fcl.DistanceResult())), 0.0)
-                if d > 0.0 and mesh.closed and _inside(mesh, centre):
-                    d = 0.0
-                if d < best:
-                    best, where = d, ob.ids[i]
-        return best, where
+                if d < need or (mesh.closed and _inside(mesh, centre)):
+                    return ob.ids[i]
+        return None

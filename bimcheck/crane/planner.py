@@ -59,6 +59,10 @@ REACH_STEP_M = 1.0
 Z_STEP_M = 1.0
 #: Most node tests one search may run.
 MAX_NODES = 60_000
+#: Most free nodes a flood from the pick or set explores to prove it sealed:
+#: a walled yard of 12 × 12 m up to the hook is about 1,500 nodes; a pocket
+#: larger than this is left to the search itself.
+FLOOD_NODES = 3_000
 
 
 @dataclass
@@ -120,9 +124,9 @@ def plan_path(crane: Crane, lift: Lift, box: tuple[float, float, float],
                 support = z0
             elif n[:2] == goal[:2] and c[2] - z1 < need:
                 support = z1
-            d, gid = probe.nearest(c, need, support)
-            ok = d >= need
-            if not ok and gid is not None:
+            gid = probe.blocker(c, need, support)
+            ok = gid is None
+            if gid is not None:
                 blockers[gid] += 1
         free[n] = ok
         return ok
@@ -142,7 +146,7 @@ def plan_path(crane: Crane, lift: Lift, box: tuple[float, float, float],
     # A target walled in is proved unreachable fastest from its own side: flood
     # the free nodes around the set (then the pick) within a small budget.
     for origin, other in ((goal, start), (start, goal)):
-        sealed = _flood(origin, other, is_free, MAX_NODES // 4)
+        sealed = _flood(origin, other, is_free, FLOOD_NODES)
         if sealed:
             return Plan(None, _names(blockers), len(free), probe.queries,
                         "no collision-free path: the "

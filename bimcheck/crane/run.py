@@ -43,7 +43,7 @@ from bimcheck.crane.motion import (
 from bimcheck.crane.overlap import CranePair, crane_pairs
 from bimcheck.crane.placement import Candidate, rank_placement
 from bimcheck.crane.plan import Lift, LiftPlan
-from bimcheck.crane.planner import plan_path
+from bimcheck.crane.planner import Plan, plan_path
 from bimcheck.crane.site import (
     LineCheck,
     ZoneCrossing,
@@ -195,8 +195,11 @@ def run_lifts(model: Model, plan: LiftPlan, *, cache: MeshCache | None = None,
         r.clearance = check_path(crane, r.path, r.box, obstacles, plan.clearance,
                                  rest_heights=(lift.pick[2], lift.set[2]))
         if r.clearance.conflicts and replan:
-            found = plan_path(crane, lift, r.box, obstacles, plan.clearance,
-                              travel_height(lift))
+            try:
+                found = plan_path(crane, lift, r.box, obstacles, plan.clearance,
+                                  travel_height(lift))
+            except MotionError as exc:  # the grid cannot be laid out for this crane
+                found = Plan(None, reason=f"the planner cannot run: {exc}")
             r.planner_queries = found.queries
             if found.path is not None:
                 r.path, r.planned = found.path, True

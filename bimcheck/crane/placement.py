@@ -51,12 +51,15 @@ def rank_placement(plan: LiftPlan, placement: Placement,
         moved = dataclasses.replace(crane, base=base)
         covered, normal, worst = 0, True, None
         for lift in lifts:
+            if lift.id not in weights:  # its load could not be weighed: not covered
+                normal = False
+                continue
             try:
                 path = default_path(moved, lift)
             except MotionError:
                 normal = False
                 continue
-            cap = check_capacity(moved, path, weights.get(lift.id, 0.0), lift.rigging_weight,
+            cap = check_capacity(moved, path, weights[lift.id], lift.rigging_weight,
                                  plan.bands)
             if cap.band == "out_of_chart" or cap.utilization_max is None:
                 normal = False

@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,10 @@ MAX_POINTS = 10_000
 #: built reach about 100 m (tower) and 200 m (mobile boom); the bound keeps
 #: the number of path samples finite whatever a plan says.
 MAX_REACH_M = 300.0
+
+#: Largest coordinate of a crane's base accepted (m; site coordinates may
+#: carry large offsets, but not beyond this).
+MAX_COORD_M = 1e7
 
 #: Smallest required clearance accepted (m): paths are sampled at half the
 #: clearance, so a smaller one would make a check take unbounded time.
@@ -335,6 +340,8 @@ class _Where:
         poly = shapely.Polygon(pts)
         if not poly.is_valid or poly.area <= 0:
             raise self.fail(key, "is not a simple polygon with an area (self-crossing or flat)")
+        if not poly.exterior.is_ccw:
+            pts = pts[::-1]  # counter-clockwise, as extrusion and drawing expect
         return pts  # type: ignore[return-value]
 
 
@@ -372,6 +379,8 @@ def _crane(top: _Where, raw: Any, n: int) -> Crane:
     w.mapping(raw, f"a {kind} crane",
               _COMMON_KEYS | (_TOWER_KEYS if tower else _BOOM_KEYS))
     base = w.point(raw, "base")
+    if any(abs(c) > MAX_COORD_M for c in base):
+        raise w.fail("base", f"coordinates must be within ±{MAX_COORD_M:g} m")
     chart = _chart(w, raw.get("load_chart"))
     limits = None
     if raw.get("slew_limits") is not None:
@@ -386,7 +395,8 @@ def _crane(top: _Where, raw: Any, n: int) -> Crane:
         hook_weight=w.number(raw, "hook_weight", minimum=0.0, default=0.0))
     if tower:
         jib = w.number(raw, "jib_length", minimum=0.0, maximum=MAX_REACH_M, strict=True)
-        elevation = w.number(raw, "jib_elevation")
+        elevation = w.number(raw, "jib_elevation", minimum=base[2],
+                             maximum=base[2] + MAX_REACH_M)
         hook = w.number(raw, "hook_height")
         if hook >= elevation:
             raise w.fail("hook_height", f"must be below the jib (jib_elevation {elevation:g})")
@@ -400,6 +410,10 @@ def _crane(top: _Where, raw: Any, n: int) -> Crane:
                                                  maximum=MAX_REACH_M, default=0.0))
     pivot = w.mapping(raw.get("boom_pivot", {}), "boom_pivot", {"offset", "height"},
                       "boom_pivot")
+    for key in ("offset", "height"):
+        v = pivot.get(key)
+        if isinstance(v, int | float) and abs(v) > MAX_REACH_M:
+            raise w.fail(f"boom_pivot.{key}", f"must be within ±{MAX_REACH_M:g} m")
     wp = w.at(prefix="boom_pivot.")
     boom = w.number(raw, "boom_length", minimum=0.0, maximum=MAX_REACH_M, strict=True)
     lo, hi = w.coords(raw.get("boom_angle"), "boom_angle", 2) if raw.get(
@@ -463,10 +477,14 @@ def _lift(top: _Where, raw: Any, n: int, cranes: dict[str, Crane]) -> Lift:
     top = cranes[str(crane)]
     ceiling = top.hook_height if top.is_tower else top.top_elevation
     assert ceiling is not None
+    floor = top.base[2] - MAX_REACH_M
     for key, z in (("pick", pick[2]), ("set", set_[2]), ("travel_height", travel)):
         if z is not None and z > ceiling:
             raise w.fail(key, f"{z:g} m is above what crane {top.id} can hoist to "
                               f"({ceiling:g} m)")
+        if z is not None and z < floor:
+            raise w.fail(key, f"{z:g} m is more than {MAX_REACH_M:g} m below crane "
+                              f"{top.id}'s base")
     window = None
     if raw.get("window") is not None:
         v = raw["window"]
@@ -477,6 +495,10 @@ def _lift(top: _Where, raw: Any, n: int, cranes: dict[str, Crane]) -> Lift:
                           for x in v)
         except ValueError as exc:
             raise w.fail("window", f"is not an ISO date-time: {exc}") from None
+        # Times with a zone are taken to UTC; times without one are read as
+        # they are (all of a plan's naive times in one time zone).
+        start, end = (x.astimezone(UTC).replace(tzinfo=None) if x.tzinfo else x
+                      for x in (start, end))
         if not start < end:
             raise w.fail("window", "must end after it starts")
         window = (start, end)
@@ -522,16 +544,23 @@ def _site(top: _Where, raw: Any) -> Site:
         lo, hi = wz.coords(d["z"], "z", 2) if d.get("z") is not None else (-1e9, 1e9)
         if not lo < hi:
             raise wz.fail("z", "must be [bottom, top] with bottom < top")
+        if any(z.id == zid for z in zones):
+            raise wz.fail("id", f"a second exclusion zone {zid!r}")
         zones.append(Zone(zid, wz.polygon(d.get("polygon"), "polygon"), (lo, hi)))
     lines = []
     for n, pl in enumerate(top.seq(doc, "power_lines", limit=MAX_POINTS)):
         wp = top.at(prefix=f"site.power_lines[{n}].")
         d = wp.mapping(pl, "a power line", {"id", "points", "voltage_kv"})
         pid = wp.ident(d, "power line")
+        if any(x.id == pid for x in lines):
+            raise wp.fail("id", f"a second power line {pid!r}")
         pts = d.get("points")
         if not isinstance(pts, list) or not 2 <= len(pts) <= MAX_POINTS:
             raise wp.fail("points", "must be a list of 2 or more [x, y, z] points")
-        lines.append(PowerLine(pid, tuple(wp.coords(p, "points", 3) for p in pts),
+        coords = tuple(wp.coords(p, "points", 3) for p in pts)
+        if any(a == b for a, b in pairwise(coords)):
+            raise wp.fail("points", "has two equal consecutive points (a span of no length)")
+        lines.append(PowerLine(pid, coords,
                                wp.number(d, "voltage_kv", minimum=0.0, strict=True)))
     table: list[tuple[float, float]] = []
     raw_table = doc.get("clearance_by_voltage_kv") or {}
@@ -543,18 +572,23 @@ def _site(top: _Where, raw: Any) -> Site:
             kv_f = float(kv)
         except (TypeError, ValueError):
             raise wt.fail(str(kv), "keys must be voltages in kV") from None
+        if not math.isfinite(kv_f) or kv_f <= 0:
+            raise wt.fail(str(kv), "keys must be voltages in kV, > 0")
         table.append((kv_f, wt.value(metres, str(kv), minimum=0.0)))
     table.sort()
     for line in lines:
-        if table and line.voltage_kv > table[-1][0]:
+        if not table or line.voltage_kv > table[-1][0]:
             raise top.fail("site.clearance_by_voltage_kv",
                            f"has no entry for power line {line.id} ({line.voltage_kv:g} kV)")
     neighbours = []
     for n, nb in enumerate(top.seq(doc, "neighbours", limit=MAX_POINTS)):
         wn = top.at(prefix=f"site.neighbours[{n}].")
         d = wn.mapping(nb, "a neighbour", {"id", "polygon", "height"})
-        neighbours.append(Neighbour(wn.ident(d, "neighbour"), wn.polygon(d.get("polygon"),
-                                    "polygon"), wn.number(d, "height", minimum=0.0)))
+        nid = wn.ident(d, "neighbour")
+        if any(x.id == nid for x in neighbours):
+            raise wn.fail("id", f"a second neighbour {nid!r}")
+        neighbours.append(Neighbour(nid, wn.polygon(d.get("polygon"), "polygon"),
+                                    wn.number(d, "height", minimum=0.0, maximum=1000.0)))
     return Site(exclusion_zones=tuple(zones), power_lines=tuple(lines),
                 clearance_by_voltage_kv=tuple(table), neighbours=tuple(neighbours),
                 wind_limit_m_s=top.at(prefix="site.").number(doc, "wind_limit_m_s",

@@ -139,6 +139,13 @@ def plan_path(crane: Crane, lift: Lift, box: tuple[float, float, float],
         return sum(abs(goal[k] - n[k]) * costs[k] for k in range(3))
 
     start = (0, 0, 0)
+    if start == goal:
+        return Plan(None, [], 0, 0, "the pick and set positions are the same")
+    for name, n in (("pick", start), ("set", goal)):
+        c = config(n)
+        if not (q_lo - 1e-9 <= c[1] <= q_hi + 1e-9 and lo_s - 1e-9 <= c[0] <= hi_s + 1e-9):
+            return Plan(None, [], 0, 0, f"the {name} position is outside the crane's working "
+                                        "range (load chart radii, slew limits)")
     if not is_free(start) or not is_free(goal):
         which = "pick" if not free.get(start, True) else "set"
         return Plan(None, _names(blockers), len(free), probe.queries,

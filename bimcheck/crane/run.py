@@ -24,6 +24,7 @@ fails with the reason and the elements that block it (``blocking``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,16 +34,19 @@ import numpy as np
 from bimcheck.crane.capacity import Capacity, check_capacity
 from bimcheck.crane.clearance import Clearance, Obstacles, check_path
 from bimcheck.crane.motion import (
+    HOOK_BLOCK,
+    SLING_HEIGHT,
     MotionError,
     Path,
     default_path,
     hook_positions,
+    polar,
     sample,
     travel_height,
 )
 from bimcheck.crane.overlap import CranePair, crane_pairs
 from bimcheck.crane.placement import Candidate, rank_placement
-from bimcheck.crane.plan import Lift, LiftPlan
+from bimcheck.crane.plan import Crane, Lift, LiftPlan
 from bimcheck.crane.planner import Plan, plan_path
 from bimcheck.crane.site import (
     LineCheck,
@@ -172,10 +176,10 @@ def run_lifts(model: Model, plan: LiftPlan, *, cache: MeshCache | None = None,
     for gid in geometry.meshes:
         e = model.element(gid)
         classes[gid] = e.is_a() if e is not None else ""
-    lifted = {lift.load.element for lift in plan.lifts if lift.load.element}
     around = neighbour_meshes(plan.site)
     classes.update({k: "neighbour" for k in around})
-    obstacles = Obstacles.build({**geometry.meshes, **around}, classes, exclude=lifted)
+    every = {**geometry.meshes, **around}
+    shared = Obstacles.build(every, classes)
     results = []
     positions: dict[str, list[tuple[float, float]]] = {}
     for lift in plan.lifts:
@@ -186,6 +190,13 @@ def run_lifts(model: Model, plan: LiftPlan, *, cache: MeshCache | None = None,
             r.load_weight, r.box = _load(model, plan, lift, geometry.meshes)
         except LiftPlanError as exc:
             r.problems.append(exc.message)
+            continue
+        # The lifted element is no obstacle to its own lift (only).
+        obstacles = (Obstacles.build(every, classes, exclude=[lift.load.element])
+                     if lift.load.element else shared)
+        too_high = _above_reach(crane, lift, r.box)
+        if too_high:
+            r.problems.append(too_high)
             continue
         try:
             r.path = default_path(crane, lift)
@@ -226,8 +237,8 @@ def run_lifts(model: Model, plan: LiftPlan, *, cache: MeshCache | None = None,
     ranked = [c for p in plan.placement for c in rank_placement(plan, p, weights)]
     return CraneReport(model=model, plan=plan, lifts=results, pairs=pairs,
                        failures=geometry.failures, placement=ranked,
-                       footprint=_outline(obstacles, (0, 1)),
-                       elevation=_outline(obstacles, (0, 2)))
+                       footprint=_outline(shared, (0, 1)),
+                       elevation=_outline(shared, (0, 2)))
 
 
 def _outline(obstacles: Obstacles, axes: tuple[int, int]) -> Any:
@@ -240,6 +251,36 @@ def _outline(obstacles: Obstacles, axes: tuple[int, int]) -> Any:
     boxes = shapely.box(obstacles.lower[:, a], obstacles.lower[:, b],
                         obstacles.upper[:, a], obstacles.upper[:, b])
     return shapely.union_all(boxes)
+
+
+def _above_reach(crane: Crane, lift: Lift, box: tuple[float, float, float]) -> str | None:
+    """Why the hook cannot hang the load where the lift needs it, or None.
+
+    The hook block sits the load's height + slings + block above the load's
+    underside: at the pick, the set and the travel height it must stay under
+    a tower's hook height, or under a boom's tip at that radius."""
+    hang = box[2] + SLING_HEIGHT + HOOK_BLOCK[2]
+    checks = [("pick", lift.pick, lift.pick[2]), ("set", lift.set, lift.set[2]),
+              ("travel height", lift.pick, travel_height(lift)),
+              ("travel height", lift.set, travel_height(lift))]
+    for what, point, z in checks:
+        if crane.is_tower:
+            assert crane.hook_height is not None
+            limit = crane.hook_height
+        else:
+            assert crane.boom_length is not None
+            _, radius = polar(crane, point)
+            c = (radius - crane.boom_pivot_offset) / crane.boom_length
+            if not -1.0 <= c <= 1.0:
+                continue  # out of reach: the motion says so
+            limit = (crane.base[2] + crane.boom_pivot_height
+                     + crane.boom_length * math.sin(math.acos(c)))
+        if z + hang > limit + 1e-9:
+            return (f"at the {what} the hook block would be at {z + hang:.2f} m (load "
+                    f"underside {z:.2f} m + {hang:.2f} m of load, slings and block), above "
+                    f"the {'hook height' if crane.is_tower else 'boom tip'} of "
+                    f"{crane.id} ({limit:.2f} m)")
+    return None
 
 
 def _load(model: Model, plan: LiftPlan, lift: Lift, meshes: dict[str, Mesh]

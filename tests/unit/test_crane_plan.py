@@ -146,6 +146,14 @@ CASES = [
     (lambda d: d["site"]["power_lines"][0].update(voltage_kv=500),
      ["clearance_by_voltage_kv", "no entry for power line PL1"]),
     (lambda d: d.update(bands={"critical": 0.95, "high": 0.9}), ["bands", "critical < high"]),
+    (lambda d: d["site"].pop("clearance_by_voltage_kv"),
+     ["clearance_by_voltage_kv", "no entry for power line PL1"]),
+    (lambda d: d["site"]["power_lines"][0].update(points=[[0, 0, 9], [0, 0, 9], [5, 0, 9]]),
+     ["site.power_lines[0].points", "span of no length"]),
+    (lambda d: d["site"]["exclusion_zones"].append(dict(d["site"]["exclusion_zones"][0])),
+     ["site.exclusion_zones[1].id", "a second exclusion zone 'road'"]),
+    (lambda d: d["cranes"][0].update(jib_elevation=1e9), ["crane TC1", "jib_elevation"]),
+    (lambda d: d["lifts"][0].update(pick=[30, 0, -1e12]), ["lift L1", "pick", "below"]),
 ]
 
 
@@ -174,3 +182,19 @@ def test_unreadable_and_non_yaml_plans(tmp_path):
     evil.write_text("clearance: !!python/object/apply:os.system ['echo hi']\n", encoding="utf-8")
     with pytest.raises(LiftPlanError, match="invalid YAML"):
         load_lift_plan(evil)
+
+
+def test_windows_with_and_without_a_time_zone_compare(tmp_path):
+    doc = _doc()
+    doc["lifts"][0]["window"] = ["2027-03-01T08:00:00+01:00", "2027-03-01T10:00:00"]
+    plan = _parse(doc)
+    assert plan.lifts[0].window == (datetime(2027, 3, 1, 7), datetime(2027, 3, 1, 10))
+
+
+def test_a_clockwise_neighbour_is_turned_counter_clockwise():
+    import shapely
+
+    doc = _doc()
+    doc["site"]["neighbours"][0]["polygon"] = [[70, 30], [70, 50], [90, 50], [90, 30]]
+    (nb,) = _parse(doc).site.neighbours
+    assert shapely.Polygon(nb.polygon).exterior.is_ccw

@@ -53,3 +53,17 @@ def test_a_given_weight_wins_and_a_missing_element_is_a_problem(model):
                        threads=1)
     (lift,) = report.lifts
     assert lift.result == "fail" and "is not in tower_rev_a.ifc" in lift.problems[0]
+
+
+def test_a_load_hung_higher_than_the_hook_can_reach_is_a_problem(model):
+    # A 3 m tall box set at 24 m: its hook block would be at 24 + 3 + 2.8 = 29.8 m,
+    # above the 28 m hook height.
+    plan = _plan({"box": [1, 1, 3], "weight": 1.0})
+    doc_lift = plan.lifts[0]
+    import dataclasses
+
+    plan = dataclasses.replace(plan, lifts=(dataclasses.replace(
+        doc_lift, set=(6.0, 3.0, 24.0), travel_height=24.0),))
+    (lift,) = run_lifts(model, plan, threads=1).lifts
+    assert lift.result == "fail"
+    assert "29.80 m" in lift.problems[0] and "hook height" in lift.problems[0]

@@ -120,3 +120,13 @@ def test_a_neighbour_is_an_obstacle_of_its_height():
     result = check_path(crane, path, lift.load.box,
                         Obstacles.build(meshes, {"neighbour:school": "neighbour"}), 0.5)
     assert result.collides and result.first.global_id == "neighbour:school"
+
+
+def test_a_neighbour_drawn_clockwise_is_still_a_solid():
+    from bimcheck.crane.site import neighbour_meshes
+
+    c = 30 / math.sqrt(2)
+    plan, *_ = _plan({"neighbours": [
+        {"id": "cw", "polygon": _square(c, c, 2.0)[::-1], "height": 18}]})
+    (mesh,) = neighbour_meshes(plan.site).values()
+    assert mesh.closed and mesh.volume == pytest.approx(4 * 4 * 18)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import pairwise
@@ -531,29 +532,36 @@ def _load(w: _Where, raw: Any) -> Load:
     return Load(element=element, weight=weight, density=density)
 
 
+def _entries(top: _Where, doc: dict, key: str, what: str, allowed: set[str]
+             ) -> Iterator[tuple[_Where, dict, str]]:
+    """``(where, mapping, id)`` of each item of the site list ``key``: a
+    mapping of ``allowed`` keys with an id no other item of the list has."""
+    seen: set[str] = set()
+    for n, raw in enumerate(top.seq(doc, key, limit=MAX_POINTS)):
+        w = top.at(prefix=f"site.{key}[{n}].")
+        d = w.mapping(raw, f"a {what}", allowed)
+        ident = w.ident(d, what)
+        if ident in seen:
+            raise w.fail("id", f"a second {what} {ident!r}")
+        seen.add(ident)
+        yield w, d, ident
+
+
 def _site(top: _Where, raw: Any) -> Site:
     if raw is None:
         return Site()
     doc = top.mapping(raw, "site", {"exclusion_zones", "power_lines", "clearance_by_voltage_kv",
                                      "neighbours", "wind_limit_m_s"}, "site")
     zones = []
-    for n, z in enumerate(top.seq(doc, "exclusion_zones", limit=MAX_POINTS)):
-        wz = top.at(prefix=f"site.exclusion_zones[{n}].")
-        d = wz.mapping(z, "an exclusion zone", {"id", "polygon", "z"})
-        zid = wz.ident(d, "exclusion zone")
+    for wz, d, zid in _entries(top, doc, "exclusion_zones", "exclusion zone",
+                               {"id", "polygon", "z"}):
         lo, hi = wz.coords(d["z"], "z", 2) if d.get("z") is not None else (-1e9, 1e9)
         if not lo < hi:
             raise wz.fail("z", "must be [bottom, top] with bottom < top")
-        if any(z.id == zid for z in zones):
-            raise wz.fail("id", f"a second exclusion zone {zid!r}")
         zones.append(Zone(zid, wz.polygon(d.get("polygon"), "polygon"), (lo, hi)))
     lines = []
-    for n, pl in enumerate(top.seq(doc, "power_lines", limit=MAX_POINTS)):
-        wp = top.at(prefix=f"site.power_lines[{n}].")
-        d = wp.mapping(pl, "a power line", {"id", "points", "voltage_kv"})
-        pid = wp.ident(d, "power line")
-        if any(x.id == pid for x in lines):
-            raise wp.fail("id", f"a second power line {pid!r}")
+    for wp, d, pid in _entries(top, doc, "power_lines", "power line",
+                               {"id", "points", "voltage_kv"}):
         pts = d.get("points")
         if not isinstance(pts, list) or not 2 <= len(pts) <= MAX_POINTS:
             raise wp.fail("points", "must be a list of 2 or more [x, y, z] points")
@@ -581,12 +589,8 @@ def _site(top: _Where, raw: Any) -> Site:
             raise top.fail("site.clearance_by_voltage_kv",
                            f"has no entry for power line {line.id} ({line.voltage_kv:g} kV)")
     neighbours = []
-    for n, nb in enumerate(top.seq(doc, "neighbours", limit=MAX_POINTS)):
-        wn = top.at(prefix=f"site.neighbours[{n}].")
-        d = wn.mapping(nb, "a neighbour", {"id", "polygon", "height"})
-        nid = wn.ident(d, "neighbour")
-        if any(x.id == nid for x in neighbours):
-            raise wn.fail("id", f"a second neighbour {nid!r}")
+    for wn, d, nid in _entries(top, doc, "neighbours", "neighbour",
+                               {"id", "polygon", "height"}):
         neighbours.append(Neighbour(nid, wn.polygon(d.get("polygon"), "polygon"),
                                     wn.number(d, "height", minimum=0.0, maximum=1000.0)))
     return Site(exclusion_zones=tuple(zones), power_lines=tuple(lines),

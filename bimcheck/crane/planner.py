@@ -5,7 +5,9 @@ the crane's configuration space ``(slew °, reach, z)``.
 set configuration is a node too: about :data:`SLEW_STEP_M` of movement at
 the jib tip per slew step, :data:`REACH_STEP_M` of trolley (or of hook
 radius per luff step) and :data:`Z_STEP_M` of hoist. Slew stays within the
-slew limits (without limits, within half a turn either side of the pick);
+slew limits; without limits the short way round is searched first (within
+half a turn either side of the pick, a quarter of the node budget) and, when
+it is blocked, the long way round (within a full turn, another quarter);
 the trolley within the load chart's radii (and the jib); the load's
 underside between the lower of pick and set and the highest it can hang
 (hook height less the hook block, slings and load). Below the higher of
@@ -78,11 +80,40 @@ class Plan:
 
 def plan_path(crane: Crane, lift: Lift, box: tuple[float, float, float],
               obstacles: Obstacles, clearance: float, travel: float) -> Plan:
-    """Search a clear path for ``lift`` (see the module docstring)."""
+    """Search a clear path for ``lift`` (see the module docstring): the short
+    way round first; for a crane without slew limits, when that way is
+    blocked, the long way round too."""
+    s0, _ = polar(crane, lift.pick)
+    s1 = slew_move(crane, s0, polar(crane, lift.set)[0])
+    free_slew = crane.slew_limits is None and abs(s1 - s0) > 1e-9
+    budget = MAX_NODES // 4 if free_slew else MAX_NODES
+    short = _plan_once(crane, lift, box, obstacles, clearance, s1, _slew_range(crane, s0),
+                       budget)
+    if (short.path is not None or crane.slew_limits is not None
+            or not short.reason.startswith(("no collision-free path: every way",
+                                            "no path found within"))
+            or abs(s1 - s0) < 1e-9):
+        return short
+    s_long = s1 - 360.0 if s1 > s0 else s1 + 360.0
+    long = _plan_once(crane, lift, box, obstacles, clearance, s_long,
+                      (s0 - 360.0, s0 + 360.0), budget)
+    long.nodes_tested += short.nodes_tested
+    long.queries += short.queries
+    if long.path is not None:
+        return long
+    short.nodes_tested, short.queries = long.nodes_tested, long.queries
+    short.reason += " (either way round)"
+    return short
+
+
+def _plan_once(crane: Crane, lift: Lift, box: tuple[float, float, float],
+               obstacles: Obstacles, clearance: float, s1: float,
+               slew_range: tuple[float, float], budget: int) -> Plan:
+    """One A* search, slewing from the pick's direction to ``s1`` (°,
+    unwrapped) within ``slew_range``, with at most ``budget`` node tests."""
     s0, r0 = polar(crane, lift.pick)
-    s1, r1 = polar(crane, lift.set)
+    _, r1 = polar(crane, lift.set)
     q0, q1 = reach_for(crane, r0), reach_for(crane, r1)
-    s1 = slew_move(crane, s0, s1)
     z0, z1 = lift.pick[2], lift.set[2]
     far = _far(crane, box)
     slew_target = math.degrees(SLEW_STEP_M / far)
@@ -91,11 +122,10 @@ def plan_path(crane: Crane, lift: Lift, box: tuple[float, float, float],
     ds = _step(s1 - s0, slew_target)
     dq = _step(q1 - q0, reach_target)
     dz = _step(z1 - z0, Z_STEP_M)
-    lo_s, hi_s = _slew_range(crane, s0)
+    lo_s, hi_s = slew_range
     q_lo, q_hi = _reach_range(crane)
     z_lo = min(z0, z1)
     z_hi = max(_z_top(crane, box), z0, z1)
-    del travel
     half_move = 0.5 * max(far * math.radians(ds), _reach_move(crane, dq), dz)
     need = clearance + half_move
     probe = Probe(crane, box, obstacles)
@@ -172,9 +202,9 @@ def plan_path(crane: Crane, lift: Lift, box: tuple[float, float, float],
                            [tuple(config(m)) for m in nodes], probe, free, blockers)
         if g > best.get(n, math.inf):
             continue
-        if len(free) >= MAX_NODES:
+        if len(free) >= budget:
             return Plan(None, _names(blockers), len(free), probe.queries,
-                        f"no path found within {MAX_NODES} node tests")
+                        f"no path found within {budget} node tests")
         for k in range(3):
             for sign in (1, -1):
                 m = list(n)

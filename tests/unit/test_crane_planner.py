@@ -13,7 +13,7 @@ from bimcheck.crane.clearance import Obstacles, check_path
 from bimcheck.crane.motion import default_path, hook_positions
 from bimcheck.crane.plan import parse_lift_plan
 from bimcheck.crane.planner import plan_path
-from bimcheck.geometry.mesh import box
+from bimcheck.geometry.mesh import box, moved
 
 TC1 = {"id": "TC1", "type": "tower", "base": [0, 0, 0], "hook_height": 20,
        "jib_elevation": 23, "jib_length": 40, "counter_jib_length": 10,
@@ -114,3 +114,27 @@ def test_a_blocked_pick_or_set_position_is_said(where):
     found = plan_path(crane, lift, lift.load.box,
                       Obstacles.build({"S": over}, {"S": "IfcSlab"}), CLEARANCE, travel=3)
     assert found.path is None and where in found.reason and found.blocking == ["S"]
+
+
+def test_it_goes_the_long_way_round_when_the_short_way_is_walled_off():
+    """A wall on the radial line at 45°, from the mast to past the jib, 21.5 m
+    tall (over the 20 m hook, under the 23 m jib): no way from 0° to 90° the
+    short way. A crane without slew limits goes round through 180°."""
+    crane, lift = _lift([25, 0, 0], [0, 25, 0], travel=3)
+    a = math.radians(45)
+    wall = moved(box((2, -0.15, 0), (45, 0.15, 21.5)), _rz(a))
+    obstacles = Obstacles.build({"W": wall, "G": _ground()}, {"W": "IfcWall", "G": "IfcSlab"})
+    found = plan_path(crane, lift, lift.load.box, obstacles, CLEARANCE, travel=3)
+    assert found.path is not None, found.reason
+    slews = found.path.waypoints[:, 0]
+    assert slews.min() < -180 + 1e-6 or slews.max() > 180  # round the back: 0 -> -270
+    assert found.path.waypoints[-1, 0] == pytest.approx(-270.0)
+    recheck = check_path(crane, found.path, lift.load.box, obstacles, CLEARANCE,
+                         rest_heights=(0.0, 0.0))
+    assert recheck.conflicts == []
+
+
+def _rz(a):
+    m = np.eye(4)
+    m[:2, :2] = [[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]]
+    return m

@@ -243,10 +243,7 @@ def check_path(crane: Crane, path: Path, box: tuple[float, float, float],
                 if resting and obstacles.upper[i][2] <= hook[2] + 1e-9:
                     continue  # the support under a resting load
                 result.queries += 1
-                d = fcl.distance(obj, query._fcl_object(mesh), request, fcl.DistanceResult())
-                d = max(float(d), 0.0)
-                if d > 0.0 and mesh.closed and _inside(mesh, centre):
-                    d = 0.0
+                d = _distance(obj, mesh, centre, request)
                 gid = obstacles.ids[i]
                 if result.min_clearance is None or d < result.min_clearance:
                     result.min_clearance, result.min_element, result.min_body = d, gid, name
@@ -257,6 +254,15 @@ def check_path(crane: Crane, path: Path, box: tuple[float, float, float],
     result.conflicts = sorted(seen.values(), key=lambda c: (c.path_parameter, c.global_id,
                                                              BODIES.index(c.body)))
     return result
+
+
+def _distance(obj: fcl.CollisionObject, mesh: Mesh, centre: np.ndarray,
+              request: fcl.DistanceRequest) -> float:
+    """Distance (m) from a part to an element's mesh: fcl's, 0 when they
+    touch or when the part's centre lies inside the closed element."""
+    d = max(float(fcl.distance(obj, query._fcl_object(mesh), request,
+                               fcl.DistanceResult())), 0.0)
+    return 0.0 if d > 0.0 and mesh.closed and _inside(mesh, centre) else d
 
 
 def _inside(mesh: Mesh, point: np.ndarray) -> bool:
@@ -292,10 +298,7 @@ class Probe:
                 if (name == "load" and support_top is not None
                         and ob.upper[i][2] <= support_top + 1e-9):
                     continue
-                mesh = ob.meshes[i]
                 self.queries += 1
-                d = max(float(fcl.distance(obj, query._fcl_object(mesh), self.request,
-                                           fcl.DistanceResult())), 0.0)
-                if d < need or (mesh.closed and _inside(mesh, centre)):
+                if _distance(obj, ob.meshes[i], centre, self.request) < need:
                     return ob.ids[i]
         return None

@@ -79,7 +79,7 @@ class Plan:
 
 
 def plan_path(crane: Crane, lift: Lift, box: tuple[float, float, float],
-              obstacles: Obstacles, clearance: float, travel: float) -> Plan:
+              obstacles: Obstacles, clearance: float) -> Plan:
     """Search a clear path for ``lift`` (see the module docstring): the short
     way round first; for a crane without slew limits, when that way is
     blocked, the long way round too."""

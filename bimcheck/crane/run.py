@@ -207,8 +207,7 @@ def run_lifts(model: Model, plan: LiftPlan, *, cache: MeshCache | None = None,
                                  rest_heights=(lift.pick[2], lift.set[2]))
         if r.clearance.conflicts and replan:
             try:
-                found = plan_path(crane, lift, r.box, obstacles, plan.clearance,
-                                  travel_height(lift))
+                found = plan_path(crane, lift, r.box, obstacles, plan.clearance)
             except MotionError as exc:  # the grid cannot be laid out for this crane
                 found = Plan(None, reason=f"the planner cannot run: {exc}")
             r.planner_queries = found.queries

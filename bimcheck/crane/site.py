@@ -22,6 +22,7 @@ the prism's surface, short of the wire's axis by at most the radius.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -156,7 +157,13 @@ def check_power_lines(crane: Crane, path: Path, box: tuple[float, float, float],
 
 def _line_clearance(crane: Crane, path: Path, box: tuple[float, float, float],
                     line: PowerLine, required: float, step: float | None) -> Clearance:
+    return check_path(crane, path, box, _wire_obstacles(line), required, step=step)
+
+
+@functools.lru_cache(maxsize=64)
+def _wire_obstacles(line: PowerLine) -> Obstacles:
+    """The line's spans as obstacles, built once for all the lifts of a run
+    (their fcl BVHs are cached on the meshes)."""
     pts = np.asarray(line.points, dtype=np.float64)
     spans = {f"{line.id}#{k}": wire_mesh(pts[k], pts[k + 1]) for k in range(len(pts) - 1)}
-    obstacles = Obstacles.build(spans, {k: "power line" for k in spans})
-    return check_path(crane, path, box, obstacles, required, step=step)
+    return Obstacles.build(spans, {k: "power line" for k in spans})

@@ -112,7 +112,6 @@ class _Builder:
         self.vertices: list[np.ndarray] = []
         self.faces: list[np.ndarray] = []
         self.count = 0
-        self.any_faces = False
 
     def representation(self, rep: ifcopenshell.entity_instance, matrix: np.ndarray,
                        depth: int) -> None:

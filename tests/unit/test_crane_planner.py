@@ -49,7 +49,7 @@ def test_it_goes_around_a_tower_the_straight_path_hits():
     straight = check_path(crane, default_path(crane, lift), lift.load.box, obstacles,
                           CLEARANCE, rest_heights=(0.0, 0.0))
     assert straight.collides and straight.first.global_id == "T"
-    found = plan_path(crane, lift, lift.load.box, obstacles, CLEARANCE, travel=3)
+    found = plan_path(crane, lift, lift.load.box, obstacles, CLEARANCE)
     assert found.path is not None, found.reason
     recheck = check_path(crane, found.path, lift.load.box, obstacles, CLEARANCE,
                          rest_heights=(0.0, 0.0))
@@ -68,7 +68,7 @@ def test_it_lifts_over_a_low_building():
     low = box((c - 5, c - 5, 0), (c + 5, c + 5, 6))
     obstacles = Obstacles.build({"B": low, "G": _ground()}, {"B": "IfcBuilding",
                                                              "G": "IfcSlab"})
-    found = plan_path(crane, lift, lift.load.box, obstacles, CLEARANCE, travel=3)
+    found = plan_path(crane, lift, lift.load.box, obstacles, CLEARANCE)
     assert found.path is not None, found.reason
     assert found.path.waypoints[:, 2].max() >= 6 + CLEARANCE  # went over the roof
     assert check_path(crane, found.path, lift.load.box, obstacles, CLEARANCE,
@@ -89,7 +89,7 @@ def test_an_enclosed_target_has_no_path_and_the_enclosure_is_named():
     }
     obstacles = Obstacles.build({**walls, "G": _ground()},
                                 {**{k: "IfcWall" for k in walls}, "G": "IfcSlab"})
-    found = plan_path(crane, lift, lift.load.box, obstacles, CLEARANCE, travel=3)
+    found = plan_path(crane, lift, lift.load.box, obstacles, CLEARANCE)
     assert found.path is None
     assert "no collision-free path" in found.reason and "set" in found.reason
     assert set(found.blocking[:4]) <= set(walls) | {"G"}
@@ -101,7 +101,7 @@ def test_a_roofed_target_cannot_even_be_reached_by_the_hook():
     crane, lift = _lift([25, 0, 0], [0, 25, 0], travel=3)
     roof = box((-6, 19, 8), (6, 31, 8.3))
     found = plan_path(crane, lift, lift.load.box,
-                      Obstacles.build({"R": roof}, {"R": "IfcRoof"}), CLEARANCE, travel=3)
+                      Obstacles.build({"R": roof}, {"R": "IfcRoof"}), CLEARANCE)
     assert found.path is None and "set position" in found.reason
     assert found.blocking == ["R"]
 
@@ -112,7 +112,7 @@ def test_a_blocked_pick_or_set_position_is_said(where):
     p = (25, 0) if where == "pick" else (0, 25)
     over = box((p[0] - 3, p[1] - 3, 1.2), (p[0] + 3, p[1] + 3, 1.5))  # a slab just above
     found = plan_path(crane, lift, lift.load.box,
-                      Obstacles.build({"S": over}, {"S": "IfcSlab"}), CLEARANCE, travel=3)
+                      Obstacles.build({"S": over}, {"S": "IfcSlab"}), CLEARANCE)
     assert found.path is None and where in found.reason and found.blocking == ["S"]
 
 
@@ -124,7 +124,7 @@ def test_it_goes_the_long_way_round_when_the_short_way_is_walled_off():
     a = math.radians(45)
     wall = moved(box((2, -0.15, 0), (45, 0.15, 21.5)), _rz(a))
     obstacles = Obstacles.build({"W": wall, "G": _ground()}, {"W": "IfcWall", "G": "IfcSlab"})
-    found = plan_path(crane, lift, lift.load.box, obstacles, CLEARANCE, travel=3)
+    found = plan_path(crane, lift, lift.load.box, obstacles, CLEARANCE)
     assert found.path is not None, found.reason
     slews = found.path.waypoints[:, 0]
     assert slews.min() < -180 + 1e-6 or slews.max() > 180  # round the back: 0 -> -270

@@ -136,3 +136,17 @@ class OutputError(BimcheckError):
 
 class MissingDependencyError(BimcheckError):
     """An optional dependency is needed for this feature; the message says how to install it."""
+
+
+class IdsError(RulePackError):
+    """An IDS file (buildingSMART Information Delivery Specification) is not
+    valid IDS 1.0. The message names the file and what is invalid (the
+    specification and facet where known, in ``field``)."""
+
+
+class WaiverError(BimcheckError):
+    """A waiver file is invalid. The message names the file, the entry and the field."""
+
+
+class GateError(BimcheckError):
+    """A gate file or a baseline report is invalid. The message names the file and field."""

@@ -13,8 +13,8 @@ IDS 1.0 file (buildingSMART Information Delivery Specification).
 before any other work of the run (an invalid IDS is bad input, exit 2). One
 finding per failing specification × requirement × entity; a specification
 that fails as a whole (required, but nothing applies) is one finding without
-elements. Severity: the rule's for required specifications, one step less
-for optional ones (``low`` at the least... see docs/ids.md).
+elements. Severity: the rule's for required and prohibited specifications,
+one step towards ``info`` for optional ones.
 """
 
 from __future__ import annotations

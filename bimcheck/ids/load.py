@@ -32,6 +32,7 @@ import ifctester
 import ifctester.ids
 import xmlschema
 from xmlschema import XMLResource
+from xmlschema.exceptions import XMLResourceError, XMLResourceForbidden, XMLSchemaException
 
 from bimcheck.errors import IdsError
 from bimcheck.ids.facets import FACET_CLASSES, describe_applicability
@@ -171,12 +172,14 @@ def _read_bounded(p: Path) -> bytes:
 def _parse_xml(p: Path, data: bytes) -> XMLResource:
     try:
         resource = XMLResource(io.BytesIO(data), allow="none", defuse="always")
-    except xmlschema.XMLResourceForbidden:
+    except XMLResourceForbidden:
         raise IdsError(
             "not read: the XML declares entities (a DTD), which bimcheck does not allow",
             path=p,
         ) from None
-    except (xmlschema.XMLResourceError, xmlschema.XMLSchemaException, ValueError) as exc:
+    except (XMLResourceError, XMLSchemaException, ValueError) as exc:
+        if "maximum XML depth" in str(exc):
+            raise IdsError("not read: the XML is nested too deeply", path=p) from None
         raise IdsError(f"not well-formed XML: {_one_line(exc)}", path=p) from None
     except RecursionError:
         raise IdsError("not read: the XML is nested too deeply", path=p) from None
@@ -215,7 +218,7 @@ def _validate_and_decode(p: Path, resource: XMLResource) -> dict[str, Any]:
         )
     except RecursionError:
         raise IdsError("not read: the XML is nested too deeply", path=p) from None
-    except (xmlschema.XMLSchemaException, ValueError) as exc:
+    except (XMLSchemaException, ValueError) as exc:
         raise IdsError(
             f"does not conform to the IDS 1.0 schema: {_one_line(exc)}", path=p
         ) from None
@@ -235,7 +238,8 @@ def _spec_of_path(resource: XMLResource, xpath: str) -> str | None:
     ns = f"{{{IDS_NAMESPACE}}}"
     specs = resource.root.findall(f"{ns}specifications/{ns}specification")
     if 0 <= index < len(specs):
-        return f"specification '{specs[index].get('name', '?')}'"
+        name = specs[index].get("name")
+        return f"specification '{name}'" if name else f"specification #{index + 1}"
     return xpath
 
 

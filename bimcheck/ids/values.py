@@ -36,7 +36,7 @@ from functools import lru_cache
 from typing import Any
 
 import ifcopenshell
-from elementpath.regex import translate_pattern
+from elementpath.regex import RegexError, translate_pattern
 from ifctester.facet import Restriction
 
 #: Relative tolerance of a real comparison (IDS 1.0): 1e-6, dimensionless.
@@ -122,13 +122,15 @@ def real_interval(v: Decimal) -> tuple[Decimal, Decimal]:
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     """Compile an XSD regular expression (whole-value match with ``fullmatch``).
 
-    Raises ``ValueError`` (``re.error`` or elementpath's ``RegexError``, both
-    subclasses) when it is not a valid XSD pattern.
+    Raises ``ValueError`` when it is not a valid XSD pattern.
     """
-    translated = translate_pattern(
-        pattern, back_references=False, lazy_quantifiers=False, anchors=False
-    )
-    return re.compile(translated)
+    try:
+        translated = translate_pattern(
+            pattern, back_references=False, lazy_quantifiers=False, anchors=False
+        )
+        return re.compile(translated)
+    except (RegexError, re.error, IndexError, ValueError) as exc:
+        raise ValueError(str(exc).strip().rstrip(":") or type(exc).__name__) from None
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -12,13 +12,14 @@ whether a specification applies). For each specification:
   (``maxOccurs="0"``) fails when any applies (one specification-level
   failure listing them); *optional* never fails for lack of entities.
 
-Evaluation is stateless: the document's objects are not modified, so one
-:class:`~bimcheck.ids.load.IdsDocument` can check several models, also from
-several threads.
+Evaluation does not modify the document's objects (ifctester's own
+``Specification.validate`` stores its results on them), so one
+:class:`~bimcheck.ids.load.IdsDocument` can check several models in turn.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,8 @@ from bimcheck.ids.load import IdsDocument, IdsSpecification
 
 if TYPE_CHECKING:
     from bimcheck.model import Model
+
+log = logging.getLogger(__name__)
 
 #: How many GlobalIds a specification-level message names before "and N more".
 MESSAGE_ID_LIMIT = 5
@@ -143,9 +146,20 @@ def applicable_entities(
         if element.id() in seen:
             continue
         seen.add(element.id())
-        if all(bool(f(element)) for f in rest):
+        if all(_meets(f, element) for f in rest):
             out.append(element)
     return out
+
+
+def _meets(facet: Facet, element: ifcopenshell.entity_instance) -> bool:
+    """Whether ``element`` meets an applicability facet; an entity ifctester
+    cannot evaluate (an error in its facet code) is not applicable, logged."""
+    try:
+        return bool(facet(element))
+    except _FACET_ERRORS as exc:
+        log.warning("IDS applicability could not be evaluated on #%d %s (%s: %s)",
+                    element.id(), element.is_a(), type(exc).__name__, exc)
+        return False
 
 
 def _check_specification(

@@ -177,7 +177,7 @@ def _parse_xml(p: Path, data: bytes) -> XMLResource:
             "not read: the XML declares entities (a DTD), which bimcheck does not allow",
             path=p,
         ) from None
-    except (XMLResourceError, XMLSchemaException, ValueError) as exc:
+    except (XMLResourceError, XMLSchemaException, ValueError, LookupError) as exc:
         if "maximum XML depth" in str(exc):
             raise IdsError("not read: the XML is nested too deeply", path=p) from None
         raise IdsError(f"not well-formed XML: {_one_line(exc)}", path=p) from None

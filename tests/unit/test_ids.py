@@ -478,6 +478,7 @@ HOSTILE = {
         b"</ids>",
         "declares entities"),
     "binary": (bytes(range(256)) * 4, "not well-formed XML"),
+    "unknown encoding": (b'<?xml version="1.0" encoding="rabbit-8"?><ids/>', "not well-formed XML"),
     "deep nesting": (
         b"<ids xmlns='http://standards.buildingsmart.org/IDS'>" + b"<a>" * 5000
         + b"</a>" * 5000 + b"</ids>",

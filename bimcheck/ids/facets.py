@@ -122,8 +122,7 @@ def value_text(value: Any) -> str:
 def _quoted(value: Any) -> str:
     """A simple value in quotes, a restriction in words (``matching /A.*/``)."""
     text = value_text(value)
-    simple = isinstance(value, str) or getattr(value, "simple", None) is not None
-    return f"'{text}'" if simple else text
+    return f"'{text}'" if _is_simple(value) else text
 
 
 def _is_simple(value: Any) -> bool:

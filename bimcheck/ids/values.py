@@ -67,7 +67,6 @@ _EXPRESS_BASE = {
 
 _BOUNDS = ("minInclusive", "minExclusive", "maxInclusive", "maxExclusive")
 _LENGTHS = ("length", "minLength", "maxLength")
-_NUMERIC_BASES = {"double", "decimal", "float", "integer", "int", "long", "short"}
 
 
 def is_lexical(text: str, base: str) -> bool:
@@ -288,13 +287,3 @@ def _length_ok(kind: str, limit: int, actual: Any) -> bool:
     if kind == "minLength":
         return n >= limit
     return n <= limit
-
-
-def restriction_kinds(value: IdsValue) -> set[str]:
-    """The facet kinds (``enumeration``, ``pattern``, ``minInclusive``...) of a restriction."""
-    return set(value.options)
-
-
-def numeric_base(base: str) -> bool:
-    """Whether an ``xs:restriction`` base is numeric (``double``, ``integer``...)."""
-    return base in _NUMERIC_BASES

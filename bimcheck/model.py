@@ -42,6 +42,7 @@ from bimcheck.errors import (
     TruncatedModelError,
     UnsupportedSchemaError,
 )
+from bimcheck.findings import ElementRef
 from bimcheck.packs.disciplines import DisciplineTable, load_discipline_table
 from bimcheck.steptext import StepText
 
@@ -279,6 +280,17 @@ class Model:
             info = self._describe(element)
             self._info[element.id()] = info
         return info
+
+    def ref(self, element: ifcopenshell.entity_instance) -> ElementRef:
+        """The reference a finding or a report row gives ``element``: GlobalId,
+        class, name, storey, discipline and this model's file name."""
+        storey = get_storey(element)
+        return ElementRef(
+            global_id=getattr(element, "GlobalId", None) or f"#{element.id()}",
+            ifc_class=element.is_a(), name=getattr(element, "Name", None),
+            storey=(storey.Name or storey.GlobalId) if storey is not None else None,
+            discipline=self.disciplines.discipline_of(element), model=self.path.name,
+        )
 
     def _describe(self, element: ifcopenshell.entity_instance) -> ElementInfo:
         etype = ifcopenshell.util.element.get_type(element)

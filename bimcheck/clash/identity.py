@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 
+from bimcheck.findings import finding_key
+
 
 def _digest(parts: list[str], size: int) -> str:
     h = hashlib.blake2b(digest_size=size)
@@ -20,9 +22,9 @@ def _digest(parts: list[str], size: int) -> str:
 
 
 def clash_key(rule_id: str, kind: str, global_id_a: str, global_id_b: str) -> str:
-    """32 hex characters (BLAKE2b-128) of the rule id, the kind and the sorted pair."""
-    first, second = sorted((global_id_a, global_id_b))
-    return _digest(["clash/1", rule_id, kind, first, second], 16)
+    """32 hex characters (BLAKE2b-128) of the rule id, the kind and the sorted
+    pair: the :func:`~bimcheck.findings.finding_key` of the pair."""
+    return finding_key(rule_id, kind, (global_id_a, global_id_b))
 
 
 def group_id(rule_id: str, by: str, anchor: str) -> str:

@@ -10,26 +10,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bimcheck.findings import ElementRef
 from bimcheck.geometry.mesh import Mesh
 from bimcheck.geometry.query import Overlap
-
-
-@dataclass(frozen=True)
-class ElementRef:
-    """Who an element is, as a report shows it."""
-
-    global_id: str
-    ifc_class: str
-    name: str | None
-    storey: str | None
-    discipline: str
-    model: str
-
-    def as_dict(self) -> dict:
-        return {
-            "global_id": self.global_id, "ifc_class": self.ifc_class, "name": self.name,
-            "storey": self.storey, "discipline": self.discipline, "model": self.model,
-        }
 
 
 class Subject:

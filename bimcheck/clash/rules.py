@@ -33,10 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from bimcheck.errors import RulePackError
-from bimcheck.packs.loader import builtin_rules_dir, load_yaml
+from bimcheck.packs.loader import builtin_rules_dir
+from bimcheck.packs.registry import REGISTRY
 from bimcheck.packs.schema import (
+    FieldError,
     Kind,
-    KindRegistry,
+    PackField,
     Param,
     Rule,
     check_unique_ids,
@@ -84,6 +86,11 @@ def _check_ignore(value: dict) -> dict:
 
 _IGNORE = Param(dict, dict(IGNORE_DEFAULTS), "pairs not to check", check=_check_ignore)
 
+_RUN = "bimcheck.clash.kinds:run_clash_rules"
+_SELECT = "bimcheck.clash.kinds:select_clash_elements"
+_CLASH = {"family": "clash", "needs": frozenset({"meshes", "relations"}), "run": _RUN,
+          "select": _SELECT, "fields": {"bands": lambda raw: parse_bands(raw)}}
+
 HARD = Kind(
     name="hard",
     doc="the solids share volume deeper than the tolerance",
@@ -93,6 +100,7 @@ HARD = Kind(
         "allow_touching": Param(bool, True, "do not report contact without shared volume"),
         "ignore": _IGNORE,
     },
+    **_CLASH,
 )
 CLEARANCE = Kind(
     name="clearance",
@@ -101,6 +109,7 @@ CLEARANCE = Kind(
         "clearance": Param(float, 0.05, "required gap", unit="m", minimum=0.0, maximum=100.0),
         "ignore": _IGNORE,
     },
+    **_CLASH,
 )
 DUPLICATE = Kind(
     name="duplicate",
@@ -111,9 +120,9 @@ DUPLICATE = Kind(
                              maximum=1.0),
         "ignore": _IGNORE,
     },
+    **{**_CLASH, "needs": frozenset({"meshes", "relations", "fingerprints"})},
 )
 
-REGISTRY = KindRegistry("clash")
 for _kind in (HARD, CLEARANCE, DUPLICATE):
     REGISTRY.register(_kind)
 
@@ -206,80 +215,64 @@ def rule_grouping(rule: Rule) -> Grouping:
     return rule.extra.get("grouping", Grouping())
 
 
-_PACK_FIELDS = {"pack", "version", "description", "grouping", "severity_bands", "rules"}
+def _parse_severity_bands(raw: Any) -> dict[str, tuple[Band, ...]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ValueError("expected a mapping of kind to bands")
+    bands: dict[str, tuple[Band, ...]] = {}
+    for kind, items in raw.items():
+        if kind not in (HARD.name, CLEARANCE.name, DUPLICATE.name):
+            raise FieldError(str(kind), f"unknown kind {kind!r}")
+        try:
+            bands[kind] = parse_bands(items)
+        except ValueError as exc:
+            raise FieldError(str(kind), str(exc)) from None
+    return bands
+
+
+def _apply_bands(extra: dict, bands: dict[str, tuple[Band, ...]], rule: Rule) -> None:
+    extra.setdefault("bands", bands.get(rule.kind, ()))
+
+
+def _apply_grouping(extra: dict, grouping: Grouping, rule: Rule) -> None:
+    extra["grouping"] = grouping
+
+
+REGISTRY.register_pack_field(PackField("severity_bands", "clash", _parse_severity_bands,
+                                       _apply_bands, default={}))
 
 
 def load_clash_pack(path: str | os.PathLike[str]) -> ClashPack:
     """Load and validate one clash pack; RulePackError naming file, rule, field."""
-    p = Path(path)
-    raw = load_yaml(p)
-    if not isinstance(raw, dict):
-        raise RulePackError("a clash pack must be a mapping with 'pack' and 'rules'", path=p)
-    unknown = sorted(set(map(str, raw)) - _PACK_FIELDS)
-    if unknown:
-        raise RulePackError(f"unknown field {unknown[0]!r}", path=p, field=unknown[0])
-    name = raw.get("pack")
-    if not isinstance(name, str) or not name.strip():
-        raise RulePackError("required, a non-empty string", path=p, field="pack")
-    if raw.get("version", 1) != 1:
-        raise RulePackError(
-            f"unsupported pack version {raw.get('version')!r}; this bimcheck reads version 1",
-            path=p, field="version",
-        )
-    grouping = _parse_grouping(raw.get("grouping", {}), p)
-    bands_raw = raw.get("severity_bands", {}) or {}
-    if not isinstance(bands_raw, dict):
-        raise RulePackError("expected a mapping of kind to bands", path=p, field="severity_bands")
-    bands: dict[str, tuple[Band, ...]] = {}
-    for kind, items in bands_raw.items():
-        if kind not in REGISTRY.kinds:
-            raise RulePackError(
-                f"unknown kind {kind!r}", path=p, field=f"severity_bands.{kind}"
-            )
-        try:
-            bands[kind] = parse_bands(items)
-        except ValueError as exc:
-            raise RulePackError(str(exc), path=p, field=f"severity_bands.{kind}") from None
-    rules_raw = raw.get("rules")
-    if not isinstance(rules_raw, list):
-        raise RulePackError("required, a list of rules", path=p, field="rules")
-    rules = []
-    for i, item in enumerate(rules_raw):
-        rule = parse_rule(
-            item, registry=REGISTRY, path=p, pack=p.name, index=i,
-            extra_fields={"bands": parse_bands},
-        )
-        extra = dict(rule.extra)
-        extra.setdefault("bands", bands.get(rule.kind, ()))
-        extra["grouping"] = grouping
-        if item.get("enabled", True) is False:
-            continue
-        rules.append(_with_extra(rule, extra))
-    check_unique_ids(rules)
-    return ClashPack(name=name.strip(), path=p, rules=tuple(rules), grouping=grouping,
-                     bands=bands)
+    from bimcheck.packs.pack import load_pack
+
+    pack = load_pack(path, family="clash")
+    return ClashPack(name=pack.name, path=pack.path, rules=pack.rules,
+                     grouping=pack.settings["grouping"], bands=pack.settings["severity_bands"])
 
 
 def _with_extra(rule: Rule, extra: dict) -> Rule:
     return replace(rule, extra=extra)
 
 
-def _parse_grouping(raw: Any, path: Path) -> Grouping:
+def _parse_grouping(raw: Any) -> Grouping:
     if not isinstance(raw, dict):
-        raise RulePackError("expected a mapping", path=path, field="grouping")
+        raise ValueError("expected a mapping")
     unknown = sorted(set(map(str, raw)) - {"radius", "min_element_clashes"})
     if unknown:
-        raise RulePackError(f"unknown field {unknown[0]!r}", path=path,
-                            field=f"grouping.{unknown[0]}")
+        raise FieldError(unknown[0], f"unknown field {unknown[0]!r}")
     radius = raw.get("radius", DEFAULT_GROUP_RADIUS_M)
     if isinstance(radius, bool) or not isinstance(radius, int | float) or not 0 <= radius <= 1e4:
-        raise RulePackError("must be a number of metres from 0 to 10000", path=path,
-                            field="grouping.radius")
+        raise FieldError("radius", "must be a number of metres from 0 to 10000")
     minimum = raw.get("min_element_clashes", DEFAULT_MIN_ELEMENT_CLASHES)
     if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 2:
-        raise RulePackError("must be an integer >= 2", path=path,
-                            field="grouping.min_element_clashes")
+        raise FieldError("min_element_clashes", "must be an integer >= 2")
     return Grouping(float(radius), minimum)
+
+
+REGISTRY.register_pack_field(PackField("grouping", "clash", _parse_grouping, _apply_grouping,
+                                       default=Grouping()))
 
 
 def default_pack_path() -> Path:
@@ -338,6 +331,7 @@ def adhoc_rule(
     }
     if b is not None:
         raw["b"] = b
-    rule = parse_rule(raw, registry=REGISTRY, path=Path("<command line>"), pack="", index=0)
+    rule = parse_rule(raw, registry=REGISTRY, path=Path("<command line>"), pack="", index=0,
+                      family="clash")
     return _with_extra(rule, {"bands": (), "grouping": Grouping()})
 

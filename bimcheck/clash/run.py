@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Any
 
 import ifcopenshell
 import numpy as np
@@ -24,16 +25,15 @@ from bimcheck._version import __version__
 from bimcheck.clash import clearance, duplicate, hard
 from bimcheck.clash.grouping import group_clashes
 from bimcheck.clash.identity import clash_key
-from bimcheck.clash.records import Clash, ElementRef, Group, PairResult, RuleCoverage, Subject
+from bimcheck.clash.records import Clash, Group, PairResult, RuleCoverage, Subject
 from bimcheck.clash.relations import Relations, ignore_reason
 from bimcheck.clash.rules import rule_bands, rule_grouping
 from bimcheck.errors import GeometryError
-from bimcheck.fingerprint import Fingerprinter
 from bimcheck.geometry.cache import MeshCache
 from bimcheck.geometry.index import candidate_pairs
 from bimcheck.geometry.query import is_solid
-from bimcheck.geometry.tessellate import Failure, TessellationSettings, tessellate_models
-from bimcheck.model import Model, get_storey
+from bimcheck.geometry.tessellate import Failure, TessellationSettings
+from bimcheck.model import Model
 from bimcheck.packs.schema import SEVERITIES, Rule, severity_rank, shift_severity
 from bimcheck.units import CONTACT_TOLERANCE_M
 
@@ -156,15 +156,41 @@ def run_clash(
     (:class:`~bimcheck.errors.TessellationTimeout`). Each element is
     tessellated once per run, whatever the number of rules, and the models
     are tessellated side by side by one set of worker processes.
+    A thin user of the check engine: a :class:`~bimcheck.context.RunContext`,
+    :func:`select_clash`, :func:`check_clash`.
     """
-    timings: dict[str, float] = {}
-    warnings: list[str] = []
+    from bimcheck.context import RunContext
+
+    ctx = RunContext(models, cache=cache, timeout=timeout, threads=threads, progress=progress,
+                     settings=settings)
+    select_clash(ctx, rules)
+    report = check_clash(ctx, rules)
+    for w in report.warnings:
+        log.warning("%s", w)
+    return report
+
+
+@dataclass
+class _Selection:
+    """What :func:`select_clash` picked: per model, per rule id, the GlobalIds
+    of a and b; per model the union by GlobalId; coverage; warnings; seconds."""
+
+    per_model: list[dict[str, tuple[list[str], list[str] | None]]]
+    union: list[dict[str, ifcopenshell.entity_instance]]
+    coverage: dict[str, RuleCoverage]
+    warnings: list[str]
+    seconds: float
+
+
+def select_clash(ctx: Any, rules: Sequence[Rule]) -> None:
+    """Select the elements of every clash rule on every model of ``ctx`` and
+    ask the context for their meshes (kept for :func:`check_clash`)."""
     t0 = time.monotonic()
-    # 1. Selection.
+    warnings: list[str] = []
     selected: list[dict[str, tuple[list[str], list[str] | None]]] = []
     by_model_union: list[dict[str, ifcopenshell.entity_instance]] = []
     coverage = {r.id: RuleCoverage(r.id) for r in rules}
-    for model in models:
+    for model in ctx.models:
         union: dict[str, ifcopenshell.entity_instance] = {}
         per_rule = {}
         picked: dict[str, list[ifcopenshell.entity_instance]] = {}  # a pack repeats selectors
@@ -188,34 +214,42 @@ def run_clash(
             warnings.append(f"rule {rule.id}: selector a {rule.a!r} matched no element")
         if rule.b is not None and cov.b_matched == 0:
             warnings.append(f"rule {rule.id}: selector b {rule.b!r} matched no element")
-    timings["select"] = time.monotonic() - t0
+    for index, union in enumerate(by_model_union):
+        ctx.request(index, list(union.values()))
+    ctx.scratch[("clash", tuple(r.id for r in rules))] = _Selection(
+        selected, by_model_union, coverage, warnings, time.monotonic() - t0)
 
-    # 2. Geometry, once per model.
+
+def check_clash(ctx: Any, rules: Sequence[Rule]) -> ClashReport:
+    """Run the clash ``rules`` on the elements :func:`select_clash` picked,
+    with the context's meshes, relations and fingerprints."""
+    chosen: _Selection = ctx.scratch[("clash", tuple(r.id for r in rules))]
+    models = ctx.models
+    selected, by_model_union, coverage = chosen.per_model, chosen.union, chosen.coverage
+    warnings = list(chosen.warnings)
+    timings: dict[str, float] = {"select": chosen.seconds}
+
+    # 2. Geometry, once per run (shared with every other kind of the run).
     subjects: dict[str, Subject] = {}
     failed: list[Failure] = []
     without: list[dict] = []
     relations: list[Relations] = []
     t0 = time.monotonic()
     need_fp = any(r.kind == "duplicate" for r in rules)
-    stage = "tessellating " + ", ".join(m.path.name for m in models)
-    geometries = tessellate_models(
-        [(model, list(union.values())) for model, union in zip(models, by_model_union,
-                                                               strict=True)],
-        settings=settings, cache=cache, timeout=timeout, threads=threads,
-        progress=None if progress is None else (lambda d, t: progress(stage, d, t)),
-    )
-    for index, (model, union, geometry) in enumerate(
-        zip(models, by_model_union, geometries, strict=True)
-    ):
-        failed.extend(geometry.failures)
+    for index, (model, union) in enumerate(zip(models, by_model_union, strict=True)):
+        geometry = ctx.geometry(index)
+        failed.extend(f for f in geometry.failures if f.global_id in union)
         for f in geometry.without_body:
+            if f.global_id not in union:
+                continue
             e = union[f.global_id]
             without.append({"global_id": f.global_id, "ifc_class": f.ifc_class,
                             "name": getattr(e, "Name", None), "model": model.path.name})
-        fingerprinter = (Fingerprinter(model.file, lambda m=model: m.step_text) if need_fp
-                         else None)
+        fingerprinter = ctx.fingerprinter(index) if need_fp else None
         clashing_ids: dict[str, list[str]] = {}
         for gid, mesh in geometry.meshes.items():
+            if gid not in union:
+                continue
             if gid in subjects:
                 first = models[subjects[gid].model_index].path.name
                 clashing_ids.setdefault(first, []).append(gid)
@@ -224,7 +258,7 @@ def run_clash(
             fp = None
             if fingerprinter is not None:
                 fp = functools.partial(fingerprinter.geometry, element)
-            subjects[gid] = Subject(_describer(model, element), mesh,
+            subjects[gid] = Subject(functools.partial(ctx.ref, index, element), mesh,
                                     functools.partial(is_solid, mesh), fp, index,
                                     ifc_class=element.is_a())
         for first, gids in sorted(clashing_ids.items()):
@@ -232,7 +266,7 @@ def run_clash(
                 f"{len(gids)} GlobalId(s) of {model.path.name} are also in {first} "
                 f"(e.g. {gids[0]}); those elements of {model.path.name} are left out"
             )
-        relations.append(Relations(model.file))
+        relations.append(ctx.relations(index))
     timings["geometry"] = time.monotonic() - t0
     if failed:
         warnings.append(f"{len(failed)} element(s) failed to tessellate and were not checked")
@@ -248,7 +282,8 @@ def run_clash(
         if rule.b is not None:
             b_ids = sorted({g for per in selected for g in per[rule.id][1] if g in subjects})
         cov.a_meshed, cov.b_meshed = len(a_ids), len(b_ids or [])
-        found = _check_rule(rule, a_ids, b_ids, subjects, relations, models, cov, progress)
+        found = _check_rule(rule, a_ids, b_ids, subjects, relations, models, cov,
+                            ctx.progress)
         grouping = rule_grouping(rule)
         groups.extend(group_clashes(found, radius=grouping.radius,
                                     min_element_clashes=grouping.min_element_clashes))
@@ -257,8 +292,6 @@ def run_clash(
     timings["check"] = time.monotonic() - t0
     tests = {gid: ("exact" if s.exact else "triangles") if s.tested else "untested"
              for gid, s in subjects.items()}
-    for w in warnings:
-        log.warning("%s", w)
     clashes.sort(key=lambda c: (c.rule, c.key))
     groups.sort(key=lambda g: (g.rule, g.id))
     model_docs = [
@@ -272,20 +305,6 @@ def run_clash(
         without_geometry=sorted(without, key=lambda d: (d["model"], d["global_id"])),
         failed=sorted(failed), warnings=warnings, timings=timings,
     )
-
-
-def _describer(model: Model, element: ifcopenshell.entity_instance) -> Callable[[], ElementRef]:
-    """The report's description of ``element``, worked out when first asked."""
-
-    def describe() -> ElementRef:
-        storey = get_storey(element)
-        return ElementRef(
-            element.GlobalId, element.is_a(), getattr(element, "Name", None),
-            (storey.Name or storey.GlobalId) if storey is not None else None,
-            model.disciplines.discipline_of(element), model.path.name,
-        )
-
-    return describe
 
 
 def _check_rule(

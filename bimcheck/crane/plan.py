@@ -199,6 +199,8 @@ class LiftPlan:
     site: Site
     min_jib_separation: float = 2.0
     placement: tuple[Placement, ...] = ()
+    #: Whether the plan gave its own ``bands`` (else the crane pack's apply).
+    bands_given: bool = False
 
 
 # -- loading ------------------------------------------------------------------
@@ -252,7 +254,7 @@ def parse_lift_plan(data: Any, path: Path) -> LiftPlan:
                                    tuple(w.coords(p, "candidates", 3) for p in pts)))
     return LiftPlan(path=path, clearance=clearance, bands=bands, cranes=cranes,
                     lifts=tuple(lifts), site=site, min_jib_separation=separation,
-                    placement=tuple(placement))
+                    placement=tuple(placement), bands_given=doc.get("bands") is not None)
 
 
 class _Where:

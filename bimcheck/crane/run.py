@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,7 @@ from bimcheck.crane.overlap import CranePair, crane_pairs
 from bimcheck.crane.placement import Candidate, rank_placement
 from bimcheck.crane.plan import Crane, Lift, LiftPlan
 from bimcheck.crane.planner import Plan, plan_path
+from bimcheck.crane.policy import LiftPolicy
 from bimcheck.crane.site import (
     LineCheck,
     ZoneCrossing,
@@ -59,7 +60,7 @@ from bimcheck.errors import LiftPlanError
 from bimcheck.geometry.cache import MeshCache
 from bimcheck.geometry.mesh import Mesh
 from bimcheck.geometry.query import solid_volume
-from bimcheck.geometry.tessellate import Failure, tessellate
+from bimcheck.geometry.tessellate import Failure
 from bimcheck.model import Model
 
 Progress = Callable[..., None]
@@ -92,18 +93,29 @@ class LiftResult:
     planner_queries: int = 0
     blocking: list[str] = field(default_factory=list)
 
+    policy: LiftPolicy = field(default_factory=LiftPolicy)
+
+    @property
+    def conditions(self) -> list[str]:
+        """The :data:`~bimcheck.crane.policy.CONDITIONS` this lift meets."""
+        met = []
+        if self.problems or self.capacity is None:
+            met.append("problem")
+        if self.capacity is not None:
+            band = self.capacity.band
+            met.append(band if band == "out_of_chart" else f"band_{band}")
+        if self.clearance is not None and self.clearance.conflicts:
+            met.append("collision")
+        if any(not p.ok for p in self.power_lines):
+            met.append("power_line")
+        if self.zones:
+            met.append("zone")
+        return met
+
     @property
     def result(self) -> str:
-        if self.problems or self.capacity is None or self.capacity.band in (
-                "fail", "out_of_chart"):
-            return "fail"
-        if self.clearance is not None and self.clearance.conflicts:
-            return "fail"
-        if any(not p.ok for p in self.power_lines):
-            return "fail"
-        if self.capacity.band in ("critical", "high") or self.zones:
-            return "warning"
-        return "ok"
+        """``ok``, ``warning`` or ``fail`` by the crane pack's policy."""
+        return self.policy.result(self.conditions)
 
     def as_dict(self) -> dict[str, Any]:
         cap = self.capacity
@@ -167,11 +179,26 @@ class CraneReport:
 
 def run_lifts(model: Model, plan: LiftPlan, *, cache: MeshCache | None = None,
               timeout: float | None = None, threads: int | None = None,
-              progress: Progress | None = None, replan: bool = True) -> CraneReport:
+              progress: Progress | None = None, replan: bool = True,
+              policy: LiftPolicy | None = None, context: Any = None,
+              index: int = 0) -> CraneReport:
     """Check every lift of ``plan`` against ``model``; see the module docstring.
-    ``replan``: search another path when the default one conflicts."""
-    geometry = tessellate(model, cache=cache, timeout=timeout, threads=threads,
-                          progress=progress)
+    ``replan``: search another path when the default one conflicts.
+    ``policy``: bands and results of the crane pack (default: the shipped
+    pack's); the plan's own bands win. With a run ``context`` (model
+    ``index`` of it) the meshes are the context's, shared with other kinds."""
+    policy = policy or LiftPolicy()
+    if not plan.bands_given:
+        plan = replace(plan, bands=policy.bands)
+    if context is None:
+        from bimcheck.context import RunContext
+
+        context = RunContext([model], cache=cache, timeout=timeout, threads=threads,
+                             progress=None if progress is None else
+                             (lambda stage, d, t: progress(d, t)))
+        index = 0
+    context.request(index, None)
+    geometry = context.geometry(index)
     classes = {}
     for gid in geometry.meshes:
         e = model.element(gid)
@@ -184,7 +211,7 @@ def run_lifts(model: Model, plan: LiftPlan, *, cache: MeshCache | None = None,
     positions: dict[str, list[tuple[float, float]]] = {}
     for lift in plan.lifts:
         crane = plan.cranes[lift.crane]
-        r = LiftResult(lift=lift, crane=crane.id)
+        r = LiftResult(lift=lift, crane=crane.id, policy=policy)
         results.append(r)
         try:
             r.load_weight, r.box = _load(model, plan, lift, geometry.meshes)

@@ -28,6 +28,15 @@ _RULE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 _DOC_KEYS = ("what", "why", "fix")
 
 
+class FieldError(ValueError):
+    """A ValueError about a sub-field of the value being validated (``radius``
+    of ``grouping``): the loader names ``grouping.radius``."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
 def severity_rank(severity: str) -> int:
     """0 for ``critical`` … 4 for ``info``: smaller is more severe."""
     return SEVERITIES.index(severity)
@@ -44,8 +53,9 @@ def shift_severity(severity: str, steps: int) -> str:
 class Param:
     """One kind-specific parameter: its type, default, bounds and meaning.
 
-    ``type`` is ``float``, ``int``, ``bool``, ``str``, ``list`` (of str) or
-    ``dict`` (validated by ``check``); ``unit`` is documentation (e.g. "m").
+    ``type`` is ``float``, ``int``, ``bool``, ``str``, ``list`` (of str),
+    ``dict`` (validated by ``check``) or ``object`` (anything; ``check``
+    validates); ``unit`` is documentation (e.g. "m").
     ``check`` receives the value and returns it normalised, or raises
     ValueError with a message.
     """
@@ -58,10 +68,14 @@ class Param:
     maximum: float | None = None
     choices: tuple[str, ...] | None = None
     check: Callable[[Any], Any] | None = None
+    #: The rule must give it (``default`` is then unused).
+    required: bool = False
 
     def validate(self, value: Any) -> Any:
         """The value checked and normalised; ValueError with a message otherwise."""
-        if self.type is float:
+        if self.type is object:  # any plain data: ``check`` validates it
+            pass
+        elif self.type is float:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError(f"expected a number, got {type(value).__name__}")
             value = float(value)
@@ -92,30 +106,89 @@ class Param:
         return value
 
 
+#: What a kind can ask the run context for (built once per run, shared by all
+#: kinds): ``meshes`` (net tessellation), ``gross`` (without openings),
+#: ``relations`` (clash ignore relations), ``lift_plan``, ``declared_quantities``,
+#: ``fingerprints``.
+INPUTS: tuple[str, ...] = ("meshes", "gross", "relations", "lift_plan",
+                           "declared_quantities", "fingerprints")
+
+
 @dataclass(frozen=True)
 class Kind:
-    """A check kind: its name, what it does, its params, which selectors it
-    needs (``a`` always; ``b`` optional or forbidden)."""
+    """A check kind: its name, family, what it does, its params, which
+    selectors it takes, the run inputs it needs, its own rule-level fields
+    and the function that runs its rules.
+
+    ``a_selector``: ``required``, ``optional`` or ``none``; ``b_selector``:
+    whether a ``b`` selector is allowed. ``fields`` maps extra top-level rule
+    fields to validators (value in, normalised value out, ValueError on bad
+    input); ``required_fields`` must be given. ``run(ctx, rules)`` returns a
+    :class:`bimcheck.run.KindResult`; ``select(ctx, rules)`` (optional) says
+    which elements of each model it needs meshes of, before any kind runs, so
+    that one tessellation pass serves every kind.
+    """
 
     name: str
     doc: str
     params: Mapping[str, Param]
     b_selector: bool = True
+    family: str = ""
+    a_selector: str = "required"
+    needs: frozenset[str] = frozenset()
+    fields: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+    required_fields: tuple[str, ...] = ()
+    run: Callable[..., Any] | None = None
+    select: Callable[..., Any] | None = None
+
+    def __post_init__(self) -> None:
+        unknown = set(self.needs) - set(INPUTS)
+        if unknown:
+            raise ValueError(f"kind {self.name}: unknown input(s) {sorted(unknown)}")
+        if self.a_selector not in ("required", "optional", "none"):
+            raise ValueError(f"kind {self.name}: a_selector must be required, optional or none")
+
+
+@dataclass(frozen=True)
+class PackField:
+    """A pack-level field a family accepts (``grouping``, ``severity_bands``,
+    ``reconcile``...): ``parse`` validates the raw value (ValueError with a
+    message); ``apply(extra, value, rule)`` copies what a rule needs of it
+    into the rule's ``extra``, for every rule of ``family`` in the pack."""
+
+    name: str
+    family: str
+    parse: Callable[[Any], Any]
+    apply: Callable[[dict, Any, Rule], None]
+    default: Any = None
 
 
 @dataclass
 class KindRegistry:
-    """The kinds one check family (``clash``, ``qto``…) accepts in its packs."""
+    """Every check kind bimcheck knows, of every family, and the pack-level
+    fields families accept (sqlfluff's ``RuleSet.register``, flake8's plugin
+    finder). There is one: :data:`bimcheck.packs.registry.REGISTRY`."""
 
-    family: str
     kinds: dict[str, Kind] = field(default_factory=dict)
+    pack_fields: dict[str, PackField] = field(default_factory=dict)
 
     def register(self, kind: Kind) -> Kind:
         """Add a kind; a second kind of the same name is a programming error."""
         if kind.name in self.kinds:
-            raise ValueError(f"{self.family} kind {kind.name!r} registered twice")
+            raise ValueError(f"kind {kind.name!r} registered twice")
         self.kinds[kind.name] = kind
         return kind
+
+    def register_pack_field(self, spec: PackField) -> PackField:
+        """Add a pack-level field; a second of the same name is a programming error."""
+        if spec.name in self.pack_fields:
+            raise ValueError(f"pack field {spec.name!r} registered twice")
+        self.pack_fields[spec.name] = spec
+        return spec
+
+    def of_family(self, family: str) -> dict[str, Kind]:
+        """The kinds of one family, by name."""
+        return {n: k for n, k in self.kinds.items() if k.family == family}
 
 
 @dataclass(frozen=True)
@@ -130,12 +203,13 @@ class Rule:
     kind: str
     severity: str
     doc: Mapping[str, str]
-    a: str
+    a: str | None
     b: str | None
     params: Mapping[str, Any]
     pack: str
     path: Path
     extra: Mapping[str, Any] = field(default_factory=dict)
+    family: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for reports (no path: reports stay machine-independent)."""
@@ -147,8 +221,17 @@ class Rule:
             "a": self.a,
             "b": self.b,
             "pack": self.pack,
-            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()},
+            "params": {k: _plain(v) for k, v in self.params.items()},
         }
+
+
+def _plain(value: Any) -> Any:
+    """A param value as JSON-ready plain data (tuples as lists)."""
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
 
 
 _RULE_FIELDS = {"id", "name", "kind", "severity", "doc", "a", "b", "params", "enabled"}
@@ -162,11 +245,14 @@ def parse_rule(
     pack: str,
     index: int,
     extra_fields: Mapping[str, Callable[[Any], Any]] | None = None,
+    family: str | None = None,
 ) -> Rule:
     """Validate one rule mapping of a pack (``rules[index]``) against ``registry``.
 
-    ``extra_fields`` maps additional top-level field names the family allows
-    to a validator (value in, normalised value out, ValueError on bad input).
+    ``extra_fields`` maps additional top-level field names allowed to a
+    validator (value in, normalised value out, ValueError on bad input); the
+    kind's own ``fields`` are allowed too. ``family``: only kinds of that
+    family are accepted (a clash pack read by ``bimcheck clash``).
     """
     where = f"rules[{index}]"
     if not isinstance(raw, dict):
@@ -178,8 +264,13 @@ def parse_rule(
             f" (at most 64), got {rid!r}",
             path=path, field=f"{where}.id",
         )
-    extra_fields = extra_fields or {}
-    unknown = sorted(set(raw) - _RULE_FIELDS - set(extra_fields))
+    extra_fields = dict(extra_fields or {})
+    kinds = registry.kinds if family is None else registry.of_family(family)
+    kind_raw = raw.get("kind")
+    kind = kinds.get(kind_raw) if isinstance(kind_raw, str) else None
+    if kind is not None:
+        extra_fields.update(kind.fields)
+    unknown = sorted(set(map(str, raw)) - _RULE_FIELDS - set(extra_fields))
     if unknown:
         raise RulePackError(
             f"unknown field(s) {', '.join(map(str, unknown))}",
@@ -196,11 +287,10 @@ def parse_rule(
         raise RulePackError("must be true or false", path=path, rule=rid, field="enabled")
     name = text("name")
     kind_name = text("kind")
-    kind = registry.kinds.get(kind_name)
     if kind is None:
+        what = "kind" if family is None else f"{family} kind"
         raise RulePackError(
-            f"unknown {registry.family} kind {kind_name!r}; expected one of "
-            f"{', '.join(sorted(registry.kinds))}",
+            f"unknown {what} {kind_name!r}; expected one of {', '.join(sorted(kinds))}",
             path=path, rule=rid, field="kind",
         )
     severity = text("severity")
@@ -224,7 +314,11 @@ def parse_rule(
         raise RulePackError(
             f"unknown field {unknown_doc[0]!r}", path=path, rule=rid, field=f"doc.{unknown_doc[0]}"
         )
-    a = _selector(raw, "a", required=True, path=path, rid=rid)
+    if kind.a_selector == "none" and raw.get("a") is not None:
+        raise RulePackError(f"kind {kind_name} takes no a selector", path=path, rule=rid,
+                            field="a")
+    a = (None if kind.a_selector == "none" else
+         _selector(raw, "a", required=kind.a_selector == "required", path=path, rid=rid))
     b = _selector(raw, "b", required=False, path=path, rid=rid)
     if b is not None and not kind.b_selector:
         raise RulePackError(
@@ -238,10 +332,13 @@ def parse_rule(
                 extra[key] = validator(raw[key])
             except ValueError as exc:
                 raise RulePackError(str(exc), path=path, rule=rid, field=key) from None
+    for key in kind.required_fields:
+        if key not in extra:
+            raise RulePackError("required", path=path, rule=rid, field=key)
     return Rule(
         id=rid, name=name, kind=kind_name, severity=severity,
         doc={k: doc[k].strip() for k in _DOC_KEYS}, a=a, b=b, params=params,
-        pack=pack, path=path, extra=extra,
+        pack=pack, path=path, extra=extra, family=kind.family,
     )
 
 
@@ -288,6 +385,8 @@ def _params(raw: Any, kind: Kind, *, path: Path, rid: str) -> dict[str, Any]:
                 raise RulePackError(
                     str(exc), path=path, rule=rid, field=f"params.{name}"
                 ) from None
+        elif spec.required:
+            raise RulePackError("required", path=path, rule=rid, field=f"params.{name}")
         else:
             out[name] = spec.default
     return out

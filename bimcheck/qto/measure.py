@@ -17,18 +17,14 @@ measured on its parts: its meshes are the union of its parts' meshes
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import ifcopenshell
 
 from bimcheck.geometry.cache import MeshCache
 from bimcheck.geometry.instances import Placements
 from bimcheck.geometry.mesh import Mesh, concatenate
-from bimcheck.geometry.tessellate import (
-    Failure,
-    Progress,
-    TessellationSettings,
-    tessellate_models,
-)
+from bimcheck.geometry.tessellate import Failure, Geometry, Progress
 from bimcheck.model import Model
 from bimcheck.qto.functions import Measure
 from bimcheck.qto.shape import PARTS
@@ -42,11 +38,36 @@ def measure_elements(
     timeout: float | None = None,
     threads: int | None = None,
     progress: Progress | None = None,
+    context: Any = None,
+    index: int = 0,
 ) -> tuple[dict[str, Measure], list[Failure]]:
     """``({GlobalId: Measure}, failures)`` for ``elements`` (default: every
     element with geometry) and the openings that void them. Elements without
     a body get a measure with no meshes (counts and attribute quantities still
-    apply)."""
+    apply). With a run ``context`` (a :class:`~bimcheck.context.RunContext`)
+    the meshes are its own, shared with the other kinds of the run, and its
+    time budget applies; otherwise a context is made for this call
+    (``timeout`` is then its budget, net and gross passes together)."""
+    if context is None:
+        from bimcheck.context import RunContext
+
+        context = RunContext([model], cache=cache, timeout=timeout, threads=threads,
+                             progress=None if progress is None else
+                             (lambda stage, d, t: progress(d, t)))
+        index = 0
+    products, parts_of = request_measured(context, index, elements)
+    return build_measures(model, products, parts_of, context.geometry(index),
+                          context.gross(index))
+
+
+def request_measured(
+    context: Any, index: int, elements: Iterable[ifcopenshell.entity_instance] | None
+) -> tuple[list[ifcopenshell.entity_instance], dict[int, list[ifcopenshell.entity_instance]]]:
+    """Ask ``context`` for what measuring ``elements`` of model ``index``
+    takes: net meshes of the elements, their parts (aggregates without a body
+    of their own), the hosts of openings and the openings of hosts; gross
+    meshes of the voided ones. Returns ``(products, parts_of)``."""
+    model = context.models[index]
     chosen = list(model.elements_for_geometry() if elements is None else elements)
     by_id = {e.id(): e for e in chosen}
     parts_of: dict[int, list[ifcopenshell.entity_instance]] = {}
@@ -68,13 +89,19 @@ def measure_elements(
             by_id.setdefault(opening.id(), opening)
     products = sorted(by_id.values(), key=lambda e: e.id())
     voided = [e for e in products if getattr(e, "HasOpenings", None)]
-    net = tessellate_models(
-        [(model, products)], cache=cache, timeout=timeout, threads=threads, progress=progress
-    )[0]
-    gross = tessellate_models(
-        [(model, voided)], settings=TessellationSettings(subtract_openings=False), cache=cache,
-        timeout=timeout, threads=threads,
-    )[0]
+    context.request(index, products)
+    context.request(index, voided, gross=True)
+    return products, parts_of
+
+
+def build_measures(
+    model: Model,
+    products: list[ifcopenshell.entity_instance],
+    parts_of: dict[int, list[ifcopenshell.entity_instance]],
+    net: Geometry,
+    gross: Geometry,
+) -> tuple[dict[str, Measure], list[Failure]]:
+    """The measures of ``products`` from their net and gross meshes."""
     placements = Placements(model.length_scale)
     measures: dict[str, Measure] = {}
 
@@ -117,7 +144,8 @@ def measure_elements(
             host.openings.append(measures[e.GlobalId])
     for m in measures.values():
         m.openings.sort(key=lambda o: o.element.GlobalId)
-    failures = sorted({*net.failures, *gross.failures})
+    wanted = {e.GlobalId for e in products}
+    failures = sorted(f for f in {*net.failures, *gross.failures} if f.global_id in wanted)
     return dict(sorted(measures.items())), failures
 
 

@@ -32,15 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bimcheck.errors import RulePackError
-from bimcheck.packs.loader import builtin_rules_dir, load_yaml
-from bimcheck.packs.schema import Kind, KindRegistry, Rule, check_unique_ids, parse_rule
+from bimcheck.packs.loader import builtin_rules_dir
+from bimcheck.packs.registry import REGISTRY
+from bimcheck.packs.schema import Kind, PackField, Rule
 from bimcheck.qto import FUNCTIONS
-
-REGISTRY = KindRegistry("qto")
-REGISTRY.register(Kind(
-    "measure", doc="measure quantities of the selected elements", params={}, b_selector=False,
-))
 
 #: (function unit, row unit) -> multiplier, for a quantity's ``unit:`` field.
 UNIT_FACTORS: dict[tuple[str, str], float] = {
@@ -170,46 +165,39 @@ def _check_param(key: str, value: Any) -> str | None:
     return None
 
 
+def _parse_tolerance(raw: Any) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw <= 1:
+        raise ValueError("must be a relative difference from 0 to 1")
+    return float(raw)
+
+
+def _apply_tolerance(extra: dict, tolerance: float, rule: Rule) -> None:
+    extra["reconcile"] = tolerance
+
+
+REGISTRY.register(Kind(
+    "measure", doc="measure quantities of the selected elements", params={}, b_selector=False,
+    family="qto", needs=frozenset({"meshes", "gross", "declared_quantities"}),
+    fields={"item": _parse_item, "quantities": _parse_quantities},
+    required_fields=("item", "quantities"),
+    run="bimcheck.qto.checks:run_measure_rules", select="bimcheck.qto.checks:select_measured",
+))
+REGISTRY.register_pack_field(PackField("reconcile", "qto", _parse_tolerance, _apply_tolerance,
+                                       default=DEFAULT_RECONCILE_TOLERANCE))
+
+
+def rule_reconcile(rule: Rule) -> float:
+    """The relative tolerance of the reconciliation of ``rule``'s pack."""
+    return rule.extra.get("reconcile", DEFAULT_RECONCILE_TOLERANCE)
+
+
 def load_qto_pack(path: str | os.PathLike[str]) -> QtoPack:
     """Load and validate one measurement pack; RulePackError naming file, rule, field."""
-    p = Path(path)
-    raw = load_yaml(p)
-    if not isinstance(raw, dict):
-        raise RulePackError("a qto pack must be a mapping with 'pack' and 'rules'", path=p)
-    unknown = sorted(set(map(str, raw)) - _PACK_FIELDS)
-    if unknown:
-        raise RulePackError(f"unknown field {unknown[0]!r}", path=p, field=unknown[0])
-    name = raw.get("pack")
-    if not isinstance(name, str) or not name.strip():
-        raise RulePackError("required, a non-empty string", path=p, field="pack")
-    if raw.get("version", 1) != 1:
-        raise RulePackError(
-            f"unsupported pack version {raw.get('version')!r}; this bimcheck reads version 1",
-            path=p, field="version",
-        )
-    tolerance = raw.get("reconcile", DEFAULT_RECONCILE_TOLERANCE)
-    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not (
-        0 <= tolerance <= 1
-    ):
-        raise RulePackError("must be a relative difference from 0 to 1", path=p,
-                            field="reconcile")
-    rules_raw = raw.get("rules")
-    if not isinstance(rules_raw, list):
-        raise RulePackError("required, a list of rules", path=p, field="rules")
-    rules = []
-    for i, item in enumerate(rules_raw):
-        rule = parse_rule(
-            item, registry=REGISTRY, path=p, pack=p.name, index=i,
-            extra_fields={"item": _parse_item, "quantities": _parse_quantities},
-        )
-        for required in ("item", "quantities"):
-            if required not in rule.extra:
-                raise RulePackError("required", path=p, rule=rule.id, field=required)
-        if item.get("enabled", True) is not False:
-            rules.append(rule)
-    check_unique_ids(rules)
-    return QtoPack(name=name.strip(), path=p, rules=tuple(rules),
-                   reconcile_tolerance=float(tolerance))
+    from bimcheck.packs.pack import load_pack
+
+    pack = load_pack(path, family="qto")
+    return QtoPack(name=pack.name, path=pack.path, rules=pack.rules,
+                   reconcile_tolerance=pack.settings["reconcile"])
 
 
 def default_qto_pack_path() -> Path:

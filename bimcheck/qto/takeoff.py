@@ -30,7 +30,7 @@ from bimcheck.model import Model
 from bimcheck.packs.schema import Rule
 from bimcheck.qto import deductions
 from bimcheck.qto.functions import FUNCTIONS, Measure
-from bimcheck.qto.measure import measure_elements
+from bimcheck.qto.measure import build_measures, request_measured
 from bimcheck.qto.reconcile import Finding, reconcile
 from bimcheck.qto.rules import DEFAULT_RECONCILE_TOLERANCE, rule_item, rule_quantities
 
@@ -161,28 +161,32 @@ def run_takeoff(
     threads: int | None = None,
     progress: Progress | None = None,
     reconcile_tolerance: float | None = DEFAULT_RECONCILE_TOLERANCE,
+    context: Any = None,
+    index: int = 0,
 ) -> Takeoff:
     """Measure ``rules`` (from :func:`~bimcheck.qto.rules.load_qto_pack`) on
     ``model``, and compare the rows with the quantities the file declares
     (differences over ``reconcile_tolerance`` are findings; ``None``: no
-    comparison)."""
-    selected: dict[str, list] = {}
-    union = {}
-    for rule in rules:
-        chosen = [e for e in model.select(rule.a) if getattr(e, "GlobalId", None)]
-        selected[rule.id] = chosen
-        for e in chosen:
-            union[e.id()] = e
-    measures, failures = measure_elements(
-        model, sorted(union.values(), key=lambda e: e.id()), cache=cache, timeout=timeout,
-        threads=threads, progress=progress,
-    )
+    comparison). With a run ``context`` (model ``index`` of it) the meshes
+    and the time budget are the context's; otherwise one is made here."""
+    if context is None:
+        from bimcheck.context import RunContext
+
+        context = RunContext([model], cache=cache, timeout=timeout, threads=threads,
+                             progress=None if progress is None else
+                             (lambda stage, d, t: progress(d, t)))
+        index = 0
+    selected, union = select_takeoff(context, index, rules)
+    products, parts_of = request_measured(context, index,
+                                          sorted(union.values(), key=lambda e: e.id()))
+    measures, failures = build_measures(model, products, parts_of, context.geometry(index),
+                                        context.gross(index))
     settings_key = hashlib.blake2b(
         TessellationSettings().key(model.length_scale).encode(), digest_size=8
     ).hexdigest()
     order = {e.id(): n for n, e in enumerate(sorted(union.values(), key=lambda e: e.id()))}
     jobs = [(rule, element) for rule in rules for element in selected[rule.id]]
-    rows, skipped, warnings = _measure_rows(model, jobs, measures, order, threads)
+    rows, skipped, warnings = _measure_rows(model, jobs, measures, order, context.threads)
     for warning in warnings:
         log.warning("%s", warning)
     rows.sort(key=lambda r: (r.item, r.quantity, r.global_id, r.rule))
@@ -194,6 +198,27 @@ def run_takeoff(
     return Takeoff(model=model, rows=rows, failures=failures, skipped=skipped,
                    settings_key=settings_key, reconcile_tolerance=reconcile_tolerance,
                    compared=compared, findings=findings)
+
+
+def select_takeoff(
+    context: Any, index: int, rules: Sequence[Rule]
+) -> tuple[dict[str, list[Any]], dict[int, Any]]:
+    """``({rule id: elements}, {STEP id: element})``: what each rule measures
+    on model ``index``; the context is asked for their meshes."""
+    memo_key = ("takeoff", index, tuple(r.id for r in rules))
+    if memo_key in context.scratch:
+        return context.scratch[memo_key]
+    model = context.models[index]
+    selected: dict[str, list] = {}
+    union: dict[int, Any] = {}
+    for rule in rules:
+        chosen = [e for e in model.select(rule.a) if getattr(e, "GlobalId", None)]
+        selected[rule.id] = chosen
+        for e in chosen:
+            union[e.id()] = e
+    request_measured(context, index, sorted(union.values(), key=lambda e: e.id()))
+    context.scratch[memo_key] = (selected, union)
+    return selected, union
 
 
 #: Fewest elements worth forking measuring processes for.

@@ -229,6 +229,11 @@ class Model:
         """Number of IfcProduct instances by exact class."""
         return dict(sorted(Counter(p.is_a() for p in self.file.by_type("IfcProduct")).items()))
 
+    @cached_property
+    def has_geometry(self) -> bool:
+        """Whether any product has a representation."""
+        return any(p.Representation is not None for p in self.file.by_type("IfcProduct"))
+
     def elements_for_geometry(self) -> list[ifcopenshell.entity_instance]:
         """Every product with a representation, plus every IfcElement without
         one (so a placeholder with no geometry is counted), in STEP-id order."""
@@ -351,9 +356,7 @@ def open_model(
             f"(supported: {', '.join(SUPPORTED_SCHEMAS)})",
             path=p,
         )
-    if require_geometry and not any(
-        prod.Representation is not None for prod in ifc.by_type("IfcProduct")
-    ):
+    if require_geometry and not model.has_geometry:
         raise NoGeometryError("the model has no elements with geometry", path=p)
     return model
 

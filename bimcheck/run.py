@@ -20,6 +20,7 @@ from typing import Any
 
 from bimcheck._version import __version__
 from bimcheck.context import RunContext
+from bimcheck.errors import NoGeometryError
 from bimcheck.findings import Finding
 from bimcheck.packs.registry import load_kinds, resolve
 from bimcheck.packs.schema import SEVERITIES, Rule, severity_rank
@@ -72,6 +73,10 @@ class CheckReport:
     timings: dict[str, float] = field(default_factory=dict)
     #: Set by :func:`bimcheck.gate.gate`: the verdict as plain data.
     gate: dict[str, Any] | None = None
+    #: Plan views per storey (:func:`bimcheck.views.plan_views`).
+    views: list[dict[str, Any]] = field(default_factory=list)
+    #: The previous runs' totals, oldest first (the run history fills it in).
+    trend: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, Any]:
         """Findings by severity, family, rule, discipline and storey."""
@@ -118,6 +123,8 @@ class CheckReport:
             "summary": {**self.counts(), "risk": risk_summary(self.findings)},
             "sections": self.sections,
             "gate": self.gate,
+            "views": self.views,
+            "trend": self.trend,
         }
         if timings:
             doc["timings"] = dict(sorted(self.timings.items()))
@@ -148,6 +155,15 @@ def run_checks(ctx: RunContext, rules: Sequence[Rule], *, packs: Sequence[Any] =
                             "needs a lift plan (--lift-plan); not run")
             continue
         groups.append((kind, kind_rules))
+    geometric = [r.id for kind, rs in groups if {"meshes", "gross"} & kind.needs for r in rs]
+    if geometric:
+        for model in ctx.models:
+            if not model.has_geometry:
+                raise NoGeometryError(
+                    f"the model has no elements with geometry, which rule(s) "
+                    f"{', '.join(geometric[:5])}{' ...' if len(geometric) > 5 else ''} need; "
+                    "run rules that need none (IDS, property rules) with --rules",
+                    path=model.path)
     t0 = time.monotonic()
     for kind, kind_rules in groups:
         select = resolve(kind.select)
@@ -178,11 +194,16 @@ def run_checks(ctx: RunContext, rules: Sequence[Rule], *, packs: Sequence[Any] =
         log.warning("%s", w)
     findings = _unique(findings, warnings)
     findings.sort(key=lambda f: (f.rule, f.key))
+    from bimcheck.views import plan_views
+
+    t0 = time.monotonic()
+    views = plan_views(ctx)
+    ctx.timings["views"] = time.monotonic() - t0
     ctx.timings["total"] = time.monotonic() - t_start
     return CheckReport(
         header=header(ctx, command, packs), rules=list(rules), findings=findings, rows=rows,
         coverage=coverage, geometry=_geometry_coverage(ctx), sections=sections,
-        warnings=warnings, timings=dict(ctx.timings),
+        warnings=warnings, timings=dict(ctx.timings), views=views,
     )
 
 

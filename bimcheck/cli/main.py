@@ -13,6 +13,7 @@ import click
 
 from bimcheck._version import __version__
 from bimcheck.errors import BimcheckError
+from bimcheck.exitcodes import ExitCode
 
 
 class _Group(click.Group):
@@ -23,10 +24,10 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except BimcheckError as exc:
             click.echo(f"bimcheck: error: {exc}", err=True)
-            ctx.exit(2)
+            ctx.exit(ExitCode.BAD_INPUT)
         except KeyboardInterrupt:
             click.echo("bimcheck: interrupted", err=True)
-            ctx.exit(130)
+            ctx.exit(ExitCode.INTERRUPTED)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:
@@ -36,7 +37,7 @@ class _Group(click.Group):
                 f"bimcheck: internal error: {type(exc).__name__}: {exc} (run with -v for details)",
                 err=True,
             )
-            ctx.exit(3)
+            ctx.exit(ExitCode.INTERNAL_ERROR)
 
 
 def _setup_logging(verbose: int, quiet: int) -> None:
@@ -64,6 +65,7 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
 
 def _register() -> None:
     from bimcheck.cli.cache import cache
+    from bimcheck.cli.check import check
     from bimcheck.cli.clash import clash
     from bimcheck.cli.crane import crane
     from bimcheck.cli.info import info
@@ -74,6 +76,7 @@ def _register() -> None:
     cli.add_command(clash)
     cli.add_command(qto)
     cli.add_command(crane)
+    cli.add_command(check)
 
 
 _register()

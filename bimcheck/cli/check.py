@@ -1,0 +1,193 @@
+"""``bimcheck check MODEL...``: every rule kind of the selected packs in one run,
+one risk report (HTML, JSON, JUnit, BCF) and a CI gate."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bimcheck.cli.options import geometry_options, open_cache, progress_bar
+from bimcheck.exitcodes import ExitCode
+from bimcheck.packs.schema import SEVERITIES, severity_rank
+from bimcheck.report.files import check_writable, write_atomic
+from bimcheck.report.jsonout import dumps
+
+#: Files written into --out.
+REPORT_FILES = {"json": "report.json", "html": "report.html", "junit": "report.junit.xml",
+                "bcf": "findings.bcf", "glb": "report.glb"}
+
+#: Findings listed on the terminal by default.
+_SHOWN = 15
+
+
+@click.command()
+@click.argument("models", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--rules", "sources", multiple=True, type=click.Path(path_type=Path),
+              metavar="PACK", help="A rule pack (YAML), a folder of packs or an .ids file; "
+              "repeat for more. Only these rules run. Default: the shipped rules/default/.")
+@click.option("--lift-plan", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="A lift plan (*.lift.yaml): adds the crane lift checks.")
+@click.option("--gate", "gate_file", type=click.Path(path_type=Path), default=None,
+              metavar="gate.yaml", help="Gate policy: fail_on, max_per_rule, new_only.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None, metavar="SEVERITY",
+              help=f"Exit 1 when a finding of this severity or worse counts "
+              f"({', '.join(SEVERITIES)}); overrides the gate file's fail_on.")
+@click.option("--baseline", type=click.Path(path_type=Path), default=None,
+              metavar="report.json", help="A previous report: findings are new or existing.")
+@click.option("--waivers", "waiver_file", type=click.Path(path_type=Path), default=None,
+              metavar="waivers.yaml", help="Waived finding keys, with reason, owner, expiry.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, metavar="DIR",
+              help="Folder for report.html, report.json, report.junit.xml, findings.bcf "
+              "(default: reports/<model name>/).")
+@click.option("--glb", is_flag=True, help="Also write report.glb: the findings' elements "
+              "coloured by severity, for any glTF viewer.")
+@click.option("--annotations", type=click.Choice(["github"]), default=None,
+              help="Print the findings as CI annotations (GitHub workflow commands).")
+@click.option("--limit", type=click.IntRange(min=0), default=_SHOWN, show_default=True,
+              help="Findings listed on the terminal (0: all).")
+@click.option("--timings", is_flag=True, help="Add timings to the JSON.")
+@click.option("--overwrite", is_flag=True, help="Replace report files that exist.")
+@geometry_options
+@click.pass_context
+def check(ctx: click.Context, models: tuple[Path, ...], sources: tuple[Path, ...],
+          lift_plan: Path | None, gate_file: Path | None, fail_on: str | None,
+          baseline: Path | None, waiver_file: Path | None, out_dir: Path | None, glb: bool,
+          annotations: str | None, limit: int, timings: bool, overwrite: bool,
+          timeout: float | None, threads: int | None, cache_dir: Path | None,
+          no_cache: bool) -> None:
+    """Check MODELS with every rule of the selected packs and write the risk report.
+
+    \b
+      bimcheck check tower.ifc                              # rules/default
+      bimcheck check tower.ifc --lift-plan tower.lift.yaml --fail-on high
+      bimcheck check tower.ifc --rules requirements.ids --rules rules/project/
+      bimcheck check tower.ifc --gate gate.yaml --baseline last/report.json \\
+          --waivers waivers.yaml --annotations github
+
+    Exit 0 when the gate passes (or there is none), 1 when it fails, 2 on bad
+    input or usage.
+    """
+    from bimcheck.check import CheckOptions, prepare_check, run_prepared
+
+    out = out_dir if out_dir is not None else Path("reports") / models[0].stem
+    targets = {k: out / v for k, v in REPORT_FILES.items() if k != "glb" or glb}
+    if out.exists() and not out.is_dir():
+        raise click.UsageError(f"--out {out}: not a folder")
+    for p in targets.values():
+        if out.is_dir():
+            check_writable(p, overwrite=overwrite)
+    options = CheckOptions(models=list(models), sources=list(sources), lift_plan=lift_plan,
+                           gate_file=gate_file, fail_on=fail_on, baseline=baseline,
+                           waivers=waiver_file, timeout=timeout, threads=threads)
+    prepared = prepare_check(options, cache=open_cache(cache_dir, no_cache))
+    with progress_bar("Check", ctx.obj.get("quiet", False)) as bar:
+        progress = None if bar is None else (lambda s, d, t: bar(d, t, s))
+        report, verdict = run_prepared(prepared, progress=progress, today=date.today())
+    doc = report.as_dict(timings=timings)
+    _write(doc, report, prepared, targets, out, overwrite)
+    click.echo(format_summary(doc, limit=limit, files=targets), nl=False)
+    if annotations == "github":
+        click.echo(github_annotations(doc), nl=False)
+    for line in verdict.reasons:
+        click.echo(f"bimcheck: gate: {line}", err=True)
+    if not verdict.passed:
+        ctx.exit(ExitCode.GATE_FAILED)
+
+
+def _write(doc: dict[str, Any], report: Any, prepared: Any, targets: dict[str, Path],
+           out: Path, overwrite: bool) -> None:
+    """Every report file, each written whole (temp file and rename)."""
+    from bimcheck.report.checkbcf import check_bcf
+    from bimcheck.report.checkhtml import check_html
+    from bimcheck.report.junit import junit_xml
+
+    payloads: dict[str, bytes | str] = {
+        "json": dumps(doc, inline_from=4),
+        "junit": junit_xml(doc),
+        "bcf": check_bcf(doc, created=_created(prepared.models)),
+        "html": check_html(doc),
+    }
+    if "glb" in targets:
+        from bimcheck.report.glb import findings_glb
+
+        payloads["glb"] = findings_glb(report, prepared.context)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, payload in payloads.items():
+        write_atomic(targets[name], payload, overwrite=overwrite)
+
+
+def _created(models: list[Any]) -> datetime:
+    """BCF creation date: the newest model file's modification time (UTC), so
+    the same files give the same bytes."""
+    newest = max(int(m.path.stat().st_mtime) for m in models)
+    return datetime.fromtimestamp(newest, tz=UTC)
+
+
+def format_summary(doc: dict[str, Any], *, limit: int = _SHOWN,
+                   files: dict[str, Path] | None = None) -> str:
+    """The verdict, counts, coverage and the worst findings, for the terminal."""
+    s = doc["summary"]
+    gate = doc.get("gate") or {}
+    lines = []
+    verdict = gate.get("verdict", "pass").upper() if gate else "PASS"
+    policy = gate.get("policy") or {}
+    if not (policy.get("fail_on") or policy.get("max_per_rule")):
+        verdict = "no gate"
+    counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
+    lines.append(f"{verdict}: {s['findings']} finding(s)" + (f" ({counts})" if counts else "")
+                 + f", risk {s['risk']['total']:.1f}")
+    for reason in gate.get("reasons", []):
+        lines.append(f"  gate: {reason}")
+    geo = doc["coverage"]["geometry"]
+    for g in geo:
+        if g["requested"]:
+            lines.append(f"  {g['model']}: {g['meshed']} element(s) meshed, "
+                         f"{g['without_body']} without a body, {g['failed']} failed")
+    ranked = sorted(doc["findings"], key=lambda f: (severity_rank(f["severity"]), -f["risk"],
+                                                    f["rule"], f["key"]))
+    shown = ranked if limit == 0 else ranked[:limit]
+    for f in shown:
+        gids = ",".join(e["global_id"] for e in f["elements"][:2])
+        status = "" if f["status"] in ("open", "new") else f" [{f['status']}]"
+        lines.append(f"  {f['severity']:<8} {f['rule']:<8} {f['message'][:110]}"
+                     f"{' ' + gids if gids else ''}{status}")
+    if len(shown) < len(ranked):
+        lines.append(f"  ... {len(ranked) - len(shown)} more in the report")
+    for w in gate.get("stale_waivers", []):
+        lines.append(f"  stale waiver: {w['key']} ({w['owner']}) matches no finding")
+    if files:
+        lines.append("report: " + ", ".join(str(p) for p in files.values()))
+    return "\n".join(lines) + "\n"
+
+
+def _escape(text: str, *, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def github_annotations(doc: dict[str, Any]) -> str:
+    """GitHub workflow commands, one per finding (``::error`` for findings the
+    gate fails on, or critical/high without a gate; ``::warning`` otherwise;
+    waived and info findings are left out)."""
+    gate = doc.get("gate") or {}
+    failing = set(gate.get("failing", []))
+    active = bool((gate.get("policy") or {}).get("fail_on")
+                  or (gate.get("policy") or {}).get("max_per_rule"))
+    model = doc["header"]["models"][0]["path"] if doc["header"]["models"] else "model"
+    lines = []
+    for f in doc["findings"]:
+        if f["status"] == "waived" or f["severity"] == "info":
+            continue
+        bad = f["key"] in failing if active else severity_rank(f["severity"]) <= 1
+        level = "error" if bad else "warning"
+        gids = ", ".join(e["global_id"] for e in f["elements"])
+        title = _escape(f"{f['rule']} {f['severity']}", prop=True)
+        message = _escape(f"{f['message']}" + (f" [{gids}]" if gids else ""))
+        lines.append(f"::{level} file={_escape(model, prop=True)},title={title}::{message}")
+    return "\n".join(lines) + ("\n" if lines else "")

@@ -171,13 +171,18 @@ class Model:
 
     @cached_property
     def length_scale(self) -> float:
-        """Metres per file length unit."""
+        """Metres per file length unit (1 for a file without an IfcProject:
+        IFC's default unit is the metre)."""
+        if not self.file.by_type("IfcProject"):
+            return 1.0
         return float(ifcopenshell.util.unit.calculate_unit_scale(self.file, "LENGTHUNIT"))
 
     @cached_property
     def length_unit(self) -> str:
         """Symbol of the file's length unit: ``m``, ``mm``, ``cm``, ``ft``, ``in`` ...
-        (the unit's name for anything else)."""
+        (the unit's name for anything else); ``m`` without an IfcProject."""
+        if not self.file.by_type("IfcProject"):
+            return "m"
         unit = ifcopenshell.util.unit.get_project_unit(self.file, "LENGTHUNIT")
         if unit is None:
             return "m"

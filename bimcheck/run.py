@@ -200,6 +200,10 @@ def run_checks(ctx: RunContext, rules: Sequence[Rule], *, packs: Sequence[Any] =
     views = plan_views(ctx)
     ctx.timings["views"] = time.monotonic() - t0
     ctx.timings["total"] = time.monotonic() - t_start
+    for index, model in enumerate(ctx.models):  # cache use varies run to run: timings only
+        stats = ctx._built["net"][index].geometry.stats
+        ctx.timings[f"meshes_from_cache[{model.path.name}]"] = float(stats.from_cache)
+        ctx.timings[f"meshes_tessellated[{model.path.name}]"] = float(stats.tessellated)
     return CheckReport(
         header=header(ctx, command, packs), rules=list(rules), findings=findings, rows=rows,
         coverage=coverage, geometry=_geometry_coverage(ctx), sections=sections,
@@ -228,6 +232,5 @@ def _geometry_coverage(ctx: RunContext) -> list[dict[str, Any]]:
         out.append({
             "model": model.path.name, "requested": len(built.done), "meshed": len(g.meshes),
             "without_body": len(g.without_body), "failed": len(g.failures),
-            "from_cache": g.stats.from_cache, "tessellated": g.stats.tessellated,
         })
     return out

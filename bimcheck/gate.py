@@ -179,8 +179,8 @@ def load_waivers(path: str | os.PathLike[str]) -> list[Waiver]:
             raise WaiverError(f"{where}.{unknown[0]}: unknown field", path=p)
         key = item.get("key")
         if not isinstance(key, str) or not _KEY.match(key):
-            raise WaiverError(f"{where}.key: expected a finding key (32 hex characters, in quotes), "
-                              f"got {key!r}", path=p)
+            raise WaiverError(f"{where}.key: expected a finding key (32 hex characters, "
+                              f"in quotes), got {key!r}", path=p)
         if key in seen:
             raise WaiverError(f"{where}.key: a second waiver for {key}", path=p)
         seen.add(key)

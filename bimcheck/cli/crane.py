@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from bimcheck.check import crane_pack_path
 from bimcheck.cli.options import (
     emit,
     geometry_options,
@@ -22,6 +23,7 @@ from bimcheck.cli.options import (
 from bimcheck.crane.plan import load_lift_plan
 from bimcheck.crane.run import CraneReport, run_lifts
 from bimcheck.model import open_model
+from bimcheck.packs.pack import load_pack
 from bimcheck.report.jsonout import dumps
 
 _FAIL_ON = ("fail", "warning", "never")
@@ -68,11 +70,12 @@ def crane(ctx: click.Context, model: Path, liftplan: Path, as_json: bool, fail_o
     for target in (output, html_out, bcf_out):
         precheck_output(target, overwrite)
     plan = load_lift_plan(liftplan)
+    policy = load_pack(crane_pack_path(), family="crane").settings["lift_policy"]
     opened = open_model(model)
     cache = open_cache(cache_dir, no_cache)
     with progress_bar("Lifts", ctx.obj.get("quiet", False)) as bar:
         report = run_lifts(opened, plan, cache=cache, timeout=timeout, threads=threads,
-                           progress=bar)
+                           progress=bar, policy=policy)
     doc = report.as_dict()
     if output is not None or as_json:
         emit(dumps(doc, inline_from=3), output, overwrite)

@@ -82,7 +82,11 @@ def parse_policy(raw: Any) -> LiftPolicy:
         raise ValueError("results: expected a mapping of fail and warning to condition lists")
     sets = {}
     for name in ("fail", "warning"):
-        items = results.get(name, sorted(getattr(LiftPolicy(), name)))
+        other = "warning" if name == "fail" else "fail"
+        given_other = set(results.get(other) or []) if isinstance(results.get(other),
+                                                                  list) else set()
+        # a list left out is the default one, less what the other list claims
+        items = results.get(name, sorted(getattr(LiftPolicy(), name) - given_other))
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
             raise ValueError(f"results.{name}: expected a list of conditions")
         bad = [i for i in items if i not in CONDITIONS]

@@ -73,7 +73,7 @@ def main() -> None:
     for name, *_ in rows:
         c = per_model_kind[name]
         lines.append(f"| {name} | " + " | ".join(str(c.get(k, 0)) for k in columns) + " |")
-    lines.append(f"| **all** | " + " | ".join(str(kinds[k]) for k in columns) + " |")
+    lines.append("| **all** | " + " | ".join(str(kinds[k]) for k in columns) + " |")
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write:

@@ -39,6 +39,10 @@ demo: $(STAMP) bytecode
 	$(VENV)/bin/bimcheck crane samples/tower_rev_a.ifc samples/tower.lift.yaml -o reports/tower.lifts.json \
 		--html reports/tower.lifts.html --bcf reports/tower.lifts.bcf --overwrite
 	$(VENV)/bin/bimcheck crane samples/tower_rev_a.ifc samples/tower.lift.yaml
+	$(VENV)/bin/bimcheck check samples/tower_rev_a.ifc --lift-plan samples/tower.lift.yaml \
+		--out reports/tower_rev_a --overwrite
+	$(VENV)/bin/bimcheck check samples/tower_rev_b.ifc --lift-plan samples/tower.lift.yaml \
+		--baseline reports/tower_rev_a/report.json --out reports/tower_rev_b --overwrite
 
 test: $(STAMP) bytecode
 	$(PY) -m pytest

@@ -152,7 +152,7 @@ def format_summary(doc: dict[str, Any], *, limit: int = _SHOWN,
     shown = ranked if limit == 0 else ranked[:limit]
     for f in shown:
         gids = ",".join(e["global_id"] for e in f["elements"][:2])
-        status = "" if f["status"] in ("open", "new") else f" [{f['status']}]"
+        status = "" if f["status"] == "open" else f" [{f['status']}]"
         lines.append(f"  {f['severity']:<8} {f['rule']:<8} {f['message'][:110]}"
                      f"{' ' + gids if gids else ''}{status}")
     if len(shown) < len(ranked):

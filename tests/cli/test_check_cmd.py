@@ -272,3 +272,12 @@ def test_default_out_folder(tmp_path, monkeypatch):
     r = invoke(model)
     assert r.exit_code == 0, r.output
     assert (tmp_path / "reports" / "m" / "report.json").is_file()
+
+
+def test_committed_demo_report_is_current(base):
+    """reports/tower_rev_a/report.json and report.junit.xml (written by `make
+    demo`) are what this code produces, byte for byte."""
+    out, _ = base
+    committed = SAMPLES.parent / "reports" / "tower_rev_a"
+    for name in ("report.json", "report.junit.xml"):
+        assert (out / name).read_bytes() == (committed / name).read_bytes(), name

@@ -113,7 +113,12 @@ def topics_bcf(topics: list[dict[str, Any]], models: Sequence[str], *,
     """A BCF 2.1 zip of ready-made topics, each a dict with ``key`` (its GUID
     is derived from it), ``title``, ``severity`` (or None), ``labels``,
     ``description``, ``elements`` (IFC GlobalIds), ``location`` (m) and
-    ``spread`` (m). ``models``: the file names in each topic's header."""
+    ``spread`` (m). ``models``: the file names in each topic's header.
+
+    A topic whose ``location`` is None or not three finite numbers gets a
+    viewpoint without a camera (the schema's ``xs:double`` has no ``nan``):
+    its elements are still selected. Elements that are not IFC GlobalIds are
+    left out of the selection."""
     when = (when or datetime.now(UTC)).replace(microsecond=0)
     when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
     entries: list[tuple[str, bytes]] = []
@@ -334,14 +339,29 @@ def _viewpoint(t: dict[str, Any], vp_guid: str) -> bytes:
         for g in guids:
             _el(sel, "Component", IfcGuid=g)
     _el(comps, "Visibility", DefaultVisibility="true")
-    cam = _el(root, "PerspectiveCamera")
-    for tag, vec in zip(
-        ("CameraViewPoint", "CameraDirection", "CameraUpVector"),
-        camera(t["location"], t["spread"]),
-        strict=True,
-    ):
-        v = _el(cam, tag)
-        for axis, x in zip("XYZ", vec, strict=True):
-            _el(v, axis, repr(float(x)))
-    _el(cam, "FieldOfView", repr(FIELD_OF_VIEW_DEG))
+    vectors = _camera_of(t.get("location"), t.get("spread"))
+    if vectors is not None:
+        cam = _el(root, "PerspectiveCamera")
+        for tag, vec in zip(("CameraViewPoint", "CameraDirection", "CameraUpVector"), vectors,
+                            strict=True):
+            v = _el(cam, tag)
+            for axis, x in zip("XYZ", vec, strict=True):
+                _el(v, axis, repr(float(x)))
+        _el(cam, "FieldOfView", repr(FIELD_OF_VIEW_DEG))
     return _tostring(root)
+
+
+def _camera_of(location: Any, spread: Any) -> tuple[Vec, Vec, Vec] | None:
+    """The camera of a topic, or None when its location is not a finite point
+    or the camera would not be (xs:double has no ``nan``; ``inf`` is no place)."""
+    try:
+        loc = [float(v) for v in location]
+        spread_m = float(spread or 0.0)
+    except (TypeError, ValueError):
+        return None
+    if len(loc) != 3 or not all(math.isfinite(v) for v in loc):
+        return None
+    vectors = camera(loc, spread_m if math.isfinite(spread_m) else 0.0)
+    if not all(math.isfinite(x) for vec in vectors for x in vec):
+        return None
+    return vectors

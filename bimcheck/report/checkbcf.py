@@ -3,11 +3,16 @@ GUID derived from the finding's key, so a later run updates the same topics.
 
 Priority is the finding's severity; labels are the family, the rule and the
 discipline; the viewpoint selects the finding's elements and looks at its
-location (the first element's storey when it has none).
+location. A finding without a location (a missing property, say) is looked
+at where its first element stands in the report's plan views (the centre of
+its footprint, :data:`EYE_HEIGHT_M` above its storey), else at the centre of
+its first element's storey; with neither, the viewpoint has no camera and
+only selects the elements.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +20,9 @@ from bimcheck.report.bcf import topics_bcf
 
 #: Camera spread (m) around a finding's location.
 _SPREAD_M = 5.0
+#: Height (m) above its storey's elevation at which a finding without a
+#: location is looked at.
+EYE_HEIGHT_M = 1.5
 
 
 def finding_topics(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -34,10 +42,39 @@ def finding_topics(doc: dict[str, Any]) -> list[dict[str, Any]]:
         topics.append({
             "key": f["key"], "title": f"{f['rule']}: {f['message']}"[:250],
             "severity": f["severity"], "labels": labels, "description": description,
-            "elements": gids, "location": f["location"] or [0.0, 0.0, 0.0],
-            "spread": _SPREAD_M,
+            "elements": gids, **_where(f, doc.get("views") or []),
         })
     return topics
+
+
+def _where(f: dict[str, Any], views: list[dict[str, Any]]) -> dict[str, Any]:
+    """``location`` (m, world, or None) and ``spread`` (m) of a finding's camera."""
+    loc = f.get("location")
+    if loc and len(loc) == 3 and all(isinstance(v, int | float) for v in loc):
+        return {"location": [float(v) for v in loc], "spread": _SPREAD_M}
+    for e in f["elements"]:
+        for view in views:
+            if view.get("model") != e.get("model"):
+                continue
+            for fp in view.get("footprints", []):
+                if fp["global_id"] == e["global_id"] and fp.get("outline"):
+                    xs = [p[0] for p in fp["outline"]]
+                    ys = [p[1] for p in fp["outline"]]
+                    return _box_centre(min(xs), min(ys), max(xs), max(ys), view["elevation"])
+    storey = next((e.get("storey") for e in f["elements"] if e.get("storey")), None)
+    model = next((e.get("model") for e in f["elements"] if e.get("storey")), None)
+    for view in views:
+        if storey and view.get("storey") == storey and view.get("model") == model:
+            return _box_centre(*view["bounds"], view["elevation"])
+    return {"location": None, "spread": _SPREAD_M}
+
+
+def _box_centre(x0: float, y0: float, x1: float, y1: float, elevation: float) -> dict[str, Any]:
+    """Camera target at the centre of a plan box, :data:`EYE_HEIGHT_M` above
+    ``elevation``, framing the whole box."""
+    half_diagonal = 0.5 * math.hypot(x1 - x0, y1 - y0)
+    return {"location": [(x0 + x1) / 2.0, (y0 + y1) / 2.0, float(elevation) + EYE_HEIGHT_M],
+            "spread": max(_SPREAD_M, half_diagonal)}
 
 
 def check_bcf(doc: dict[str, Any], *, created: datetime | None = None) -> bytes:

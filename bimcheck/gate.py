@@ -243,13 +243,25 @@ def load_baseline(path: str | os.PathLike[str]) -> set[str]:
 def gate(report: Any, policy: GatePolicy, *, baseline: Iterable[str] | None = None,
          waivers: Sequence[Waiver] = (), today: dt.date | None = None) -> tuple[Any, Verdict]:
     """``(report with statuses and its gate section, verdict)``; see the module."""
+    statuses, verdict = evaluate(report.findings, policy, baseline=baseline, waivers=waivers,
+                                 today=today)
+    report = report.with_statuses(statuses)
+    report.gate = verdict.as_dict()
+    return report, verdict
+
+
+def evaluate(findings: Sequence[Any], policy: GatePolicy, *,
+             baseline: Iterable[str] | None = None, waivers: Sequence[Waiver] = (),
+             today: dt.date | None = None) -> tuple[dict[str, str], Verdict]:
+    """``({key: status}, verdict)`` for ``findings`` (anything with ``key``,
+    ``rule`` and ``severity``): the gate of every command."""
     today = today or dt.date.today()
     base = None if baseline is None else set(baseline)
     by_key = {w.key: w for w in waivers}
-    present = {f.key for f in report.findings}
+    present = {f.key for f in findings}
     statuses: dict[str, str] = {}
     verdict = Verdict(passed=True, policy=policy, baseline=base is not None)
-    for f in report.findings:
+    for f in findings:
         status = "open" if base is None else ("existing" if f.key in base else "new")
         if status == "new":
             verdict.new += 1
@@ -264,9 +276,8 @@ def gate(report: Any, policy: GatePolicy, *, baseline: Iterable[str] | None = No
             verdict.stale.append(w)
         elif w.expires < today:
             verdict.expired.append(w)
-    report = report.with_statuses(statuses)
-    counted = [f for f in report.findings if f.status != "waived"
-               and (not policy.new_only or base is None or f.status == "new")]
+    counted = [f for f in findings if statuses[f.key] != "waived"
+               and (not policy.new_only or base is None or statuses[f.key] == "new")]
     verdict.counted = len(counted)
     verdict.waived = sorted(k for k, s in statuses.items() if s == "waived")
     failing: set[str] = set()
@@ -289,5 +300,4 @@ def gate(report: Any, policy: GatePolicy, *, baseline: Iterable[str] | None = No
             verdict.reasons.append(f"{w.label()} has expired; its finding is still there")
     verdict.failing = sorted(failing)
     verdict.passed = not verdict.reasons
-    report.gate = verdict.as_dict()
-    return report, verdict
+    return statuses, verdict

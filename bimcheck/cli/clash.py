@@ -18,6 +18,8 @@ from bimcheck.cli.options import (
     precheck_output,
     progress_bar,
 )
+from bimcheck.exitcodes import ExitCode
+from bimcheck.gate import GatePolicy, evaluate
 from bimcheck.model import open_model
 from bimcheck.packs.schema import SEVERITIES, severity_rank
 from bimcheck.report.files import write_atomic
@@ -138,11 +140,11 @@ def clash(
     else:
         click.echo(format_table(report, limit=limit), nl=False)
     if fail_on is not None:
-        worst = report.worst_severity()
-        if worst is not None and severity_rank(worst) <= severity_rank(fail_on):
-            n = sum(severity_rank(c.severity) <= severity_rank(fail_on) for c in report.clashes)
-            click.echo(f"bimcheck: {n} clash(es) at or above {fail_on}", err=True)
-            ctx.exit(1)
+        _, verdict = evaluate(report.clashes, GatePolicy(fail_on=fail_on))
+        if not verdict.passed:
+            click.echo(f"bimcheck: {len(verdict.failing)} clash(es) at or above {fail_on}",
+                       err=True)
+            ctx.exit(ExitCode.GATE_FAILED)
 
 
 def _write_outputs(doc: dict, output: Path | None, csv_path: Path | None,

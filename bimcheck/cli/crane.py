@@ -22,6 +22,7 @@ from bimcheck.cli.options import (
 )
 from bimcheck.crane.plan import load_lift_plan
 from bimcheck.crane.run import CraneReport, run_lifts
+from bimcheck.exitcodes import ExitCode
 from bimcheck.model import open_model
 from bimcheck.packs.pack import load_pack
 from bimcheck.report.jsonout import dumps
@@ -94,7 +95,7 @@ def crane(ctx: click.Context, model: Path, liftplan: Path, as_json: bool, fail_o
     if fail_on != "never":
         worst = {"fail": ("fail",), "warning": ("fail", "warning")}[fail_on]
         if any(x.result in worst for x in report.lifts):
-            sys.exit(1)
+            sys.exit(ExitCode.GATE_FAILED)
 
 
 def _bcf_date(path: Path) -> datetime:

@@ -4,7 +4,7 @@ Authoring tools export quantity sets (``IfcElementQuantity``) that are often
 missing, stale or computed by other definitions. For every takeoff row whose
 item and quantity name a declared quantity of the same element, the two are
 compared; a relative difference over the pack's ``reconcile`` tolerance is a
-:class:`Finding` ("declared NetVolume 2.90 m³, computed 2.59 m³, −10.7%").
+:class:`Mismatch` ("declared NetVolume 2.90 m³, computed 2.59 m³, −10.7%").
 
 A row matches a declared quantity when the element has a quantity set named
 like the row's item (``Qto_WallBaseQuantities``) or, for a ``Qto_*`` item, the
@@ -52,7 +52,7 @@ class Declared:
 
 
 @dataclass(frozen=True)
-class Finding:
+class Mismatch:
     """A declared quantity that disagrees with the measured one."""
 
     global_id: str
@@ -149,7 +149,7 @@ def _candidates(item: str) -> tuple[str, ...]:
 def reconcile(
     rows: Iterable[Any], elements: dict[str, ifcopenshell.entity_instance],
     file: ifcopenshell.file, tolerance: float,
-) -> tuple[int, list[Finding]]:
+) -> tuple[int, list[Mismatch]]:
     """``(rows compared, findings)`` for takeoff ``rows`` (with ``global_id``,
     ``item``, ``quantity``, ``unit``, ``value``) against what ``elements``
     (by GlobalId) declare; a finding when ``|difference| > tolerance``."""
@@ -177,7 +177,7 @@ def reconcile(
         difference = delta / declared.value if declared.value != 0 else None
         if difference is not None and abs(difference) <= tolerance:
             continue
-        findings.append(Finding(
+        findings.append(Mismatch(
             global_id=row.global_id, ifc_class=row.ifc_class, name=row.name, storey=row.storey,
             rule=row.rule, item=row.item, quantity=row.quantity, unit=row.unit,
             qset=declared.qset, declared=declared.value, computed=row.value,

@@ -31,7 +31,7 @@ from bimcheck.packs.schema import Rule
 from bimcheck.qto import deductions
 from bimcheck.qto.functions import FUNCTIONS, Measure
 from bimcheck.qto.measure import build_measures, request_measured
-from bimcheck.qto.reconcile import Finding, reconcile
+from bimcheck.qto.reconcile import Mismatch, reconcile
 from bimcheck.qto.rules import DEFAULT_RECONCILE_TOLERANCE, rule_item, rule_quantities
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class Takeoff:
     #: Rows compared with a declared quantity.
     compared: int = 0
     #: Declared quantities off by more than the tolerance.
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Mismatch] = field(default_factory=list)
 
     def summary(self, group_by: Sequence[str] = ()) -> list[dict[str, Any]]:
         """Totals by item, quantity and unit, and by each of ``group_by``

@@ -11,7 +11,7 @@ import yaml
 
 from bimcheck.errors import RulePackError
 from bimcheck.model import open_model
-from bimcheck.qto.reconcile import Finding
+from bimcheck.qto.reconcile import Mismatch
 from bimcheck.qto.rules import builtin_rules_dir, default_qto_pack_path, load_qto_pack
 from bimcheck.qto.takeoff import run_takeoff
 from tests.conftest import SAMPLES
@@ -165,7 +165,7 @@ def test_gb_codes_are_not_compared_with_base_quantities(model):
 
 
 def test_finding_message_for_nothing_declared():
-    f = Finding(global_id="g", ifc_class="IfcWall", name=None, storey=None, rule="R",
+    f = Mismatch(global_id="g", ifc_class="IfcWall", name=None, storey=None, rule="R",
                 item="Qto_WallBaseQuantities", quantity="Length", unit="m", qset="BaseQuantities",
                 declared=0.0, computed=4.0, difference=None)
     assert f.message == "declared Length 0.00 m, computed 4.00 m"

@@ -4,11 +4,16 @@ read it: one ``testsuite`` per rule family, one ``testcase`` per rule, and a
 
 With an active gate (``--fail-on`` or ``--gate``), the findings the gate
 failed on are the failures; without one, every finding that is neither
-waived nor ``info`` is. Deterministic: no timestamps, no host name.
+waived nor ``info`` is. A rule that did not run (a crane rule without
+``--lift-plan``: no coverage in the report) is ``skipped``, with the
+report's warning as its message, rather than passing unseen. The
+``failures`` and ``skipped`` counts are of test cases (rules), so they never
+exceed ``tests``. Deterministic: no timestamps, no host name.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -24,9 +29,30 @@ def _failing(doc: dict[str, Any]) -> set[str]:
             if f["status"] != "waived" and f["severity"] != "info"}
 
 
+def _not_run(doc: dict[str, Any]) -> dict[str, str]:
+    """Rule id → why it did not run, for the rules without coverage (every
+    kind that runs a rule reports at least how many elements it checked). A
+    document without a coverage section says nothing of it: every rule ran."""
+    if not (doc.get("coverage") or {}).get("rules"):
+        return {}
+    covered = {c["rule"] for c in (doc.get("coverage") or {}).get("rules", [])
+               if set(c) - {"rule"}}
+    warnings = (doc.get("coverage") or {}).get("warnings", [])
+    out = {}
+    for rule in doc["rules"]:
+        if rule["id"] in covered:
+            continue
+        out[rule["id"]] = next(
+            (w for w in warnings
+             if rule["id"] in re.split(r"[ ,]+", w.split(":", 1)[0].removeprefix("rule(s)"))),
+            "not run")
+    return out
+
+
 def junit_xml(doc: dict[str, Any]) -> bytes:
     """The JUnit XML document (UTF-8 bytes)."""
     failing = _failing(doc)
+    not_run = _not_run(doc)
     by_rule: dict[str, list[dict[str, Any]]] = {}
     for f in doc["findings"]:
         by_rule.setdefault(f["rule"], []).append(f)
@@ -34,14 +60,18 @@ def junit_xml(doc: dict[str, Any]) -> bytes:
     for rule in doc["rules"]:
         families.setdefault(rule.get("family") or "other", []).append(rule)
     root = ET.Element("testsuites", name="bimcheck")
-    total_tests = total_failures = 0
+    total_tests = total_failures = total_skipped = 0
     for family in sorted(families):
         rules = families[family]
         suite = ET.SubElement(root, "testsuite", name=f"bimcheck.{family}")
-        n_fail = 0
+        n_fail = n_skipped = 0
         for rule in rules:
             case = ET.SubElement(suite, "testcase", classname=f"bimcheck.{family}",
                                  name=xml_safe(f"{rule['id']} {rule['name']}"), time="0")
+            if rule["id"] in not_run:
+                ET.SubElement(case, "skipped", message=xml_safe(not_run[rule["id"]]))
+                n_skipped += 1
+                continue
             found = by_rule.get(rule["id"], [])
             bad = [f for f in found if f["key"] in failing]
             for f in bad:
@@ -61,10 +91,13 @@ def junit_xml(doc: dict[str, Any]) -> bytes:
         suite.set("tests", str(len(rules)))
         suite.set("failures", str(n_fail))
         suite.set("errors", "0")
+        suite.set("skipped", str(n_skipped))
         total_tests += len(rules)
         total_failures += n_fail
+        total_skipped += n_skipped
     root.set("tests", str(total_tests))
     root.set("failures", str(total_failures))
     root.set("errors", "0")
+    root.set("skipped", str(total_skipped))
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

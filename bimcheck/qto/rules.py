@@ -34,7 +34,7 @@ from typing import Any
 
 from bimcheck.packs.loader import builtin_rules_dir
 from bimcheck.packs.registry import REGISTRY
-from bimcheck.packs.schema import Kind, PackField, Rule
+from bimcheck.packs.schema import Kind, PackField, Param, Rule
 from bimcheck.qto import FUNCTIONS
 
 #: (function unit, row unit) -> multiplier, for a quantity's ``unit:`` field.
@@ -145,23 +145,34 @@ def _parse_quantities(raw: Any) -> tuple[QuantitySpec, ...]:
     return tuple(specs)
 
 
+#: Every parameter a quantity function accepts, as the shared :class:`Param`
+#: (one type for every rule parameter of every kind).
+FUNCTION_PARAMS: dict[str, Param] = {
+    "max_kept_area": Param(float, 0.0, "openings up to this face area are not deducted",
+                           unit="m2", minimum=0.0),
+    "max_kept_volume": Param(float, 0.0, "openings up to this volume are not deducted",
+                             unit="m3", minimum=0.0),
+    "density": Param(float, 0.0, "mass per volume", unit="kg/m3", minimum=0.0),
+    "mass_per_length": Param(float, 0.0, "mass per length", unit="kg/m", minimum=0.0),
+    "max_tilt": Param(float, 0.0, "largest tilt of a face from the axis", unit="deg",
+                      minimum=0.0, maximum=90.0),
+    "along": Param(str, "longest", "the axis measured", choices=("longest", "extrusion")),
+    "deduct_filled": Param(bool, True, "deduct openings with a door or window in them"),
+    "horizontal": Param(bool, False, "measure across the vertical only"),
+    "sides": Param(int, 2, "faces measured", minimum=1, maximum=2),
+}
+
+
 def _check_param(key: str, value: Any) -> str | None:
-    """Why a known parameter's value is wrong, or ``None``."""
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if key in ("max_kept_area", "max_kept_volume", "density", "mass_per_length"):
-        if not number or value < 0:
-            return f"must be a number >= 0, got {value!r}"
-    elif key == "max_tilt":
-        if not number or not 0 <= value <= 90:
-            return f"must be an angle from 0 to 90 degrees, got {value!r}"
-    elif key == "along":
-        if value not in ("longest", "extrusion"):
-            return f"must be longest or extrusion, got {value!r}"
-    elif key in ("deduct_filled", "horizontal"):
-        if not isinstance(value, bool):
-            return f"must be true or false, got {value!r}"
-    elif key == "sides" and (not number or value not in (1, 2)):
-        return f"must be 1 or 2, got {value!r}"
+    """Why a known parameter's value is wrong (by its :data:`FUNCTION_PARAMS`
+    entry), or ``None``."""
+    spec = FUNCTION_PARAMS.get(key)
+    if spec is None:
+        return None
+    try:
+        spec.validate(value)
+    except ValueError as exc:
+        return f"{exc}, got {value!r}" if "got" not in str(exc) else str(exc)
     return None
 
 

@@ -179,8 +179,10 @@ def test_finding_message_for_nothing_declared():
     [
         ("{function: deducted_volume, params: {max_kept_aera: 0.3}}",
          "deducted_volume takes no parameter 'max_kept_aera'"),
-        ("{function: deducted_volume, params: {max_kept_area: -1}}", "max_kept_area: must be >= 0.0 m2, got -1"),
-        ("{function: deducted_volume, params: {deduct_filled: 'yes'}}", "deduct_filled: expected bool, got str"),
+        ("{function: deducted_volume, params: {max_kept_area: -1}}",
+         "max_kept_area: must be >= 0.0 m2, got -1"),
+        ("{function: deducted_volume, params: {deduct_filled: 'yes'}}",
+         "deduct_filled: expected bool, got str"),
         ("{function: deducted_side_area, params: {sides: 3}}", "sides: must be <= 2, got 3"),
         ("{function: net_volume, unit: t}", "unit 't' is not one it converts to"),
         ("{function: weight, unit: lb}", "converts to (kg, t)"),

@@ -4,8 +4,6 @@ invalid- cases 2 (with the IDS file named), never a traceback."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner
 

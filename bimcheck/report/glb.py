@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 import trimesh
+from trimesh.exchange.gltf import export_glb
 
 from bimcheck.packs.schema import SEVERITIES, severity_rank
 
@@ -80,7 +81,9 @@ _Z_UP_TO_Y_UP = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
 def findings_glb(report: Any, ctx: Any) -> bytes:
     """The GLB bytes of the scene of ``report`` (a :class:`~bimcheck.run.CheckReport`)
     over the meshes of ``ctx`` (its :class:`~bimcheck.context.RunContext`)."""
-    return scene_of(report, ctx).export(file_type="glb")
+    # export_glb directly: Scene.export refuses a scene without geometry, which
+    # a run without meshes and findings without locations gives
+    return bytes(export_glb(scene_of(report, ctx)))
 
 
 def scene_of(report: Any, ctx: Any) -> trimesh.Scene:

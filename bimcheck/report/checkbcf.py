@@ -69,11 +69,13 @@ def _where(f: dict[str, Any], views: list[dict[str, Any]]) -> dict[str, Any]:
     return {"location": None, "spread": _SPREAD_M}
 
 
-def _box_centre(x0: float, y0: float, x1: float, y1: float, elevation: float) -> dict[str, Any]:
+def _box_centre(x0: float, y0: float, x1: float, y1: float,
+                elevation: float | None) -> dict[str, Any]:
     """Camera target at the centre of a plan box, :data:`EYE_HEIGHT_M` above
-    ``elevation``, framing the whole box."""
+    ``elevation`` (0 when the storey has none, or the elements are in no storey),
+    framing the whole box."""
     half_diagonal = 0.5 * math.hypot(x1 - x0, y1 - y0)
-    return {"location": [(x0 + x1) / 2.0, (y0 + y1) / 2.0, float(elevation) + EYE_HEIGHT_M],
+    return {"location": [(x0 + x1) / 2.0, (y0 + y1) / 2.0, float(elevation or 0.0) + EYE_HEIGHT_M],
             "spread": max(_SPREAD_M, half_diagonal)}
 
 

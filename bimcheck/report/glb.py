@@ -17,9 +17,10 @@ What the scene holds:
 
 Node names: an element's node is named by its GlobalId (a GlobalId met again
 in a later model of a federation gets ``@<model file>`` appended); a marker's
-node by the finding key. Node ``extras`` say what each node is
-(``role``: ``finding``, ``context`` or ``marker``) with the severity and
-finding keys; the scene ``extras`` hold the palette and the origin.
+node by the finding key. Each glTF mesh (named like its node) has ``extras``
+saying what it is (``role``: ``finding``, ``context`` or ``marker``; the
+GlobalId and model, the severity, the finding keys or the finding's rule and
+message); the scene ``extras`` hold the palette, the origin and the counts.
 
 Only meshes the run built are drawn: the report never tessellates (a finding
 whose elements have no mesh gets its marker only).

@@ -60,12 +60,12 @@ def _where(f: dict[str, Any], views: list[dict[str, Any]]) -> dict[str, Any]:
                 if fp["global_id"] == e["global_id"] and fp.get("outline"):
                     xs = [p[0] for p in fp["outline"]]
                     ys = [p[1] for p in fp["outline"]]
-                    return _box_centre(min(xs), min(ys), max(xs), max(ys), view["elevation"])
+                    return _box_centre(min(xs), min(ys), max(xs), max(ys), view.get("elevation"))
     storey = next((e.get("storey") for e in f["elements"] if e.get("storey")), None)
     model = next((e.get("model") for e in f["elements"] if e.get("storey")), None)
     for view in views:
         if storey and view.get("storey") == storey and view.get("model") == model:
-            return _box_centre(*view["bounds"], view["elevation"])
+            return _box_centre(*view["bounds"], view.get("elevation"))
     return {"location": None, "spread": _SPREAD_M}
 
 

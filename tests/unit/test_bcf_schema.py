@@ -220,3 +220,25 @@ def test_guids_match_the_schema_pattern(outputs):
             for el in root.iter():
                 if "Guid" in el.attrib:
                     assert re.fullmatch(GUID, el.get("Guid")), (name, n)
+
+
+def test_a_finding_in_no_storey_is_looked_at_from_its_footprint(schemas):
+    """Plan views of elements in no storey have no elevation: the camera looks
+    at the footprint 1.5 m above z 0, and the BCF stays valid."""
+    from bimcheck.report.checkbcf import check_bcf, finding_topics
+
+    gid = "2O2Fr$t4X7Zf8NOew3FLOH"
+    doc = {
+        "header": {"models": [{"path": "m.ifc"}]},
+        "rules": [{"id": "PR001", "name": "Name", "doc": {}}],
+        "findings": [{"key": "k" * 32, "rule": "PR001", "family": "property",
+                      "severity": "low", "message": "no name", "status": "open",
+                      "location": None, "discipline": None,
+                      "elements": [{"global_id": gid, "model": "m.ifc", "storey": None}]}],
+        "views": [{"model": "m.ifc", "storey": "-", "elevation": None,
+                   "bounds": [0.0, 0.0, 4.0, 2.0],
+                   "footprints": [{"global_id": gid, "outline": [[0, 0], [4, 0], [4, 2]]}]}],
+    }
+    (topic,) = finding_topics(doc)
+    assert topic["location"] == [2.0, 1.0, 1.5]
+    assert _errors(schemas, check_bcf(doc, created=datetime(2024, 1, 1, tzinfo=UTC))) == []

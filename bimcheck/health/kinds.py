@@ -8,12 +8,16 @@
 * ``open_mesh``: an element whose mesh is not a closed solid, nor shells that
   can be made one, so volumes and exact clash tests cannot run on it.
 * ``far_from_model``: an element more than ``max_distance`` metres from the
-  box holding the middle 90 % of the model's element centres (a misplaced
-  origin, an element left at the survey point).
+  box holding the middle half of the model's element centres (their
+  quartiles on each axis), and more than twice that box's diagonal from it
+  (a misplaced origin, an element left at the survey point; the ends of a
+  2 km railway are not "far" from its middle).
 * ``duplicate_guid``: a GlobalId used by two or more entities of one model,
   or by elements of two models checked together.
-* ``no_storey``: an element contained in no building storey (directly, or
-  through its aggregate, its host or its space).
+* ``no_storey``: an element of a building contained in no building storey
+  (directly, or through its aggregate, its host or its space). Elements of
+  infrastructure (contained in a road, railway, bridge or other facility that
+  is not a building) have no storeys and are not reported.
 
 Distances in metres.
 """
@@ -24,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+import ifcopenshell.util.element
 import numpy as np
 
 from bimcheck.findings import Quantity, make_finding
@@ -147,9 +152,10 @@ def _far(ctx: Any, index: int, rule: Rule, elements: list[Any]) -> list[Any]:
     if len(every) < 2:
         return []
     centres = np.array([(m.bounds[0] + m.bounds[1]) / 2 for m in every])
-    core_lo = np.percentile(centres, 5, axis=0)
-    core_hi = np.percentile(centres, 95, axis=0)
-    limit = float(rule.params["max_distance"])
+    core_lo = np.percentile(centres, 25, axis=0)
+    core_hi = np.percentile(centres, 75, axis=0)
+    limit = max(float(rule.params["max_distance"]),
+                2.0 * float(np.linalg.norm(core_hi - core_lo)))
     out = []
     for e in elements:
         mesh = meshes.get(e.GlobalId)
@@ -161,16 +167,35 @@ def _far(ctx: Any, index: int, rule: Rule, elements: list[Any]) -> list[Any]:
         if distance > limit:
             out.append(make_finding(
                 rule, rule.kind,
-                f"{distance:.1f} m from the rest of the model (more than {limit:g} m)",
+                f"{distance:.1f} m from the rest of the model (more than {limit:.0f} m)",
                 [ctx.ref(index, e)], location=(lo + hi) / 2,
                 measures={"distance": Quantity(distance, "m")}))
     return out
 
 
+def _in_infrastructure(e: Any) -> bool:
+    """Whether the element's spatial container chain reaches a spatial element
+    that is neither a building (nor in one) nor a site: a road, a railway, a
+    bridge, a facility part of one."""
+    seen: set[int] = set()
+    current = e
+    while current is not None and current.id() not in seen:
+        seen.add(current.id())
+        if current is not e and current.is_a("IfcSpatialElement") and not (
+                current.is_a("IfcBuilding") or current.is_a("IfcBuildingStorey")
+                or current.is_a("IfcSite") or current.is_a("IfcSpace")):
+            return True
+        if current.is_a("IfcBuilding"):
+            return False
+        current = (ifcopenshell.util.element.get_container(current)
+                   or ifcopenshell.util.element.get_aggregate(current))
+    return False
+
+
 def _no_storey(ctx: Any, index: int, rule: Rule, elements: list[Any]) -> list[Any]:
     return [make_finding(rule, rule.kind, f"{e.is_a()} is contained in no building storey",
                          [ctx.ref(index, e)])
-            for e in elements if get_storey(e) is None]
+            for e in elements if get_storey(e) is None and not _in_infrastructure(e)]
 
 
 def _duplicate_guids(ctx: Any, rule: Rule, cov: dict) -> list[Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import ifcopenshell.api.aggregate
 import ifcopenshell.api.system
 import pytest
 
@@ -151,9 +152,9 @@ def test_health_rules(model_path, tmp_path):
     assert set(by_rule(report, "H1")) == {"P-nobody"}
     far = by_rule(report, "H2")
     assert set(far) == {"C-far"}
-    # The core box of centres spans x 0.5..~3000 at most; the column is at
-    # x 9000: far beyond 1000 m whatever the percentiles.
-    assert far["C-far"].measures["distance"].value > 1000
+    # The quartile box of the six centres spans x 2..~6 m; the column's box
+    # starts at x 9000: 8,994 m from it (limit: 1000 m, twice the box is ~10 m).
+    assert far["C-far"].measures["distance"].value == pytest.approx(8994.0, abs=1.0)
     assert by_rule(report, "H3") == {}
     assert by_rule(report, "H4") == {}
     assert by_rule(report, "H5") == {}
@@ -245,3 +246,26 @@ def test_time_budget_is_shared(model_path, tmp_path):
     p = pack(tmp_path, f"- {{id: H2, name: far, kind: far_from_model, severity: high, {DOC}}}")
     with pytest.raises(TessellationTimeout):
         run(model_path, p, timeout=1e-9)
+
+
+def test_infrastructure_elements_have_no_storey_to_be_in(tmp_path):
+    """A signal contained in an IfcRailway (IFC4X3) is not reported by
+    no_storey; a wall of a building in no storey is."""
+    import ifcopenshell.api.root
+    import ifcopenshell.api.spatial
+
+    f = ModelFactory(schema="IFC4X3")
+    level = f.add_storey("L0", 0.0)
+    f.add_element("IfcWall", "W", shape=Box((0, 0, 0), (1, 1, 1)), storey=level)
+    railway = ifcopenshell.api.root.create_entity(f.file, ifc_class="IfcRailway", name="Line")
+    ifcopenshell.api.aggregate.assign_object(f.file, products=[railway], relating_object=f.site)
+    signal = ifcopenshell.api.root.create_entity(f.file, ifc_class="IfcSignal", name="S1")
+    ifcopenshell.api.spatial.assign_container(f.file, products=[signal],
+                                              relating_structure=railway)
+    loose = ifcopenshell.api.root.create_entity(f.file, ifc_class="IfcWall", name="loose")
+    ifcopenshell.api.spatial.assign_container(f.file, products=[loose],
+                                              relating_structure=f.building)
+    path = f.write(tmp_path / "rail.ifc")
+    p = pack(tmp_path, f"- {{id: H3, name: storey, kind: no_storey, severity: low, {DOC}}}")
+    _, report = run(path, p)
+    assert [f.elements[0].name for f in report.findings] == ["loose"]

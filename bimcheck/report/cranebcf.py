@@ -1,8 +1,9 @@
 """BCF 2.1 topics for the conflicts of a crane report (the dict of
 ``bimcheck crane``, described in ``docs/crane.md``).
 
-One topic per finding, each keyed by plan, lift (or crane pair) and kind so
-that a later run of the same plan gives the same topic GUIDs:
+One topic per finding, each keyed by lift (or crane pair) and kind, never by
+the plan's file name, so that a later run of the plan, renamed or not, gives
+the same topic GUIDs:
 
 * ``collision``: a part of the lift within the clearance of an element (one
   topic per element, at the first conflict; the element selected);
@@ -27,13 +28,12 @@ from bimcheck.report.bcf import topics_bcf
 
 def crane_bcf(doc: dict[str, Any], *, created: datetime | None = None) -> bytes:
     """The BCF zip of the report's findings (see the module docstring)."""
-    plan = doc["plan"]["path"]
     topics: list[dict[str, Any]] = []
     for lift in doc["lifts"]:
-        topics.extend(_lift_topics(plan, lift))
+        topics.extend(_lift_topics(lift))
     for pair in doc["crane_pairs"]:
         if pair["conflict"]:
-            topics.append(_pair_topic(plan, pair, doc))
+            topics.append(_pair_topic(pair, doc))
     return topics_bcf(topics, [doc["model"]["path"]], when=created, topic_type="Issue")
 
 
@@ -42,13 +42,13 @@ def _where(lift: dict[str, Any]) -> list[float]:
     return list(path[-1]) if path else [0.0, 0.0, 0.0]
 
 
-def _lift_topics(plan: str, lift: dict[str, Any]) -> list[dict[str, Any]]:
+def _lift_topics(lift: dict[str, Any]) -> list[dict[str, Any]]:
     lid, crane = lift["id"], lift["crane"]
     head = f"Lift {lid} with {crane}"
     out = []
     for c in lift["collisions"]:
         out.append({
-            "key": f"crane:{plan}:{lid}:collision:{c['global_id']}:{c['body']}",
+            "key": f"crane:{lid}:collision:{c['global_id']}:{c['body']}",
             "title": f"{lid}: {c['body']} {c['distance']:.2f} m from {c['ifc_class']} "
                      f"{c['global_id']}",
             "severity": "critical", "labels": ["crane", "collision", crane],
@@ -59,7 +59,7 @@ def _lift_topics(plan: str, lift: dict[str, Any]) -> list[dict[str, Any]]:
         })
     if lift.get("blocking"):
         out.append({
-            "key": f"crane:{plan}:{lid}:no-path",
+            "key": f"crane:{lid}:no-path",
             "title": f"{lid}: no clear path",
             "severity": "critical", "labels": ["crane", "planner", crane],
             "description": f"{head}: " + "; ".join(lift.get("problems") or []),
@@ -72,7 +72,7 @@ def _lift_topics(plan: str, lift: dict[str, Any]) -> list[dict[str, Any]]:
                 else f"a radius off the load chart ({lift['radius_min']:.1f}-"
                      f"{lift['radius_max']:.1f} m)")
         out.append({
-            "key": f"crane:{plan}:{lid}:capacity",
+            "key": f"crane:{lid}:capacity",
             "title": f"{lid}: {'overloaded' if util is not None else 'out of chart'}",
             "severity": "critical", "labels": ["crane", "capacity", crane],
             "description": f"{head}: {lift['total_weight']:.2f} t lifted, {what}.",
@@ -81,7 +81,7 @@ def _lift_topics(plan: str, lift: dict[str, Any]) -> list[dict[str, Any]]:
     for p in lift["power_lines"]:
         if not p["ok"]:
             out.append({
-                "key": f"crane:{plan}:{lid}:power-line:{p['id']}",
+                "key": f"crane:{lid}:power-line:{p['id']}",
                 "title": f"{lid}: {p['min_distance']:.2f} m from power line {p['id']}",
                 "severity": "critical", "labels": ["crane", "power line", crane],
                 "description": f"{head}: the {p['body']} comes {p['min_distance']:.3f} m from "
@@ -91,7 +91,7 @@ def _lift_topics(plan: str, lift: dict[str, Any]) -> list[dict[str, Any]]:
             })
     for z in lift["zones"]:
         out.append({
-            "key": f"crane:{plan}:{lid}:zone:{z['zone']}",
+            "key": f"crane:{lid}:zone:{z['zone']}",
             "title": f"{lid}: over exclusion zone {z['zone']}",
             "severity": "medium", "labels": ["crane", "exclusion zone", crane],
             "description": f"{head}: the load passes over {z['zone']} from "
@@ -102,7 +102,7 @@ def _lift_topics(plan: str, lift: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _pair_topic(plan: str, pair: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
+def _pair_topic(pair: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
     why = []
     if pair["vertical_separation"] < doc["plan"]["min_jib_separation"]:
         why.append(f"jibs {pair['vertical_separation']:.2f} m apart (at least "
@@ -111,7 +111,7 @@ def _pair_topic(plan: str, pair: dict[str, Any], doc: dict[str, Any]) -> dict[st
         why.append("lifts at the same time in the shared area: " + ", ".join(
             f"{a} and {b}" for a, b in pair["simultaneous_lifts"]))
     return {
-        "key": f"crane:{plan}:pair:{pair['a']}:{pair['b']}",
+        "key": f"crane:pair:{pair['a']}:{pair['b']}",
         "title": f"Cranes {pair['a']} and {pair['b']}: working areas conflict",
         "severity": "high", "labels": ["crane", "crane pair", pair["a"], pair["b"]],
         "description": f"The working circles of {pair['a']} and {pair['b']} overlap over "

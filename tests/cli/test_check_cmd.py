@@ -281,3 +281,18 @@ def test_committed_demo_report_is_current(base):
     committed = SAMPLES.parent / "reports" / "tower_rev_a"
     for name in ("report.json", "report.junit.xml"):
         assert (out / name).read_bytes() == (committed / name).read_bytes(), name
+
+
+def test_crane_bcf_guids_do_not_depend_on_the_plan_file_name(tmp_path):
+    import zipfile
+
+    plan = tmp_path / "renamed.lift.yaml"
+    shutil.copy(SAMPLES / "tower.lift.yaml", plan)
+    names = []
+    for i, p in enumerate((SAMPLES / "tower.lift.yaml", plan)):
+        out = tmp_path / f"{i}.bcf"
+        r = CliRunner().invoke(cli, ["-q", "crane", str(SAMPLES / "tower_rev_a.ifc"), str(p),
+                                     "--bcf", str(out), "-o", str(tmp_path / f"{i}.json")])
+        assert r.exit_code == 0, r.output
+        names.append(sorted(zipfile.ZipFile(out).namelist()))
+    assert len(names[0]) > 2 and names[0] == names[1]

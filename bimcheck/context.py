@@ -110,6 +110,15 @@ class RunContext:
         #: What a kind's ``select`` keeps for its ``run`` (keyed by the kind).
         self.scratch: dict[Any, Any] = {}
 
+    @classmethod
+    def single(cls, model: Model, *, cache: MeshCache | None = None,
+               timeout: float | None = None, threads: int | None = None,
+               progress: Callable[[int, int], None] | None = None) -> RunContext:
+        """A context of one model for a command that runs one kind on its own
+        (``run_takeoff``, ``run_lifts``); ``progress(done, total)``."""
+        return cls([model], cache=cache, timeout=timeout, threads=threads,
+                   progress=None if progress is None else (lambda stage, d, t: progress(d, t)))
+
     # -- budget -------------------------------------------------------------
 
     def remaining(self) -> float | None:

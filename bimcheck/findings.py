@@ -32,7 +32,9 @@ STATUSES: tuple[str, ...] = ("open", "new", "existing", "waived")
 _KEY_SCHEME = "clash/1"
 
 
-def _digest(parts: Sequence[str], size: int) -> str:
+def digest(parts: Sequence[str], size: int) -> str:
+    """Hex BLAKE2b of ``parts`` (each length-prefixed, so no two lists collide),
+    ``size`` bytes."""
     h = hashlib.blake2b(digest_size=size)
     for part in parts:
         data = part.encode("utf-8")
@@ -54,7 +56,7 @@ def finding_key(rule: str, kind: str, global_ids: Iterable[str] = (),
     parts = [_KEY_SCHEME, rule, kind, *sorted(set(global_ids))]
     if discriminator:
         parts += ["#", discriminator]
-    return _digest(parts, 16)
+    return digest(parts, 16)
 
 
 @dataclass(frozen=True)

@@ -7,18 +7,7 @@ key in every revision, so statuses, waivers and BCF topics follow it.
 
 from __future__ import annotations
 
-import hashlib
-
-from bimcheck.findings import finding_key
-
-
-def _digest(parts: list[str], size: int) -> str:
-    h = hashlib.blake2b(digest_size=size)
-    for part in parts:
-        data = part.encode("utf-8")
-        h.update(len(data).to_bytes(4, "big"))
-        h.update(data)
-    return h.hexdigest()
+from bimcheck.findings import digest, finding_key
 
 
 def clash_key(rule_id: str, kind: str, global_id_a: str, global_id_b: str) -> str:
@@ -31,4 +20,4 @@ def group_id(rule_id: str, by: str, anchor: str) -> str:
     """16 hex characters identifying a group: the rule, how it was formed
     (``element``, ``cluster``, ``single``) and its anchor (the causing element's
     GlobalId, or the smallest member clash key)."""
-    return _digest(["group/1", rule_id, by, anchor], 8)
+    return digest(["group/1", rule_id, by, anchor], 8)

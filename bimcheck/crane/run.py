@@ -193,10 +193,8 @@ def run_lifts(model: Model, plan: LiftPlan, *, cache: MeshCache | None = None,
     if context is None:
         from bimcheck.context import RunContext
 
-        context = RunContext([model], cache=cache, timeout=timeout, threads=threads,
-                             progress=None if progress is None else
-                             (lambda stage, d, t: progress(d, t)))
-        index = 0
+        context, index = RunContext.single(model, cache=cache, timeout=timeout,
+                                           threads=threads, progress=progress), 0
     context.request(index, None)
     geometry = context.geometry(index)
     classes = {}

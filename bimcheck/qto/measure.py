@@ -51,10 +51,8 @@ def measure_elements(
     if context is None:
         from bimcheck.context import RunContext
 
-        context = RunContext([model], cache=cache, timeout=timeout, threads=threads,
-                             progress=None if progress is None else
-                             (lambda stage, d, t: progress(d, t)))
-        index = 0
+        context, index = RunContext.single(model, cache=cache, timeout=timeout,
+                                           threads=threads, progress=progress), 0
     products, parts_of = request_measured(context, index, elements)
     return build_measures(model, products, parts_of, context.geometry(index),
                           context.gross(index))

@@ -172,10 +172,8 @@ def run_takeoff(
     if context is None:
         from bimcheck.context import RunContext
 
-        context = RunContext([model], cache=cache, timeout=timeout, threads=threads,
-                             progress=None if progress is None else
-                             (lambda stage, d, t: progress(d, t)))
-        index = 0
+        context, index = RunContext.single(model, cache=cache, timeout=timeout,
+                                           threads=threads, progress=progress), 0
     selected, union = select_takeoff(context, index, rules)
     products, parts_of = request_measured(context, index,
                                           sorted(union.values(), key=lambda e: e.id()))

@@ -14,7 +14,8 @@ of ``bimcheck check`` draw the same pictures. A drawing is a dict::
     cranes       [{"id", "base": [x, y, z], "working_radius", "top",
                    "jib": [x_from, x_to, z] or None, "boom": [[x, z], [x, z]] or None}]
     lifts        [{"id", "result", "trace": [[x, y, z], ...], "conflict":
-                   {"position": [x, y, z], "label"} or None}]
+                   {"position": [x, y, z], "label"} or None, "dashed": bool (optional:
+                   a path known only by its waypoints)}]
 
 Every key may be missing or empty. Plan view (x right, y up): the model,
 exclusion zones, power lines, each crane's working circle, the overlaps of
@@ -323,7 +324,8 @@ def _paths(drawing: Mapping[str, Any], axes: tuple[int, int], stroke: float) -> 
         colour = COLOURS.get(str(lift.get("result")), "#546e7a")
         pts = " ".join(f"{p[a]:.2f},{-p[b]:.2f}" for p in trace)
         first, last = trace[0], trace[-1]
-        out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" '
+        dash = f' stroke-dasharray="{4 * stroke:.3f}"' if lift.get("dashed") else ""
+        out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}"{dash} '
                    f'stroke-width="{1.5 * stroke:.3f}"><title>{e(str(lift["id"]))}</title>'
                    '</polyline>'
                    f'<circle cx="{first[a]:.2f}" cy="{-first[b]:.2f}" r="{3 * stroke:.3f}" '

@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint samples bench clean bytecode
+.PHONY: demo test lint samples bench clean bytecode browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "bimcheck needs Python 3.11 or newer")'
@@ -18,6 +18,11 @@ $(STAMP): pyproject.toml
 # start-up (~0.15 s). Only changed modules are recompiled.
 bytecode: $(STAMP)
 	$(PY) -m compileall -q bimcheck
+
+# Headless Chromium for tests/browser (Debian's packages; no browser download).
+browser:
+	test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends chromium chromium-driver)
 
 demo: $(STAMP) bytecode
 	mkdir -p reports
@@ -44,7 +49,7 @@ demo: $(STAMP) bytecode
 	$(VENV)/bin/bimcheck check samples/tower_rev_b.ifc --lift-plan samples/tower.lift.yaml \
 		--baseline reports/tower_rev_a/report.json --out reports/tower_rev_b --overwrite
 
-test: $(STAMP) bytecode
+test: $(STAMP) bytecode browser
 	$(PY) -m pytest
 
 lint: $(STAMP)

@@ -290,9 +290,11 @@ def _options(name: str, label: str, counts: Mapping[str, Any]) -> str:
             f'</select></label>')
 
 
-def _elements(elements: Sequence[Mapping[str, Any]]) -> str:
+def _elements(elements: Sequence[Mapping[str, Any]], detail: Mapping[str, Any]) -> str:
     if not elements:
-        return "-"
+        about = [f"{name} {e(', '.join(map(str, v)) if isinstance(v, list) else v)}"
+                 for name in ("lift", "crane", "cranes", "zone", "line") if (v := detail.get(name))]
+        return f'<span class="muted">{" · ".join(about)}</span>' if about else "-"
     items = "".join(f'<li><span class="gid">{e(x.get("global_id"))}</span> '
                     f'{e(x.get("ifc_class"))} <span class="name">{e(x.get("name"))}</span></li>'
                     for x in elements)
@@ -325,7 +327,7 @@ def _table(doc: Doc, marked: set[str]) -> str:
             f'<td title="{e(rule_title)}">{e(f.get("rule"))}</td><td>{e(f.get("kind"))}</td>'
             f'<td class="msg">{e(f.get("message"))}</td>'
             f'<td data-v="{e(elements[0].get("global_id") if elements else "")}">'
-            f'{_elements(elements)}</td>'
+            f'{_elements(elements, f.get("detail") or {})}</td>'
             f'<td class="nw">{e(f.get("storey"))}</td><td class="nw">{discipline}</td>'
             f'<td class="status">{e(f.get("status"))}</td>'
             f'<td class="num" data-v="{risk:.6f}">{risk:.1f}</td></tr>')

@@ -135,7 +135,10 @@ class Chromium:
                                    "params": params or {}}
         if session and self.session:
             message["sessionId"] = self.session
-        os.write(self._out, json.dumps(message).encode() + b"\0")
+        try:
+            os.write(self._out, json.dumps(message).encode() + b"\0")
+        except OSError as exc:
+            raise BrowserError(f"Chromium is not listening (did it start?): {exc}") from exc
         return self._next_id
 
     def call(self, method: str, params: dict[str, Any] | None = None, *,

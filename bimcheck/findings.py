@@ -120,11 +120,15 @@ class Finding:
     measures: Mapping[str, Quantity] = field(default_factory=dict)
     detail: Mapping[str, Any] = field(default_factory=dict)
     status: str = "open"
+    #: The storey at the location, when the kind knows it (a clash between
+    #: elements of two storeys is on the storey where they meet).
+    at_storey: str | None = None
 
     @property
     def storey(self) -> str | None:
-        """The storey of the first element that has one."""
-        return next((e.storey for e in self.elements if e.storey), None)
+        """The storey at the finding's location if known, else the storey of
+        the first element that has one."""
+        return self.at_storey or next((e.storey for e in self.elements if e.storey), None)
 
     @property
     def discipline(self) -> str | None:

@@ -106,7 +106,8 @@ class Verdict:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "passed": self.passed, "verdict": "pass" if self.passed else "fail",
+            "passed": self.passed,
+            "verdict": ("pass" if self.passed else "fail") if self.policy.active else "none",
             "policy": self.policy.as_dict(), "reasons": list(self.reasons),
             "failing": list(self.failing), "counted": self.counted,
             "waived": list(self.waived),

@@ -132,12 +132,19 @@ class CheckReport:
 
 
 def _by_kind(rules: Sequence[Rule]) -> list[tuple[Any, list[Rule]]]:
+    """The rules grouped by the run function of their kind, in registry order:
+    kinds that share a run function (the three clash kinds, the six health
+    kinds...) run together, once, as one family pass."""
     registry = load_kinds()
     order = list(registry.kinds)
-    groups: dict[str, list[Rule]] = {}
-    for rule in rules:
-        groups.setdefault(rule.kind, []).append(rule)
-    return [(registry.kinds[k], groups[k]) for k in sorted(groups, key=order.index)]
+    groups: dict[Any, tuple[Any, list[Rule]]] = {}
+    for rule in sorted(rules, key=lambda r: order.index(r.kind)):
+        kind = registry.kinds[rule.kind]
+        key = (kind.run, kind.select)
+        if key not in groups:
+            groups[key] = (kind, [])
+        groups[key][1].append(rule)
+    return list(groups.values())
 
 
 def run_checks(ctx: RunContext, rules: Sequence[Rule], *, packs: Sequence[Any] = (),
@@ -151,11 +158,14 @@ def run_checks(ctx: RunContext, rules: Sequence[Rule], *, packs: Sequence[Any] =
     groups = []
     for kind, kind_rules in _by_kind(rules):
         if "lift_plan" in kind.needs and ctx.lift_plan is None:
-            warnings.append(f"rule(s) {', '.join(r.id for r in kind_rules)}: kind {kind.name} "
-                            "needs a lift plan (--lift-plan); not run")
+            warnings.append(f"rule(s) {', '.join(r.id for r in kind_rules)}: kind(s) "
+                            f"{', '.join(sorted({r.kind for r in kind_rules}))} need a lift "
+                            "plan (--lift-plan); not run")
             continue
         groups.append((kind, kind_rules))
-    geometric = [r.id for kind, rs in groups if {"meshes", "gross"} & kind.needs for r in rs]
+    registry = load_kinds()
+    geometric = [r.id for _, rs in groups for r in rs
+                 if {"meshes", "gross"} & registry.kinds[r.kind].needs]
     if geometric:
         for model in ctx.models:
             if not model.has_geometry:
@@ -180,7 +190,7 @@ def run_checks(ctx: RunContext, rules: Sequence[Rule], *, packs: Sequence[Any] =
             raise TypeError(f"kind {kind.name} has no run function")
         t0 = time.monotonic()
         result: KindResult = run(ctx, kind_rules)
-        ctx.timings[f"kind_{kind.name}"] = time.monotonic() - t0
+        ctx.timings[f"kinds_{kind.family}_{kind.name}"] = time.monotonic() - t0
         findings.extend(result.findings)
         rows.extend(result.rows)
         coverage.update(result.coverage)

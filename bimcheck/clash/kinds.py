@@ -63,7 +63,7 @@ def clash_finding(c: Clash, rule: Rule, group: str = "") -> Finding:
         key=c.key, rule=c.rule, kind=c.kind, family="clash", severity=c.severity,
         message=clash_message(c, rule), elements=refs,
         location=tuple(float(v) for v in f.location),  # type: ignore[arg-type]
-        measures=measures, detail=detail,
+        measures=measures, detail=detail, at_storey=c.storey,
     )
 
 

@@ -106,7 +106,9 @@ def run_crane_rules(ctx: Any, rules: Sequence[Rule]) -> Any:
         out.findings.extend(found)
         out.coverage[rule.id] = {"rule": rule.id, "checked": len(report.lifts),
                                  "findings": len(found)}
-    out.sections["crane"] = report.as_dict()
+    from bimcheck.crane.drawing import drawing_data
+
+    out.sections["crane"] = {**report.as_dict(), "drawing": drawing_data(report)}
     return out
 
 

@@ -119,7 +119,9 @@ def _spread(points: Sequence[tuple[float, float]], radius: float) -> list[tuple[
     """Where to draw markers of ``radius`` at ``points`` (in placing order) so
     that they do not cover each other: each at its point when that is free,
     else at the first free place on rings of 6 and 12 around it; at its point
-    when none is free."""
+    when none is free. Placed markers are kept in a grid of cells one marker
+    across (2 × radius), so each test looks at the 3 × 3 cells around a spot:
+    linear in the number of markers (28,717 on the Great Court roof)."""
     rings = [(0.0, 0.0)]
     for distance, count in ((2.1, 6), (4.2, 12)):
         rings += [(distance * radius * math.cos(2 * math.pi * k / count + 0.5),
@@ -127,14 +129,28 @@ def _spread(points: Sequence[tuple[float, float]], radius: float) -> list[tuple[
                   for k in range(count)]
     placed: list[tuple[float, float]] = []
     limit = (2 * radius) ** 2 * 0.98
+    cell = 2 * radius if radius > 0 else 1.0
+    grid: dict[tuple[int, int], list[tuple[float, float]]] = {}
+
+    def free(cx: float, cy: float) -> bool:
+        i, j = math.floor(cx / cell), math.floor(cy / cell)
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                for px, py in grid.get((i + di, j + dj), ()):
+                    if (cx - px) ** 2 + (cy - py) ** 2 < limit:
+                        return False
+        return True
+
     for x, y in points:
         spot = (x, y)
         for dx, dy in rings:
             cx, cy = x + dx, y + dy
-            if all((cx - px) ** 2 + (cy - py) ** 2 >= limit for px, py in placed):
+            if free(cx, cy):
                 spot = (cx, cy)
                 break
         placed.append(spot)
+        grid.setdefault((math.floor(spot[0] / cell), math.floor(spot[1] / cell)),
+                        []).append(spot)
     return placed
 
 

@@ -242,3 +242,21 @@ def test_trend_and_empty_report(doc: dict[str, Any]) -> None:
              "sections": {}, "gate": None, "views": [], "trend": []}
     page = check_html(empty)
     assert "No plan views" in page and "No findings." in page
+
+
+def test_markers_spread_without_covering_each_other():
+    """Markers moved aside never cover each other (unless no ring spot is
+    free, when a marker stays on its point), checked pair by pair."""
+    import random
+
+    from bimcheck.report.checkhtml_svg import _spread
+
+    rnd = random.Random(7)
+    points = [(rnd.uniform(0, 40), rnd.uniform(0, 25)) for _ in range(600)]
+    radius = 0.8
+    spots = _spread(points, radius)
+    limit = (2 * radius) ** 2 * 0.98
+    for n, (sx, sy) in enumerate(spots):
+        if (sx, sy) == points[n]:
+            continue  # at its own point (free there, or nowhere free)
+        assert all((sx - px) ** 2 + (sy - py) ** 2 >= limit for px, py in spots[:n])

@@ -1,6 +1,6 @@
 """``bimcheck check`` (rules/default) against its peers run separately on the same work.
 
-Run on demand (not part of the test suite; about 20 minutes on 2 idle cores
+Run on demand (not part of the test suite; about 24 minutes on 2 busy cores
 for the 7 smaller shared models with the default 3 repeats)::
 
     .venv/bin/python benchmarks/bench_check.py [--only NAME ...] [--skip-slow] [--repeat N]

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bimcheck.errors import GateError, RulePackError, WaiverError
+from bimcheck.errors import GateError, WaiverError
 from bimcheck.packs.loader import load_yaml
 from bimcheck.packs.schema import SEVERITIES, severity_rank
 
@@ -127,10 +127,7 @@ def _severity(value: Any, path: Path, where: str) -> str:
 def load_gate(path: str | os.PathLike[str]) -> GatePolicy:
     """Read and validate a ``gate.yaml``; GateError naming the file and field."""
     p = Path(path)
-    try:
-        raw = load_yaml(p)
-    except RulePackError as exc:
-        raise GateError(exc.message.replace("rule pack", "gate file"), path=p) from None
+    raw = load_yaml(p, what="gate file", error=GateError)
     if not isinstance(raw, dict):
         raise GateError("a gate file must be a mapping (fail_on, max_per_rule, new_only)",
                         path=p)
@@ -156,10 +153,7 @@ def load_gate(path: str | os.PathLike[str]) -> GatePolicy:
 def load_waivers(path: str | os.PathLike[str]) -> list[Waiver]:
     """Read and validate a ``waivers.yaml``; WaiverError naming the file, entry and field."""
     p = Path(path)
-    try:
-        raw = load_yaml(p)
-    except RulePackError as exc:
-        raise WaiverError(exc.message.replace("rule pack", "waiver file"), path=p) from None
+    raw = load_yaml(p, what="waiver file", error=WaiverError)
     if isinstance(raw, dict) and set(raw) == {"waivers"}:
         raw = raw["waivers"]
     if raw is None:

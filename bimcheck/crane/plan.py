@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bimcheck.crane.chart import Bands, LoadChart
-from bimcheck.errors import LiftPlanError, RulePackError
+from bimcheck.errors import LiftPlanError
 from bimcheck.packs.loader import load_yaml
 
 CRANE_TYPES = ("tower", "luffing-tower", "mobile", "crawler")
@@ -209,11 +209,7 @@ class LiftPlan:
 def load_lift_plan(path: str | os.PathLike[str]) -> LiftPlan:
     """Read and validate a lift plan; :class:`LiftPlanError` names what is wrong."""
     p = Path(path)
-    try:
-        data = load_yaml(p)
-    except RulePackError as exc:
-        raise LiftPlanError(exc.message.replace("rule pack", "lift plan"), path=p) from None
-    return parse_lift_plan(data, p)
+    return parse_lift_plan(load_yaml(p, what="lift plan", error=LiftPlanError), p)
 
 
 def parse_lift_plan(data: Any, path: Path) -> LiftPlan:

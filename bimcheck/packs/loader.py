@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from bimcheck.errors import RulePackError
+from bimcheck.errors import BimcheckError, RulePackError
 
 #: Largest rule-pack file read, in bytes (4 MiB): packs are small; this bounds
 #: memory and parse time for hostile uploads.
@@ -35,26 +35,29 @@ def builtin_rules_dir() -> Path:
     return installed if installed.is_dir() else source
 
 
-def load_yaml(path: str | os.PathLike[str]) -> Any:
-    """Parse one YAML file safely; RulePackError naming the file on any problem."""
+def load_yaml(path: str | os.PathLike[str], *, what: str = "rule pack",
+              error: type[BimcheckError] = RulePackError) -> Any:
+    """Parse one YAML file safely; ``error`` (RulePackError by default) naming
+    the file on any problem, ``what`` the kind of file in the message (a gate
+    file, a waiver file, a lift plan)."""
     p = Path(path)
     try:
         size = p.stat().st_size
     except OSError as exc:
-        raise RulePackError(f"cannot read rule pack: {exc.strerror or exc}", path=p) from None
+        raise error(f"cannot read {what}: {exc.strerror or exc}", path=p) from None
     if size > MAX_PACK_BYTES:
-        raise RulePackError(f"rule pack is {size} bytes, over the {MAX_PACK_BYTES} limit", path=p)
+        raise error(f"{what} is {size} bytes, over the {MAX_PACK_BYTES} limit", path=p)
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise RulePackError(f"cannot read rule pack: {exc}", path=p) from None
+        raise error(f"cannot read {what}: {exc}", path=p) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise RulePackError(f"invalid YAML{where}: {problem}", path=p) from None
+        raise error(f"invalid YAML{where}: {problem}", path=p) from None
 
 
 def require(mapping: Any, key: str, kind: type | tuple[type, ...], *, path: Path,

@@ -182,6 +182,12 @@ class RunContext:
                 b.pending.clear()
         return built[index].geometry
 
+    def built(self, index: int) -> tuple[int, Geometry]:
+        """``(elements requested, net meshes built)`` of model ``index`` so far,
+        without building what is pending (for coverage and plan views)."""
+        b = self._built["net"][index]
+        return len(b.done), b.geometry
+
     # -- other inputs -------------------------------------------------------
 
     def relations(self, index: int) -> Any:

@@ -211,7 +211,7 @@ def run_checks(ctx: RunContext, rules: Sequence[Rule], *, packs: Sequence[Any] =
     ctx.timings["views"] = time.monotonic() - t0
     ctx.timings["total"] = time.monotonic() - t_start
     for index, model in enumerate(ctx.models):  # cache use varies run to run: timings only
-        stats = ctx._built["net"][index].geometry.stats
+        stats = ctx.built(index)[1].stats
         ctx.timings[f"meshes_from_cache[{model.path.name}]"] = float(stats.from_cache)
         ctx.timings[f"meshes_tessellated[{model.path.name}]"] = float(stats.tessellated)
     return CheckReport(
@@ -237,10 +237,9 @@ def _geometry_coverage(ctx: RunContext) -> list[dict[str, Any]]:
     """Per model: elements meshed, without a body, failed (from what was built)."""
     out = []
     for index, model in enumerate(ctx.models):
-        built = ctx._built["net"][index]
-        g = built.geometry
+        requested, g = ctx.built(index)
         out.append({
-            "model": model.path.name, "requested": len(built.done), "meshed": len(g.meshes),
+            "model": model.path.name, "requested": requested, "meshed": len(g.meshes),
             "without_body": len(g.without_body), "failed": len(g.failures),
         })
     return out

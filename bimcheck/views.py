@@ -37,10 +37,10 @@ def plan_views(ctx: Any) -> list[dict[str, Any]]:
     elevation order; ``[]`` when no meshes were built in the run."""
     out = []
     for index, model in enumerate(ctx.models):
-        built = ctx._built["net"][index]
-        if not built.done:
+        requested, geometry = ctx.built(index)
+        if not requested:
             continue
-        meshes = built.geometry.meshes
+        meshes = geometry.meshes
         order = {s.name: n for n, s in enumerate(model.storeys)}
         elevation = {s.name: s.elevation for s in model.storeys}
         by_storey: dict[str, list[tuple[float, dict[str, Any]]]] = {}

@@ -177,12 +177,16 @@ def run_reconcile_rules(ctx: Any, rules: Sequence[Rule]) -> Any:
 # -- quantity thresholds ------------------------------------------------------
 
 def select_quantity(ctx: Any, rules: Sequence[Rule]) -> None:
-    """Ask for the meshes of every threshold rule's elements."""
+    """Select every threshold rule's elements and ask, once per model for all
+    the rules, for what measuring them takes."""
     for index, model in enumerate(ctx.models):
+        union: dict[int, Any] = {}
         for rule in rules:
             chosen = [e for e in model.select(rule.a) if getattr(e, "GlobalId", None)]
             ctx.scratch[("quantity", index, rule.id)] = chosen
-            request_measured(ctx, index, chosen)
+            union.update((e.id(), e) for e in chosen)
+        ctx.scratch[("quantity", index)] = request_measured(
+            ctx, index, sorted(union.values(), key=lambda e: e.id()))
 
 
 def run_quantity_rules(ctx: Any, rules: Sequence[Rule]) -> Any:
@@ -190,16 +194,17 @@ def run_quantity_rules(ctx: Any, rules: Sequence[Rule]) -> Any:
     from bimcheck.run import KindResult
 
     out = KindResult()
+    measured = []  # per model, the measures of every rule's elements, built once
+    for index, model in enumerate(ctx.models):
+        products, parts_of = ctx.scratch[("quantity", index)]
+        measured.append(build_measures(model, products, parts_of, ctx.geometry(index),
+                                       ctx.gross(index))[0])
     for rule in rules:
         fn = FUNCTIONS[rule.params["function"]]
         low, high = rule.params["min"], rule.params["max"]
         cov = {"rule": rule.id, "checked": 0, "not_measured": 0, "findings": 0}
-        for index, model in enumerate(ctx.models):
-            chosen = ctx.scratch[("quantity", index, rule.id)]
-            products, parts_of = request_measured(ctx, index, chosen)
-            measures, _ = build_measures(model, products, parts_of, ctx.geometry(index),
-                                         ctx.gross(index))
-            for e in chosen:
+        for index, measures in enumerate(measured):
+            for e in ctx.scratch[("quantity", index, rule.id)]:
                 m = measures.get(e.GlobalId)
                 value = None if m is None else fn(m, {})
                 if value is None:

@@ -1,6 +1,6 @@
 """The clash kinds (``hard``, ``clearance``, ``duplicate``) as the check engine
-runs them: :func:`select_clash_elements` and :func:`run_clash_rules`, which
-turn each :class:`~bimcheck.clash.records.Clash` into a
+runs them: :func:`~bimcheck.clash.run.select_clash` picks their elements, and
+:func:`run_clash_rules` turns each :class:`~bimcheck.clash.records.Clash` into a
 :class:`~bimcheck.findings.Finding` with the same key.
 
 Measures: ``overlap_volume`` (m³), ``penetration_depth`` (m), ``distance``
@@ -15,14 +15,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from bimcheck.clash.records import Clash
-from bimcheck.clash.run import check_clash, select_clash
+from bimcheck.clash.run import check_clash
 from bimcheck.findings import ElementRef, Finding, Quantity
 from bimcheck.packs.schema import Rule
-
-
-def select_clash_elements(ctx: Any, rules: Sequence[Rule]) -> None:
-    """Pick every clash rule's elements; the context meshes them with the rest."""
-    select_clash(ctx, rules)
 
 
 def _label(e: ElementRef) -> str:
@@ -45,7 +40,7 @@ def clash_message(c: Clash, rule: Rule) -> str:
     return (f"{pair} share {f.overlap_volume:.4f} m³, {f.penetration_depth or 0.0:.3f} m deep")
 
 
-def clash_finding(c: Clash, rule: Rule, group: str = "") -> Finding:
+def clash_finding(c: Clash, rule: Rule) -> Finding:
     """The finding of one clash (its key is the clash's key)."""
     f = c.found
     measures = {"distance": Quantity(f.distance, "m")}
@@ -56,7 +51,7 @@ def clash_finding(c: Clash, rule: Rule, group: str = "") -> Finding:
     if c.kind == "clearance":
         measures["clearance_shortfall"] = Quantity(
             max(0.0, float(rule.params["clearance"]) - f.distance), "m")
-    detail = {"relation": f.relation, "exact": f.exact, "group": group or c.group,
+    detail = {"relation": f.relation, "exact": f.exact, "group": c.group,
               "clash_storey": c.storey}
     refs = tuple(sorted((c.a, c.b), key=lambda e: (e.global_id, e.model)))
     return Finding(

@@ -87,7 +87,7 @@ def _check_ignore(value: dict) -> dict:
 _IGNORE = Param(dict, dict(IGNORE_DEFAULTS), "pairs not to check", check=_check_ignore)
 
 _RUN = "bimcheck.clash.kinds:run_clash_rules"
-_SELECT = "bimcheck.clash.kinds:select_clash_elements"
+_SELECT = "bimcheck.clash.run:select_clash"
 _CLASH = {"family": "clash", "needs": frozenset({"meshes", "relations"}), "run": _RUN,
           "select": _SELECT, "fields": {"bands": lambda raw: parse_bands(raw)}}
 

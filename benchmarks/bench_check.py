@@ -253,7 +253,7 @@ class ModelResult:
         """The largest phases of ``tool``'s ``--timings`` and the wall time outside them.
 
         ``check``'s ``tessellate_net``/``tessellate_gross`` are spent inside the
-        phase of the kind that first needs the meshes (``kinds_clash_hard``...;
+        pass that first needs the meshes (``kinds_clash_clearance+duplicate+hard``...;
         nested, not added);
         ``total`` is ``run_checks``; outside it are start-up, imports, opening
         the model, loading packs and writing the report files. ``clash`` has no

@@ -190,7 +190,8 @@ def run_checks(ctx: RunContext, rules: Sequence[Rule], *, packs: Sequence[Any] =
             raise TypeError(f"kind {kind.name} has no run function")
         t0 = time.monotonic()
         result: KindResult = run(ctx, kind_rules)
-        ctx.timings[f"kinds_{kind.family}_{kind.name}"] = time.monotonic() - t0
+        ran = "+".join(sorted({r.kind for r in kind_rules}))
+        ctx.timings[f"kinds_{kind.family}_{ran}"] = time.monotonic() - t0
         findings.extend(result.findings)
         rows.extend(result.rows)
         coverage.update(result.coverage)
@@ -200,9 +201,9 @@ def run_checks(ctx: RunContext, rules: Sequence[Rule], *, packs: Sequence[Any] =
             else:
                 sections[name] = section
         warnings.extend(result.warnings)
+    findings = _unique(findings, warnings)
     for w in warnings:
         log.warning("%s", w)
-    findings = _unique(findings, warnings)
     findings.sort(key=lambda f: (f.rule, f.key))
     from bimcheck.views import plan_views
 

@@ -13,6 +13,7 @@ from bimcheck.cli.options import geometry_options, open_cache, progress_bar
 from bimcheck.exitcodes import ExitCode
 from bimcheck.packs.schema import SEVERITIES, severity_rank
 from bimcheck.report.files import check_writable, write_atomic
+from bimcheck.report.gatedoc import gate_active
 from bimcheck.report.jsonout import dumps
 
 #: Files written into --out.
@@ -77,8 +78,8 @@ def check(ctx: click.Context, models: tuple[Path, ...], sources: tuple[Path, ...
     targets = {k: out / v for k, v in REPORT_FILES.items() if k != "glb" or glb}
     if out.exists() and not out.is_dir():
         raise click.UsageError(f"--out {out}: not a folder")
-    for p in targets.values():
-        if out.is_dir():
+    if out.is_dir():
+        for p in targets.values():
             check_writable(p, overwrite=overwrite)
     options = CheckOptions(models=list(models), sources=list(sources), lift_plan=lift_plan,
                            gate_file=gate_file, fail_on=fail_on, baseline=baseline,
@@ -133,10 +134,7 @@ def format_summary(doc: dict[str, Any], *, limit: int = _SHOWN,
     s = doc["summary"]
     gate = doc.get("gate") or {}
     lines = []
-    verdict = gate.get("verdict", "pass").upper() if gate else "PASS"
-    policy = gate.get("policy") or {}
-    if not (policy.get("fail_on") or policy.get("max_per_rule")):
-        verdict = "no gate"
+    verdict = ("PASS" if gate.get("passed") else "FAIL") if gate_active(gate) else "no gate"
     counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
     lines.append(f"{verdict}: {s['findings']} finding(s)" + (f" ({counts})" if counts else "")
                  + f", risk {s['risk']['total']:.1f}")
@@ -177,8 +175,7 @@ def github_annotations(doc: dict[str, Any]) -> str:
     waived and info findings are left out)."""
     gate = doc.get("gate") or {}
     failing = set(gate.get("failing", []))
-    active = bool((gate.get("policy") or {}).get("fail_on")
-                  or (gate.get("policy") or {}).get("max_per_rule"))
+    active = gate_active(gate)
     model = doc["header"]["models"][0]["path"] if doc["header"]["models"] else "model"
     lines = []
     for f in doc["findings"]:

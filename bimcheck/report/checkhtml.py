@@ -43,6 +43,7 @@ from bimcheck.report.checkhtml_svg import (
     severity_bar,
     trend_chart,
 )
+from bimcheck.report.gatedoc import gate_active
 
 Doc = Mapping[str, Any]
 
@@ -65,10 +66,7 @@ def script_json(value: Any) -> str:
 def gate_state(gate: Mapping[str, Any] | None) -> str:
     """``pass``, ``fail`` or ``nogate`` (no gate section, or a policy that
     nothing can fail: no ``fail_on`` and no ``max_per_rule``)."""
-    if not gate:
-        return "nogate"
-    policy = gate.get("policy") or {}
-    if policy.get("fail_on") is None and not policy.get("max_per_rule"):
+    if not gate or not gate_active(gate):
         return "nogate"
     return "pass" if gate.get("passed") else "fail"
 

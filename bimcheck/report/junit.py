@@ -19,12 +19,12 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from bimcheck.report.bcf import xml_safe
+from bimcheck.report.gatedoc import gate_active
 
 
 def _failing(doc: dict[str, Any]) -> set[str]:
     gate = doc.get("gate") or {}
-    policy = gate.get("policy") or {}
-    if policy.get("fail_on") or policy.get("max_per_rule"):
+    if gate_active(gate):
         return set(gate.get("failing", []))
     return {f["key"] for f in doc["findings"]
             if f["status"] != "waived" and f["severity"] != "info"}

@@ -109,7 +109,7 @@ def load_pack(path: str | os.PathLike[str], *, family: str | None = None) -> Pac
             continue
         extra = dict(rule.extra)
         for key, spec in pack_fields.items():
-            if spec.family == rule.family:
+            if spec.apply is not None and spec.family == rule.family:
                 spec.apply(extra, settings[key], rule)
         rules.append(replace(rule, extra=extra))
     check_unique_ids(rules)

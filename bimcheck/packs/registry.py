@@ -16,7 +16,7 @@ from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any
 
-from bimcheck.packs.schema import Kind, KindRegistry
+from bimcheck.packs.schema import KindRegistry
 
 REGISTRY = KindRegistry()
 
@@ -53,8 +53,3 @@ def resolve(ref: Callable[..., Any] | str | None) -> Callable[..., Any] | None:
         return ref
     module, _, attr = ref.partition(":")
     return getattr(importlib.import_module(module), attr)
-
-
-def kind_of(name: str) -> Kind:
-    """The registered kind called ``name`` (KeyError when there is none)."""
-    return load_kinds().kinds[name]

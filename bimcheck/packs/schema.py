@@ -153,13 +153,14 @@ class Kind:
 class PackField:
     """A pack-level field a family accepts (``grouping``, ``severity_bands``,
     ``reconcile``...): ``parse`` validates the raw value (ValueError with a
-    message); ``apply(extra, value, rule)`` copies what a rule needs of it
-    into the rule's ``extra``, for every rule of ``family`` in the pack."""
+    message); ``apply(extra, value, rule)``, when given, copies what a rule
+    needs of it into the rule's ``extra``, for every rule of ``family`` in the
+    pack (without it the value is only in the pack's ``settings``)."""
 
     name: str
     family: str
     parse: Callable[[Any], Any]
-    apply: Callable[[dict, Any, Rule], None]
+    apply: Callable[[dict, Any, Rule], None] | None = None
     default: Any = None
 
 

@@ -182,10 +182,6 @@ def _parse_tolerance(raw: Any) -> float:
     return float(raw)
 
 
-def _apply_tolerance(extra: dict, tolerance: float, rule: Rule) -> None:
-    extra["reconcile"] = tolerance
-
-
 REGISTRY.register(Kind(
     "measure", doc="measure quantities of the selected elements", params={}, b_selector=False,
     family="qto", needs=frozenset({"meshes", "gross", "declared_quantities"}),
@@ -193,13 +189,8 @@ REGISTRY.register(Kind(
     required_fields=("item", "quantities"),
     run="bimcheck.qto.checks:run_measure_rules", select="bimcheck.qto.checks:select_measured",
 ))
-REGISTRY.register_pack_field(PackField("reconcile", "qto", _parse_tolerance, _apply_tolerance,
+REGISTRY.register_pack_field(PackField("reconcile", "qto", _parse_tolerance,
                                        default=DEFAULT_RECONCILE_TOLERANCE))
-
-
-def rule_reconcile(rule: Rule) -> float:
-    """The relative tolerance of the reconciliation of ``rule``'s pack."""
-    return rule.extra.get("reconcile", DEFAULT_RECONCILE_TOLERANCE)
 
 
 def load_qto_pack(path: str | os.PathLike[str]) -> QtoPack:

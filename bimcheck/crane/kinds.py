@@ -80,34 +80,25 @@ REGISTRY.register_pack_field(PackField("lift_policy", "crane", parse_policy, _ap
                                        default=LiftPolicy()))
 
 
-def crane_report(ctx: Any, policy: LiftPolicy | None = None) -> Any:
-    """The run's :class:`~bimcheck.crane.run.CraneReport` (computed once)."""
-    from bimcheck.crane.run import run_lifts
-
-    report = ctx.scratch.get("crane")
-    if report is None:
-        report = run_lifts(ctx.models[0], ctx.lift_plan, policy=policy, context=ctx, index=0)
-        ctx.scratch["crane"] = report
-    return report
-
-
 def run_crane_rules(ctx: Any, rules: Sequence[Rule]) -> Any:
-    """Findings of the crane rules, and the crane report as a section."""
+    """Findings of the crane rules (every crane kind of the run in this one
+    pass, over one :func:`~bimcheck.crane.run.run_lifts`), and the crane report
+    as a section."""
+    from bimcheck.crane.drawing import drawing_data
+    from bimcheck.crane.run import run_lifts
     from bimcheck.run import KindResult
 
     policies = {r.extra.get("lift_policy", LiftPolicy()) for r in rules}
     policy = next(iter(policies)) if len(policies) == 1 else LiftPolicy()
     warnings = [] if len(policies) <= 1 else [
         "crane rules of several packs with different lift policies: the default one is used"]
-    report = crane_report(ctx, policy)
+    report = run_lifts(ctx.models[0], ctx.lift_plan, policy=policy, context=ctx, index=0)
     out = KindResult(warnings=warnings)
     for rule in rules:
         found = _CONVERT[rule.kind](ctx, rule, report)
         out.findings.extend(found)
         out.coverage[rule.id] = {"rule": rule.id, "checked": len(report.lifts),
                                  "findings": len(found)}
-    from bimcheck.crane.drawing import drawing_data
-
     out.sections["crane"] = {**report.as_dict(), "drawing": drawing_data(report)}
     return out
 

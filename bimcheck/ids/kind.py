@@ -77,16 +77,13 @@ def run_ids_rules(ctx: Any, rules: Sequence[Rule]) -> Any:
                 cov["specifications"].append({**spec, "model": model.path.name})
             for f in result.failures:
                 refs = []
-                if f.global_id:
-                    try:
+                try:
+                    if f.global_id:
                         refs = [ctx.ref(index, model.file.by_guid(f.global_id))]
-                    except RuntimeError:
-                        refs = []
-                elif f.step_id is not None:
-                    try:
+                    elif f.step_id is not None:
                         refs = [ctx.ref(index, model.file.by_id(f.step_id))]
-                    except RuntimeError:
-                        refs = []
+                except RuntimeError:  # not in the model: a finding without elements
+                    refs = []
                 severity = rule.severity if f.severity_hint != "optional" else shift_severity(
                     rule.severity, -1)
                 text = f"{f.specification}: {f.message}"

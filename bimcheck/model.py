@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -539,6 +540,20 @@ def get_storey(element: ifcopenshell.entity_instance) -> ifcopenshell.entity_ins
             parent = ifcopenshell.util.element.get_voided_element(void) if void else None
         current = parent
     return None
+
+
+def get_parents(element: ifcopenshell.entity_instance) -> Iterator[ifcopenshell.entity_instance]:
+    """The element's spatial container or, failing one, its aggregate, then
+    theirs, upwards (each once: a cyclic file ends the walk)."""
+    seen = {element.id()}
+    current = element
+    while True:
+        current = (ifcopenshell.util.element.get_container(current)
+                   or ifcopenshell.util.element.get_aggregate(current))
+        if current is None or current.id() in seen:
+            return
+        seen.add(current.id())
+        yield current
 
 
 def get_material_names(element: ifcopenshell.entity_instance) -> tuple[str, ...]:

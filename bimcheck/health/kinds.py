@@ -28,13 +28,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-import ifcopenshell.util.element
 import numpy as np
 
 from bimcheck.findings import Quantity, make_finding
 from bimcheck.geometry.query import is_solid
 from bimcheck.geometry.tessellate import has_body
-from bimcheck.model import get_storey
+from bimcheck.model import get_parents, get_storey
 from bimcheck.packs.registry import REGISTRY
 from bimcheck.packs.schema import Kind, Param, Rule
 
@@ -177,18 +176,15 @@ def _in_infrastructure(e: Any) -> bool:
     """Whether the element's spatial container chain reaches a spatial element
     that is neither a building (nor in one) nor a site: a road, a railway, a
     bridge, a facility part of one."""
-    seen: set[int] = set()
-    current = e
-    while current is not None and current.id() not in seen:
-        seen.add(current.id())
-        if current is not e and current.is_a("IfcSpatialElement") and not (
-                current.is_a("IfcBuilding") or current.is_a("IfcBuildingStorey")
-                or current.is_a("IfcSite") or current.is_a("IfcSpace")):
+    if e.is_a("IfcBuilding"):
+        return False
+    for parent in get_parents(e):
+        if parent.is_a("IfcSpatialElement") and not (
+                parent.is_a("IfcBuilding") or parent.is_a("IfcBuildingStorey")
+                or parent.is_a("IfcSite") or parent.is_a("IfcSpace")):
             return True
-        if current.is_a("IfcBuilding"):
+        if parent.is_a("IfcBuilding"):
             return False
-        current = (ifcopenshell.util.element.get_container(current)
-                   or ifcopenshell.util.element.get_aggregate(current))
     return False
 
 

@@ -31,7 +31,12 @@ import ifcopenshell
 import ifcopenshell.util.element
 
 from bimcheck.findings import make_finding
-from bimcheck.model import get_classification_codes, get_material_names, get_storey
+from bimcheck.model import (
+    get_classification_codes,
+    get_material_names,
+    get_parents,
+    get_storey,
+)
 from bimcheck.packs.registry import REGISTRY
 from bimcheck.packs.schema import Kind, Param, Rule
 from bimcheck.properties.requirement import REQUIREMENT_PARAMS, Found, problem
@@ -135,16 +140,7 @@ def _problem(rule: Rule, e: ifcopenshell.entity_instance) -> str | None:
 def _contained(e: ifcopenshell.entity_instance, cls: str) -> bool:
     if cls == "IfcBuildingStorey":
         return get_storey(e) is not None
-    seen: set[int] = set()
-    current = e
-    while current is not None and current.id() not in seen:
-        seen.add(current.id())
-        if current is not e and current.is_a(cls):
-            return True
-        parent = (ifcopenshell.util.element.get_container(current)
-                  or ifcopenshell.util.element.get_aggregate(current))
-        current = parent
-    return False
+    return any(parent.is_a(cls) for parent in get_parents(e))
 
 
 def _look_up(rule: Rule, e: ifcopenshell.entity_instance) -> Found:

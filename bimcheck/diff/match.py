@@ -1,0 +1,200 @@
+"""One-to-one, deterministic matching of the elements of two revisions.
+
+Three stages, each on what the previous ones left unmatched:
+
+1. ``global_id``: the same GlobalId in both models;
+2. ``shape_placement``: where an exporter re-issued GlobalIds, the same class,
+   the same shape (the representation graph's hash, placement excluded) and
+   the same world placement within :data:`~bimcheck.units.DIFF_PLACEMENT_TOLERANCE_M`
+   and :data:`~bimcheck.units.DIFF_ROTATION_TOLERANCE_RAD`;
+3. ``name_position``: the same class and Name (or Tag), centres at most
+   :data:`~bimcheck.units.DIFF_MATCH_DISTANCE_M` apart, nearest first.
+
+Within a stage, candidate pairs are taken in order of (distance, data
+differs, name differs, old GlobalId, new GlobalId), each element at most
+once: the result never depends on file order or hash seeds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from bimcheck.diff.snapshot import ElementState, ModelSnapshot
+from bimcheck.units import (
+    DIFF_MATCH_DISTANCE_M,
+    DIFF_PLACEMENT_TOLERANCE_M,
+    DIFF_ROTATION_TOLERANCE_RAD,
+)
+
+#: Placement origins are bucketed on this grid (m) to find equal placements fast.
+_CELL_M = 1e-3
+
+
+@dataclass(frozen=True, order=True)
+class Match:
+    """A pair (or a lone element): old and new GlobalId, and the stage that matched them."""
+
+    old: str | None
+    new: str | None
+    matched_by: str | None
+
+
+def rotation_angle(a: np.ndarray, b: np.ndarray) -> float:
+    """Angle in radians of the rotation taking the frame of ``a`` to that of ``b`` (4 × 4)."""
+    r = a[:3, :3].T @ b[:3, :3]
+    cos = (float(np.trace(r)) - 1.0) / 2.0
+    return float(np.arccos(min(1.0, max(-1.0, cos))))
+
+
+def same_placement(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    """Whether two world placements are equal within the diff's tolerances."""
+    if a is None or b is None:
+        return a is None and b is None
+    if float(np.linalg.norm(a[:3, 3] - b[:3, 3])) > DIFF_PLACEMENT_TOLERANCE_M:
+        return False
+    return rotation_angle(a, b) <= DIFF_ROTATION_TOLERANCE_RAD
+
+
+def _data_key(state: ElementState) -> str:
+    doc = [state.attributes, state.psets, state.type and state.type.get("name"),
+           state.materials, state.classifications]
+    return json.dumps(doc, sort_keys=True, default=str)
+
+
+def _pair_greedy(candidates: list[tuple[tuple, str, str]], taken_old: set[str],
+                 taken_new: set[str], stage: str) -> list[Match]:
+    out = []
+    for _, o, n in sorted(candidates):
+        if o in taken_old or n in taken_new:
+            continue
+        taken_old.add(o)
+        taken_new.add(n)
+        out.append(Match(o, n, stage))
+    return out
+
+
+def _cells(origin: np.ndarray | None) -> tuple[int, int, int] | None:
+    if origin is None or not np.all(np.isfinite(origin)):
+        return None
+    return tuple(int(v) for v in np.floor(origin / _CELL_M))  # type: ignore[return-value]
+
+
+def _by_shape_placement(old: dict[str, ElementState], new: dict[str, ElementState],
+                        taken_old: set[str], taken_new: set[str]) -> list[Match]:
+    groups: dict[tuple, list[ElementState]] = defaultdict(list)
+    for s in new.values():
+        if s.global_id not in taken_new:
+            groups[(s.ifc_class, s.shape)].append(s)
+    grid: dict[tuple, dict[tuple[int, int, int] | None, list[ElementState]]] = {}
+    for key, members in groups.items():
+        cells: dict[tuple[int, int, int] | None, list[ElementState]] = defaultdict(list)
+        for s in members:
+            cells[_cells(s.origin)].append(s)
+        grid[key] = cells
+    candidates = []
+    for o in old.values():
+        if o.global_id in taken_old:
+            continue
+        cells = grid.get((o.ifc_class, o.shape))
+        if not cells:
+            continue
+        home = _cells(o.origin)
+        if home is None:
+            near = cells.get(None, [])
+        else:
+            near = [s for d in itertools.product((-1, 0, 1), repeat=3)
+                    for s in cells.get((home[0] + d[0], home[1] + d[1], home[2] + d[2]), [])]
+        for n in near:
+            if not same_placement(o.placement, n.placement):
+                continue
+            distance = (0.0 if o.origin is None or n.origin is None
+                        else float(np.linalg.norm(o.origin - n.origin)))
+            cost = (round(distance, 9), _data_key(o) != _data_key(n), o.name != n.name,
+                    o.global_id, n.global_id)
+            candidates.append((cost, o.global_id, n.global_id))
+    return _pair_greedy(candidates, taken_old, taken_new, "shape_placement")
+
+
+def _by_name_position(old: dict[str, ElementState], new: dict[str, ElementState],
+                      taken_old: set[str], taken_new: set[str],
+                      centre: Callable[[str, ElementState], np.ndarray | None]) -> list[Match]:
+    index: dict[tuple[str, str, str], list[ElementState]] = defaultdict(list)
+    for s in new.values():
+        if s.global_id in taken_new:
+            continue
+        for field_name, value in (("name", s.name), ("tag", s.tag)):
+            if value:
+                index[(s.ifc_class, field_name, value)].append(s)
+    candidates = []
+    for o in old.values():
+        if o.global_id in taken_old:
+            continue
+        seen: set[str] = set()
+        for field_name, value in (("name", o.name), ("tag", o.tag)):
+            if not value:
+                continue
+            for n in index.get((o.ifc_class, field_name, value), []):
+                if n.global_id in seen:
+                    continue
+                seen.add(n.global_id)
+                a, b = centre("old", o), centre("new", n)
+                if a is None or b is None:
+                    continue
+                distance = float(np.linalg.norm(a - b))
+                if distance > DIFF_MATCH_DISTANCE_M:
+                    continue
+                both = bool(o.name and o.name == n.name and o.tag and o.tag == n.tag)
+                cost = (round(distance, 9), not both, o.global_id, n.global_id)
+                candidates.append((cost, o.global_id, n.global_id))
+    return _pair_greedy(candidates, taken_old, taken_new, "name_position")
+
+
+def match_exact(old: ModelSnapshot, new: ModelSnapshot) -> tuple[list[Match], set[str], set[str]]:
+    """Stages 1 and 2: the matches, and the GlobalIds of each side still unmatched."""
+    taken_old: set[str] = set()
+    taken_new: set[str] = set()
+    matches = []
+    for gid in sorted(old.elements.keys() & new.elements.keys()):
+        matches.append(Match(gid, gid, "global_id"))
+        taken_old.add(gid)
+        taken_new.add(gid)
+    matches += _by_shape_placement(old.elements, new.elements, taken_old, taken_new)
+    return matches, set(old.elements) - taken_old, set(new.elements) - taken_new
+
+
+def candidates_by_name(old: ModelSnapshot, new: ModelSnapshot, old_left: set[str],
+                       new_left: set[str]) -> tuple[set[str], set[str]]:
+    """The unmatched elements that stage 3 may pair (same class and Name or Tag
+    on the other side): their centres are needed."""
+    keys_new: set[tuple[str, str]] = set()
+    for gid in new_left:
+        s = new.elements[gid]
+        keys_new.update((s.ifc_class, v) for v in (s.name, s.tag) if v)
+    olds = {g for g in old_left
+            if any((old.elements[g].ifc_class, v) in keys_new
+                   for v in (old.elements[g].name, old.elements[g].tag) if v)}
+    keys_old: set[tuple[str, str]] = set()
+    for gid in olds:
+        s = old.elements[gid]
+        keys_old.update((s.ifc_class, v) for v in (s.name, s.tag) if v)
+    news = {g for g in new_left
+            if any((new.elements[g].ifc_class, v) in keys_old
+                   for v in (new.elements[g].name, new.elements[g].tag) if v)}
+    return olds, news
+
+
+def match_rest(old: ModelSnapshot, new: ModelSnapshot, old_left: set[str], new_left: set[str],
+               centre: Callable[[str, ElementState], np.ndarray | None]) -> list[Match]:
+    """Stage 3 on what stages 1 and 2 left, then the unmatched as removed / added."""
+    taken_old = set(old.elements) - old_left
+    taken_new = set(new.elements) - new_left
+    matches = _by_name_position(old.elements, new.elements, taken_old, taken_new, centre)
+    matches += [Match(g, None, None) for g in sorted(set(old.elements) - taken_old)]
+    matches += [Match(None, g, None) for g in sorted(set(new.elements) - taken_new)]
+    return matches

@@ -21,6 +21,7 @@ import ifcopenshell
 import ifcopenshell.util.element
 import numpy as np
 
+from bimcheck.diff.values import ValueReader
 from bimcheck.fingerprint import Fingerprinter
 from bimcheck.model import Model, get_classification_codes, get_material_names, get_storey
 
@@ -206,25 +207,13 @@ def _plain(fp: Fingerprinter, value: Any) -> Any:
     return value
 
 
-def _psets(fp: Fingerprinter, entity: ifcopenshell.entity_instance,
-           inherit: bool) -> dict[str, dict[str, Any]]:
-    try:
-        raw = ifcopenshell.util.element.get_psets(entity, should_inherit=inherit)
-    except Exception:  # malformed relationships: nothing readable
-        log.debug("cannot read property sets of %s", entity)
-        return {}
-    out: dict[str, dict[str, Any]] = {}
-    for name, props in raw.items():
-        out[str(name)] = {str(k): _plain(fp, v) for k, v in props.items() if k != "id"}
-    return out
-
-
-def _type_state(fp: Fingerprinter, etype: ifcopenshell.entity_instance) -> TypeState:
+def _type_state(fp: Fingerprinter, values: ValueReader,
+                etype: ifcopenshell.entity_instance) -> TypeState:
     maps = getattr(etype, "RepresentationMaps", None) or ()
     shape = sorted(fp.entity_hash(m).hex() for m in maps)
     return TypeState(
         global_id=etype.GlobalId, ifc_class=etype.is_a(), name=etype.Name,
-        psets=_psets(fp, etype, False), shape="|".join(shape),
+        psets=values.psets(etype), shape="|".join(shape),
     )
 
 
@@ -238,6 +227,7 @@ def snapshot(model: Model, fingerprinter: Fingerprinter | None = None) -> ModelS
     with ``fingerprinter`` (its memo is shared) or a new one."""
     fp = fingerprinter or Fingerprinter(model.file, lambda: model.step_text)
     places = _Placements(model.length_scale)
+    values = ValueReader(model.file, lambda v: _plain(fp, v))
     types: dict[str, TypeState] = {}
     elements: dict[str, ElementState] = {}
     for entity in sorted(model.file.by_type("IfcElement"), key=lambda e: e.id()):
@@ -248,18 +238,14 @@ def snapshot(model: Model, fingerprinter: Fingerprinter | None = None) -> ModelS
         type_ref = None
         if etype is not None and getattr(etype, "GlobalId", None):
             if etype.GlobalId not in types:
-                types[etype.GlobalId] = _type_state(fp, etype)
+                types[etype.GlobalId] = _type_state(fp, values, etype)
             type_ref = {"global_id": etype.GlobalId, "ifc_class": etype.is_a(),
                         "name": etype.Name}
         container = ifcopenshell.util.element.get_container(entity)
-        own = _psets(fp, entity, False)
+        own = values.psets(entity)
         inherited = types[etype.GlobalId].psets if type_ref else {}
         rep = getattr(entity, "Representation", None)
-        attributes = {
-            k: _plain(fp, v)
-            for k, v in entity.get_info(recursive=False, include_identifier=False).items()
-            if k not in _NOT_ATTRIBUTES
-        }
+        attributes = values.attributes(entity, _NOT_ATTRIBUTES)
         openings = tuple(sorted(
             r.RelatedOpeningElement.GlobalId for r in (getattr(entity, "HasOpenings", None) or ())
             if getattr(r.RelatedOpeningElement, "GlobalId", None)))

@@ -68,6 +68,7 @@ def _register() -> None:
     from bimcheck.cli.check import check
     from bimcheck.cli.clash import clash
     from bimcheck.cli.crane import crane
+    from bimcheck.cli.diff import diff
     from bimcheck.cli.info import info
     from bimcheck.cli.qto import qto
 
@@ -77,6 +78,7 @@ def _register() -> None:
     cli.add_command(qto)
     cli.add_command(crane)
     cli.add_command(check)
+    cli.add_command(diff)
 
 
 _register()

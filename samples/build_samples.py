@@ -1127,6 +1127,121 @@ def changes(a: list[Spec], b: list[Spec], guids: dict[str, str]) -> dict[str, An
     }
 
 
+#: What ``bimcheck diff tower_rev_a.ifc tower_rev_b.ifc`` must say, written out by hand:
+#: name -> (status, change kinds, world translation of the placement in m or None,
+#: area delta of the element's openings in m² or None). The factory places each
+#: element at the centre of its solid's start face (ifcfactory docstring), so a
+#: box that grows at one end moves its placement when the face centre moves.
+DIFF_B: dict[str, tuple[str, list[str], tuple[float, float, float] | None, float | None]] = {
+    "P-1-riser": ("added", [], None, None),
+    "C-1-B1-DUP": ("removed", [], None, None),
+    # same section, 250 mm lower: a pure move
+    "DUCT-1": ("moved", ["placement"], (0.0, 0.0, -0.25), None),
+    # 300x300 -> 400x400 about the same centre; extruded along z from its bottom face
+    "O-1-sleeve": ("modified", ["geometry", "placement"], (0.0, 0.0, -0.05), None),
+    # 250 -> 300 mm, from the same bottom face
+    "SL-R": ("modified", ["geometry"], None, None),
+    # y 3.0..5.0 -> 3.0..5.5, extruded along z: the start face's centre moves 0.25 in y
+    "W-0-partition": ("modified", ["geometry", "placement"], (0.0, 0.25, 0.0), None),
+    "W-0-south-1": ("modified", ["properties"], None, None),
+    # its opening's face across the 200 mm wall: 0.3 x 0.3 -> 0.4 x 0.4
+    "W-1-east": ("modified", ["openings"], None, 0.4 * 0.4 - 0.3 * 0.3),
+}
+
+
+def _face_centre(spec: Spec) -> tuple[float, float, float] | None:
+    """World origin of an element's placement by the factory's rule, metres."""
+    shape = spec.shape
+    if shape is None:
+        return None
+    if isinstance(shape, Round):
+        i = "xyz".index(shape.axis)
+        start = list(shape.start)
+        start[i] = min(shape.start[i], shape.end[i])
+        return (start[0], start[1], start[2])
+    i = "xyz".index(spec.axis)
+    centre = [(lo + hi) / 2 for lo, hi in zip(shape.lo, shape.hi, strict=True)]
+    centre[i] = shape.lo[i]
+    return (centre[0], centre[1], centre[2])
+
+
+def _section(spec: Spec) -> tuple:
+    """What the element's representation holds: its profile and depth (not its place)."""
+    shape = spec.shape
+    if shape is None:
+        return ()
+    if isinstance(shape, Round):
+        return ("round", shape.axis, shape.radius, shape.length)
+    return ("box", spec.axis, *(round(v, 9) for v in shape.size))
+
+
+def diff_truth(a: list[Spec], b: list[Spec], guids: dict[str, str]) -> dict[str, Any]:
+    """The expected diff of rev B against rev A, worked out from the specs and
+    checked against :data:`DIFF_B` (the script stops if they disagree)."""
+    spec_a, spec_b = {s.name: s for s in a}, {s.name: s for s in b}
+    found: dict[str, tuple] = {}
+    for n in sorted(spec_a.keys() - spec_b.keys()):
+        found[n] = ("removed", [], None, None)
+    for n in sorted(spec_b.keys() - spec_a.keys()):
+        found[n] = ("added", [], None, None)
+    for n in sorted(spec_a.keys() & spec_b.keys()):
+        sa, sb = spec_a[n], spec_b[n]
+        kinds, move, area = [], None, None
+        if _section(sa) != _section(sb):
+            kinds.append("geometry")
+        pa, pb = _face_centre(sa), _face_centre(sb)
+        if pa is not None and pb is not None and pa != pb:
+            kinds.append("placement")
+            move = tuple(round(y - x, 9) + 0.0 for x, y in zip(pa, pb, strict=True))
+        if sa.psets != sb.psets:
+            kinds.append("properties")
+        holes_a = {o.name: o for o in a if o.host == n}
+        holes_b = {o.name: o for o in b if o.host == n}
+        if any(holes_a.get(k) is None or holes_a[k].shape != holes_b[k].shape for k in holes_b):
+            thin = min(range(3), key=lambda i: sb.shape.size[i])  # type: ignore[union-attr]
+
+            def face(o: Spec, thin: int = thin) -> float:
+                size = o.shape.size  # type: ignore[union-attr]
+                return math.prod(size[i] for i in range(3) if i != thin)
+
+            kinds.append("openings")
+            area = sum(face(o) for o in holes_b.values()) - sum(face(o) for o in holes_a.values())
+        if kinds:
+            status = "moved" if kinds == ["placement"] else "modified"
+            found[n] = (status, kinds, move, area)
+    for n, (status, kinds, move, area) in DIFF_B.items():
+        got = found.get(n)
+        if got is None or got[:2] != (status, kinds) or (
+                move is not None and any(abs(x - y) > 1e-9 for x, y in zip(move, got[2],
+                                                                         strict=True))) or (
+                area is not None and abs(area - got[3]) > 1e-9):
+            raise SystemExit(f"DIFF_B disagrees with the specs for {n}: {got}")
+    if set(found) != set(DIFF_B):
+        raise SystemExit(f"DIFF_B misses {sorted(set(found) - set(DIFF_B))}")
+    elements = []
+    for n, (status, kinds, move, area) in sorted(DIFF_B.items()):
+        item: dict[str, Any] = {"name": n, "global_id": guids[n], "status": status,
+                                "changes": kinds}
+        if move is not None:
+            item["translation"] = [round(v, 9) + 0.0 for v in move]
+        if area is not None:
+            item["openings_area_delta"] = round(area, 9)
+        elements.append(item)
+    statuses = Counter(v[0] for v in DIFF_B.values())
+    unchanged = len(spec_a.keys() & spec_b.keys()) - sum(
+        1 for v in DIFF_B.values() if v[0] in ("modified", "moved"))
+    return {
+        "against": "tower_rev_a.ifc",
+        "note": "what `bimcheck diff tower_rev_a.ifc tower_rev_b.ifc` reports: every IfcElement "
+                "(openings included); elements not listed are unchanged; all matched by GlobalId",
+        "elements": elements,
+        "statuses": {"added": statuses["added"], "removed": statuses["removed"],
+                     "modified": statuses["modified"], "moved": statuses["moved"],
+                     "unchanged": unchanged},
+        "causes": [],
+    }
+
+
 def read_guids(path: Path) -> dict[str, str]:
     """Name -> GlobalId of the products in a written file (``storey:<name>`` for storeys)."""
     import ifcopenshell
@@ -1173,6 +1288,7 @@ def build_all(out: Path) -> list[Path]:
         if model == "tower_rev_b":
             guids_a = read_guids(out / "tower_rev_a.ifc")
             doc["changes"] = changes(spec_a, spec_b, {**guids_a, **guids})
+            doc["diff"] = diff_truth(spec_a, spec_b, {**guids_a, **guids})
         yml = out / f"{model}.truth.yaml"
         write_yaml(doc, yml, header)
         written += [ifc, yml]

@@ -1,0 +1,104 @@
+"""The diff of the samples, rev A -> rev B, against the ground truth written
+by samples/build_samples.py from the specs (``diff`` section of the rev B truth)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bimcheck.diff import diff_models
+from bimcheck.model import open_model
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+@pytest.fixture(scope="module")
+def truth() -> dict:
+    return yaml.safe_load((SAMPLES / "tower_rev_b.truth.yaml").read_text())["diff"]
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    from bimcheck.geometry.cache import MeshCache
+
+    cache = MeshCache(tmp_path_factory.mktemp("cache"))
+    return diff_models(open_model(SAMPLES / "tower_rev_a.ifc"),
+                       open_model(SAMPLES / "tower_rev_b.ifc"), cache=cache)
+
+
+def test_statuses_are_the_truth(result, truth):
+    assert result.summary["statuses"] == truth["statuses"]
+    changed = {e.global_id: e for e in result.changed()}
+    assert set(changed) == {t["global_id"] for t in truth["elements"]}
+    for t in truth["elements"]:
+        e = changed[t["global_id"]]
+        assert (e.name, e.status) == (t["name"], t["status"])
+        assert [c.kind for c in e.changes] == t["changes"]
+        if e.status not in ("added", "removed"):
+            assert e.matched_by == "global_id"
+
+
+def test_translations_and_opening_area_are_the_truth(result, truth):
+    changed = {e.global_id: e for e in result.changed()}
+    for t in truth["elements"]:
+        detail = {c.kind: c.detail for c in changed[t["global_id"]].changes}
+        if "translation" in t:
+            assert detail["placement"]["translation"] == pytest.approx(t["translation"],
+                                                                       abs=1e-9)
+            assert detail["placement"]["rotation_deg"] == 0.0
+        if "openings_area_delta" in t:
+            assert detail["openings"]["area_delta"] == pytest.approx(t["openings_area_delta"],
+                                                                     abs=1e-6)
+            (resized,) = detail["openings"]["resized"]
+            assert (resized["old_area"], resized["new_area"]) == pytest.approx((0.09, 0.16),
+                                                                               abs=1e-6)
+
+
+def test_property_change_has_old_and_new_values(result):
+    (entry,) = [e for e in result.changed() if e.name == "W-0-south-1"]
+    (change,) = entry.changes
+    assert change.detail["values"] == [{"pset": "Pset_WallCommon", "property": "FireRating",
+                                        "old": "REI60", "new": "REI90", "inherited": False}]
+
+
+def test_shape_change_reports_volumes(result):
+    (slab,) = [e for e in result.changed() if e.name == "SL-R"]
+    geometry = slab.changes[0].detail
+    # 12.4 x 6.4 m roof slab, 0.25 -> 0.30 m thick
+    assert geometry["old"]["volume"] == pytest.approx(12.4 * 6.4 * 0.25, abs=1e-6)
+    assert geometry["new"]["volume"] == pytest.approx(12.4 * 6.4 * 0.30, abs=1e-6)
+    assert geometry["volume_delta"] == pytest.approx(12.4 * 6.4 * 0.05, abs=1e-6)
+
+
+def test_millimetre_file_of_rev_a_is_unchanged():
+    d = diff_models(open_model(SAMPLES / "tower_rev_a.ifc"),
+                    open_model(SAMPLES / "tower_rev_a_mm.ifc"), cache=None)
+    assert d.changed() == []
+    assert d.summary["statuses"]["unchanged"] == 82
+
+
+_SCRIPT = """
+import sys
+from bimcheck.diff import diff_models
+from bimcheck.model import open_model
+from bimcheck.report.jsonout import dumps
+d = diff_models(open_model(sys.argv[1]), open_model(sys.argv[2]), cache=None)
+sys.stdout.write(dumps(d.as_dict(), inline_from=3))
+"""
+
+
+def test_json_is_byte_identical_across_hash_seeds():
+    outs = []
+    for seed in ("0", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        outs.append(subprocess.run(
+            [sys.executable, "-c", _SCRIPT, str(SAMPLES / "tower_rev_a.ifc"),
+             str(SAMPLES / "tower_rev_b.ifc")], env=env, capture_output=True, check=True,
+        ).stdout)
+    assert outs[0] == outs[1]
+    assert b'"status": "moved"' in outs[0]

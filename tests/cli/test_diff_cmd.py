@@ -1,0 +1,55 @@
+"""``bimcheck diff OLD NEW`` end to end: the table, the JSON file, errors."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from bimcheck.cli.main import cli
+from tests.conftest import SAMPLES
+
+A, B = SAMPLES / "tower_rev_a.ifc", SAMPLES / "tower_rev_b.ifc"
+
+
+def invoke(*args: object):
+    return CliRunner().invoke(cli, ["-q", "diff", *map(str, args)], catch_exceptions=False)
+
+
+def test_table_lists_every_change_and_the_counts():
+    r = invoke(A, B, "--no-cache")
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines[0].split()[:3] == ["status", "element", "storey"]
+    body = "\n".join(lines)
+    for name in ("P-1-riser", "C-1-B1-DUP", "DUCT-1", "O-1-sleeve", "SL-R", "W-0-partition",
+                 "W-0-south-1", "W-1-east"):
+        assert name in body
+    assert "moved (0, 0, -0.25) m" in body
+    assert "FireRating REI60 -> REI90" in body
+    assert lines[-1] == ("tower_rev_a.ifc -> tower_rev_b.ifc: 1 added, 1 removed, 5 modified, "
+                         "1 moved, 75 unchanged")
+
+
+def test_json_file_and_refusal_to_overwrite(tmp_path):
+    out = tmp_path / "diff.json"
+    r = invoke(A, B, "--no-cache", "-o", out)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(out.read_text())
+    assert doc["header"]["tool"]["command"] == "diff"
+    assert [m["path"] for m in doc["header"]["models"]] == ["tower_rev_a.ifc", "tower_rev_b.ifc"]
+    assert len(doc["elements"]) == 83  # 82 of rev A, the riser added
+    assert {e["matched_by"] for e in doc["elements"] if e["status"] not in
+            ("added", "removed")} == {"global_id"}
+    before = out.read_bytes()
+    r = invoke(A, B, "--no-cache", "-o", out)
+    assert r.exit_code == 2 and "exists" in r.output
+    assert out.read_bytes() == before
+
+
+def test_bad_input_is_exit_2_naming_the_file(tmp_path):
+    bad = tmp_path / "broken.ifc"
+    bad.write_text("not a model")
+    r = invoke(A, bad, "--no-cache")
+    assert r.exit_code == 2
+    assert "broken.ifc" in r.output and "Traceback" not in r.output

@@ -4,7 +4,10 @@
 IfcOpenShell's geometry iterator on the elements whose meshes are not in the
 cache yet, and returns one :class:`~bimcheck.geometry.mesh.Mesh` per element
 plus the elements that could not be tessellated (with the reason) and those
-with no body representation.
+with no body representation. An element's mesh is made of its body
+representation only (:mod:`~bimcheck.geometry.bodies`: ``Body`` first, then
+the other body identifiers, representations without identifier only when it
+has none of these).
 
 The iterator runs in forked worker processes (POSIX), one per core, shared by
 every model of the run. They take batches of elements from the parent and
@@ -45,6 +48,13 @@ import numpy as np
 from bimcheck.errors import GeometryError, TessellationTimeout
 from bimcheck.fingerprint import Fingerprinter
 from bimcheck.geometry import csg, facets
+from bimcheck.geometry.bodies import (
+    BODY_IDENTIFIERS,
+    body_representations,
+    geometry_representation_id,
+    has_body,
+    unused_geometry_ids,
+)
 from bimcheck.geometry.cache import CachedFailure, MeshCache
 from bimcheck.geometry.instances import Placements, shape_key
 from bimcheck.geometry.mesh import Mesh, concatenate, from_arrays, moved
@@ -56,16 +66,10 @@ log = logging.getLogger(__name__)
 
 _MANIFOLD_VERSION = importlib.metadata.version("manifold3d")
 
-#: Bump when the meaning of a cached mesh changes (welding, post-processing).
-MESH_FORMAT_VERSION = 5
-
-#: Representation identifiers that describe an element's 3D body. Others
-#: (Axis, FootPrint, Box, Clearance, Annotation...) are not tessellated.
-BODY_IDENTIFIERS = frozenset({"Body", "Facetation", "Body-FallBack", "Mesh", "Reference"})
-
-#: Representation types that are not solid or surface geometry.
-_NON_BODY_TYPES = frozenset({"Curve2D", "GeometricCurveSet", "Annotation2D", "Point",
-                             "PointCloud", "BoundingBox", "Curve3D"})
+#: Bump when the meaning of a cached mesh changes (welding, post-processing,
+#: which representations make the body). 6: the body representation only
+#: (:mod:`~bimcheck.geometry.bodies`), no longer every 3D representation.
+MESH_FORMAT_VERSION = 6
 
 Progress = Callable[[int, int], None]
 
@@ -93,6 +97,7 @@ class TessellationSettings:
         doc = {
             "ifcopenshell": ifcopenshell.version,
             "mesh_format": MESH_FORMAT_VERSION,
+            "body_identifiers": list(BODY_IDENTIFIERS),
             "weld_tolerance_m": WELD_TOLERANCE_M,
             "length_scale": repr(float(length_scale)),
             "options": asdict(self),
@@ -145,39 +150,6 @@ class Geometry:
 
     def __len__(self) -> int:
         return len(self.meshes)
-
-
-def has_body(product: ifcopenshell.entity_instance) -> bool:
-    """True if the product has a 3D body representation the iterator can mesh."""
-    return bool(body_representations(product))
-
-
-def body_representations(
-    product: ifcopenshell.entity_instance,
-) -> list[ifcopenshell.entity_instance]:
-    """The product's 3D body representations (identifier Body, Facetation... or
-    none, in a 3D context, of a solid or surface type)."""
-    shape = getattr(product, "Representation", None)
-    if shape is None:
-        return []
-    found = []
-    for rep in shape.Representations or ():
-        if not rep.is_a("IfcShapeRepresentation"):
-            continue
-        if rep.RepresentationType in _NON_BODY_TYPES:
-            continue
-        ident = rep.RepresentationIdentifier
-        if ident not in BODY_IDENTIFIERS and ident not in (None, ""):
-            continue
-        ctx = rep.ContextOfItems
-        if ctx is not None and getattr(ctx, "CoordinateSpaceDimension", 3) == 2:
-            continue
-        if ctx is not None and ctx.is_a("IfcGeometricRepresentationSubContext"):
-            parent = ctx.ParentContext
-            if parent is not None and getattr(parent, "CoordinateSpaceDimension", 3) == 2:
-                continue
-        found.append(rep)
-    return found
 
 
 def tessellate(
@@ -768,18 +740,23 @@ def _iterate(
 ) -> Iterator[tuple]:
     """Mesh the given STEP ids: faceted bodies with :mod:`~bimcheck.geometry.facets`,
     the rest with the geometry iterator. Yield ``("shape", step_id, geometry_id,
-    vertices, faces, matrix)`` per shape (local vertices in metres, the 4×4
-    placement matrix), then ``("done", log_text)``."""
+    vertices, faces, matrix)`` per shape of an element's body representation
+    (:func:`~bimcheck.geometry.bodies.body_representations`; the kernel meshes
+    every 3D representation, the others' shapes are dropped here) with local
+    vertices in metres and the 4×4 placement matrix, then ``("done", log_text)``."""
     wrapper.set_log_format_json()
     with contextlib.suppress(Exception):
         ifcopenshell.get_log()  # clear what came before
     placements = Placements(length_scale)
     include = []
+    #: STEP id -> geometry of its other representations (not its body), to drop.
+    unused: dict[int, frozenset[int]] = {}
     for i in ids:
         product = ifc.by_id(i)
         faceted = _faceted_mesh(product, settings, length_scale, placements, text)
         if faceted is None:
             include.append(product)
+            unused[i] = unused_geometry_ids(product)
         else:
             yield ("shape", i, _FACETED_ID, *faceted)
     if not include:
@@ -788,10 +765,13 @@ def _iterate(
     iterator = ifcopenshell.geom.iterator(
         settings.iterator_settings(), ifc, max(1, threads), include=include
     )
-    if iterator.initialize():
-        while True:
-            shape = iterator.get()
-            g = shape.geometry
+    more = iterator.initialize()
+    while more:
+        shape = iterator.get()
+        g = shape.geometry
+        # Shapes of the element's other representations (an Axis, a Clearance, a
+        # leftover without identifier next to its Body) are not its body.
+        if geometry_representation_id(str(g.id)) not in unused.get(int(shape.id), ()):
             yield (
                 "shape",
                 int(shape.id),
@@ -802,8 +782,7 @@ def _iterate(
                     (4, 4), order="F"
                 ),
             )
-            if not iterator.next():
-                break
+        more = iterator.next()
     yield ("done", ifcopenshell.get_log())
 
 
@@ -844,9 +823,12 @@ def _failure_reason(
     entries: list[tuple[frozenset[int], str]],
 ) -> str:
     """Why the iterator gave no shape for ``product``: the log messages about
-    entities of its representation graph (no STEP ids, so reasons are stable)."""
+    entities of its body representations' graph (no STEP ids, so reasons are
+    stable)."""
     if entries:
-        graph = {e.id() for e in ifc.traverse(product.Representation)} | {product.id()}
+        graph = {product.id()}
+        for rep in body_representations(product):
+            graph.update(e.id() for e in ifc.traverse(rep))
         found: list[str] = []
         for ids, message in entries:
             if ids & graph and message not in found and not message.startswith(

@@ -17,6 +17,7 @@ from bimcheck.cli.options import (
 )
 from bimcheck.diff import RevisionDiff, diff_models
 from bimcheck.model import open_model
+from bimcheck.report.files import write_atomic
 from bimcheck.report.jsonout import dumps
 
 
@@ -28,12 +29,17 @@ from bimcheck.report.jsonout import dumps
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
               help="Table rows shown on the terminal (0: all).")
 @click.option("--timings", is_flag=True, help="Add timings to the JSON.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, metavar="FILE.html",
+              help="Also write one HTML page: a plan per storey coloured by status, and the "
+              "change table (meshes every element of both revisions, cached).")
 @output_opt
 @overwrite_opt
 @geometry_options
 @click.pass_context
 def diff(ctx: click.Context, old: Path, new: Path, as_json: bool, limit: int, timings: bool,
-         output: Path | None, overwrite: bool, timeout: float | None, threads: int | None,
+         html_path: Path | None, output: Path | None, overwrite: bool, timeout: float | None,
+         threads: int | None,
          cache_dir: Path | None, no_cache: bool) -> None:
     """Compare revision NEW of a model with OLD: every element added, removed,
     modified or moved, with old and new values, and the causes that explain
@@ -45,14 +51,22 @@ def diff(ctx: click.Context, old: Path, new: Path, as_json: bool, limit: int, ti
 
     Exit 0 when done (changes are not an error), 2 on bad input.
     """
+    if output is not None and html_path is not None and output.resolve() == html_path.resolve():
+        raise click.UsageError("-o and --html must be different files")
     precheck_output(output, overwrite)
+    precheck_output(html_path, overwrite)
     old_model, new_model = open_model(old), open_model(new)
     cache = open_cache(cache_dir, no_cache)
     with progress_bar("Diff", ctx.obj.get("quiet", False)) as bar:
         progress = None if bar is None else (lambda s, d, t: bar(d, t, s))
         result = diff_models(old_model, new_model, cache=cache, timeout=timeout,
-                             threads=threads, progress=progress)
+                             threads=threads, progress=progress, views=html_path is not None)
     doc = result.as_dict(timings=timings)
+    if html_path is not None:
+        from bimcheck.report.diffhtml import diff_html
+
+        write_atomic(html_path, diff_html(doc), overwrite=overwrite)
+        doc.pop("views", None)
     if output is not None:
         emit(dumps(doc, inline_from=3), output, overwrite)
     if output is None and as_json:

@@ -149,6 +149,8 @@ class RevisionDiff:
     summary: dict[str, Any]
     header: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    #: Plan views per storey (``diff_models(views=True)``), for the HTML page.
+    views: list[dict[str, Any]] = field(default_factory=list)
 
     def pairs(self) -> list[tuple[str | None, str | None, ElementDiff]]:
         """``(old GlobalId, new GlobalId, entry)`` for every entry."""
@@ -165,6 +167,8 @@ class RevisionDiff:
             "causes": [c.as_dict() for c in self.causes],
             "elements": [e.as_dict() for e in self.elements],
         }
+        if self.views:
+            doc["views"] = self.views
         if timings:
             doc["timings"] = {k: round(v, 3) for k, v in sorted(self.timings.items())}
         return doc

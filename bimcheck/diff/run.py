@@ -27,6 +27,7 @@ from bimcheck.diff.match import (
     match_exact,
     match_rest,
 )
+from bimcheck.diff.plan import diff_views, request_plan_meshes
 from bimcheck.diff.result import CHANGE_KINDS, MATCH_STAGES, STATUSES, ElementDiff, RevisionDiff
 from bimcheck.diff.snapshot import ElementState, ModelSnapshot, snapshot
 from bimcheck.geometry.cache import MeshCache
@@ -136,12 +137,15 @@ def diff_models(
     timeout: float | None = None,
     threads: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    views: bool = False,
 ) -> RevisionDiff:
     """The diff of revision ``new`` against ``old`` (see the module docstring).
 
     With a ``context`` (whose models are ``[old, new]``) meshes come from it,
     so a takeoff of the same context reuses them; otherwise one is made with
     ``cache``, ``timeout`` (s), ``threads`` and ``progress(stage, done, total)``.
+    ``views``: mesh every element of both revisions too (same pass) and add
+    plan views per storey (:func:`~bimcheck.diff.plan.diff_views`) for the HTML.
     """
     from bimcheck.run import header
 
@@ -161,6 +165,8 @@ def diff_models(
     need_old, need_new = _needs_meshes(so, sn, matches, old_left, new_left)
     timings["match"] = time.perf_counter() - t0
     t0 = time.perf_counter()
+    if views:
+        request_plan_meshes(ctx)
     if need_old:
         ctx.request(0, [so.elements[g].entity for g in sorted(need_old)])
     if need_new:
@@ -186,9 +192,12 @@ def diff_models(
     causes = find_causes(so, sn, maps, entries, states)
     timings["causes"] = time.perf_counter() - t0
     timings.update({f"geometry_{k}": v for k, v in ctx.timings.items()})
-    return RevisionDiff(old=old, new=new, elements=entries, causes=causes,
-                        summary=_summary(so, sn, entries, len(causes)),
-                        header=header(ctx, "diff"), timings=timings)
+    result = RevisionDiff(old=old, new=new, elements=entries, causes=causes,
+                          summary=_summary(so, sn, entries, len(causes)),
+                          header=header(ctx, "diff"), timings=timings)
+    if views:
+        result.views = diff_views(ctx, result)
+    return result
 
 
 def _entries(so: ModelSnapshot, sn: ModelSnapshot, matches: list[Match], maps: Maps,

@@ -53,3 +53,36 @@ def test_bad_input_is_exit_2_naming_the_file(tmp_path):
     r = invoke(A, bad, "--no-cache")
     assert r.exit_code == 2
     assert "broken.ifc" in r.output and "Traceback" not in r.output
+
+
+def test_html_page_has_a_plan_per_storey_and_escapes_the_model(tmp_path):
+    page = tmp_path / "diff.html"
+    out = tmp_path / "diff.json"
+    r = invoke(A, B, "--no-cache", "--html", page, "-o", out)
+    assert r.exit_code == 0, r.output
+    text = page.read_text()
+    assert "Content-Security-Policy" in text and "default-src" in text
+    assert "<script" not in text
+    for storey in ("Level 0", "Level 1", "Level 2"):
+        assert f'aria-label="plan of {storey}"' in text
+    # the riser is drawn as added, the duct at its new and its old place
+    assert "IfcPipeSegment P-1-riser: added" in text
+    assert "IfcDuctSegment DUCT-1: moved (old place)" in text
+    assert "IfcColumn C-1-B1-DUP: removed (old place)" in text
+    assert "views" not in json.loads(out.read_text())  # the JSON is the same with or without
+
+
+def test_html_escapes_what_comes_from_the_model():
+    from bimcheck.report.diffhtml import diff_html
+
+    doc = {"header": {"models": [{"path": "<a>.ifc"}, {"path": "b.ifc"}]},
+           "summary": {"statuses": {"added": 1}},
+           "elements": [{"global_id": "x", "ifc_class": "IfcWall", "name": "<script>alert(1)"
+                         "</script>", "status": "added", "changes": []}],
+           "causes": [], "views": [{"storey": "<b>L1</b>", "bounds": [0, 0, 1, 1],
+                                    "footprints": [{"global_id": "x", "ifc_class": "IfcWall",
+                                                    "name": "<i>", "status": "added",
+                                                    "outline": [[0, 0], [1, 0], [1, 1]]}]}]}
+    text = diff_html(doc)
+    assert "<script>alert" not in text and "&lt;script&gt;alert(1)" in text
+    assert "<b>L1</b>" not in text and "&lt;a&gt;.ifc" in text

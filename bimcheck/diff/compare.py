@@ -224,7 +224,7 @@ def _same_ref(a: dict[str, Any] | None, b: dict[str, Any] | None, mapped: dict[s
 def _same_relative(host_o: ElementState, o: ElementState, host_n: ElementState,
                    n: ElementState) -> bool:
     """Whether an opening sits in the same place relative to its host in both revisions."""
-    if None in (host_o.placement, o.placement, host_n.placement, n.placement):
+    if any(p is None for p in (host_o.placement, o.placement, host_n.placement, n.placement)):
         return False
     a = np.linalg.inv(host_o.placement) @ o.placement  # type: ignore[arg-type]
     b = np.linalg.inv(host_n.placement) @ n.placement  # type: ignore[arg-type]

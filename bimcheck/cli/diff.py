@@ -33,14 +33,18 @@ from bimcheck.report.jsonout import dumps
               default=None, metavar="FILE.html",
               help="Also write one HTML page: a plan per storey coloured by status, and the "
               "change table (meshes every element of both revisions, cached).")
+@click.option("--bcf", "bcf_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, metavar="FILE.bcf",
+              help="Also write BCF 2.1: one topic per cause and per changed element that no "
+              "cause explains.")
 @output_opt
 @overwrite_opt
 @geometry_options
 @click.pass_context
 def diff(ctx: click.Context, old: Path, new: Path, as_json: bool, limit: int, timings: bool,
-         html_path: Path | None, output: Path | None, overwrite: bool, timeout: float | None,
-         threads: int | None,
-         cache_dir: Path | None, no_cache: bool) -> None:
+         html_path: Path | None, bcf_path: Path | None, output: Path | None, overwrite: bool,
+         timeout: float | None, threads: int | None, cache_dir: Path | None,
+         no_cache: bool) -> None:
     """Compare revision NEW of a model with OLD: every element added, removed,
     modified or moved, with old and new values, and the causes that explain
     many changes at once (a storey moved, a type edited, a shared profile).
@@ -51,10 +55,11 @@ def diff(ctx: click.Context, old: Path, new: Path, as_json: bool, limit: int, ti
 
     Exit 0 when done (changes are not an error), 2 on bad input.
     """
-    if output is not None and html_path is not None and output.resolve() == html_path.resolve():
-        raise click.UsageError("-o and --html must be different files")
-    precheck_output(output, overwrite)
-    precheck_output(html_path, overwrite)
+    outputs = [p for p in (output, html_path, bcf_path) if p is not None]
+    if len({p.resolve() for p in outputs}) < len(outputs):
+        raise click.UsageError("-o, --html and --bcf must be different files")
+    for p in outputs:
+        precheck_output(p, overwrite)
     old_model, new_model = open_model(old), open_model(new)
     cache = open_cache(cache_dir, no_cache)
     with progress_bar("Diff", ctx.obj.get("quiet", False)) as bar:
@@ -67,6 +72,10 @@ def diff(ctx: click.Context, old: Path, new: Path, as_json: bool, limit: int, ti
 
         write_atomic(html_path, diff_html(doc), overwrite=overwrite)
         doc.pop("views", None)
+    if bcf_path is not None:
+        from bimcheck.report.diffbcf import diff_bcf
+
+        write_atomic(bcf_path, diff_bcf(doc), overwrite=overwrite)
     if output is not None:
         emit(dumps(doc, inline_from=3), output, overwrite)
     if output is None and as_json:

@@ -80,6 +80,8 @@ class ElementDiff:
     matched_by: str | None
     changes: list[Change] = field(default_factory=list)
     cause: str | None = None
+    #: World origin of its placement (m), the old one when removed; None if unknown.
+    location: list[float] | None = None
 
     @property
     def old_id(self) -> str | None:
@@ -111,6 +113,7 @@ class ElementDiff:
             "matched_by": self.matched_by,
             "changes": [c.as_dict() for c in self.changes],
             "cause": self.cause,
+            "location": self.location,
         }
 
 

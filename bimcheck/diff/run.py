@@ -200,6 +200,13 @@ def diff_models(
     return result
 
 
+def _location(state: ElementState) -> list[float] | None:
+    origin = state.origin
+    if origin is None or not np.all(np.isfinite(origin)):
+        return None
+    return [round(float(v), 7) + 0.0 for v in origin]
+
+
 def _entries(so: ModelSnapshot, sn: ModelSnapshot, matches: list[Match], maps: Maps,
              mesh: MeshOf) -> tuple[list[ElementDiff], dict[str, tuple[ElementState,
                                                                         ElementState]]]:
@@ -212,13 +219,15 @@ def _entries(so: ModelSnapshot, sn: ModelSnapshot, matches: list[Match], maps: M
             entries[n.global_id] = ElementDiff(
                 global_id=n.global_id, old_global_id=o.global_id if o.global_id != n.global_id
                 else None, ifc_class=n.ifc_class, name=n.name, storey=n.storey,
-                status=_status(changes), matched_by=m.matched_by, changes=changes)
+                status=_status(changes), matched_by=m.matched_by, changes=changes,
+                location=_location(n))
             states[n.global_id] = (o, n)
         else:
             s = so.elements[m.old] if m.old else sn.elements[m.new]  # type: ignore[index]
             entries[s.global_id] = ElementDiff(
                 global_id=s.global_id, old_global_id=None, ifc_class=s.ifc_class, name=s.name,
-                storey=s.storey, status="removed" if m.old else "added", matched_by=None)
+                storey=s.storey, status="removed" if m.old else "added", matched_by=None,
+                location=_location(s))
     for gid, (o, n) in states.items():
         change = opening_changes(o, n, maps, entries, mesh, so.elements, sn.elements)
         if change is not None:

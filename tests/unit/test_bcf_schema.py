@@ -60,12 +60,15 @@ def outputs(tmp_path_factory) -> dict[str, tuple[bytes, dict]]:
     _run("clash", model, "-o", tmp / "clash1.json", "--bcf", tmp / "clash1.bcf",
          "--bcf-per-clash")
     _run("crane", model, plan, "-o", tmp / "crane.json", "--bcf", tmp / "crane.bcf")
+    _run("diff", model, SAMPLES / "tower_rev_b.ifc", "-o", tmp / "diff.json", "--bcf",
+         tmp / "diff.bcf")
     files = {
         "check": ("check/findings.bcf", "check/report.json"),
         "check rev b": ("check_b/findings.bcf", "check_b/report.json"),
         "clash": ("clash.bcf", "clash.json"),
         "clash per clash": ("clash1.bcf", "clash1.json"),
         "crane": ("crane.bcf", "crane.json"),
+        "diff": ("diff.bcf", "diff.json"),
     }
     return {name: ((tmp / bcf).read_bytes(), json.loads((tmp / doc).read_text()))
             for name, (bcf, doc) in files.items()}
@@ -93,7 +96,7 @@ def test_schemas_are_the_published_files():
         assert hashlib.sha256((XSD / name).read_bytes()).hexdigest() == digest, name
 
 
-NAMES = ["check", "check rev b", "clash", "clash per clash", "crane"]
+NAMES = ["check", "check rev b", "clash", "clash per clash", "crane", "diff"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -242,3 +245,15 @@ def test_a_finding_in_no_storey_is_looked_at_from_its_footprint(schemas):
     (topic,) = finding_topics(doc)
     assert topic["location"] == [2.0, 1.0, 1.5]
     assert _errors(schemas, check_bcf(doc, created=datetime(2024, 1, 1, tzinfo=UTC))) == []
+
+
+def test_diff_topics_are_its_changed_elements(outputs):
+    """Rev A -> B has no cause: one topic per changed element, titled by its
+    status, selecting it (a removed element has nothing to select)."""
+    data, doc = outputs["diff"]
+    files = _files(data)
+    titles = sorted(ET.fromstring(files[n]).findtext("Topic/Title")
+                    for n in files if n.endswith("/markup.bcf"))
+    changed = [e for e in doc["elements"] if e["status"] != "unchanged"]
+    assert titles == sorted(f"{e['status']}: {e['ifc_class']} {e['name']}" for e in changed)
+    assert len(titles) == 8

@@ -1,0 +1,157 @@
+"""The diff on revisions of the sample tower made with one known change each
+(bimcheck.testing.revisions): re-issued GlobalIds, re-saves, reformatted
+numbers, moves, a storey elevation, swapped places, a type edit, an opening
+resize, a property edit, a delete-and-recreate, a shared profile edit.
+Expected values are worked out by hand from the sample's dimensions
+(samples/tower_rev_a.truth.yaml)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from bimcheck.diff import diff_models
+from bimcheck.model import open_model
+from bimcheck.testing import revisions as rv
+from tests.conftest import SAMPLES
+
+A = SAMPLES / "tower_rev_a.ifc"
+TRUTH = yaml.safe_load((SAMPLES / "tower_rev_a.truth.yaml").read_text())
+GID = {name: e["global_id"] for name, e in TRUTH["elements"].items()}
+ELEMENTS = len(TRUTH["elements"])  # 82 IfcElements, openings included
+
+
+def run(path):
+    return diff_models(open_model(A), open_model(path), cache=None)
+
+
+def kinds(result) -> dict[str, list[str]]:
+    return {e.global_id: [c.kind for c in e.changes] for e in result.changed()}
+
+
+def expected(rev) -> dict[str, list[str]]:
+    """The revision's own account, restricted to IfcElements (a storey is a cause)."""
+    from bimcheck.diff.result import CHANGE_KINDS
+
+    elements = set(GID.values()) | set(rev.global_ids.values())
+    return {g: sorted(k, key=CHANGE_KINDS.index) for g, k in rev.changes.items()
+            if g in elements}
+
+
+def test_reissued_global_ids_are_matched_back_with_no_change(tmp_path):
+    rev = rv.reissue_global_ids(A, tmp_path / "r.ifc")
+    d = run(rev.dst)
+    assert d.summary["statuses"] == {"added": 0, "removed": 0, "modified": 0, "moved": 0,
+                                     "unchanged": ELEMENTS}
+    assert d.summary["matched_by"]["shape_placement"] == ELEMENTS
+    assert {e.old_global_id: e.global_id for e in d.elements} == \
+        {g: rev.global_ids[g] for g in GID.values()}
+
+
+@pytest.mark.parametrize("make", [rv.resave, rv.reformat_numbers], ids=["resave", "reformat"])
+def test_resave_and_reformatted_numbers_are_not_changes(tmp_path, make):
+    d = run(make(A, tmp_path / "x.ifc").dst)
+    assert d.changed() == [] and d.causes == []
+    assert d.summary["matched_by"]["global_id"] == ELEMENTS
+
+
+def test_moves_are_moves_with_their_vector(tmp_path):
+    names = ["DUCT-2", "C-0-A1", "W-0-partition"]
+    rev = rv.move_elements(A, tmp_path / "m.ifc", [GID[n] for n in names], (0.1, -0.2, 0.0))
+    d = run(rev.dst)
+    assert kinds(d) == expected(rev) == {GID[n]: ["placement"] for n in names}
+    for e in d.changed():
+        assert e.status == "moved"
+        assert e.changes[0].detail["translation"] == pytest.approx([0.1, -0.2, 0.0], abs=1e-9)
+    assert not d.summary["geometry_set_unchanged"]
+
+
+def test_storey_elevation_change_is_one_cause(tmp_path):
+    rev = rv.change_storey_elevation(A, tmp_path / "e.ifc", "Level 1", 0.2)
+    d = run(rev.dst)
+    moved = {g for g in rev.moved if g in set(GID.values())}
+    assert moved and kinds(d) == {g: ["placement"] for g in moved}
+    (cause,) = d.causes
+    assert cause.kind == "storey" and cause.subject["name"] == "Level 1"
+    assert cause.detail["old_elevation"] == pytest.approx(3.5)
+    assert cause.detail["new_elevation"] == pytest.approx(3.7)
+    assert cause.detail["translation"] == pytest.approx([0.0, 0.0, 0.2], abs=1e-9)
+    assert set(cause.elements) == moved
+    assert all(e.cause == cause.id for e in d.changed())
+
+
+def test_swapped_identical_elements_move_but_the_geometry_set_is_unchanged(tmp_path):
+    rev = rv.swap_places(A, tmp_path / "w.ifc", GID["C-0-A1"], GID["C-0-C2"])
+    d = run(rev.dst)
+    assert {e.name: e.status for e in d.changed()} == {"C-0-A1": "moved", "C-0-C2": "moved"}
+    # A1 (0, 0) and C2 (12, 6) exchange places
+    (a1,) = [e for e in d.changed() if e.name == "C-0-A1"]
+    assert a1.changes[0].detail["translation"] == pytest.approx([12.0, 6.0, 0.0], abs=1e-9)
+    assert d.summary["geometry_set_unchanged"] is True
+
+
+def test_type_property_edit_is_one_cause_for_its_occurrences(tmp_path):
+    rev = rv.edit_type(A, tmp_path / "t.ifc", "WT-200 blockwork", "Pset_WallCommon",
+                       "AcousticRating", "45 dB")
+    d = run(rev.dst)
+    walls = [n for n, e in TRUTH["elements"].items() if e.get("type") == "WT-200 blockwork"]
+    assert kinds(d) == {GID[n]: ["properties"] for n in walls}
+    (cause,) = d.causes
+    assert (cause.kind, cause.subject["name"]) == ("type", "WT-200 blockwork")
+    assert cause.detail["properties"] == [{"pset": "Pset_WallCommon",
+                                           "property": "AcousticRating", "old": None,
+                                           "new": "45 dB"}]
+    assert sorted(cause.elements) == sorted(GID[n] for n in walls)
+    assert all(e.cause == cause.id for e in d.changed())
+
+
+def test_resized_opening_changes_its_host_with_the_area_delta(tmp_path):
+    rev = rv.resize_opening(A, tmp_path / "o.ifc", GID["O-0-window"], scale=1.5)
+    d = run(rev.dst)
+    assert kinds(d) == expected(rev)
+    (host,) = [e for e in d.changed() if e.name == "W-0-west"]
+    assert host.status == "modified" and [c.kind for c in host.changes] == ["openings"]
+    # opening 0.4 (x) x 1.2 (y) x 1.2 (z), profile x/y scaled 1.5; across the wall (x):
+    # 1.2 x 1.2 = 1.44 m² -> 1.8 x 1.2 = 2.16 m²
+    (resized,) = host.changes[0].detail["resized"]
+    assert resized["old_area"] == pytest.approx(1.44, abs=1e-6)
+    assert resized["new_area"] == pytest.approx(2.16, abs=1e-6)
+    assert host.changes[0].detail["area_delta"] == pytest.approx(0.72, abs=1e-6)
+
+
+def test_property_edit_gives_old_and_new(tmp_path):
+    rev = rv.set_property(A, tmp_path / "p.ifc", GID["W-0-west"], "Pset_WallCommon",
+                          "FireRating", "REI120")
+    d = run(rev.dst)
+    (entry,) = d.changed()
+    assert entry.changes[0].detail["values"] == [{
+        "pset": "Pset_WallCommon", "property": "FireRating", "old": "REI60", "new": "REI120",
+        "inherited": False}]
+
+
+def test_delete_and_recreate_is_matched_back_unchanged(tmp_path):
+    names = ["C-0-A1", "C-0-B1", "BM-0-mid", "W-0-west", "D-0-1", "SL-1"]
+    rev = rv.delete_and_recreate(A, tmp_path / "c.ifc", [GID[n] for n in names])
+    d = run(rev.dst)
+    assert d.changed() == []
+    assert d.summary["matched_by"] == {"global_id": ELEMENTS - 6, "shape_placement": 6,
+                                       "name_position": 0}
+    assert {e.old_global_id for e in d.elements if e.old_global_id} == {GID[n] for n in names}
+
+
+def test_shared_profile_edit_is_one_cause(tmp_path):
+    cols = ["C-0-A1", "C-0-A2", "C-0-B1", "C-0-C1", "C-0-C2"]
+    shared = rv.share_profile(A, tmp_path / "s1.ifc", [GID[n] for n in cols], "COL-400")
+    edited = rv.edit_shared_profile(shared.dst, tmp_path / "s2.ifc", "COL-400", XDim=0.5)
+    d = diff_models(open_model(shared.dst), open_model(edited.dst), cache=None)
+    (cause,) = d.causes
+    assert cause.kind == "profile" and cause.subject["name"] == "COL-400"
+    assert (cause.detail["old"]["XDim"], cause.detail["new"]["XDim"]) == (0.4, 0.5)
+    assert sorted(cause.elements) == sorted(GID[n] for n in cols)
+    for e in d.changed():
+        # 0.4 x 0.4 x 3.25 m -> 0.5 x 0.4 x 3.25 m
+        geometry = e.changes[0].detail
+        assert geometry["volume_delta"] == pytest.approx(0.1 * 0.4 * 3.25, abs=1e-6)
+        assert e.cause == cause.id
+    # sharing the (identical) profile changed the text, not the geometry
+    assert run(shared.dst).changed() == []

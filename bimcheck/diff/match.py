@@ -168,24 +168,20 @@ def match_exact(old: ModelSnapshot, new: ModelSnapshot) -> tuple[list[Match], se
     return matches, set(old.elements) - taken_old, set(new.elements) - taken_new
 
 
+def _labels(state: ElementState) -> set[tuple[str, str]]:
+    return {(state.ifc_class, v) for v in (state.name, state.tag) if v}
+
+
+def _sharing(snap: ModelSnapshot, gids: set[str], labels: set[tuple[str, str]]) -> set[str]:
+    return {g for g in gids if _labels(snap.elements[g]) & labels}
+
+
 def candidates_by_name(old: ModelSnapshot, new: ModelSnapshot, old_left: set[str],
                        new_left: set[str]) -> tuple[set[str], set[str]]:
     """The unmatched elements that stage 3 may pair (same class and Name or Tag
     on the other side): their centres are needed."""
-    keys_new: set[tuple[str, str]] = set()
-    for gid in new_left:
-        s = new.elements[gid]
-        keys_new.update((s.ifc_class, v) for v in (s.name, s.tag) if v)
-    olds = {g for g in old_left
-            if any((old.elements[g].ifc_class, v) in keys_new
-                   for v in (old.elements[g].name, old.elements[g].tag) if v)}
-    keys_old: set[tuple[str, str]] = set()
-    for gid in olds:
-        s = old.elements[gid]
-        keys_old.update((s.ifc_class, v) for v in (s.name, s.tag) if v)
-    news = {g for g in new_left
-            if any((new.elements[g].ifc_class, v) in keys_old
-                   for v in (new.elements[g].name, new.elements[g].tag) if v)}
+    olds = _sharing(old, old_left, set().union(*(_labels(new.elements[g]) for g in new_left)))
+    news = _sharing(new, new_left, set().union(*(_labels(old.elements[g]) for g in olds)))
     return olds, news
 
 

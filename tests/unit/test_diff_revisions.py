@@ -155,3 +155,23 @@ def test_shared_profile_edit_is_one_cause(tmp_path):
         assert e.cause == cause.id
     # sharing the (identical) profile changed the text, not the geometry
     assert run(shared.dst).changed() == []
+
+
+def test_reissued_and_moved_is_matched_by_name_and_position(tmp_path):
+    """GlobalIds re-issued and one column moved 0.3 m: it no longer matches by
+    shape and placement, so by class, Name and the nearest centre (within
+    1 m); one moved 2 m (beyond) is removed and added."""
+    reissued = rv.reissue_global_ids(A, tmp_path / "r.ifc")
+    near, far = reissued.global_ids[GID["C-0-A1"]], reissued.global_ids[GID["C-0-C2"]]
+    rv.move_elements(reissued.dst, tmp_path / "m1.ifc", [near], (0.3, 0.0, 0.0))
+    rv.move_elements(tmp_path / "m1.ifc", tmp_path / "m2.ifc", [far], (2.0, 0.0, 0.0))
+    d = run(tmp_path / "m2.ifc")
+    by_name = {(e.name, e.status): e for e in d.changed()}
+    moved = by_name[("C-0-A1", "moved")]
+    assert (moved.matched_by, moved.old_global_id, moved.global_id) == (
+        "name_position", GID["C-0-A1"], near)
+    assert moved.changes[0].detail["translation"] == pytest.approx([0.3, 0.0, 0.0], abs=1e-9)
+    assert by_name[("C-0-C2", "removed")].global_id == GID["C-0-C2"]
+    assert by_name[("C-0-C2", "added")].global_id == far
+    assert d.summary["matched_by"] == {"global_id": 0, "shape_placement": ELEMENTS - 2,
+                                       "name_position": 1}

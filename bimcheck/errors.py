@@ -150,3 +150,25 @@ class WaiverError(BimcheckError):
 
 class GateError(BimcheckError):
     """A gate file or a baseline report is invalid. The message names the file and field."""
+
+
+class RateTableError(BimcheckError):
+    """A rate table (``--rates``, CSV or YAML) is invalid, or cannot price a
+    takeoff (a unit that is not the takeoff's, two rates for one element).
+    The message names the file, the row or line, the field and the item code."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        row: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.row = row
+        self.field = field
+        super().__init__(message, path=path)
+
+    def __str__(self) -> str:
+        where = [p for p in (self.path, self.row, self.field) if p]
+        return ": ".join([*where, self.message])

@@ -22,10 +22,10 @@ import numpy as np
 
 from bimcheck.diff.match import rotation_angle, same_placement
 from bimcheck.diff.result import Change
+from bimcheck.diff.shapes import local_vertices, same_shape
 from bimcheck.diff.snapshot import ElementState
 from bimcheck.geometry.mesh import Mesh
 from bimcheck.units import (
-    DIFF_MESH_TOLERANCE_M,
     DIFF_PLACEMENT_TOLERANCE_M,
     DIFF_ROTATION_TOLERANCE_RAD,
     DIFF_VALUE_RELATIVE_TOLERANCE,
@@ -75,52 +75,6 @@ def json_value(value: Any) -> Any:
 
 
 # -- meshes -------------------------------------------------------------------
-
-
-def local_vertices(state: ElementState, mesh: Mesh) -> np.ndarray:
-    """The mesh's vertices in the element's own frame (m); world when the
-    placement is unknown."""
-    if state.placement is None:
-        return mesh.vertices
-    inverse = np.linalg.inv(state.placement)
-    return mesh.vertices @ inverse[:3, :3].T + inverse[:3, 3]
-
-
-def _covered(a: np.ndarray, b: np.ndarray, tol: float) -> bool:
-    """Whether every point of ``a`` lies within ``tol`` of a point of ``b``."""
-    cells: dict[tuple[int, int, int], list[int]] = {}
-    keys = np.floor(b / tol).astype(np.int64)
-    for i, k in enumerate(map(tuple, keys)):
-        cells.setdefault(k, []).append(i)  # type: ignore[arg-type]
-    offsets = [(x, y, z) for x in (-1, 0, 1) for y in (-1, 0, 1) for z in (-1, 0, 1)]
-    for p, k in zip(a, np.floor(a / tol).astype(np.int64), strict=True):
-        found = False
-        for dx, dy, dz in offsets:
-            for j in cells.get((k[0] + dx, k[1] + dy, k[2] + dz), ()):
-                if float(np.max(np.abs(b[j] - p))) <= tol:
-                    found = True
-                    break
-            if found:
-                break
-        if not found:
-            return False
-    return True
-
-
-def same_shape(a: np.ndarray, a_mesh: Mesh, b: np.ndarray, b_mesh: Mesh) -> bool:
-    """Whether two meshes (vertices ``a``, ``b`` in their own frames) are the
-    same shape within :data:`DIFF_MESH_TOLERANCE_M`."""
-    tol = DIFF_MESH_TOLERANCE_M
-    if len(a) == 0 or len(b) == 0:
-        return len(a) == len(b)
-    if np.max(np.abs(a.min(axis=0) - b.min(axis=0))) > tol:
-        return False
-    if np.max(np.abs(a.max(axis=0) - b.max(axis=0))) > tol:
-        return False
-    area = max(a_mesh.area, b_mesh.area)
-    if abs(a_mesh.volume - b_mesh.volume) > tol * max(area, 1e-9):
-        return False
-    return _covered(a, b, tol) and _covered(b, a, tol)
 
 
 def shape_facts(state: ElementState, mesh: Mesh | None) -> dict[str, Any] | None:

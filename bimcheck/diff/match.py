@@ -4,9 +4,10 @@ Three stages, each on what the previous ones left unmatched:
 
 1. ``global_id``: the same GlobalId in both models;
 2. ``shape_placement``: where an exporter re-issued GlobalIds, the same class,
-   the same shape (the representation graph's hash, placement excluded) and
-   the same world placement within :data:`~bimcheck.units.DIFF_PLACEMENT_TOLERANCE_M`
-   and :data:`~bimcheck.units.DIFF_ROTATION_TOLERANCE_RAD`;
+   the same shape (the representation graph's hash, placement excluded; where
+   the hashes differ, the same mesh in the element's frame) and the same world
+   placement within :data:`~bimcheck.units.DIFF_PLACEMENT_TOLERANCE_M` and
+   :data:`~bimcheck.units.DIFF_ROTATION_TOLERANCE_RAD`;
 3. ``name_position``: the same class and Name (or Tag), centres at most
    :data:`~bimcheck.units.DIFF_MATCH_DISTANCE_M` apart, nearest first.
 
@@ -25,7 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bimcheck.diff.shapes import local_vertices, same_shape
 from bimcheck.diff.snapshot import ElementState, ModelSnapshot
+from bimcheck.geometry.mesh import Mesh
 from bimcheck.units import (
     DIFF_MATCH_DISTANCE_M,
     DIFF_PLACEMENT_TOLERANCE_M,
@@ -85,23 +88,21 @@ def _cells(origin: np.ndarray | None) -> tuple[int, int, int] | None:
     return tuple(int(v) for v in np.floor(origin / _CELL_M))  # type: ignore[return-value]
 
 
-def _by_shape_placement(old: dict[str, ElementState], new: dict[str, ElementState],
-                        taken_old: set[str], taken_new: set[str]) -> list[Match]:
-    groups: dict[tuple, list[ElementState]] = defaultdict(list)
+def _by_placement(old: dict[str, ElementState], new: dict[str, ElementState],
+                  taken_old: set[str], taken_new: set[str],
+                  key: Callable[[ElementState], tuple],
+                  same: Callable[[ElementState, ElementState], bool] | None = None,
+                  ) -> list[Match]:
+    """Pairs of one ``key`` whose world placements are equal (and ``same``)."""
+    grid: dict[tuple, dict[tuple[int, int, int] | None, list[ElementState]]] = {}
     for s in new.values():
         if s.global_id not in taken_new:
-            groups[(s.ifc_class, s.shape)].append(s)
-    grid: dict[tuple, dict[tuple[int, int, int] | None, list[ElementState]]] = {}
-    for key, members in groups.items():
-        cells: dict[tuple[int, int, int] | None, list[ElementState]] = defaultdict(list)
-        for s in members:
-            cells[_cells(s.origin)].append(s)
-        grid[key] = cells
+            grid.setdefault(key(s), defaultdict(list))[_cells(s.origin)].append(s)
     candidates = []
     for o in old.values():
         if o.global_id in taken_old:
             continue
-        cells = grid.get((o.ifc_class, o.shape))
+        cells = grid.get(key(o))
         if not cells:
             continue
         home = _cells(o.origin)
@@ -111,7 +112,7 @@ def _by_shape_placement(old: dict[str, ElementState], new: dict[str, ElementStat
             near = [s for d in itertools.product((-1, 0, 1), repeat=3)
                     for s in cells.get((home[0] + d[0], home[1] + d[1], home[2] + d[2]), [])]
         for n in near:
-            if not same_placement(o.placement, n.placement):
+            if not same_placement(o.placement, n.placement) or (same and not same(o, n)):
                 continue
             distance = (0.0 if o.origin is None or n.origin is None
                         else float(np.linalg.norm(o.origin - n.origin)))
@@ -164,33 +165,28 @@ def match_exact(old: ModelSnapshot, new: ModelSnapshot) -> tuple[list[Match], se
         matches.append(Match(gid, gid, "global_id"))
         taken_old.add(gid)
         taken_new.add(gid)
-    matches += _by_shape_placement(old.elements, new.elements, taken_old, taken_new)
+    matches += _by_placement(old.elements, new.elements, taken_old, taken_new,
+                             key=lambda s: (s.ifc_class, s.shape))
     return matches, set(old.elements) - taken_old, set(new.elements) - taken_new
 
 
-def _labels(state: ElementState) -> set[tuple[str, str]]:
-    return {(state.ifc_class, v) for v in (state.name, state.tag) if v}
-
-
-def _sharing(snap: ModelSnapshot, gids: set[str], labels: set[tuple[str, str]]) -> set[str]:
-    return {g for g in gids if _labels(snap.elements[g]) & labels}
-
-
-def candidates_by_name(old: ModelSnapshot, new: ModelSnapshot, old_left: set[str],
-                       new_left: set[str]) -> tuple[set[str], set[str]]:
-    """The unmatched elements that stage 3 may pair (same class and Name or Tag
-    on the other side): their centres are needed."""
-    olds = _sharing(old, old_left, set().union(*(_labels(new.elements[g]) for g in new_left)))
-    news = _sharing(new, new_left, set().union(*(_labels(old.elements[g]) for g in olds)))
-    return olds, news
-
-
 def match_rest(old: ModelSnapshot, new: ModelSnapshot, old_left: set[str], new_left: set[str],
-               centre: Callable[[str, ElementState], np.ndarray | None]) -> list[Match]:
-    """Stage 3 on what stages 1 and 2 left, then the unmatched as removed / added."""
+               centre: Callable[[str, ElementState], np.ndarray | None],
+               mesh: Callable[[str, ElementState], Mesh | None]) -> list[Match]:
+    """Stage 2 by meshes (the same class and placement, shapes whose hashes
+    differ but whose meshes are the same: a re-export that formats numbers
+    otherwise), stage 3 on what is left, then the unmatched as removed / added."""
     taken_old = set(old.elements) - old_left
     taken_new = set(new.elements) - new_left
-    matches = _by_name_position(old.elements, new.elements, taken_old, taken_new, centre)
+
+    def same_mesh(o: ElementState, n: ElementState) -> bool:
+        a, b = mesh("old", o), mesh("new", n)
+        return a is not None and b is not None and same_shape(
+            local_vertices(o, a), a, local_vertices(n, b), b)
+
+    matches = _by_placement(old.elements, new.elements, taken_old, taken_new,
+                            key=lambda s: (s.ifc_class,), same=same_mesh)
+    matches += _by_name_position(old.elements, new.elements, taken_old, taken_new, centre)
     matches += [Match(g, None, None) for g in sorted(set(old.elements) - taken_old)]
     matches += [Match(None, g, None) for g in sorted(set(new.elements) - taken_new)]
     return matches

@@ -3,10 +3,11 @@
 1. Read both models (:func:`~bimcheck.diff.snapshot.snapshot`): no geometry.
 2. Match stages 1 and 2 (GlobalId; class + shape + world placement).
 3. Mesh only what needs it, in one tessellation pass through the run
-   context (cached): matched elements whose shapes' hashes differ, the
-   openings that came, went or changed, and the candidates of stage 3.
-4. Match stage 3 (class + Name/Tag + nearest centre), compare every pair,
-   then the hosts' openings, then find the causes.
+   context (cached): matched elements whose shapes' hashes differ, every
+   element still unmatched, and the hosts of openings among them.
+4. Match stage 2 again by meshes (hashes differ, meshes the same), then
+   stage 3 (class + Name/Tag + nearest centre); compare every pair, then the
+   hosts' openings, then find the causes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from bimcheck.diff.causes import find_causes
 from bimcheck.diff.compare import Maps, MeshOf, opening_changes, own_changes
 from bimcheck.diff.match import (
     Match,
-    candidates_by_name,
     match_exact,
     match_rest,
 )
@@ -71,14 +71,14 @@ def _status(changes: list[Any]) -> str:
 
 def _needs_meshes(so: ModelSnapshot, sn: ModelSnapshot, matches: list[Match],
                   old_left: set[str], new_left: set[str]) -> tuple[set[str], set[str]]:
-    need_old, need_new = candidates_by_name(so, sn, old_left, new_left)
+    # every unmatched element: stage 2 by meshes and stage 3 compare them
+    need_old, need_new = set(old_left), set(new_left)
     for m in matches:
         o, n = so.elements[m.old], sn.elements[m.new]  # type: ignore[index]
         if o.shape != n.shape:
             need_old.add(o.global_id)
             need_new.add(n.global_id)
-    for snap, left, need in ((so, old_left, need_old), (sn, new_left, need_new)):
-        need.update(g for g in left if snap.elements[g].ifc_class == "IfcOpeningElement")
+    for snap, need in ((so, need_old), (sn, need_new)):
         # an opening's area is measured across its host: the host's mesh too
         for g in list(need):
             if snap.elements[g].ifc_class == "IfcOpeningElement":
@@ -184,7 +184,7 @@ def diff_models(
         return state.origin
 
     t0 = time.perf_counter()
-    matches += match_rest(so, sn, old_left, new_left, centre)
+    matches += match_rest(so, sn, old_left, new_left, centre, mesh)
     maps.elements = {m.old: m.new for m in matches if m.old and m.new}
     entries, states = _entries(so, sn, matches, maps, mesh)
     timings["compare"] = time.perf_counter() - t0

@@ -175,3 +175,14 @@ def test_reissued_and_moved_is_matched_by_name_and_position(tmp_path):
     assert by_name[("C-0-C2", "added")].global_id == far
     assert d.summary["matched_by"] == {"global_id": 0, "shape_placement": ELEMENTS - 2,
                                        "name_position": 1}
+
+
+def test_reissued_and_reformatted_is_matched_by_meshes(tmp_path):
+    """Re-issued GlobalIds written with other number formatting (another tool's
+    export): the shape hashes differ, the meshes do not, so stage 2 still
+    matches every element and nothing changed."""
+    reissued = rv.reissue_global_ids(A, tmp_path / "r.ifc")
+    rv.reformat_numbers(reissued.dst, tmp_path / "rf.ifc")
+    d = run(tmp_path / "rf.ifc")
+    assert d.changed() == []
+    assert d.summary["matched_by"]["shape_placement"] == ELEMENTS

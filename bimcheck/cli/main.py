@@ -70,6 +70,7 @@ def _register() -> None:
     from bimcheck.cli.crane import crane
     from bimcheck.cli.diff import diff
     from bimcheck.cli.info import info
+    from bimcheck.cli.price import price
     from bimcheck.cli.qto import qto
 
     cli.add_command(info)
@@ -78,6 +79,7 @@ def _register() -> None:
     cli.add_command(qto)
     cli.add_command(crane)
     cli.add_command(check)
+    cli.add_command(price)
     cli.add_command(diff)
 
 

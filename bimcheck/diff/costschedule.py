@@ -22,21 +22,20 @@ change-order line and one per deviation adjustment:
 Lines without a rate go under one more top-level item, ``UNPRICED``, with
 their quantities and no value. The table's currency is the project's
 monetary unit (added when the model has none; a different one is an
-error). GlobalIds of everything written are uuid5 of the new model's digest
-and the entry's place, so the same inputs give the same file.
+error). GlobalIds of everything written are uuid5 of the new model's and
+the rate table's digests and the STEP id, so the same inputs give the same file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import ifcopenshell
-import ifcopenshell.api.control
-import ifcopenshell.api.cost
-import ifcopenshell.api.unit
 import ifcopenshell.guid
 
 from bimcheck.diff.order import ChangeOrder, Line
@@ -55,6 +54,16 @@ QUANTITY_KINDS: dict[str, tuple[str, str, tuple[str, str | None, str] | None]] =
     "1": ("IfcQuantityCount", "CountValue", None),
 }
 
+def _api() -> Any:
+    """``ifcopenshell.api``, with cost, control and unit imported (quietly:
+    without networkx, ifcopenshell.api.sequence prints a note to stdout)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        import ifcopenshell.api.control
+        import ifcopenshell.api.cost
+        import ifcopenshell.api.unit
+    return ifcopenshell.api
+
+
 _NAMESPACE = uuid.UUID("4f0c2a53-6a4e-5d53-9c55-6263686b7072")
 
 
@@ -64,9 +73,13 @@ class _Writer:
         self.seed = seed
         self.units: dict[str, Any] = {}
 
-    def guid(self, entity: Any, place: str) -> None:
-        entity.GlobalId = ifcopenshell.guid.compress(
-            uuid.uuid5(_NAMESPACE, f"{self.seed}|{place}").hex)
+    def fix_guids(self, after: int) -> None:
+        """Every rooted entity written (STEP id over ``after``) gets a GlobalId
+        from the seed and its STEP id, instead of the API's random one."""
+        for entity in self.file.by_type("IfcRoot"):
+            if entity.id() > after:
+                entity.GlobalId = ifcopenshell.guid.compress(
+                    uuid.uuid5(_NAMESPACE, f"{self.seed}|{entity.id()}").hex)
 
     def unit(self, unit: str) -> Any:
         spec = QUANTITY_KINDS[unit][2]
@@ -78,13 +91,12 @@ class _Writer:
                                                        Prefix=prefix, Name=name)
         return self.units[unit]
 
-    def item(self, parent: Any, place: str, identification: str, name: str,
+    def item(self, parent: Any, identification: str, name: str,
              description: str | None, *, schedule: bool = False) -> Any:
         if schedule:
-            item = ifcopenshell.api.cost.add_cost_item(self.file, cost_schedule=parent)
+            item = _api().cost.add_cost_item(self.file, cost_schedule=parent)
         else:
-            item = ifcopenshell.api.cost.add_cost_item(self.file, cost_item=parent)
-        self.guid(item, place)
+            item = _api().cost.add_cost_item(self.file, cost_item=parent)
         item.Identification = identification
         item.Name = name
         item.Description = description
@@ -92,27 +104,25 @@ class _Writer:
 
     def quantity(self, item: Any, name: str, value: Decimal, unit: str) -> None:
         cls, attribute, _ = QUANTITY_KINDS[unit]
-        q = ifcopenshell.api.cost.add_cost_item_quantity(self.file, cost_item=item,
+        q = _api().cost.add_cost_item_quantity(self.file, cost_item=item,
                                                          ifc_class=cls)
         q.Name = name
         setattr(q, attribute, float(abs(value)))
         q.Unit = self.unit(unit)
 
     def value(self, item: Any, name: str, amount: Decimal) -> None:
-        v = ifcopenshell.api.cost.add_cost_value(self.file, parent=item)
-        ifcopenshell.api.cost.edit_cost_value(self.file, cost_value=v,
+        v = _api().cost.add_cost_value(self.file, parent=item)
+        _api().cost.edit_cost_value(self.file, cost_value=v,
                                               attributes={"AppliedValue": float(amount)})
         v.Name = name
 
-    def link(self, item: Any, global_id: str, place: str) -> bool:
+    def link(self, item: Any, global_id: str) -> bool:
         try:
             element = self.file.by_guid(global_id)
         except RuntimeError:
             return False
-        rel = ifcopenshell.api.control.assign_control(self.file, relating_control=item,
-                                                      related_objects=[element])
-        if rel is not None:
-            self.guid(rel, place + "|control")
+        _api().control.assign_control(self.file, relating_control=item,
+                                      related_objects=[element])
         return True
 
 
@@ -136,48 +146,48 @@ def _line_text(line: Line, currency: str, linked: bool) -> str:
 def cost_schedule(order: ChangeOrder, new: Model) -> ifcopenshell.file:
     """A fresh parse of ``new``'s file with the change order added (module docstring)."""
     copy = open_model(new.path).file
+    last = max((e.id() for e in copy), default=0)
     currency = order.currency or "CNY"
     _monetary_unit(copy, currency, new.path)
     rates = order.header.get("rates") or {}
     w = _Writer(copy, f"{new.content_digest}|{rates.get('digest', '')}")
     totals = order.totals()
-    schedule = ifcopenshell.api.cost.add_cost_schedule(copy, name=_schedule_name(order),
+    schedule = _api().cost.add_cost_schedule(copy, name=_schedule_name(order),
                                                        predefined_type="USERDEFINED")
-    w.guid(schedule, "schedule")
     schedule.ObjectType = "CHANGEORDER"
     schedule.UpdateDate = None
     schedule.Description = "; ".join(f"{k} {_money(v, currency)}" for k, v in totals.items())
     codes: dict[str, Any] = {}
-    for n, line in enumerate(order.lines):
+    for line in order.lines:
         code = line.code or "UNPRICED"
         parent = codes.get(code)
         if parent is None:
-            parent = w.item(schedule, f"code|{code}", code,
+            parent = w.item(schedule, code,
                             line.description or "unpriced quantities",
                             None, schedule=True)
             if line.rate is not None:
                 w.value(parent, "rate", line.rate)
             codes[code] = parent
-        item = w.item(parent, f"line|{n}|{line.global_id}|{line.item}|{line.quantity}", code,
-                      line.name or line.ifc_class, None)
+        item = w.item(parent, code, line.name or line.ifc_class, None)
         w.quantity(item, line.quantity, line.delta, line.unit)
         if line.rate is not None:
             w.value(item, "rate", line.rate if line.delta > 0 else -line.rate)
-        linked = line.status != "removed" and w.link(item, line.global_id, f"line|{n}")
+        linked = line.status != "removed" and w.link(item, line.global_id)
         item.Description = _line_text(line, currency, linked)
     for a in order.adjustments:
         parent = codes.get(a.code)
         if parent is None:
-            parent = w.item(schedule, f"code|{a.code}", a.code, a.description, None,
+            parent = w.item(schedule, a.code, a.description, None,
                             schedule=True)
             w.value(parent, "rate", a.rate)
             codes[a.code] = parent
-        item = w.item(parent, f"adjustment|{a.code}", a.code,
+        item = w.item(parent, a.code,
                       f"quantity deviation adjustment ({a.direction})",
                       f"Q0 {a.old_total} -> Q1 {a.new_total} {a.unit}: {a.quantity} {a.unit} "
                       f"re-priced at {a.rate} x {a.factor}; amount {_money(a.amount, currency)}")
         w.quantity(item, "deviation", a.quantity, a.unit)
         w.value(item, "rate difference", a.rate * (a.factor - 1))
+    w.fix_guids(last)
     return copy
 
 
@@ -198,8 +208,8 @@ def _monetary_unit(file: ifcopenshell.file, currency: str, path: Path) -> None:
                                   f"order's currency {currency}", path=path)
             return
     if assignment is not None:
-        unit = ifcopenshell.api.unit.add_monetary_unit(file, currency=currency)
-        ifcopenshell.api.unit.assign_unit(file, units=[unit])
+        unit = _api().unit.add_monetary_unit(file, currency=currency)
+        _api().unit.assign_unit(file, units=[unit])
 
 
 def write_cost_schedule(order: ChangeOrder, new: Model, path: str | Path, *,

@@ -64,7 +64,7 @@ def _defining(f: ifcopenshell.file, pset) -> list:
     return [r for r in f.get_inverse(pset) if r.is_a("IfcRelDefinesByProperties")]
 
 
-def _geometric_elements(f: ifcopenshell.file) -> list[ifcopenshell.entity_instance]:
+def geometric_elements(f: ifcopenshell.file) -> list[ifcopenshell.entity_instance]:
     """IfcElements (not openings or other feature elements) with a
     representation and a local placement, sorted by GlobalId, duplicates of a
     GlobalId left out."""
@@ -81,7 +81,7 @@ def _geometric_elements(f: ifcopenshell.file) -> list[ifcopenshell.entity_instan
     return [v[0] for k, v in sorted(seen.items()) if len(v) == 1]
 
 
-def _editable(element) -> tuple[str, str, Any] | None:
+def editable_property(element) -> tuple[str, str, Any] | None:
     """The first (by name) single value with a str/bool/int/float value the
     element has, own or inherited: (set, property, value)."""
     psets = ifcopenshell.util.element.get_psets(element, psets_only=True)
@@ -94,7 +94,7 @@ def _editable(element) -> tuple[str, str, Any] | None:
     return None
 
 
-def _edited(value: Any) -> Any:
+def edited_value(value: Any) -> Any:
     if isinstance(value, bool):
         return not value
     if isinstance(value, int):
@@ -115,7 +115,7 @@ def make_benchmark_revision(
     skipped for the next one). ``detail`` lists the moved and edited
     GlobalIds; ``moved`` also has the products carried by a moved placement."""
     f = rt.open_ifc(src)
-    pool = _geometric_elements(f)
+    pool = geometric_elements(f)
     rng = random.Random(seed)
     order = list(pool)
     rng.shuffle(order)
@@ -136,11 +136,11 @@ def make_benchmark_revision(
     for e in order[n_move:]:
         if len(edited) == n_props:
             break
-        found = _editable(e)
+        found = editable_property(e)
         if found is None:
             continue
         pset, prop, value = found
-        new = _edited(value)
+        new = edited_value(value)
         rt.set_occurrence_property(f, e, pset, prop, new, seed=f"bench/{seed}")
         rev.properties.append(PropertyEdit(e.GlobalId, pset, prop, value, new))
         rev.mark(e.GlobalId, "properties")

@@ -29,7 +29,7 @@ from bimcheck.diff.match import (
 )
 from bimcheck.diff.plan import diff_views, request_plan_meshes
 from bimcheck.diff.result import CHANGE_KINDS, MATCH_STAGES, STATUSES, ElementDiff, RevisionDiff
-from bimcheck.diff.snapshot import ElementState, ModelSnapshot, snapshot
+from bimcheck.diff.snapshot import ElementState, ModelSnapshot, snapshot_pair
 from bimcheck.geometry.cache import MeshCache
 from bimcheck.geometry.mesh import Mesh
 from bimcheck.model import Model
@@ -154,7 +154,7 @@ def diff_models(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     ctx.report_progress("reading models", 0, 2)
-    so, sn = snapshot(old, ctx.fingerprinter(0)), snapshot(new, ctx.fingerprinter(1))
+    so, sn = snapshot_pair(old, new, (ctx.fingerprinter(0), ctx.fingerprinter(1)), threads)
     ctx.report_progress("reading models", 2, 2)
     maps = Maps(elements={}, types=_match_by_name(so.types, sn.types),
                 spatial=_match_by_name(so.spatial, sn.spatial))

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -272,3 +274,45 @@ def snapshot(model: Model, fingerprinter: Fingerprinter | None = None) -> ModelS
         }
     return ModelSnapshot(model=model, elements=elements, types=types, spatial=spatial,
                          fingerprinter=fp)
+
+
+#: Fewest elements (both models) worth reading the two models in two processes.
+_MIN_PARALLEL = 400
+
+#: What the forked reader reads: (model, fingerprinter).
+_FORKED: tuple[Model, Fingerprinter | None] | None = None
+
+
+def _forked_snapshot(_: int) -> ModelSnapshot:
+    assert _FORKED is not None
+    model, fp = _FORKED
+    snap = snapshot(model, fp)
+    for state in snap.elements.values():
+        state.entity = None  # type: ignore[assignment]  # entities do not pickle
+    snap.model = None  # type: ignore[assignment]
+    snap.fingerprinter = None  # type: ignore[assignment]
+    return snap
+
+
+def snapshot_pair(old: Model, new: Model, fingerprinters: tuple[Fingerprinter, Fingerprinter],
+                  threads: int | None = None) -> tuple[ModelSnapshot, ModelSnapshot]:
+    """Both snapshots; with two cores or more and large models, the new model
+    is read in a forked process while this one reads the old (the states come
+    back as plain data and get their entities again by STEP id)."""
+    processes = min(threads or os.cpu_count() or 1, os.cpu_count() or 1)
+    size = len(old.file.by_type("IfcElement")) + len(new.file.by_type("IfcElement"))
+    if processes < 2 or size < _MIN_PARALLEL or not hasattr(os, "fork"):
+        return snapshot(old, fingerprinters[0]), snapshot(new, fingerprinters[1])
+    global _FORKED
+    _FORKED = (new, fingerprinters[1])
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            pending = pool.map_async(_forked_snapshot, [0])
+            first = snapshot(old, fingerprinters[0])
+            (second,) = pending.get()
+    finally:
+        _FORKED = None
+    second.model, second.fingerprinter = new, fingerprinters[1]
+    for state in second.elements.values():
+        state.entity = new.file.by_id(state.step_id)
+    return first, second

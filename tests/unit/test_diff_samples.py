@@ -102,3 +102,21 @@ def test_json_is_byte_identical_across_hash_seeds():
         ).stdout)
     assert outs[0] == outs[1]
     assert b'"status": "moved"' in outs[0]
+
+
+def test_reading_in_two_processes_gives_the_same_diff(monkeypatch):
+    """Large models are read in two processes (the new one forked): the result
+    is the same document as reading both here."""
+    from bimcheck.diff import snapshot as snap
+    from bimcheck.report.jsonout import dumps
+
+    def once(threads: int) -> str:
+        d = diff_models(open_model(SAMPLES / "tower_rev_a.ifc"),
+                        open_model(SAMPLES / "tower_rev_b.ifc"), cache=None, threads=threads)
+        return dumps(d.as_dict())
+
+    serial = once(1)
+    monkeypatch.setattr(snap, "_MIN_PARALLEL", 0)
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: never forked")
+    assert once(2) == serial

@@ -171,6 +171,7 @@ class RunContext:
                 requests, settings=settings, cache=self.cache, timeout=self.remaining(),
                 threads=self.threads,
                 progress=None if progress is None else (lambda d, t: progress(stage, d, t)),
+                fingerprinters=[self.fingerprinter(i) for i in range(len(self.models))],
             )
             seconds = time.monotonic() - t0
             self.passes.append(TessellationPass(name, [len(r[1]) for r in requests], seconds))

@@ -180,10 +180,13 @@ def tessellate_models(
     timeout: float | None = None,
     threads: int | None = None,
     progress: Progress | None = None,
+    fingerprinters: Sequence[Fingerprinter | None] | None = None,
 ) -> list[Geometry]:
     """Meshes for the elements of several models, in one pass (one :class:`Geometry`
     per ``(model, elements)`` request; ``elements=None`` means
-    :meth:`Model.elements_for_geometry`).
+    :meth:`Model.elements_for_geometry`). ``fingerprinters``, one per request,
+    share their memoised hashes with the caller (a run context's, so a
+    revision diff and a takeoff of one run hash each entity once).
 
     Cached meshes are read back; the rest are tessellated by ``threads``
     worker processes (default: one per core) shared by all the models, while
@@ -198,7 +201,8 @@ def tessellate_models(
     settings = settings or TessellationSettings()
     started = time.monotonic()
     deadline = None if timeout is None else started + float(timeout)
-    jobs = [_Job(i, model, elements) for i, (model, elements) in enumerate(requests)]
+    fps = list(fingerprinters or [None] * len(requests))
+    jobs = [_Job(i, model, elements, fps[i]) for i, (model, elements) in enumerate(requests)]
     run = _Run(jobs, settings, cache, progress, threads or os.cpu_count() or 1, deadline, timeout)
     run.execute()
     results = []
@@ -212,7 +216,8 @@ class _Job:
     """One model's share of a tessellation run: its elements and what became of them."""
 
     def __init__(
-        self, index: int, model: Model, elements: Iterable[ifcopenshell.entity_instance] | None
+        self, index: int, model: Model, elements: Iterable[ifcopenshell.entity_instance] | None,
+        fingerprinter: Fingerprinter | None = None,
     ) -> None:
         self.index = index
         self.model = model
@@ -243,7 +248,7 @@ class _Job:
         self.parts: dict[int, dict[str, tuple[Mesh, np.ndarray]]] = {}
         self.empty: set[int] = set()
         self.logs: list[str] = []
-        self.fingerprinter = Fingerprinter(model.file, lambda: model.step_text)
+        self.fingerprinter = fingerprinter or Fingerprinter(model.file, lambda: model.step_text)
         self.placements = Placements(model.length_scale)
 
     def result(self) -> Geometry:

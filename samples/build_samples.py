@@ -11,6 +11,9 @@ writes, into DIR (default: this folder):
 * ``<model>.truth.yaml``  beside each: storeys, counts, elements with volumes,
                           every pair of elements that overlaps, touches or lies
                           within 50 mm, and for rev B the changes from rev A.
+* ``tower.rates.csv``     the unit rates of ``bimcheck price`` (GB/T 50500 codes of the
+                          items of ``tower.bill.yaml``); rev B's truth carries the
+                          change order priced with them, worked out by hand.
 
 Every value in the truth files is computed from the dimensions written below,
 never from a tessellation and never with bimcheck code. All solids are
@@ -1242,6 +1245,213 @@ def diff_truth(a: list[Spec], b: list[Spec], guids: dict[str, str]) -> dict[str,
     }
 
 
+# -- change-order pricing (`bimcheck price`) --------------------------------------------------
+
+#: The sample rate table, written to ``tower.rates.csv``: GB/T 50500 bill codes of 12
+#: digits (the 9-digit items of ``tower.bill.yaml`` + 3 project digits) and their
+#: comprehensive unit prices (综合单价) in CNY. Cable trays (030411003) have no rate
+#: on purpose: the change order lists them as unpriced.
+RATES_FILE = "tower.rates.csv"
+RATE_PARAMS = {"name": "tower sample rates", "currency": "CNY", "threshold": "0.15",
+               "over_factor": "0.9", "under_factor": "1.1"}
+RATES = [  # code, description, unit, rate, selector
+    ("010402001001", "砌块墙 200 mm blockwork, net of openings", "m3", "520.00", ""),
+    ("011210005001", "成品隔断 100 mm gypsum board partition", "m2", "180.00", ""),
+    ("011201001001", "墙面一般抹灰 gypsum plaster, both faces", "m2", "32.50", ""),
+    ("010505003001", "平板 C30 floor slab 250 mm", "m3", "680.00", ""),
+    ("010505003002", "平板 C30 roof slab", "m3", "720.00", "IfcSlab, PredefinedType=ROOF"),
+    ("010503002001", "矩形梁 C30 beam 250x500", "m3", "710.00", ""),
+    ("010502001001", "矩形柱 C30 column 400x400", "m3", "750.00", ""),
+    ("010801001001", "门 door 1000x2100", "樘", "1850.00", ""),
+    ("010807001001", "窗 window 1200x1200", "樘", "1200.00", ""),
+    ("031001004001", "铜管 copper pipe", "m", "285.50", ""),
+    ("030702001001", "碳钢通风管道 galvanised steel duct", "m2", "165.00", ""),
+]
+
+#: The change order of rev B against rev A, written out by hand from the dimensions
+#: above: name -> (code, quantity, unit, old, new). Everything else keeps its
+#: quantities: DUCT-1 only moves (same 400x300 section, same 10 m), W-0-south-1
+#: changes a property, O-1-sleeve is an opening (not a bill item), and no plaster
+#: changes (the partition has no plaster layer; the sleeve is a hole of at most
+#: 0.3 m² in both revisions, which plaster keeps).
+PRICE_LINES_B: dict[str, tuple[str, str, str, float, float]] = {
+    # the duplicate column, 400 x 400 x 3.25 m, removed
+    "C-1-B1-DUP": ("010502001001", "Volume", "m3", 0.4 * 0.4 * 3.25, 0.0),
+    # the riser, z 5.0 .. 8.0, added
+    "P-1-riser": ("031001004001", "Length", "m", 0.0, 8.0 - 5.0),
+    # roof slab 12.4 x 6.4 m, 250 -> 300 mm
+    "SL-R": ("010505003002", "Volume", "m3", 12.4 * 6.4 * 0.25, 12.4 * 6.4 * 0.30),
+    # partition face, 2.0 -> 2.5 m long, 3.25 m high
+    "W-0-partition": ("011210005001", "Area", "m2", 2.0 * 3.25, 2.5 * 3.25),
+    # 200 mm wall 5.6 x 3.25 m less its opening, 0.3 x 0.3 -> 0.4 x 0.4 m
+    "W-1-east": ("010402001001", "Volume", "m3", 0.2 * 5.6 * 3.25 - 0.2 * 0.3 * 0.3,
+                 0.2 * 5.6 * 3.25 - 0.2 * 0.4 * 0.4),
+}
+#: delta × rate, rounded half up to 0.01, by hand.
+PRICE_AMOUNTS_B = {
+    "C-1-B1-DUP": "-390.00",    # -0.52 m3 x 750.00
+    "P-1-riser": "856.50",      # 3.0 m x 285.50
+    "SL-R": "2856.96",          # 3.968 m3 x 720.00
+    "W-0-partition": "292.50",  # 1.625 m2 x 180.00
+    "W-1-east": "-7.28",        # -0.014 m3 x 520.00
+}
+#: The deviation rule (threshold 15 %): code -> (Q0, Q1, direction, quantity re-priced,
+#: amount), by hand. Both are increases of more than 15 %; their part beyond 1.15 Q0
+#: is re-priced at rate x 0.9, so the adjustment is that part x rate x (0.9 - 1).
+PRICE_ADJUSTMENTS_B = {
+    # 23.808 / 19.84 = 1.20: 23.808 - 1.15 x 19.84 = 0.992 m3; 0.992 x 720 x -0.1 = -71.424
+    "010505003002": (19.84, 23.808, "over", 0.992, "-71.42"),
+    # 8.125 / 6.5 = 1.25: 8.125 - 1.15 x 6.5 = 0.65 m2; 0.65 x 180 x -0.1 = -11.70
+    "011210005001": (6.5, 8.125, "over", 0.65, "-11.70"),
+}
+#: added = the riser; removed = the column; changed = SL-R + partition + W-1-east
+#: (2856.96 + 292.50 - 7.28); net = 856.50 - 390.00 + 3142.18 - 83.12.
+PRICE_TOTALS_B = {"added": "856.50", "removed": "-390.00", "changed": "3142.18",
+                  "adjustments": "-83.12", "net": "3525.56"}
+
+
+def _plaster_area(spec: Spec, specs: list[Spec]) -> float:
+    """Both faces of a wall box, less its openings over 0.3 m² (GB 50854 keeps smaller)."""
+    assert isinstance(spec.shape, Box)
+    dx, dy, dz = spec.shape.size
+    along = 0 if dx >= dy else 1
+    area = max(dx, dy) * dz
+    for o in specs:
+        if o.host == spec.name and isinstance(o.shape, Box):
+            lo = [max(a, b) for a, b in zip(o.shape.lo, spec.shape.lo, strict=True)]
+            hi = [min(a, b) for a, b in zip(o.shape.hi, spec.shape.hi, strict=True)]
+            face = (hi[along] - lo[along]) * (hi[2] - lo[2])
+            if face > 0.3:
+                area -= face
+    return 2 * area
+
+
+def bill_quantities(specs: list[Spec]) -> dict[tuple[str, str], float]:
+    """(element name, rate code) -> its quantity in the rate's unit, from the
+    dimensions, for every element ``tower.bill.yaml`` measures and
+    ``tower.rates.csv`` prices (cable trays: no rate)."""
+    pieces = net_pieces(specs)
+    out: dict[tuple[str, str], float] = {}
+    for s in specs:
+        vol = sum(p.size[0] * p.size[1] * p.size[2] for p in pieces.get(s.name, [])
+                  if isinstance(p, Box))
+        if s.ifc_class == "IfcWall" and s.layer_set == "LS-200 blockwork":
+            out[(s.name, "010402001001")] = vol
+            out[(s.name, "011201001001")] = _plaster_area(s, specs)
+        elif s.ifc_class == "IfcWall" and s.layer_set == "LS-100 partition":
+            assert isinstance(s.shape, Box)
+            out[(s.name, "011210005001")] = max(s.shape.size[:2]) * s.shape.size[2]
+        elif s.ifc_class == "IfcSlab":
+            roof = s.predefined_type == "ROOF"
+            out[(s.name, "010505003002" if roof else "010505003001")] = vol
+        elif s.ifc_class in ("IfcBeam", "IfcColumn") and s.material == CONCRETE:
+            out[(s.name, "010503002001" if s.ifc_class == "IfcBeam" else "010502001001")] = vol
+        elif s.ifc_class in ("IfcDoor", "IfcWindow"):
+            out[(s.name, "010801001001" if s.ifc_class == "IfcDoor" else "010807001001")] = 1.0
+        elif s.ifc_class == "IfcPipeSegment" and s.material == "Copper":
+            if isinstance(s.shape, Round):
+                length = sum(abs(a - b) for a, b in zip(s.shape.start, s.shape.end, strict=True))
+            else:
+                assert isinstance(s.shape, Box)
+                length = s.shape.size["xyz".index(s.axis)]
+            out[(s.name, "031001004001")] = length
+        elif s.ifc_class == "IfcDuctSegment":
+            assert isinstance(s.shape, Box)
+            axis = "xyz".index(s.axis)
+            a, b = (s.shape.size[i] for i in range(3) if i != axis)
+            out[(s.name, "030702001001")] = 2 * (a + b) * s.shape.size[axis]
+    return {k: round(v, DECIMALS) + 0.0 for k, v in out.items()}
+
+
+def price_truth(a: list[Spec], b: list[Spec], guids: dict[str, str]) -> dict[str, Any]:
+    """The priced change order of rev B, checked against the hand lists above."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    cent = Decimal("0.01")
+    rates = {code: Decimal(rate) for code, _, _, rate, _ in RATES}
+    qa, qb = bill_quantities(a), bill_quantities(b)
+    found = {}
+    for name, code in sorted(set(qa) | set(qb)):
+        old, new = qa.get((name, code), 0.0), qb.get((name, code), 0.0)
+        if abs(new - old) > 1e-9:
+            found[name] = (code, old, new)
+    hand = {n: (c, round(o, DECIMALS) + 0.0, round(w, DECIMALS) + 0.0)
+            for n, (c, _, _, o, w) in PRICE_LINES_B.items()}
+    if found != hand:
+        raise SystemExit(f"PRICE_LINES_B disagree with the dimensions: {found} != {hand}")
+    status = {n: "added" if n not in {s.name for s in a} else
+              "removed" if n not in {s.name for s in b} else "modified" for n in hand}
+    lines, sums = [], {"added": Decimal(0), "removed": Decimal(0), "changed": Decimal(0)}
+    for name, (code, quantity, unit, old, new) in sorted(PRICE_LINES_B.items()):
+        old_q, new_q = Decimal(repr(round(old, 6) + 0.0)), Decimal(repr(round(new, 6) + 0.0))
+        amount = ((new_q - old_q) * rates[code]).quantize(cent, rounding=ROUND_HALF_UP)
+        if amount != Decimal(PRICE_AMOUNTS_B[name]):
+            raise SystemExit(f"PRICE_AMOUNTS_B[{name}] is wrong: {amount}")
+        sums[status[name] if status[name] in ("added", "removed") else "changed"] += amount
+        lines.append({"name": name, "global_id": guids[name], "status": status[name],
+                      "item": code[:9], "code": code, "quantity": quantity, "unit": unit,
+                      "old": float(old_q), "new": float(new_q), "delta": float(new_q - old_q),
+                      "rate": float(rates[code]), "amount": float(amount)})
+    threshold = Decimal(RATE_PARAMS["threshold"])
+    factors = {"over": Decimal(RATE_PARAMS["over_factor"]),
+               "under": Decimal(RATE_PARAMS["under_factor"])}
+    adjustments = []
+    for code in sorted({c for _, c in qa} | {c for _, c in qb}):
+        q0 = sum((Decimal(repr(v)) for (_, c), v in qa.items() if c == code), Decimal(0))
+        q1 = sum((Decimal(repr(v)) for (_, c), v in qb.items() if c == code), Decimal(0))
+        if q1 > (1 + threshold) * q0:
+            direction, part = "over", q1 - (1 + threshold) * q0
+        elif q1 < (1 - threshold) * q0:
+            direction, part = "under", q1
+        else:
+            if code in PRICE_ADJUSTMENTS_B:
+                raise SystemExit(f"PRICE_ADJUSTMENTS_B lists {code}, within the threshold")
+            continue
+        amount = (part * rates[code] * (factors[direction] - 1)).quantize(
+            cent, rounding=ROUND_HALF_UP)
+        expected = PRICE_ADJUSTMENTS_B.get(code)
+        if expected != (float(q0), float(q1), direction, float(part), str(amount)):
+            raise SystemExit(f"PRICE_ADJUSTMENTS_B[{code}] is wrong: {q0} {q1} {part} {amount}")
+        adjustments.append({"code": code, "old_total": float(q0), "new_total": float(q1),
+                            "direction": direction, "quantity": float(part),
+                            "factor": float(factors[direction]), "amount": float(amount)})
+    if len(adjustments) != len(PRICE_ADJUSTMENTS_B):
+        raise SystemExit("PRICE_ADJUSTMENTS_B lists an adjustment the rule does not make")
+    sums["adjustments"] = sum((Decimal(x[4]) for x in PRICE_ADJUSTMENTS_B.values()), Decimal(0))
+    sums["net"] = sum(sums.values(), Decimal(0))
+    if {k: str(v) for k, v in sums.items()} != PRICE_TOTALS_B:
+        raise SystemExit(f"PRICE_TOTALS_B disagree with the lines: {sums}")
+    return {
+        "against": "tower_rev_a.ifc",
+        "rates": RATES_FILE,
+        "rules": "tower.bill.yaml",
+        "currency": RATE_PARAMS["currency"],
+        "lines": lines,
+        "adjustments": adjustments,
+        "totals": {k: float(v) for k, v in PRICE_TOTALS_B.items()},
+        "unpriced": [{"item": "030411003", "quantity": "Length", "unit": "m",
+                      "note": "cable trays: no rate in the table, unchanged"}],
+        "note": "worked out by hand from the dimensions (PRICE_LINES_B and the comments in "
+                "build_samples.py; docs/price.md 'The sample'); amounts are delta x rate "
+                "rounded half up to 0.01, totals their sums",
+    }
+
+
+def write_rates(path: Path) -> Path:
+    """The sample rate table as CSV (UTF-8, ``# key: value`` parameters, one header row)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    for key, value in RATE_PARAMS.items():
+        out.write(f"# {key}: {value}\n")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["code", "description", "unit", "rate", "selector"])
+    writer.writerows(RATES)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
 def read_guids(path: Path) -> dict[str, str]:
     """Name -> GlobalId of the products in a written file (``storey:<name>`` for storeys)."""
     import ifcopenshell
@@ -1289,6 +1499,7 @@ def build_all(out: Path) -> list[Path]:
             guids_a = read_guids(out / "tower_rev_a.ifc")
             doc["changes"] = changes(spec_a, spec_b, {**guids_a, **guids})
             doc["diff"] = diff_truth(spec_a, spec_b, {**guids_a, **guids})
+            doc["price"] = price_truth(spec_a, spec_b, {**guids_a, **guids})
         yml = out / f"{model}.truth.yaml"
         write_yaml(doc, yml, header)
         written += [ifc, yml]
@@ -1299,7 +1510,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=HERE, help="output folder (default: samples/)")
     args = parser.parse_args(argv)
-    for path in build_all(args.out):
+    for path in [*build_all(args.out), write_rates(args.out / RATES_FILE)]:
         print(path, file=sys.stderr)
     return 0
 

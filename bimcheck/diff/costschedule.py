@@ -207,9 +207,9 @@ def _monetary_unit(file: ifcopenshell.file, currency: str, path: Path) -> None:
                 raise OutputError(f"the model's monetary unit is {unit.Currency}, the change "
                                   f"order's currency {currency}", path=path)
             return
-    if assignment is not None:
+    if assignment is not None:  # appended, keeping the file's order (the API uses a set)
         unit = _api().unit.add_monetary_unit(file, currency=currency)
-        _api().unit.assign_unit(file, units=[unit])
+        assignment.Units = (*assignment.Units, unit)
 
 
 def write_cost_schedule(order: ChangeOrder, new: Model, path: str | Path, *,

@@ -153,14 +153,16 @@ def _opening(src: Path, dst: Path, f) -> tuple[rv.Revision, str]:
     for o in sorted(f.by_type("IfcOpeningElement"), key=lambda o: o.GlobalId):
         if not o.Representation or not o.VoidsElements:
             continue
-        if sum(1 for e in f.traverse(o.Representation) if e.is_a("IfcRectangleProfileDef")) != 1:
+        if not any(e.is_a("IfcRectangleProfileDef") for e in f.traverse(o.Representation)):
             continue
         rev = rv.resize_opening(src, dst, o.GlobalId, scale=1.25)
         host = o.VoidsElements[0].RelatingBuildingElement
         old, new = rev.detail["old_dims_m"], rev.detail["new_dims_m"]
         return rev, (f"{o.Name or o.GlobalId} in {host.is_a()} {host.Name}: "
-                     f"{old[0]:.3g} x {old[1]:.3g} -> {new[0]:.3g} x {new[1]:.3g} m")
-    raise Skip("no opening with one extruded rectangle profile")
+                     f"{old[0]:.3g} x {old[1]:.3g} -> {new[0]:.3g} x {new[1]:.3g} m"
+                     + (f" ({rev.detail['profiles']} profiles)" if rev.detail["profiles"] > 1
+                        else ""))
+    raise Skip("no opening with an extruded rectangle profile")
 
 
 def _swap(src: Path, dst: Path, f) -> tuple[rv.Revision, str]:

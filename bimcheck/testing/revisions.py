@@ -240,36 +240,39 @@ def resize_opening(
     scale: float | tuple[float, float] | None = None,
     dims_m: tuple[float, float] | None = None,
 ) -> Revision:
-    """Resize an opening's extruded rectangle profile about its centre (XDim,
-    YDim times ``scale``, or set to ``dims_m`` metres); its depth is kept.
-    The opening's geometry and its host's openings change."""
+    """Resize an opening's extruded rectangle profiles (an exporter may cut
+    with several, e.g. one per wall layer) about their centres: XDim, YDim
+    times ``scale``, or set to ``dims_m`` metres; depths are kept. The
+    opening's geometry and its host's openings change. ``detail`` has the
+    first profile's old and new dimensions."""
     if (scale is None) == (dims_m is None):
         raise RevisionError("resize_opening needs exactly one of scale or dims_m")
     f = open_ifc(src)
     opening = rt.by_guid(f, opening_gid)
     if not opening.is_a("IfcOpeningElement"):
         raise RevisionError(f"{opening_gid} is a {opening.is_a()}, not an opening", path=src)
-    profiles = [
+    profiles = sorted((
         e for e in f.traverse(opening.Representation) if e.is_a("IfcRectangleProfileDef")
-    ] if opening.Representation else []
-    if len(profiles) != 1:
-        raise RevisionError(
-            f"{opening_gid}: {len(profiles)} rectangle profiles (need one)", path=src
-        )
-    profile = profiles[0]
-    if f.get_total_inverses(profile) > 1:  # shared: give the opening its own
-        solid = next(s for s in f.get_inverse(profile) if s.is_a("IfcSweptAreaSolid"))
-        profile = ifcopenshell.util.element.copy_deep(f, profile)
-        solid.SweptArea = profile
+    ) if opening.Representation else [], key=lambda e: e.id())
+    if not profiles:
+        raise RevisionError(f"{opening_gid}: no rectangle profile", path=src)
     unit = rt.length_scale(f)
-    old = (profile.XDim * unit, profile.YDim * unit)
-    if dims_m is None:
-        sx, sy = (scale, scale) if isinstance(scale, int | float) else scale
-        new = (old[0] * sx, old[1] * sy)
-    else:
-        new = (float(dims_m[0]), float(dims_m[1]))
-    profile.XDim = round(new[0] / unit, rt.COORD_DECIMALS)
-    profile.YDim = round(new[1] / unit, rt.COORD_DECIMALS)
+    dims = []
+    for profile in profiles:
+        if f.get_total_inverses(profile) > 1:  # shared: give the opening its own
+            solid = next(s for s in f.get_inverse(profile) if s.is_a("IfcSweptAreaSolid"))
+            profile = ifcopenshell.util.element.copy_deep(f, profile)
+            solid.SweptArea = profile
+        before = (profile.XDim * unit, profile.YDim * unit)
+        if dims_m is None:
+            sx, sy = (scale, scale) if isinstance(scale, int | float) else scale
+            after = (before[0] * sx, before[1] * sy)
+        else:
+            after = (float(dims_m[0]), float(dims_m[1]))
+        profile.XDim = round(after[0] / unit, rt.COORD_DECIMALS)
+        profile.YDim = round(after[1] / unit, rt.COORD_DECIMALS)
+        dims.append((before, after))
+    old, new = dims[0]
     rev = Revision("resize_opening", Path(src), Path(dst))
     rev.mark(opening_gid, "geometry")
     hosts = [r.RelatingBuildingElement.GlobalId for r in opening.VoidsElements or ()]
@@ -277,7 +280,7 @@ def resize_opening(
         rev.mark(h, "openings")
     rev.detail = {
         "opening": opening_gid, "hosts": hosts, "old_dims_m": list(old), "new_dims_m": list(new),
-        "profile_area_delta_m2": new[0] * new[1] - old[0] * old[1],
+        "profile_area_delta_m2": new[0] * new[1] - old[0] * old[1], "profiles": len(dims),
     }
     write_ifc(f, dst)
     return rev

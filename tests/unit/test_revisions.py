@@ -238,3 +238,16 @@ def test_benchmark_revision_moves_and_edits_disjoint_shares(tmp_path, before):
     assert changed(before, after, 1) == set(edited)
     rv.make_benchmark_revision(SRC, tmp_path / "c.ifc", 0.1, 0.1, seed=3)
     assert (tmp_path / "c.ifc").read_bytes() == (tmp_path / "b.ifc").read_bytes()
+
+
+def test_opening_cut_by_several_profiles_has_each_resized(tmp_path):
+    from tests.conftest import shared_model
+
+    src = shared_model("AC20-FZK-Haus.ifc")
+    door = "04RcXu1mKxpGnJw_7oRBLn"  # 'Haustuer': two 1.01 x 2.01 m extrusions, one per layer
+    rev = rv.resize_opening(src, tmp_path / "b.ifc", door, scale=1.25)
+    assert rev.detail["profiles"] == 2
+    f = ifcopenshell.open(str(tmp_path / "b.ifc"))
+    dims = [(p.XDim, p.YDim) for p in f.traverse(f.by_guid(door).Representation)
+            if p.is_a("IfcRectangleProfileDef")]
+    assert dims == [pytest.approx((1.2625, 2.5125))] * 2

@@ -83,6 +83,17 @@ def scopes(path: Path) -> tuple[dict[str, str], set[str]]:
     return elements, peer
 
 
+def has_body_subcontext(path: Path) -> bool:
+    """Whether the file has the Model/Body/MODEL_VIEW subcontext ifcdiff's
+    geometry check looks for (read from the STEP text, no parse)."""
+    with open(path, "rb") as fh:
+        for line in fh:
+            if line.startswith(b"#") and b"IFCGEOMETRICREPRESENTATIONSUBCONTEXT('Body'" in line \
+                    and b".MODEL_VIEW." in line:
+                return True
+    return False
+
+
 def score_bimcheck(pair: Pair, bim: BimDiff, new_elements: dict[str, str]) -> dict:
     expected = {g: k for g, k in pair.changes.items() if g in new_elements}
     changed = {g: v for g, v in bim.entries.items() if v[0] in ("modified", "moved")}
@@ -142,6 +153,9 @@ def run_all(pairs: list[Pair], timeout: float, log=print) -> list[dict]:
             bim = run_bimcheck(pair.old, pair.new, work)
             peers = [run_ifcdiff(pair.old, pair.new, checks, timeout=timeout, workdir=work)
                      for checks in (DEFAULT_CHECKS, ALL_CHECKS)]
+            if not has_body_subcontext(pair.old):  # ifcdiff's geometry check sees nothing
+                peers.append(run_ifcdiff(pair.old, pair.new, DEFAULT_CHECKS, timeout=timeout,
+                                         workdir=work, force_body=True))
             row = {
                 "pair": pair.as_dict(), "bimcheck": vars(bim),
                 "bimcheck_score": score_bimcheck(pair, bim, new_elements),
@@ -234,17 +248,47 @@ def render(rows: list[dict], skipped: list, meta: dict) -> str:
             f"{_peer_cell(row['ifcdiff'][0], row['ifcdiff_score'][0])} | "
             f"{_peer_cell(row['ifcdiff'][1], row['ifcdiff_score'][1])} |"
         )
+    forced = [r for r in rows if len(r["ifcdiff"]) > 2]
+    if forced:
+        lines += ["", "Models without a Body/MODEL_VIEW subcontext (Revit IFC2X3): ifcdiff as "
+                  "shipped compares no geometry there; the same command line with that one "
+                  "test widened to any Body representation of the Model context "
+                  "(`ifcdiff_peer.py --force-body`), default checks:", "",
+                  "| model | change | ifcdiff, geometry check forced | s |", "|---|---|---|---|"]
+        for row in forced:
+            p = row["pair"]
+            lines.append(f"| {p['source']} | {p['label']} | "
+                         f"{_peer_cell(row['ifcdiff'][2], row['ifcdiff_score'][2])} | "
+                         f"{row['ifcdiff'][2]['seconds']:.1f} |")
     lines += ["", "Times (wall, one cold run each, s): bimcheck diff / ifcdiff default / "
               "ifcdiff all checks.", "", "| pair | bimcheck | ifcdiff | ifcdiff all |",
               "|---|---|---|---|"]
     for row in rows:
-        a, b = row["ifcdiff"]
+        a, b = row["ifcdiff"][:2]
         lines.append(f"| {row['pair']['name']} | {row['bimcheck']['seconds']:.2f} | "
                      f"{a['seconds']:.2f} | {b['seconds']:.2f} |")
     if skipped:
         lines += ["", "Not made: " + "; ".join(f"{s}-{k}: {r}" for s, k, r in skipped) + "."]
     lines.append(END)
     return "\n".join(lines)
+
+
+def merge(saved: list[dict]) -> dict:
+    """Results of several runs as one: rows by pair name (later runs win, in
+    the first run's order), skipped ones not made by any run, the dates and
+    commits of all."""
+    rows: dict[str, dict] = {}
+    for doc in saved:
+        for row in doc["rows"]:
+            rows[row["pair"]["name"]] = row
+    made = {(r["pair"]["source"], r["pair"]["kind"]) for r in rows.values()}
+    skipped = {(s, k): r for doc in saved for s, k, r in doc["skipped"] if (s, k) not in made}
+    meta = dict(saved[0]["meta"])
+    for key in ("date", "commit", "load"):
+        values = list(dict.fromkeys(doc["meta"][key] for doc in saved))
+        meta[key] = " / ".join(values)
+    return {"meta": meta, "rows": list(rows.values()),
+            "skipped": [[s, k, r] for (s, k), r in skipped.items()]}
 
 
 def write_doc(path: Path, block: str) -> None:
@@ -262,12 +306,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kinds", default=",".join(KINDS))
     ap.add_argument("--keep", type=Path, help="build the pairs in DIR and keep them")
     ap.add_argument("--json", type=Path, help="save the results as JSON")
-    ap.add_argument("--from-json", type=Path, help="render saved results, run nothing")
+    ap.add_argument("--from-json", type=Path, nargs="+",
+                    help="render saved results, run nothing (several: merged by pair, "
+                         "later files win)")
     ap.add_argument("--write", type=Path, help="replace the results section of this file")
     ap.add_argument("--ifcdiff-timeout", type=float, default=900.0)
     args = ap.parse_args(argv)
     if args.from_json:
-        saved = json.loads(args.from_json.read_text())
+        saved = merge([json.loads(p.read_text()) for p in args.from_json])
     else:
         ensure_ifcdiff(print)
         import bimcheck

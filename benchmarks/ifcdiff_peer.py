@@ -38,6 +38,13 @@ What ifcdiff 0.9.0 compares (read from site-packages/ifcdiff.py)
       DeepDiff (1e-5). A move and a reshape are both "geometry_changed".
     * ``property``: DeepDiff of ``get_psets``, ``type``: the type's GlobalId,
       ``container``: ``get_container(old) != get_container(new)``.
+    * Revit's IFC2X3 exports (the Duplex, the Janesville restaurant) put their
+      Body representations directly in the ``Model`` context, with no
+      Body/MODEL_VIEW subcontext: ifcdiff then queues **no** element for its
+      geometry check and reports no move or reshape at all. ``force_body``
+      (``--force-body``) runs the same command line with that one test
+      widened to any ``Body`` representation of a ``Model`` context, to
+      measure what its geometry check costs and finds on such files.
     * Shallow: the first check that flags an element ends its comparison
       (attributes, then the other relationships in order, then geometry).
     * Output: ``{"added": [...], "deleted": [...], "changed": {GlobalId:
@@ -65,6 +72,27 @@ DEFAULT_CHECKS: tuple[str, ...] = ("attributes", "geometry")
 #: The default checks with property, container and type switched on.
 ALL_CHECKS: tuple[str, ...] = ("attributes", "geometry", "property", "container", "type")
 
+#: ifcdiff's command line with its geometry check made to see Body
+#: representations that sit directly in the Model context (Revit's IFC2X3
+#: exports have no Body/MODEL_VIEW subcontext, so ifcdiff as shipped queues no
+#: element for its geometry check there). Everything else as shipped.
+_FORCED_BODY = """
+import runpy, sys
+import ifcopenshell.util.representation as rep
+_shipped = rep.get_representation
+def get_representation(element, context, subcontext=None, target_view=None):
+    found = _shipped(element, context, subcontext, target_view)
+    if found is None and context == "Model" and subcontext == "Body":
+        for r in rep.get_representations_iter(element):
+            c = r.ContextOfItems
+            if r.RepresentationIdentifier == "Body" and c.ContextType == "Model":
+                return r
+    return found
+rep.get_representation = get_representation
+sys.argv = ["ifcdiff", *sys.argv[1:]]
+runpy.run_module("ifcdiff", run_name="__main__")
+"""
+
 _LOAD = re.compile(r"# Loading finished in ([0-9.]+) seconds")
 _DIFF = re.compile(r"# Diff finished in ([0-9.]+) seconds")
 
@@ -84,6 +112,7 @@ class PeerDiff:
     peak_rss_mb: float = 0.0
     exit_code: int = 0
     timed_out: bool = False
+    forced_body: bool = False
     version: str = IFCDIFF_VERSION
 
     def flag_counts(self) -> dict[str, int]:
@@ -106,21 +135,23 @@ def ensure_ifcdiff(log=lambda s: None) -> str:
 
 def run_ifcdiff(
     old: Path, new: Path, checks: tuple[str, ...] = DEFAULT_CHECKS,
-    timeout: float | None = None, workdir: Path | None = None,
+    timeout: float | None = None, workdir: Path | None = None, force_body: bool = False,
 ) -> PeerDiff:
     """Run ifcdiff's command line on (old, new) with ``checks``; its result.
 
-    ``workdir`` keeps diff.json and the log (a temporary folder otherwise)."""
+    ``workdir`` keeps diff.json and the log (a temporary folder otherwise);
+    ``force_body`` runs it with :data:`_FORCED_BODY`'s patch."""
     with tempfile.TemporaryDirectory(prefix="ifcdiff-") as tmp:
         work = Path(workdir) if workdir else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         out, log = work / "diff.json", work / "ifcdiff.log"
         out.unlink(missing_ok=True)
         rel = "" if tuple(checks) == DEFAULT_CHECKS else " ".join(checks)
-        cmd = [sys.executable, "-m", "ifcdiff", str(Path(old).resolve()), str(Path(new).resolve()),
+        launch = ["-c", _FORCED_BODY] if force_body else ["-m", "ifcdiff"]
+        cmd = [sys.executable, *launch, str(Path(old).resolve()), str(Path(new).resolve()),
                "-o", str(out), "-r", rel]
         code, wall, rss = run_measured(cmd, cwd=work, log_path=log, timeout=timeout)
-        result = PeerDiff(checks=list(checks), seconds=round(wall, 3),
+        result = PeerDiff(checks=list(checks), seconds=round(wall, 3), forced_body=force_body,
                           peak_rss_mb=round(rss / 2**20, 1), exit_code=code)
         text = log.read_text(errors="replace")
         if m := _LOAD.search(text):
@@ -148,10 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--all", action="store_true",
                     help="also switch on the property, container and type checks")
     ap.add_argument("--timeout", type=float, default=None, help="seconds")
+    ap.add_argument("--force-body", action="store_true",
+                    help="make the geometry check see Body representations without a subcontext")
     args = ap.parse_args(argv)
     ensure_ifcdiff(lambda s: print(s, file=sys.stderr))
     result = run_ifcdiff(args.old, args.new, ALL_CHECKS if args.all else DEFAULT_CHECKS,
-                         timeout=args.timeout)
+                         timeout=args.timeout, force_body=args.force_body)
     print(json.dumps(result.as_dict(), indent=1, sort_keys=True))
     return 0
 

@@ -15,6 +15,7 @@ import ifcopenshell.util.element
 import numpy as np
 
 from bimcheck.fingerprint import Fingerprinter
+from bimcheck.testing import revprops as rp
 from bimcheck.testing import revtools as rt
 from bimcheck.testing.revtools import PropertyEdit, Revision, RevisionError, Vec3
 
@@ -43,7 +44,7 @@ def delete_and_recreate(
         for i, value in enumerate(old):
             new[i] = new_gid if old.attribute_name(i) == "GlobalId" else value
         # Its own sets: re-created (new GlobalIds); shared ones keep theirs.
-        for rel, pset in rt.occurrence_psets(old):
+        for rel, pset in rp.occurrence_psets(old):
             if len(rel.RelatedObjects) == 1 and len(_defining(f, pset)) == 1:
                 rel.GlobalId = rt.derived_guid(rel.GlobalId, seed)
                 pset.GlobalId = rt.derived_guid(pset.GlobalId, seed)
@@ -141,7 +142,7 @@ def make_benchmark_revision(
             continue
         pset, prop, value = found
         new = edited_value(value)
-        rt.set_occurrence_property(f, e, pset, prop, new, seed=f"bench/{seed}")
+        rp.set_occurrence_property(f, e, pset, prop, new, seed=f"bench/{seed}")
         rev.properties.append(PropertyEdit(e.GlobalId, pset, prop, value, new))
         rev.mark(e.GlobalId, "properties")
         edited.append(e.GlobalId)

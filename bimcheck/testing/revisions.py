@@ -30,6 +30,7 @@ import ifcopenshell.util.element
 import numpy as np
 
 from bimcheck.fingerprint import Fingerprinter
+from bimcheck.testing import revprops as rp
 from bimcheck.testing import revtools as rt
 from bimcheck.testing.revcopies import delete_and_recreate, make_benchmark_revision
 from bimcheck.testing.revtext import reformat_reals, renumber
@@ -199,7 +200,7 @@ def set_property(
     inherits the set from its type)."""
     f = open_ifc(src)
     element = rt.by_guid(f, global_id)
-    old = rt.set_occurrence_property(f, element, pset, prop, value, seed=f"set/{prop}")
+    old = rp.set_occurrence_property(f, element, pset, prop, value, seed=f"set/{prop}")
     rev = Revision("set_property", Path(src), Path(dst))
     rev.properties.append(PropertyEdit(global_id, pset, prop, old, value))
     rev.mark(global_id, "properties")
@@ -214,8 +215,8 @@ def edit_type(
     property itself inherits the new value (those are marked changed)."""
     f = open_ifc(src)
     etype = find_entity(f, type_gid_or_name, "IfcTypeObject")
-    pset_entity = rt.type_pset(f, etype, pset, seed=f"type/{prop}")
-    old = rt.set_value(f, pset_entity, prop, value)
+    pset_entity = rp.type_pset(f, etype, pset, seed=f"type/{prop}")
+    old = rp.set_value(f, pset_entity, prop, value)
     rev = Revision("edit_type", Path(src), Path(dst))
     rev.properties.append(PropertyEdit(etype.GlobalId, pset, prop, old, value))
     inheriting, overriding = [], []

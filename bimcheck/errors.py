@@ -172,3 +172,10 @@ class RateTableError(BimcheckError):
     def __str__(self) -> str:
         where = [p for p in (self.path, self.row, self.field) if p]
         return ": ".join([*where, self.message])
+
+
+class HistoryError(BimcheckError):
+    """The run history database (``--db``, SQLite) cannot be used: it is not a
+    bimcheck history database, it is corrupt, it was written by a newer
+    bimcheck, it is locked for too long, or a key or project asked for is not
+    in it. The message names the file."""

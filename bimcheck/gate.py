@@ -7,7 +7,11 @@ report with each finding's status set and a :class:`Verdict`.
 
 * Status: ``new`` / ``existing`` against the baseline (``open`` without one);
   ``waived`` when a waiver that has not expired names its key.
-* The findings the gate counts: not waived, and with ``new_only`` only new ones.
+* Approved keys (review state ``approved`` in the run history, see
+  docs/history.md) keep their status but are not counted, like waived ones;
+  the verdict lists them (``approved``).
+* The findings the gate counts: not waived, not approved, and with
+  ``new_only`` only new ones.
 * It fails when a counted finding is at or above ``fail_on``, when a rule
   has more counted findings than its ``max_per_rule``, or when an expired
   waiver names a finding that is still there (the line names the waiver).
@@ -98,6 +102,7 @@ class Verdict:
     failing: list[str] = field(default_factory=list)
     counted: int = 0
     waived: list[str] = field(default_factory=list)
+    approved: list[str] = field(default_factory=list)
     expired: list[Waiver] = field(default_factory=list)
     stale: list[Waiver] = field(default_factory=list)
     new: int = 0
@@ -110,7 +115,7 @@ class Verdict:
             "verdict": ("pass" if self.passed else "fail") if self.policy.active else "none",
             "policy": self.policy.as_dict(), "reasons": list(self.reasons),
             "failing": list(self.failing), "counted": self.counted,
-            "waived": list(self.waived),
+            "waived": list(self.waived), "approved": list(self.approved),
             "expired_waivers": [w.as_dict() for w in self.expired],
             "stale_waivers": [w.as_dict() for w in self.stale],
             "baseline": self.baseline, "new": self.new, "existing": self.existing,
@@ -236,10 +241,11 @@ def load_baseline(path: str | os.PathLike[str]) -> set[str]:
 
 
 def gate(report: Any, policy: GatePolicy, *, baseline: Iterable[str] | None = None,
-         waivers: Sequence[Waiver] = (), today: dt.date | None = None) -> tuple[Any, Verdict]:
+         waivers: Sequence[Waiver] = (), approved: Iterable[str] = (),
+         today: dt.date | None = None) -> tuple[Any, Verdict]:
     """``(report with statuses and its gate section, verdict)``; see the module."""
     statuses, verdict = evaluate(report.findings, policy, baseline=baseline, waivers=waivers,
-                                 today=today)
+                                 approved=approved, today=today)
     report = report.with_statuses(statuses)
     report.gate = verdict.as_dict()
     return report, verdict
@@ -247,10 +253,13 @@ def gate(report: Any, policy: GatePolicy, *, baseline: Iterable[str] | None = No
 
 def evaluate(findings: Sequence[Any], policy: GatePolicy, *,
              baseline: Iterable[str] | None = None, waivers: Sequence[Waiver] = (),
+             approved: Iterable[str] = (),
              today: dt.date | None = None) -> tuple[dict[str, str], Verdict]:
     """``({key: status}, verdict)`` for ``findings`` (anything with ``key``,
-    ``rule`` and ``severity``): the gate of every command."""
+    ``rule`` and ``severity``): the gate of every command. ``approved``: keys
+    whose findings are not counted (their status is kept)."""
     today = today or dt.date.today()
+    ok = set(approved)
     base = None if baseline is None else set(baseline)
     by_key = {w.key: w for w in waivers}
     present = {f.key for f in findings}
@@ -271,7 +280,8 @@ def evaluate(findings: Sequence[Any], policy: GatePolicy, *,
             verdict.stale.append(w)
         elif w.expires < today:
             verdict.expired.append(w)
-    counted = [f for f in findings if statuses[f.key] != "waived"
+    verdict.approved = sorted(k for k in present if k in ok and statuses[k] != "waived")
+    counted = [f for f in findings if statuses[f.key] != "waived" and f.key not in ok
                and (not policy.new_only or base is None or statuses[f.key] == "new")]
     verdict.counted = len(counted)
     verdict.waived = sorted(k for k, s in statuses.items() if s == "waived")

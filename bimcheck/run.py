@@ -77,6 +77,9 @@ class CheckReport:
     views: list[dict[str, Any]] = field(default_factory=list)
     #: The previous runs' totals, oldest first (the run history fills it in).
     trend: list[dict[str, Any]] = field(default_factory=list)
+    #: The run history's section (statuses against the previous run, findings
+    #: gone since, review states; :mod:`bimcheck.store`), or ``None``.
+    history: dict[str, Any] | None = None
 
     def counts(self) -> dict[str, Any]:
         """Findings by severity, family, rule, discipline and storey."""
@@ -125,6 +128,7 @@ class CheckReport:
             "gate": self.gate,
             "views": self.views,
             "trend": self.trend,
+            "history": self.history,
         }
         if timings:
             doc["timings"] = dict(sorted(self.timings.items()))

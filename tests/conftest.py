@@ -17,6 +17,17 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.setenv("BIMCHECK_CACHE", str(tmp_path_factory.mktemp("cache")))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_run_history():
+    """Commands record no run history in tests (so nothing is written into
+    .bimcheck/ of the working directory, the repo, and a second run's report
+    does not depend on the first); the history tests unset it and give
+    --db in tmp_path."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BIMCHECK_NO_HISTORY", "1")
+        yield
+
+
 def shared_model(name: str) -> Path:
     """A model from ../shared/ifc; skips the test when the corpus is absent."""
     path = SHARED_IFC / name

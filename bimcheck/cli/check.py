@@ -9,7 +9,16 @@ from typing import Any
 
 import click
 
-from bimcheck.cli.options import geometry_options, open_cache, progress_bar
+from bimcheck.cli.options import (
+    HistoryOptions,
+    geometry_options,
+    history_line,
+    history_options,
+    open_cache,
+    precheck_history,
+    progress_bar,
+    record_run,
+)
 from bimcheck.exitcodes import ExitCode
 from bimcheck.packs.schema import SEVERITIES, severity_rank
 from bimcheck.report.files import check_writable, write_atomic
@@ -52,6 +61,7 @@ _SHOWN = 15
               help="Findings listed on the terminal (0: all).")
 @click.option("--timings", is_flag=True, help="Add timings to the JSON.")
 @click.option("--overwrite", is_flag=True, help="Replace report files that exist.")
+@history_options
 @geometry_options
 @click.pass_context
 def check(ctx: click.Context, models: tuple[Path, ...], sources: tuple[Path, ...],
@@ -59,7 +69,7 @@ def check(ctx: click.Context, models: tuple[Path, ...], sources: tuple[Path, ...
           baseline: Path | None, waiver_file: Path | None, out_dir: Path | None, glb: bool,
           annotations: str | None, limit: int, timings: bool, overwrite: bool,
           timeout: float | None, threads: int | None, cache_dir: Path | None,
-          no_cache: bool) -> None:
+          no_cache: bool, history: HistoryOptions) -> None:
     """Check MODELS with every rule of the selected packs and write the risk report.
 
     \b
@@ -68,6 +78,13 @@ def check(ctx: click.Context, models: tuple[Path, ...], sources: tuple[Path, ...
       bimcheck check tower.ifc --rules requirements.ids --rules rules/project/
       bimcheck check tower.ifc --gate gate.yaml --baseline last/report.json \\
           --waivers waivers.yaml --annotations github
+      bimcheck check tower_rev_b.ifc --db ci/history.sqlite --fail-on high
+
+    Every run is recorded in the run history (--db, default
+    .bimcheck/history.sqlite; --no-history to skip): the report then says
+    which findings are new, active, resolved or unretested since the previous
+    run of the project, and approved findings (bimcheck status) do not fail
+    the gate. A --baseline file wins over the history for the statuses.
 
     Exit 0 when the gate passes (or there is none), 1 when it fails, 2 on bad
     input or usage.
@@ -85,18 +102,41 @@ def check(ctx: click.Context, models: tuple[Path, ...], sources: tuple[Path, ...
                            gate_file=gate_file, fail_on=fail_on, baseline=baseline,
                            waivers=waiver_file, timeout=timeout, threads=threads)
     prepared = prepare_check(options, cache=open_cache(cache_dir, no_cache))
+    precheck_history(history)
+    today = date.today()
     with progress_bar("Check", ctx.obj.get("quiet", False)) as bar:
         progress = None if bar is None else (lambda s, d, t: bar(d, t, s))
-        report, verdict = run_prepared(prepared, progress=progress, today=date.today())
+        report, verdict = run_prepared(prepared, progress=progress, today=today)
+    recorded = _record(history, report, prepared)
+    if recorded is not None:
+        from bimcheck.store.checkreport import apply_history
+
+        report, verdict = apply_history(report, recorded, db_name=history.path.name,
+                                        policy=prepared.policy, baseline=prepared.baseline,
+                                        waivers=prepared.waivers, today=today)
     doc = report.as_dict(timings=timings)
     _write(doc, report, prepared, targets, out, overwrite)
     click.echo(format_summary(doc, limit=limit, files=targets), nl=False)
+    click.echo(history_line(recorded), nl=False)
     if annotations == "github":
         click.echo(github_annotations(doc), nl=False)
     for line in verdict.reasons:
         click.echo(f"bimcheck: gate: {line}", err=True)
     if not verdict.passed:
         ctx.exit(ExitCode.GATE_FAILED)
+
+
+def _record(history: HistoryOptions, report: Any, prepared: Any) -> Any:
+    """The run recorded in the history (None with --no-history)."""
+    if not history.enabled:
+        return None
+    from bimcheck.risk import risk_summary
+    from bimcheck.store.inputs import coverage_rules
+
+    ran, empty = coverage_rules(report.rules, report.coverage)
+    return record_run(history, command="check", models=prepared.models,
+                      findings=report.findings, packs=prepared.packs, rules_run=ran,
+                      rules_empty=empty, totals={"risk": risk_summary(report.findings)["total"]})
 
 
 def _write(doc: dict[str, Any], report: Any, prepared: Any, targets: dict[str, Path],
@@ -148,13 +188,22 @@ def format_summary(doc: dict[str, Any], *, limit: int = _SHOWN,
     ranked = sorted(doc["findings"], key=lambda f: (severity_rank(f["severity"]), -f["risk"],
                                                     f["rule"], f["key"]))
     shown = ranked if limit == 0 else ranked[:limit]
+    approved = set(gate.get("approved") or [])
     for f in shown:
         gids = ",".join(e["global_id"] for e in f["elements"][:2])
-        status = "" if f["status"] == "open" else f" [{f['status']}]"
+        tags = ([] if f["status"] == "open" else [f["status"]]) + (
+            ["approved"] if f["key"] in approved else [])
+        status = f" [{', '.join(tags)}]" if tags else ""
         lines.append(f"  {f['severity']:<8} {f['rule']:<8} {f['message'][:110]}"
                      f"{' ' + gids if gids else ''}{status}")
     if len(shown) < len(ranked):
         lines.append(f"  ... {len(ranked) - len(shown)} more in the report")
+    gone = (doc.get("history") or {}).get("gone") or []
+    for g in gone if limit == 0 else gone[:limit]:
+        why = f" ({g['reason']})" if g.get("reason") else ""
+        lines.append(f"  {g['status']:<10} {g['rule']:<8} {g['message'][:100]}{why}")
+    if limit and len(gone) > limit:
+        lines.append(f"  ... {len(gone) - limit} more resolved or unretested in the report")
     for w in gate.get("stale_waivers", []):
         lines.append(f"  stale waiver: {w['key']} ({w['owner']}) matches no finding")
     if files:
@@ -175,13 +224,15 @@ def github_annotations(doc: dict[str, Any]) -> str:
     waived and info findings are left out)."""
     gate = doc.get("gate") or {}
     failing = set(gate.get("failing", []))
+    approved = set(gate.get("approved") or [])
     active = gate_active(gate)
     model = doc["header"]["models"][0]["path"] if doc["header"]["models"] else "model"
     lines = []
     for f in doc["findings"]:
         if f["status"] == "waived" or f["severity"] == "info":
             continue
-        bad = f["key"] in failing if active else severity_rank(f["severity"]) <= 1
+        bad = f["key"] in failing if active else (severity_rank(f["severity"]) <= 1
+                                                  and f["key"] not in approved)
         level = "error" if bad else "warning"
         gids = ", ".join(e["global_id"] for e in f["elements"])
         title = _escape(f"{f['rule']} {f['severity']}", prop=True)

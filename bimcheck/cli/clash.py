@@ -4,19 +4,25 @@ JSON, CSV and BCF; ``--fail-on`` gates CI (exit 1)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from bimcheck.clash.rules import adhoc_rule, load_clash_rules
 from bimcheck.clash.run import ClashReport, run_clash
 from bimcheck.cli.options import (
+    HistoryOptions,
     emit,
     geometry_options,
+    history_line,
+    history_options,
     open_cache,
     output_opt,
     overwrite_opt,
+    precheck_history,
     precheck_output,
     progress_bar,
+    record_run,
 )
 from bimcheck.exitcodes import ExitCode
 from bimcheck.gate import GatePolicy, evaluate
@@ -62,6 +68,7 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 @click.option("--timings", is_flag=True, help="Add timings to the JSON.")
 @output_opt
 @overwrite_opt
+@history_options
 @geometry_options
 @click.pass_context
 def clash(
@@ -88,6 +95,7 @@ def clash(
     threads: int | None,
     cache_dir: Path | None,
     no_cache: bool,
+    history: HistoryOptions,
 ) -> None:
     """Find clashes in MODELS (one file, or several checked together).
 
@@ -96,6 +104,12 @@ def clash(
       bimcheck clash tower.ifc -o clashes.json --bcf clashes.bcf
     Ad hoc, without a pack:
       bimcheck clash tower.ifc --a IfcDuctSegment --b "IfcWall, IfcBeam" --kind hard
+
+    Each run is recorded in the run history (--db, default
+    .bimcheck/history.sqlite; --no-history to skip): the table's status
+    column says which clashes are new or active since the previous clash run
+    of the project, and lists the resolved and unretested ones. Approved
+    clashes (bimcheck status) do not fail --fail-on.
 
     Exit 0 when done, 1 when --fail-on finds a clash at or above that
     severity, 2 on bad input.
@@ -121,6 +135,7 @@ def clash(
         raise click.UsageError("-o, --csv and --bcf must be different files")
     for p in outputs:
         precheck_output(p, overwrite)
+    precheck_history(history)
 
     if adhoc:
         rules = [adhoc_rule(a=sel_a, b=sel_b, kind=kind, tolerance=tolerance,
@@ -134,17 +149,47 @@ def clash(
         report = run_clash(opened, rules, cache=cache, timeout=timeout, threads=threads,
                            progress=progress)
     doc = report.as_dict(timings=timings)
+    recorded = _record(history, report, opened, packs, rules, adhoc)
     _write_outputs(doc, output, csv_path, bcf_path, bcf_per_clash, overwrite)
     if output is None and as_json:
         emit(dumps(doc), None, overwrite)
+        click.echo(history_line(recorded), nl=False, err=True)
     else:
-        click.echo(format_table(report, limit=limit), nl=False)
+        click.echo(format_table(report, limit=limit, history=recorded), nl=False)
+        click.echo(history_line(recorded), nl=False)
     if fail_on is not None:
-        _, verdict = evaluate(report.clashes, GatePolicy(fail_on=fail_on))
+        approved = set() if recorded is None else recorded.approved
+        _, verdict = evaluate(report.clashes, GatePolicy(fail_on=fail_on), approved=approved)
         if not verdict.passed:
             click.echo(f"bimcheck: {len(verdict.failing)} clash(es) at or above {fail_on}",
                        err=True)
             ctx.exit(ExitCode.GATE_FAILED)
+
+
+def _record(history: HistoryOptions, report: ClashReport, models: list, packs: tuple[Path, ...],
+            rules: list, adhoc: bool) -> Any:
+    """The run recorded in the history (None with --no-history)."""
+    if not history.enabled:
+        return None
+    from bimcheck.clash.rules import default_pack_path
+    from bimcheck.packs.pack import file_digest
+    from bimcheck.store.inputs import coverage_rules
+
+    if not adhoc:
+        paths = [Path(p) for p in packs] or [default_pack_path()]
+        refs = [{"name": p.name, "digest": file_digest(p)} for p in paths]
+    else:
+        refs = [{"name": "ad hoc", "digest": _rule_digest(rules)}]
+    ran, empty = coverage_rules(rules, {c.rule: c.as_dict() for c in report.rule_coverage})
+    return record_run(history, command="clash", models=models, findings=report.clashes,
+                      packs=refs, rules_run=ran, rules_empty=empty)
+
+
+def _rule_digest(rules: list) -> str:
+    import hashlib
+
+    text = dumps([r.as_dict() for r in rules])
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=20).hexdigest()
 
 
 def _write_outputs(doc: dict, output: Path | None, csv_path: Path | None,
@@ -170,21 +215,30 @@ def _num(value: float | None, fmt: str) -> str:
     return "-" if value is None else format(value, fmt)
 
 
-def format_table(report: ClashReport, *, limit: int = 50) -> str:
+def format_table(report: ClashReport, *, limit: int = 50, history: Any = None) -> str:
     """The clashes as a fixed-width text table (worst first), then per-rule
-    counts, coverage and warnings."""
+    counts, coverage and warnings. With a recorded run (``history``, after
+    the first run of the project) a status column (new / active, approved)
+    and the clashes resolved or unretested since the previous run."""
     rows = sorted(report.clashes, key=lambda c: (severity_rank(c.severity), c.rule, c.key))
     shown = rows if limit == 0 else rows[:limit]
-    header = ("rule", "severity", "relation", "a", "b", "overlap m3", "depth m", "dist m",
-              "storey")
+    compared = history is not None and history.previous is not None
+    header: tuple[str, ...] = ("rule", "severity", "relation", "a", "b", "overlap m3",
+                               "depth m", "dist m", "storey")
+    if compared:
+        header += ("status",)
     table = [header]
     for c in shown:
         f = c.found
-        table.append((
+        row: tuple[str, ...] = (
             c.rule, c.severity, f.relation + ("" if f.exact else "*"), _name(c.a), _name(c.b),
             _num(f.overlap_volume, ".4f"), _num(f.penetration_depth, ".3f"),
             f"{f.distance:.3f}", c.storey or "-",
-        ))
+        )
+        if compared:
+            status = history.comparison.statuses.get(c.key, "-")
+            row += (status + (", approved" if c.key in history.approved else ""),)
+        table.append(row)
     lines = []
     if report.clashes:
         widths = [min(max(len(str(r[i])) for r in table), 40) for i in range(len(header))]
@@ -196,6 +250,12 @@ def format_table(report: ClashReport, *, limit: int = 50) -> str:
         if any(not c.found.exact for c in shown):
             lines.append("* triangle test (a mesh is not closed): no volume or depth")
         lines.append("")
+    if compared:
+        for g in history.comparison.gone:
+            why = f" ({g.reason})" if g.reason else ""
+            lines.append(f"{g.status:<10} {g.record.rule:<8} {g.record.message[:100]}{why}")
+        if history.comparison.gone:
+            lines.append("")
     s = report.summary()
     lines.append(f"{s['clashes']} clash(es) in {s['groups']} group(s)")
     for cov in report.rule_coverage:

@@ -69,6 +69,7 @@ def _register() -> None:
     from bimcheck.cli.clash import clash
     from bimcheck.cli.crane import crane
     from bimcheck.cli.diff import diff
+    from bimcheck.cli.history import history, status
     from bimcheck.cli.info import info
     from bimcheck.cli.price import price
     from bimcheck.cli.qto import qto
@@ -81,6 +82,8 @@ def _register() -> None:
     cli.add_command(check)
     cli.add_command(price)
     cli.add_command(diff)
+    cli.add_command(history)
+    cli.add_command(status)
 
 
 _register()

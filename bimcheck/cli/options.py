@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +87,121 @@ def progress_bar(label: str, quiet: bool) -> Iterator[Callable[..., None] | None
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+# -- run history (docs/history.md) ------------------------------------------------------
+
+#: Where runs are recorded without --db (relative to the working directory).
+DEFAULT_HISTORY_DB = Path(".bimcheck") / "history.sqlite"
+
+
+@dataclass(frozen=True)
+class HistoryOptions:
+    """``--db``, ``--no-history``, ``--project``, ``--revision`` as given."""
+
+    db: Path | None = None
+    enabled: bool = True
+    project: str | None = None
+    revision: str | None = None
+
+    @property
+    def path(self) -> Path:
+        """The database file: ``--db``, else ``$BIMCHECK_HISTORY_DB``, else
+        :data:`DEFAULT_HISTORY_DB` in the working directory."""
+        return self.db if self.db is not None else DEFAULT_HISTORY_DB
+
+
+def history_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--db, --no-history, --project, --revision, handed to the command as one
+    ``history: HistoryOptions`` argument."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, db: Path | None, no_history: bool, project: str | None,
+                revision: str | None, **kwargs: Any) -> Any:
+        return f(*args, history=HistoryOptions(db, not no_history, project, revision),
+                 **kwargs)
+
+    options = (
+        click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+                     envvar="BIMCHECK_HISTORY_DB", default=None, metavar="PATH",
+                     help="Run history database (SQLite), made on first use "
+                     f"(default: $BIMCHECK_HISTORY_DB or {DEFAULT_HISTORY_DB}).",
+                     show_envvar=False),
+        click.option("--no-history", is_flag=True, envvar="BIMCHECK_NO_HISTORY",
+                     help="Do not record this run (also: $BIMCHECK_NO_HISTORY=1)."),
+        click.option("--project", default=None, metavar="NAME",
+                     help="Project of the run in the history (default: the model file's "
+                     "stem without a trailing revision marker such as _rev_b, -r2, _v3)."),
+        click.option("--revision", default=None, metavar="LABEL",
+                     help="Revision label of the run (default: the model file's stem)."),
+    )
+    for opt in reversed(options):
+        wrapper = opt(wrapper)
+    return wrapper
+
+
+def record_run(history: HistoryOptions, *, command: str, models: Sequence[Any],
+               findings: Iterable[Any] = (), packs: Sequence[Any] = (),
+               rules_run: Iterable[str] | None = None, rules_empty: Iterable[str] = (),
+               totals: Mapping[str, Any] | None = None,
+               name_model: Any = None) -> Any:
+    """Record one run in the history unless ``--no-history``; the
+    :class:`~bimcheck.store.record.Recorded` run, or ``None``.
+
+    ``models``: the run's :class:`~bimcheck.model.Model` objects (names,
+    digests and GlobalIds are recorded); ``name_model`` the one whose file
+    name gives the default project and revision (default: the first);
+    ``findings``: Finding, Clash, reconciliation Mismatch or report-JSON
+    finding dicts; ``packs``: Pack objects or ``{"name", "digest"}``
+    mappings (a rate table); ``rules_run`` (default: every rule of the Pack
+    objects) and ``rules_empty``: what decides ``unretested``; ``totals``:
+    ``risk``, ``net_cost``, ``currency`` or any other number worth a trend.
+    A :class:`~bimcheck.errors.HistoryError` naming the file when the
+    database cannot be used."""
+    if not history.enabled:
+        return None
+    from bimcheck.store import RunInput, open_db
+    from bimcheck.store import record_run as store_record
+    from bimcheck.store.inputs import (
+        finding_record,
+        model_elements,
+        model_refs,
+        pack_refs,
+        project_name,
+    )
+
+    stem = Path((name_model or models[0]).path).stem
+    if rules_run is None:
+        rules_run = [r.id for p in packs if hasattr(p, "rules") for r in p.rules]
+    run = RunInput(
+        project=history.project or project_name(stem), revision=history.revision or stem,
+        command=command, models=model_refs(models), packs=pack_refs(packs),
+        findings=[finding_record(f) for f in findings], rules_run=rules_run,
+        rules_empty=rules_empty, elements=model_elements(models), totals=dict(totals or {}))
+    with open_db(history.path) as db:
+        return store_record(db, run)
+
+
+def history_line(recorded: Any) -> str:
+    """One line for the terminal: the statuses against the previous run."""
+    if recorded is None:
+        return ""
+    run = recorded.run
+    if recorded.previous is None:
+        return (f"history: run {run.id}, first of project {run.project!r} ({run.command}); "
+                "statuses from the next run on\n")
+    c = recorded.comparison.counts()
+    approved = len(recorded.approved)
+    return (f"history: run {run.id} of {run.project!r} against {recorded.previous.revision} "
+            f"(run {recorded.previous.id}): {c['new']} new, {c['active']} active, "
+            f"{c['resolved']} resolved, {c['unretested']} unretested"
+            + (f", {approved} approved" if approved else "") + "\n")
+
+
+def precheck_history(history: HistoryOptions) -> None:
+    """Refuse an unusable ``--db`` before any long work: a file that is there
+    but is not a bimcheck history database, is corrupt or is newer."""
+    if history.enabled and history.path.exists():
+        from bimcheck.store import open_db
+
+        open_db(history.path, create=False).close()

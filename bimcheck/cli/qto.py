@@ -4,17 +4,23 @@ pack, as a summary table, JSON or CSV."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from bimcheck.cli.options import (
+    HistoryOptions,
     emit,
     geometry_options,
+    history_line,
+    history_options,
     open_cache,
     output_opt,
     overwrite_opt,
+    precheck_history,
     precheck_output,
     progress_bar,
+    record_run,
 )
 from bimcheck.model import open_model
 from bimcheck.qto.rules import default_qto_pack_path, load_qto_pack
@@ -54,6 +60,7 @@ def _group_by(ctx: click.Context, param: click.Parameter, value: str | None) -> 
               help="Write the JSON takeoff to stdout instead of the summary (without -o).")
 @output_opt
 @overwrite_opt
+@history_options
 @geometry_options
 @click.pass_context
 def qto(
@@ -70,6 +77,7 @@ def qto(
     threads: int | None,
     cache_dir: Path | None,
     no_cache: bool,
+    history: HistoryOptions,
 ) -> None:
     """Measure MODEL's quantities with a measurement pack.
 
@@ -89,6 +97,11 @@ def qto(
       bimcheck qto tower.ifc --rules rules/qto/gb50854.yaml -o takeoff.xlsx
       bimcheck qto tower.ifc --group-by storey,type -o takeoff.json
 
+    Each run is recorded in the run history (--db, default
+    .bimcheck/history.sqlite; --no-history to skip): the totals per item
+    and the reconciliation findings, with their statuses since the previous
+    takeoff of the project.
+
     Exit 0 when done, 2 on bad input.
     """
     if output is not None and output.suffix.lower() not in _FORMATS:
@@ -97,6 +110,7 @@ def qto(
             f"use {', '.join(_FORMATS)}"
         )
     precheck_output(output, overwrite)
+    precheck_history(history)
     loaded = load_qto_pack(pack if pack is not None else default_qto_pack_path())
     if no_reconcile:
         tolerance = None
@@ -109,6 +123,7 @@ def qto(
                               threads=threads, progress=bar,
                               reconcile_tolerance=tolerance)
     doc = takeoff.as_dict(group_by)
+    recorded = _record(history, takeoff, loaded, pack)
     if output is not None:
         suffix = output.suffix.lower()
         if suffix == ".csv":
@@ -126,6 +141,25 @@ def qto(
         emit(dumps(doc, inline_from=2), None, overwrite)
     if output is None and not as_json:
         click.echo(format_summary(takeoff, group_by), nl=False)
+    click.echo(history_line(recorded), nl=False, err=as_json and output is None)
+
+
+def _record(history: HistoryOptions, takeoff: Takeoff, loaded: Any, pack: Path | None) -> Any:
+    """The run recorded in the history (None with --no-history): the
+    reconciliation findings and the totals per item and quantity."""
+    if not history.enabled:
+        return None
+    from bimcheck.packs.pack import file_digest
+
+    path = pack if pack is not None else default_qto_pack_path()
+    ran = [r.id for r in loaded.rules] if takeoff.reconcile_tolerance is not None else []
+    totals = {"rows": len(takeoff.rows),
+              "quantities": {f"{s['item']}/{s['quantity']}/{s['unit']}": s["total"]
+                             for s in takeoff.summary()}}
+    return record_run(history, command="qto", models=[takeoff.model],
+                      findings=takeoff.findings,
+                      packs=[{"name": loaded.name, "digest": file_digest(path)}],
+                      rules_run=ran, totals=totals)
 
 
 def format_summary(takeoff: Takeoff, group_by: tuple[str, ...] = ()) -> str:

@@ -30,6 +30,7 @@ from typing import Any
 
 from bimcheck.report import cranehtml
 from bimcheck.report.checkhtml_assets import CSS, JS
+from bimcheck.report.checkhtml_history import history_section, review_badge
 from bimcheck.report.checkhtml_svg import (
     CATEGORY_LABELS,
     MARKER_PART,
@@ -85,12 +86,15 @@ def check_html(doc: dict[str, Any]) -> str:
         _table(doc, marked),
         _coverage(doc),
         _crane(doc, crane, numbers) if isinstance(crane, Mapping) else "",
+        history_section(doc),
         _gate(doc, numbers),
     ]
     nav = [("summary", "Summary"), ("plans", "Plans"), ("risk", "Risk"),
            ("top-risks", "Top risks"), ("findings", "Findings"), ("coverage", "Coverage")]
     if isinstance(crane, Mapping):
         nav.append(("crane", "Crane lifts"))
+    if isinstance(doc.get("history"), Mapping):
+        nav.append(("history", "History"))
     nav.append(("gate", "Gate"))
     script = JS
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
@@ -327,7 +331,7 @@ def _table(doc: Doc, marked: set[str]) -> str:
             f'<td data-v="{e(elements[0].get("global_id") if elements else "")}">'
             f'{_elements(elements, f.get("detail") or {})}</td>'
             f'<td class="nw">{e(f.get("storey"))}</td><td class="nw">{discipline}</td>'
-            f'<td class="status">{e(f.get("status"))}</td>'
+            f'<td class="status">{e(f.get("status"))}{review_badge(doc, f.get("key"))}</td>'
             f'<td class="num" data-v="{risk:.6f}">{risk:.1f}</td></tr>')
     heads = (("#", "num"), ("severity", "sev"), ("rule", "text"), ("kind", "text"),
              ("message", "text"), ("elements (GlobalId, class, name)", "text"),
@@ -446,6 +450,7 @@ def _gate(doc: Doc, numbers: Mapping[Any, int]) -> str:
     limits = ", ".join(f"{e(k)} ≤ {e(v)}" for k, v in (policy.get("max_per_rule") or {}).items())
     reasons = "".join(f"<li>{e(r)}</li>" for r in gate.get("reasons") or [])
     waived = " ".join(_row_link(k, numbers.get(k)) for k in gate.get("waived") or [])
+    approved = " ".join(_row_link(k, numbers.get(k)) for k in gate.get("approved") or [])
     baseline = (f"baseline: {e(gate.get('new'))} new, {e(gate.get('existing'))} existing"
                 if gate.get("baseline") else "no baseline")
     if state == "nogate":
@@ -463,6 +468,8 @@ def _gate(doc: Doc, numbers: Mapping[Any, int]) -> str:
 <h3>Reasons</h3>{f'<ul id="gate-reasons">{reasons}</ul>' if reasons else
 '<p class="muted" id="gate-reasons">none</p>'}
 <h3>Waived findings</h3><p>{waived or '<span class="muted">none</span>'}</p>
+<h3>Approved findings (not counted)</h3><p id="gate-approved">{approved or
+'<span class="muted">none</span>'}</p>
 {_waivers('Expired waivers', gate.get('expired_waivers') or [], 'gate-expired')}
 {_waivers('Stale waivers (their finding is gone)', gate.get('stale_waivers') or [],
           'gate-stale')}

@@ -118,6 +118,15 @@ code, .gid { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospa
 .filters .count { margin-left:auto; color:var(--muted); }
 .filters .count b { color:var(--ink); }
 a { color:#1d4e89; }
+.review { border-radius:3px; padding:0 5px; font-size:11px; font-weight:600;
+  background:#e4e7eb; color:#243b53; white-space:nowrap; }
+.review.review-approved { background:#2e7d32; color:#fff; }
+.chip.st-new, .st.st-new { background:#c62828; color:#fff; }
+.chip.st-active, .st.st-active { background:#e65100; color:#fff; }
+.chip.st-resolved, .st.st-resolved { background:#2e7d32; color:#fff; }
+.chip.st-unretested, .st.st-unretested { background:#607d8b; color:#fff; }
+.st { border-radius:3px; padding:1px 6px; font-size:12px; font-weight:600; }
+#history-trend tr.now td { font-weight:600; background:#f0f4f8; }
 a.to-marker { text-decoration:none; font-weight:600; }
 ol.top { margin:0; padding-left:22px; } ol.top li { margin:0 0 5px; }
 details summary { cursor:pointer; color:#1d4e89; }

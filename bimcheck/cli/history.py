@@ -152,8 +152,14 @@ def format_status(t: dict[str, Any]) -> str:
                      r["reason"] or ""])
     lines += ["  " + x for x in _table(rows)]
     review = t["review"]
-    lines.append("  review: " + (f"{review['state']} by {review['by']} ({review['time']}): "
-                                 f"{review['note']}" if review else "none in force"))
+    if review:
+        lines.append(f"  review: {review['state']} by {review['by']} ({review['time']}): "
+                     f"{review['note']}")
+    elif t["reviews"]:
+        lines.append("  review: none in force (the events below are from before the finding "
+                     "was resolved or found again)")
+    else:
+        lines.append("  review: none")
     for ev in t["reviews"]:
         lines.append(f"    {ev['time']}  {ev['state']:<8}  {ev['by']}: {ev['note']}")
     return "\n".join(lines) + "\n"

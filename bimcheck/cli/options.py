@@ -187,13 +187,15 @@ def history_line(recorded: Any) -> str:
     if recorded is None:
         return ""
     run = recorded.run
+    where = f" in {recorded.db_path}" if recorded.db_path is not None else ""
     if recorded.previous is None:
-        return (f"history: run {run.id}, first of project {run.project!r} ({run.command}); "
-                "statuses from the next run on\n")
+        return (f"history: run {run.id}, first of project {run.project!r} ({run.command})"
+                f"{where}; statuses from the next run on\n")
     c = recorded.comparison.counts()
     approved = len(recorded.approved)
-    return (f"history: run {run.id} of {run.project!r} against {recorded.previous.revision} "
-            f"(run {recorded.previous.id}): {c['new']} new, {c['active']} active, "
+    return (f"history: run {run.id} of {run.project!r}{where} against "
+            f"{recorded.previous.revision} (run {recorded.previous.id}): {c['new']} new, "
+            f"{c['active']} active, "
             f"{c['resolved']} resolved, {c['unretested']} unretested"
             + (f", {approved} approved" if approved else "") + "\n")
 

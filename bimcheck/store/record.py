@@ -20,6 +20,7 @@ import sqlite3
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bimcheck._version import __version__
@@ -86,6 +87,8 @@ class Recorded:
     #: Earlier revisions of the project and command, oldest first (this
     #: revision left out: the report shows this run as "this run").
     trend: list[dict[str, Any]]
+    #: The database file it was written to.
+    db_path: Path | None = None
 
     @property
     def approved(self) -> set[str]:
@@ -200,4 +203,4 @@ def record_run(db: HistoryDB, run: RunInput) -> Recorded:
                  if p["revision"] != run.revision and p["run"] < run_id]
     info = RunInfo(run_id, run.project, run.revision, run.command, time)
     return Recorded(run=info, previous=previous, comparison=comparison, reviews=reviews,
-                    trend=trend)
+                    trend=trend, db_path=db.path)

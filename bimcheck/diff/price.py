@@ -26,6 +26,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -43,6 +44,12 @@ from bimcheck.qto.takeoff import VALUE_DECIMALS, Row, run_takeoff, select_takeof
 _Pair = tuple[str | None, str | None, str, ElementDiff | None]
 #: (item, quantity, rate code or None) → quantity in the row's unit.
 _Values = dict[tuple[str, str, str | None], Decimal]
+
+
+#: Quantity deltas of at most this (in the row's unit) are no change: one unit
+#: of the takeoff's last kept decimal, which a translated mesh's arithmetic can
+#: flip (a wall's side area 49.536364 -> 49.536363 m² after a 0.1 m move).
+RESOLUTION = Decimal(1).scaleb(-VALUE_DECIMALS)
 
 
 def quantity_of(value: float) -> Decimal:
@@ -89,7 +96,14 @@ def price_revision(
         raise ValueError("the run context's models must be [old, new]")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    select_takeoff(ctx, 0, rules)  # the old meshes join the diff's tessellation pass
+    select_takeoff(ctx, 0, rules)
+    if ctx.cache is not None:
+        # The old revision first, on its own: its meshes are in the cache when
+        # the diff and the new takeoff ask for the new one's, so every element
+        # whose geometry did not change is read back instead of tessellated again
+        # (one pass would tessellate both copies: it never reads what it writes).
+        ctx.geometry(0)
+        ctx.gross(0)
     if diff is None:
         from bimcheck.diff import diff_models
 
@@ -99,8 +113,11 @@ def price_revision(
     before = run_takeoff(old, rules, context=ctx, index=0, reconcile_tolerance=None)
     timings["takeoff_old"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    reused = reusable(diff)
-    _select_except(ctx, 1, rules, {e.global_id for e in reused})
+    selection = select_rules(new, rules)
+    reused = reusable(diff, _rule_sets(ctx.scratch[_memo_key(0, rules)][0]),
+                      _rule_sets(selection))
+    skip = {e.new_id for e in reused}
+    ctx.scratch[_memo_key(1, rules)] = _selection_except(selection, skip)
     after = run_takeoff(new, rules, context=ctx, index=1, reconcile_tolerance=None)
     timings["takeoff_new"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -111,7 +128,7 @@ def price_revision(
                     "rates": rates.header() if rates is not None else None}
     order.counts["measured"] = {"old": len({r.global_id for r in before.rows}),
                                 "new": len({r.global_id for r in after.rows}),
-                                "reused_unchanged": len(reused)}
+                                "reused": len(reused)}
     failures = [*(f"{old.path.name}: {f.global_id} {f.reason}" for f in before.failures),
                 *(f"{new.path.name}: {f.global_id} {f.reason}" for f in after.failures)]
     order.warnings.extend(sorted(failures))
@@ -145,14 +162,31 @@ def _related(file: Any, gid: str) -> set[str]:
     return out
 
 
-def reusable(diff: RevisionDiff) -> list[ElementDiff]:
-    """Unchanged entries whose old rows stand for the new ones: neither side
-    has a part, opening or filling that is not unchanged."""
-    same_old = {e.old_id for e in diff.elements if e.status == "unchanged"}
-    same_new = {e.new_id for e in diff.elements if e.status == "unchanged"}
+#: Change kinds that leave every quantity of an element as it was: quantity
+#: functions read the shape, placement, openings, attributes (a door's
+#: OverallWidth) and the material, never property sets or classifications.
+#: (The selection of rules may read them: checked separately.)
+SAME_QUANTITIES = frozenset({"properties", "classification"})
+
+
+def _same_quantities(e: ElementDiff) -> bool:
+    return e.old_id is not None and e.new_id is not None and e.status in (
+        "unchanged", "modified") and {c.kind for c in e.changes} <= SAME_QUANTITIES
+
+
+def reusable(diff: RevisionDiff, rules_old: dict[str, frozenset[str]],
+             rules_new: dict[str, frozenset[str]]) -> list[ElementDiff]:
+    """Entries whose old rows stand for the new ones: unchanged, or changed
+    only in :data:`SAME_QUANTITIES`; selected by the same rules in both
+    revisions (``rules_*``: GlobalId → rule ids); and neither side has a
+    part, opening or filling that is not such an entry itself."""
+    same = [e for e in diff.elements if _same_quantities(e)]
+    same_old = {e.old_id for e in same}
+    same_new = {e.new_id for e in same}
     out = []
-    for e in diff.elements:
-        if e.status != "unchanged" or e.old_id is None or e.new_id is None:
+    for e in same:
+        assert e.old_id is not None and e.new_id is not None
+        if rules_old.get(e.old_id, frozenset()) != rules_new.get(e.new_id, frozenset()):
             continue
         if _related(diff.new.file, e.new_id) <= same_new and \
                 _related(diff.old.file, e.old_id) <= same_old:
@@ -160,21 +194,35 @@ def reusable(diff: RevisionDiff) -> list[ElementDiff]:
     return out
 
 
-def _select_except(ctx: RunContext, index: int, rules: Sequence[Rule], skip: set[str]) -> None:
-    """Make the takeoff of model ``index`` select what each rule selects but
-    the elements of ``skip`` (by GlobalId): the selection is what
-    :func:`~bimcheck.qto.takeoff.select_takeoff` memoises in the context, so
-    run_takeoff measures (and asks meshes of) only these."""
-    model = ctx.models[index]
-    selected: dict[str, list[Any]] = {}
-    union: dict[int, Any] = {}
-    for rule in rules:
-        chosen = [e for e in model.select(rule.a)
-                  if getattr(e, "GlobalId", None) and e.GlobalId not in skip]
-        selected[rule.id] = chosen
-        for e in chosen:
-            union[e.id()] = e
-    ctx.scratch[("takeoff", index, tuple(r.id for r in rules))] = (selected, union)
+def _memo_key(index: int, rules: Sequence[Rule]) -> tuple:
+    """Where :func:`~bimcheck.qto.takeoff.select_takeoff` memoises the
+    selection of model ``index`` in the run context's scratch."""
+    return ("takeoff", index, tuple(r.id for r in rules))
+
+
+def select_rules(model: Model, rules: Sequence[Rule]) -> dict[str, list[Any]]:
+    """Rule id → the elements it selects (with a GlobalId), as the takeoff selects."""
+    return {rule.id: [e for e in model.select(rule.a) if getattr(e, "GlobalId", None)]
+            for rule in rules}
+
+
+def _rule_sets(selected: dict[str, list[Any]]) -> dict[str, frozenset[str]]:
+    by_element: dict[str, set[str]] = defaultdict(set)
+    for rule_id, elements in selected.items():
+        for e in elements:
+            by_element[e.GlobalId].add(rule_id)
+    return {g: frozenset(ids) for g, ids in by_element.items()}
+
+
+def _selection_except(selected: dict[str, list[Any]],
+                      skip: set[str | None]) -> tuple[dict[str, list[Any]], dict[int, Any]]:
+    """The selection without the elements of ``skip``, in the form
+    select_takeoff memoises (``{rule id: elements}``, ``{STEP id: element}``):
+    stored in the context, it makes run_takeoff measure (and ask meshes of)
+    only these."""
+    chosen = {rid: [e for e in es if e.GlobalId not in skip] for rid, es in selected.items()}
+    union = {e.id(): e for es in chosen.values() for e in es}
+    return chosen, union
 
 
 # -- pricing -------------------------------------------------------------------
@@ -299,8 +347,8 @@ def build_order(diff: RevisionDiff, old_rows: list[Row], new_rows: list[Row],
                 rates: RateTable | None, reused: set[str]) -> ChangeOrder:
     """Join the two takeoffs through the diff's pairs and price them.
 
-    ``reused``: new GlobalIds of unchanged elements that were not measured
-    again (their old rows stand for the new ones)."""
+    ``reused``: GlobalIds (the diff entries') of elements that were not
+    measured again (:func:`reusable`: their old rows stand for the new ones)."""
     units: dict[tuple[str, str], set[str]] = defaultdict(set)
     for row in (*old_rows, *new_rows):
         units[(row.item, row.quantity)].add(row.unit)
@@ -318,13 +366,16 @@ def build_order(diff: RevisionDiff, old_rows: list[Row], new_rows: list[Row],
     q1: dict[str, Decimal] = defaultdict(Decimal)
     item_totals: dict[tuple[str, str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, 0])
     lines: list[Line] = []
-    zero_delta = 0
+    zero_delta = noise = 0
     for old_id, new_id, status, entry in _pairs(diff, set(by_old), set(by_new)):
         o_rows = by_old.get(old_id, []) if old_id else []
         o = _values(o_rows, "old", pricer, used, why)
-        same = status == "unchanged" and entry is not None and entry.global_id in reused
+        same = entry is not None and entry.global_id in reused and new_id is not None
         if same:
-            n = o  # the same quantities at the same rates, by definition of unchanged
+            # The old rows stand for the new ones (same quantities), priced at
+            # the rates that match the element in the new revision.
+            relabelled = [replace(r, global_id=new_id) for r in o_rows]
+            n = _values(relabelled, "new", pricer, used, why)
         else:
             n = _values(by_new.get(new_id, []) if new_id else [], "new", pricer, used, why)
         for (_i, _q, code), v in o.items():
@@ -333,13 +384,6 @@ def build_order(diff: RevisionDiff, old_rows: list[Row], new_rows: list[Row],
         for (_i, _q, code), v in n.items():
             if code is not None:
                 q1[code] += v
-        if same:
-            for (item, q, code), v in o.items():
-                if code is None:
-                    t = item_totals[(item, q, meta[(item, q)])]
-                    t[0] += v
-                    t[1] += v
-            continue
         rows = by_new.get(new_id, []) if new_id else []
         ref = rows[0] if rows else (o_rows[0] if o_rows else None)
         changed_any = False
@@ -347,6 +391,9 @@ def build_order(diff: RevisionDiff, old_rows: list[Row], new_rows: list[Row],
             item, q, code = key
             before, after = o.get(key, ZERO), n.get(key, ZERO)
             delta = after - before
+            if delta != 0 and abs(delta) <= RESOLUTION:
+                noise += 1  # a last-digit flip of the rounded takeoff (a moved mesh)
+                delta = ZERO
             if code is None:
                 t = item_totals[(item, q, meta[(item, q)])]
                 t[0] += before
@@ -388,6 +435,7 @@ def build_order(diff: RevisionDiff, old_rows: list[Row], new_rows: list[Row],
         "lines": len(lines),
         "priced_lines": sum(1 for ln in lines if ln.amount is not None),
         "changed_without_quantity_change": zero_delta,
+        "deltas_below_resolution": noise,
         "unused_rates": sorted(set(pricer.unused)),
         "geometry_set_unchanged": diff.summary.get("geometry_set_unchanged"),
     }

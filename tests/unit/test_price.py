@@ -49,14 +49,18 @@ code,description,unit,rate,selector
 """
 
 
-def build(path: Path, slabs: dict[str, float], *, wall_opening: float | None = None) -> Path:
-    """Slabs 10 x 10 m of the given thicknesses (m), side by side along x; with
+def build(path: Path, slabs: dict[str, float], *, wall_opening: float | None = None,
+          external: frozenset[str] = frozenset()) -> Path:
+    """Slabs 10 x 10 m of the given thicknesses (m), side by side along x, with
+    ``Pset_SlabCommon.IsExternal`` true for those in ``external``; with
     ``wall_opening``, a 10 x 0.2 x 3 m wall with a square opening of that side."""
     f = ModelFactory()
     storey = f.add_storey("L0", 0.0)
     for n, (name, t) in enumerate(sorted(slabs.items())):
         x = 20.0 * n
-        f.add_element("IfcSlab", name, storey=storey, shape=Box((x, 0.0, 0.0), (x + 10.0, 10.0, t)))
+        slab = f.add_element("IfcSlab", name, storey=storey,
+                             shape=Box((x, 0.0, 0.0), (x + 10.0, 10.0, t)))
+        f.add_pset(slab, "Pset_SlabCommon", {"IsExternal": name in external})
     if wall_opening is not None:
         wall = f.add_element("IfcWall", "W1", storey=storey,
                              shape=Box((0.0, 20.0, 0.0), (10.0, 20.2, 3.0)))
@@ -75,8 +79,10 @@ def pack(tmp_path_factory):
 
 def price(tmp_path: Path, pack, old: dict[str, float], new: dict[str, float],
           rates: str = RATES, **kw):
-    a = build(tmp_path / "a.ifc", old, wall_opening=kw.pop("opening_a", None))
-    b = build(tmp_path / "b.ifc", new, wall_opening=kw.pop("opening_b", None))
+    a = build(tmp_path / "a.ifc", old, wall_opening=kw.pop("opening_a", None),
+              external=kw.pop("external_a", frozenset()))
+    b = build(tmp_path / "b.ifc", new, wall_opening=kw.pop("opening_b", None),
+              external=kw.pop("external_b", frozenset()))
     table = None
     if rates is not None:
         (tmp_path / "rates.csv").write_text(rates, encoding="utf-8")
@@ -218,3 +224,20 @@ def test_selectors_choose_the_rate_and_take_precedence(tmp_path, pack):
     rates = RATES + '010505003002,a,m3,200,IfcSlab\n010505003003,b,m3,300,"IfcSlab, Name=S1"\n'
     with pytest.raises(RateTableError, match="matches the selectors of rates 010505003002"):
         price(tmp_path, pack, {"S1": 0.2}, {"S1": 0.3}, rates)
+
+
+def test_a_property_change_keeps_the_quantities_but_may_change_the_rate(tmp_path, pack):
+    # S1 becomes external: same 20 m3, not measured again, but now priced at the
+    # external slab's rate: 20 m3 credited at 100, charged at 150.
+    rates = RATES + '010505003002,external slab,m3,150,"IfcSlab, Pset_SlabCommon.IsExternal=TRUE"\n'
+    order = price(tmp_path, pack, {"S1": 0.2, "S2": 0.2}, {"S1": 0.2, "S2": 0.2}, rates,
+                  external_b=frozenset({"S1"}))
+    assert order.counts["measured"] == {"old": 2, "new": 0, "reused": 2}
+    got = sorted((ln.name, ln.code, ln.delta, ln.amount) for ln in order.lines)
+    assert got == [("S1", "010505003001", Decimal(-20), Decimal("-2000.00")),
+                   ("S1", "010505003002", Decimal(20), Decimal("3000.00"))]
+    assert {ln.status for ln in order.lines} == {"modified"}
+    # 010505003001 falls from 40 to 20 m3 (-50 %): the remaining 20 m3 x 100 x 0.1.
+    assert [(a.code, a.amount) for a in order.adjustments] == [("010505003001",
+                                                               Decimal("200.00"))]
+    assert order.totals()["net"] == Decimal("1200.00")

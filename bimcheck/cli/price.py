@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import click
 
 from bimcheck.cli.options import (
+    HistoryOptions,
     emit,
     geometry_options,
+    history_line,
+    history_options,
     open_cache,
     overwrite_opt,
+    precheck_history,
     precheck_output,
     progress_bar,
+    record_run,
 )
 from bimcheck.diff.order import ChangeOrder
 from bimcheck.model import open_model
@@ -42,6 +48,7 @@ _MAX_LINES_SHOWN = 40
               help="Also write a copy of NEW with the change order as an IfcCostSchedule.")
 @overwrite_opt
 @geometry_options
+@history_options
 @click.pass_context
 def price(
     ctx: click.Context,
@@ -56,6 +63,7 @@ def price(
     threads: int | None,
     cache_dir: Path | None,
     no_cache: bool,
+    history: HistoryOptions,
 ) -> None:
     """Price what changed from OLD to NEW.
 
@@ -73,6 +81,11 @@ def price(
       bimcheck price rev_a.ifc rev_b.ifc --rates rates.csv -o change_order.xlsx
       bimcheck price rev_a.ifc rev_b.ifc --rates rates.csv --ifc-cost-schedule rev_b.cost.ifc
 
+    Each run is recorded in the run history (--db, default
+    .bimcheck/history.sqlite; --no-history to skip) under NEW's project and
+    revision, with the totals, so `bimcheck history` shows the net cost per
+    revision.
+
     Exit 0 when done, 2 on bad input (a rate table's error names the file, row and field).
     """
     from bimcheck.diff.price import price_revision
@@ -87,6 +100,7 @@ def price(
         raise click.UsageError(f"--ifc-cost-schedule {schedule}: the file must end in .ifc")
     precheck_output(output, overwrite)
     precheck_output(schedule, overwrite)
+    precheck_history(history)
     table = load_rates(rates_path) if rates_path is not None else None
     loaded = load_pack(pack if pack is not None else default_qto_pack_path(), family="qto")
     before, after = open_model(old), open_model(new)
@@ -96,6 +110,7 @@ def price(
             cache=open_cache(cache_dir, no_cache), timeout=timeout, threads=threads,
             progress=None if bar is None else (lambda stage, d, t: bar(d, t, label=stage)))
     doc = order.as_dict()
+    recorded = _record(history, order, before, after, loaded, table)
     if output is not None:
         from bimcheck.report.changeorder import order_csv, order_json, order_xlsx
         from bimcheck.report.files import write_atomic
@@ -111,6 +126,26 @@ def price(
         write_cost_schedule(order, after, schedule, overwrite=overwrite)
     if output is None:
         click.echo(format_order(order), nl=False)
+    click.echo(history_line(recorded), nl=False)
+
+
+def _record(history: HistoryOptions, order: ChangeOrder, old: Any, new: Any, pack: Any,
+            table: Any) -> Any:
+    """The run in the history (None with --no-history): both models (NEW names
+    the project and revision), the pack and the rate table, and the totals
+    (``net_cost`` and ``currency`` make the cost trend of `bimcheck history`)."""
+    if not history.enabled:
+        return None
+    totals: dict[str, Any] = {k: float(v) for k, v in order.totals().items()} \
+        if table is not None else {}
+    if table is not None:
+        totals["net_cost"] = totals["net"]
+        totals["currency"] = order.currency
+    totals["lines"] = len(order.lines)
+    packs = [pack, *([{"name": table.name, "digest": table.digest}] if table else [])]
+    # NEW first: the revision the run is of (the history lists the first model).
+    return record_run(history, command="price", models=[new, old], name_model=new,
+                      packs=packs, rules_run=[], totals=totals)
 
 
 def format_order(order: ChangeOrder) -> str:

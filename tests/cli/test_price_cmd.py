@@ -80,3 +80,15 @@ def test_bad_input_exits_2_with_one_clear_line(tmp_path):
     assert code == 2 and "--overwrite" in err and existing.read_text() == "{}"
     code, _, err = run("price", A, tmp_path / "missing.ifc")
     assert code == 2 and "file not found" in err
+
+
+def test_the_run_is_recorded_with_its_net_cost(tmp_path, monkeypatch):
+    monkeypatch.delenv("BIMCHECK_NO_HISTORY", raising=False)
+    monkeypatch.delenv("BIMCHECK_HISTORY_DB", raising=False)
+    db = tmp_path / "history.sqlite"
+    code, out, err = run("price", A, B, *PRICED, "--db", db)
+    assert code == 0, err
+    assert "history: run 1, first of project 'tower' (price)" in out
+    code, out, err = run("history", "--db", db, "--project", "tower")
+    assert code == 0, err
+    assert "tower_rev_b" in out and "3,525.56 CNY" in out

@@ -32,22 +32,29 @@ demo: $(STAMP) bytecode
 		$(VENV)/bin/bimcheck info $$f; \
 	done
 	for n in tower_rev_a tower_rev_b; do \
-		$(VENV)/bin/bimcheck clash samples/$$n.ifc -o reports/$$n.clashes.json \
+		$(VENV)/bin/bimcheck clash samples/$$n.ifc -o reports/$$n.clashes.json --no-history \
 			--csv reports/$$n.clashes.csv --bcf reports/$$n.clashes.bcf --overwrite || exit $$?; \
 	done
-	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --group-by storey -o reports/qto_m.takeoff.json --overwrite
-	$(VENV)/bin/bimcheck qto samples/qto_m.ifc -o reports/qto_m.takeoff.csv --overwrite
-	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --group-by storey -o reports/qto_m.takeoff.xlsx --overwrite
-	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --rules rules/qto/gb50854.yaml -o reports/qto_m.gb50854.csv --overwrite
-	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --rules rules/qto/gb50854.yaml -o reports/qto_m.gb50854.xlsx --overwrite
-	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --group-by storey
+	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --no-history --group-by storey -o reports/qto_m.takeoff.json --overwrite
+	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --no-history -o reports/qto_m.takeoff.csv --overwrite
+	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --no-history --group-by storey -o reports/qto_m.takeoff.xlsx --overwrite
+	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --no-history --rules rules/qto/gb50854.yaml -o reports/qto_m.gb50854.csv --overwrite
+	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --no-history --rules rules/qto/gb50854.yaml -o reports/qto_m.gb50854.xlsx --overwrite
+	$(VENV)/bin/bimcheck qto samples/qto_m.ifc --no-history --group-by storey
 	$(VENV)/bin/bimcheck crane samples/tower_rev_a.ifc samples/tower.lift.yaml -o reports/tower.lifts.json \
 		--html reports/tower.lifts.html --bcf reports/tower.lifts.bcf --overwrite
 	$(VENV)/bin/bimcheck crane samples/tower_rev_a.ifc samples/tower.lift.yaml
 	$(VENV)/bin/bimcheck check samples/tower_rev_a.ifc --lift-plan samples/tower.lift.yaml \
-		--out reports/tower_rev_a --overwrite
+		--out reports/tower_rev_a --overwrite --no-history
 	$(VENV)/bin/bimcheck check samples/tower_rev_b.ifc --lift-plan samples/tower.lift.yaml \
-		--baseline reports/tower_rev_a/report.json --out reports/tower_rev_b --overwrite
+		--baseline reports/tower_rev_a/report.json --out reports/tower_rev_b --overwrite --no-history
+	# run history (docs/history.md): its own database in .bimcheck/ (git-ignored), made afresh
+	rm -f .bimcheck/demo.sqlite .bimcheck/demo.sqlite-wal .bimcheck/demo.sqlite-shm
+	for n in tower_rev_a tower_rev_b; do \
+		$(VENV)/bin/bimcheck check samples/$$n.ifc --db .bimcheck/demo.sqlite \
+			--out .bimcheck/demo/$$n --overwrite || exit $$?; \
+	done
+	$(VENV)/bin/bimcheck history --db .bimcheck/demo.sqlite
 
 test: $(STAMP) bytecode browser
 	$(PY) -m pytest

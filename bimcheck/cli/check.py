@@ -131,12 +131,14 @@ def _record(history: HistoryOptions, report: Any, prepared: Any) -> Any:
     if not history.enabled:
         return None
     from bimcheck.risk import risk_summary
-    from bimcheck.store.inputs import coverage_rules
+    from bimcheck.store.inputs import coverage_rules, mesh_coverage
 
     ran, empty = coverage_rules(report.rules, report.coverage)
+    mesh_rules, unmeshed = mesh_coverage(report.rules, prepared.context)
     return record_run(history, command="check", models=prepared.models,
                       findings=report.findings, packs=prepared.packs, rules_run=ran,
-                      rules_empty=empty, totals={"risk": risk_summary(report.findings)["total"]})
+                      rules_empty=empty, totals={"risk": risk_summary(report.findings)["total"]},
+                      unmeshed=unmeshed, mesh_rules=mesh_rules & ran)
 
 
 def _write(doc: dict[str, Any], report: Any, prepared: Any, targets: dict[str, Path],

@@ -181,8 +181,11 @@ def _record(history: HistoryOptions, report: ClashReport, models: list, packs: t
     else:
         refs = [{"name": "ad hoc", "digest": _rule_digest(rules)}]
     ran, empty = coverage_rules(rules, {c.rule: c.as_dict() for c in report.rule_coverage})
+    unmeshed = {f.global_id for f in report.failed} | {
+        w["global_id"] for w in report.without_geometry}
     return record_run(history, command="clash", models=models, findings=report.clashes,
-                      packs=refs, rules_run=ran, rules_empty=empty)
+                      packs=refs, rules_run=ran, rules_empty=empty, unmeshed=unmeshed,
+                      mesh_rules=ran)
 
 
 def _rule_digest(rules: list) -> str:

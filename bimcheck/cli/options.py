@@ -144,7 +144,8 @@ def record_run(history: HistoryOptions, *, command: str, models: Sequence[Any],
                findings: Iterable[Any] = (), packs: Sequence[Any] = (),
                rules_run: Iterable[str] | None = None, rules_empty: Iterable[str] = (),
                totals: Mapping[str, Any] | None = None,
-               name_model: Any = None) -> Any:
+               name_model: Any = None, unmeshed: Iterable[str] = (),
+               mesh_rules: Iterable[str] = ()) -> Any:
     """Record one run in the history unless ``--no-history``; the
     :class:`~bimcheck.store.record.Recorded` run, or ``None``.
 
@@ -155,7 +156,9 @@ def record_run(history: HistoryOptions, *, command: str, models: Sequence[Any],
     finding dicts; ``packs``: Pack objects or ``{"name", "digest"}``
     mappings (a rate table); ``rules_run`` (default: every rule of the Pack
     objects) and ``rules_empty``: what decides ``unretested``; ``totals``:
-    ``risk``, ``net_cost``, ``currency`` or any other number worth a trend.
+    ``risk``, ``net_cost``, ``currency`` or any other number worth a trend;
+    ``unmeshed``: GlobalIds without a mesh in this run, which the
+    ``mesh_rules`` could not test (their findings on them are unretested).
     A :class:`~bimcheck.errors.HistoryError` naming the file when the
     database cannot be used."""
     if not history.enabled:
@@ -177,7 +180,8 @@ def record_run(history: HistoryOptions, *, command: str, models: Sequence[Any],
         project=history.project or project_name(stem), revision=history.revision or stem,
         command=command, models=model_refs(models), packs=pack_refs(packs),
         findings=[finding_record(f) for f in findings], rules_run=rules_run,
-        rules_empty=rules_empty, elements=model_elements(models), totals=dict(totals or {}))
+        rules_empty=rules_empty, elements=model_elements(models), totals=dict(totals or {}),
+        unmeshed=unmeshed, mesh_rules=mesh_rules)
     with open_db(history.path) as db:
         return store_record(db, run)
 

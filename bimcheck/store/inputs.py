@@ -117,3 +117,21 @@ def pack_refs(packs: Iterable[Any]) -> list[dict[str, str]]:
         h = p if isinstance(p, Mapping) else p.header()
         out.append({"name": str(h.get("name")), "digest": str(h.get("digest"))})
     return out
+
+
+def mesh_coverage(rules: Sequence[Any], context: Any) -> tuple[set[str], set[str]]:
+    """``(rules whose kind needs meshes, GlobalIds without a mesh in the run)``
+    from a check run's :class:`~bimcheck.context.RunContext` (geometry failed
+    or no body, every model)."""
+    from bimcheck.packs.registry import load_kinds
+
+    kinds = load_kinds().kinds
+    mesh_rules = {r.id for r in rules
+                  if r.kind in kinds and {"meshes", "gross"} & set(kinds[r.kind].needs)}
+    unmeshed: set[str] = set()
+    if context is None or not mesh_rules:
+        return mesh_rules, unmeshed
+    for index in range(len(context.models)):
+        _, geometry = context.built(index)
+        unmeshed.update(f.global_id for f in (*geometry.failures, *geometry.without_body))
+    return mesh_rules, unmeshed

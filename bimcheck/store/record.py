@@ -58,6 +58,10 @@ class RunInput:
     elements: Iterable[str] = ()
     totals: Mapping[str, Any] = field(default_factory=dict)
     version: str = __version__
+    #: GlobalIds without a mesh in this run (geometry failed, no body), and
+    #: the rules that need meshes: their findings on those are unretested.
+    unmeshed: Iterable[str] = ()
+    mesh_rules: Iterable[str] = ()
 
 
 @dataclass(frozen=True)
@@ -173,7 +177,8 @@ def record_run(db: HistoryDB, run: RunInput) -> Recorded:
         previous = previous_run(conn, run.project, run.command)
         before = {} if previous is None else open_findings(conn, previous.id)
         comparison = compare(before, records, rules_run=rules_run, rules_empty=rules_empty,
-                             elements=elements)
+                             elements=elements, unmeshed=set(run.unmeshed),
+                             mesh_rules=set(run.mesh_rules))
         cursor = conn.execute(
             "INSERT INTO runs (project, revision, command, time, version, models, packs, "
             "totals, rules_run, rules_empty, element_count, elements) "

@@ -9,9 +9,11 @@ earlier runs). Against the findings of the new run, matched by key:
   (a resolved finding that comes back is therefore ``new`` again);
 * an open finding the new run did not find is ``unretested`` when the new run
   could not have found it, else ``resolved``. It could not when its rule did
-  not run, when the rule's selectors matched nothing, or when one of its
+  not run, when the rule's selectors matched nothing, when one of its
   elements is not in the new model (a clash with a deleted element is
-  unretested, never resolved: nothing tested that the clash went away).
+  unretested, never resolved: nothing tested that the clash went away), or,
+  for a rule that needs meshes, when one of its elements has no mesh in the
+  new run (its geometry failed or it lost its body).
 
 An unretested finding stays open and is carried to the next run with the
 reason; it is resolved or active once a run retests it.
@@ -94,9 +96,12 @@ class Comparison:
 
 
 def why_unretested(record: FindingRecord, rules_run: Collection[str],
-                   rules_empty: Collection[str], elements: Collection[str]) -> str | None:
+                   rules_empty: Collection[str], elements: Collection[str],
+                   unmeshed: Collection[str] = (),
+                   mesh_rules: Collection[str] = ()) -> str | None:
     """Why the new run could not have found ``record`` again, or ``None`` when
-    it could (so its absence means resolved)."""
+    it could (so its absence means resolved). ``unmeshed``: GlobalIds without
+    a mesh in the new run; ``mesh_rules``: the rules that need meshes."""
     if record.rule not in rules_run:
         return f"rule {record.rule} did not run"
     if record.rule in rules_empty:
@@ -105,15 +110,21 @@ def why_unretested(record: FindingRecord, rules_run: Collection[str],
     if missing:
         more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
         return f"element {missing[0]}{more} not in the model"
+    if record.rule in mesh_rules:
+        bare = [g for g in record.elements if g in unmeshed]
+        if bare:
+            return f"element {bare[0]} has no mesh in this run"
     return None
 
 
 def compare(previous: Mapping[str, OpenFinding], current: Sequence[FindingRecord], *,
             rules_run: Collection[str], rules_empty: Collection[str],
-            elements: Collection[str]) -> Comparison:
+            elements: Collection[str], unmeshed: Collection[str] = (),
+            mesh_rules: Collection[str] = ()) -> Comparison:
     """The statuses of ``current`` against the ``previous`` run's open
     findings (by key); see the module docstring. ``elements`` are the
-    GlobalIds of the new run's models."""
+    GlobalIds of the new run's models; ``unmeshed`` those without a mesh in
+    it, which the ``mesh_rules`` could not test."""
     out = Comparison()
     found = set()
     for f in current:
@@ -122,9 +133,11 @@ def compare(previous: Mapping[str, OpenFinding], current: Sequence[FindingRecord
         out.statuses[f.key] = "active" if before is not None else "new"
         out.first_run[f.key] = None if before is None else before.first_run
     elements = elements if isinstance(elements, set | frozenset) else set(elements)
+    unmeshed, mesh_rules = set(unmeshed), set(mesh_rules)
     for key in sorted(set(previous) - found, key=lambda k: (previous[k].record.rule, k)):
         before = previous[key]
-        reason = why_unretested(before.record, rules_run, rules_empty, elements)
+        reason = why_unretested(before.record, rules_run, rules_empty, elements, unmeshed,
+                                mesh_rules)
         out.gone.append(Gone(before.record, "unretested" if reason else "resolved", reason,
                              before.first_run))
     return out

@@ -98,6 +98,16 @@ def test_compare_gives_each_status_and_why():
     assert c.counts() == {"new": 1, "active": 1, "resolved": 1, "unretested": 3}
 
 
+def test_an_element_without_a_mesh_leaves_mesh_rules_unretested():
+    clash, prop = rec(K1, rule="CL001"), rec(K2, rule="PR001", elements=("B",))
+    before = {f.key: OpenFinding(f, "active", 1) for f in (clash, prop)}
+    c = compare(before, [], rules_run={"CL001", "PR001"}, rules_empty=(),
+                elements={"A", "B"}, unmeshed={"B"}, mesh_rules={"CL001"})
+    # the clash could not be tested (B has no mesh); the property rule needs none
+    assert {g.record.key: (g.status, g.reason) for g in c.gone} == {
+        K1: ("unretested", "element B has no mesh in this run"), K2: ("resolved", None)}
+
+
 def test_project_name_strips_one_trailing_revision_marker():
     cases = {"tower_rev_a": "tower", "tower_rev_b": "tower", "tower-rev-2": "tower",
              "tower_rev3": "tower", "Tower.Revision_C": "Tower", "tower-r2": "tower",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -206,8 +207,20 @@ def history_line(recorded: Any) -> str:
 
 def precheck_history(history: HistoryOptions) -> None:
     """Refuse an unusable ``--db`` before any long work: a file that is there
-    but is not a bimcheck history database, is corrupt or is newer."""
-    if history.enabled and history.path.exists():
-        from bimcheck.store import open_db
+    but is not a bimcheck history database, is corrupt or is newer; or a new
+    file in a folder that cannot be written."""
+    if not history.enabled:
+        return
+    from bimcheck.errors import HistoryError
+    from bimcheck.store import open_db
 
-        open_db(history.path, create=False).close()
+    path = history.path
+    if path.exists():
+        open_db(path, create=False).close()
+        return
+    folder = path.absolute().parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise HistoryError(f"cannot create the history database: {folder} is not a "
+                           "writable folder (give --db, or --no-history)", path=path)

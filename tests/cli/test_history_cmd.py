@@ -287,6 +287,9 @@ def test_unusable_databases_exit_2_naming_the_file(tmp_path):
     text.write_text("hello\n" * 100)
     code, out = bimcheck("clash", REV_A, "--db", text)
     assert code == 2 and str(text) in out and "Traceback" not in out
+    under_a_file = text / "h.sqlite"
+    code, out = bimcheck("qto", SAMPLES / "qto_m.ifc", "--db", under_a_file)
+    assert code == 2 and "not a writable folder" in out and str(under_a_file) in out
     db = tmp_path / "h.sqlite"
     assert bimcheck("qto", SAMPLES / "qto_m.ifc", "--db", db)[0] == 0
     code, out = bimcheck("status", "ab" * 16, "--db", db)

@@ -99,13 +99,13 @@ def trend_points(conn: sqlite3.Connection, project: str, command: str) -> list[d
 def list_runs(db: HistoryDB, project: str | None = None) -> list[dict[str, Any]]:
     """Every run (of ``project``), oldest first, with its totals and the
     number of its findings by history status."""
-    where, params = ("WHERE project = ?", (project,)) if project is not None else ("", ())
-    rows = db.query("SELECT id, project, revision, command, time, version, models, packs, "
-                    f"totals FROM runs {where} ORDER BY id", params)
+    where, params = ("WHERE r.project = ?", (project,)) if project is not None else ("", ())
+    rows = db.query("SELECT r.id, r.project, r.revision, r.command, r.time, r.version, "
+                    f"r.models, r.packs, r.totals FROM runs r {where} ORDER BY r.id", params)
     counts: dict[int, dict[str, int]] = {}
     for run_id, status, n in db.query(
             "SELECT f.run_id, f.status, count(*) FROM findings f JOIN runs r ON r.id = f.run_id "
-            f"{where.replace('project', 'r.project')} GROUP BY f.run_id, f.status", params):
+            f"{where} GROUP BY f.run_id, f.status", params):
         counts.setdefault(run_id, {})[status] = n
     out = []
     for run_id, proj, revision, command, time, version, models, packs, totals in rows:

@@ -170,8 +170,8 @@ def record_run(db: HistoryDB, run: RunInput) -> Recorded:
         by_severity[f.severity] = by_severity.get(f.severity, 0) + 1
     totals = {**dict(run.totals), "findings": len(records), "by_severity": by_severity}
     rules_run, rules_empty = sorted(set(run.rules_run)), sorted(set(run.rules_empty))
-    blob, count = pack_elements(run.elements)
     elements = set(run.elements)
+    blob, count = pack_elements(elements)
     with db.write() as conn:
         time = db.now()
         previous = previous_run(conn, run.project, run.command)

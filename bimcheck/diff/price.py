@@ -32,9 +32,10 @@ from typing import Any
 
 from bimcheck.context import RunContext
 from bimcheck.diff.order import ZERO, Adjustment, ChangeOrder, Line, Unpriced, money
+from bimcheck.diff.pricer import Pricer
 from bimcheck.diff.rates import Rate, RateTable
 from bimcheck.diff.result import ElementDiff, RevisionDiff
-from bimcheck.errors import RateTableError
+from bimcheck.diff.reuse import memo_key, reusable, rule_sets, select_rules, selection_except
 from bimcheck.geometry.cache import MeshCache
 from bimcheck.model import Model
 from bimcheck.packs.schema import Rule
@@ -114,10 +115,10 @@ def price_revision(
     timings["takeoff_old"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     selection = select_rules(new, rules)
-    reused = reusable(diff, _rule_sets(ctx.scratch[_memo_key(0, rules)][0]),
-                      _rule_sets(selection))
+    reused = reusable(diff, rule_sets(ctx.scratch[memo_key(0, rules)][0]),
+                      rule_sets(selection))
     skip = {e.new_id for e in reused}
-    ctx.scratch[_memo_key(1, rules)] = _selection_except(selection, skip)
+    ctx.scratch[memo_key(1, rules)] = selection_except(selection, skip)
     after = run_takeoff(new, rules, context=ctx, index=1, reconcile_tolerance=None)
     timings["takeoff_new"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -136,185 +137,7 @@ def price_revision(
     return order
 
 
-# -- which new elements need measuring -----------------------------------------
-
-def _related(file: Any, gid: str) -> set[str]:
-    """GlobalIds whose change can change ``gid``'s quantities: its parts
-    (recursively), its openings and the openings' fillings."""
-    try:
-        element = file.by_guid(gid)
-    except RuntimeError:
-        return set()
-    out: set[str] = set()
-    todo = [element]
-    while todo:
-        e = todo.pop()
-        for rel in getattr(e, "IsDecomposedBy", None) or ():
-            for part in rel.RelatedObjects:
-                if part.GlobalId not in out:
-                    out.add(part.GlobalId)
-                    todo.append(part)
-        for rel in getattr(e, "HasOpenings", None) or ():
-            opening = rel.RelatedOpeningElement
-            out.add(opening.GlobalId)
-            for fill in getattr(opening, "HasFillings", None) or ():
-                out.add(fill.RelatedBuildingElement.GlobalId)
-    return out
-
-
-#: Change kinds that leave every quantity of an element as it was: quantity
-#: functions read the shape, placement, openings, attributes (a door's
-#: OverallWidth) and the material, never property sets or classifications.
-#: (The selection of rules may read them: checked separately.)
-SAME_QUANTITIES = frozenset({"properties", "classification"})
-
-
-def _same_quantities(e: ElementDiff) -> bool:
-    return e.old_id is not None and e.new_id is not None and e.status in (
-        "unchanged", "modified") and {c.kind for c in e.changes} <= SAME_QUANTITIES
-
-
-def reusable(diff: RevisionDiff, rules_old: dict[str, frozenset[str]],
-             rules_new: dict[str, frozenset[str]]) -> list[ElementDiff]:
-    """Entries whose old rows stand for the new ones: unchanged, or changed
-    only in :data:`SAME_QUANTITIES`; selected by the same rules in both
-    revisions (``rules_*``: GlobalId → rule ids); and neither side has a
-    part, opening or filling that is not such an entry itself."""
-    same = [e for e in diff.elements if _same_quantities(e)]
-    same_old = {e.old_id for e in same}
-    same_new = {e.new_id for e in same}
-    out = []
-    for e in same:
-        assert e.old_id is not None and e.new_id is not None
-        if rules_old.get(e.old_id, frozenset()) != rules_new.get(e.new_id, frozenset()):
-            continue
-        if _related(diff.new.file, e.new_id) <= same_new and \
-                _related(diff.old.file, e.old_id) <= same_old:
-            out.append(e)
-    return out
-
-
-def _memo_key(index: int, rules: Sequence[Rule]) -> tuple:
-    """Where :func:`~bimcheck.qto.takeoff.select_takeoff` memoises the
-    selection of model ``index`` in the run context's scratch."""
-    return ("takeoff", index, tuple(r.id for r in rules))
-
-
-def select_rules(model: Model, rules: Sequence[Rule]) -> dict[str, list[Any]]:
-    """Rule id → the elements it selects (with a GlobalId), as the takeoff selects."""
-    return {rule.id: [e for e in model.select(rule.a) if getattr(e, "GlobalId", None)]
-            for rule in rules}
-
-
-def _rule_sets(selected: dict[str, list[Any]]) -> dict[str, frozenset[str]]:
-    by_element: dict[str, set[str]] = defaultdict(set)
-    for rule_id, elements in selected.items():
-        for e in elements:
-            by_element[e.GlobalId].add(rule_id)
-    return {g: frozenset(ids) for g, ids in by_element.items()}
-
-
-def _selection_except(selected: dict[str, list[Any]],
-                      skip: set[str | None]) -> tuple[dict[str, list[Any]], dict[int, Any]]:
-    """The selection without the elements of ``skip``, in the form
-    select_takeoff memoises (``{rule id: elements}``, ``{STEP id: element}``):
-    stored in the context, it makes run_takeoff measure (and ask meshes of)
-    only these."""
-    chosen = {rid: [e for e in es if e.GlobalId not in skip] for rid, es in selected.items()}
-    union = {e.id(): e for es in chosen.values() for e in es}
-    return chosen, union
-
-
-# -- pricing -------------------------------------------------------------------
-
-class _Pricer:
-    """Which rate prices a row: targets resolved once, selectors evaluated once per model."""
-
-    def __init__(self, rates: RateTable | None, diff: RevisionDiff,
-                 units: dict[tuple[str, str], set[str]]) -> None:
-        self.table = rates
-        self.models = {"old": diff.old, "new": diff.new}
-        self.targets: dict[tuple[str, str], list[Rate]] = defaultdict(list)
-        self.items_with_rates: dict[str, set[str]] = defaultdict(set)
-        self._matches: dict[tuple[str, str], set[str]] = {}
-        self.unused: list[str] = []
-        quantities: dict[str, dict[str, set[str]]] = defaultdict(dict)
-        for (item, q), us in units.items():
-            quantities[item][q] = us
-        for r in rates.rates if rates is not None else ():
-            qs = quantities.get(r.item)
-            if not qs:
-                self.unused.append(r.code)
-                continue
-            target = self._target(r, qs)
-            self.targets[(r.item, target)].append(r)
-            self.items_with_rates[r.item].add(target)
-
-    def _target(self, r: Rate, qs: dict[str, set[str]]) -> str:
-        path = self.table.path if self.table is not None else None
-        measured = ", ".join(f"{q} in {'/'.join(sorted(u))}" for q, u in sorted(qs.items()))
-        if r.quantity is not None:
-            if r.quantity not in qs:
-                raise RateTableError(f"item {r.item}: the takeoff has no quantity "
-                                     f"{r.quantity!r} (it measures {measured})", path=path,
-                                     row=r.row, field="quantity")
-            if qs[r.quantity] != {r.unit}:
-                raise RateTableError(f"item {r.item}: unit mismatch: rate {r.code} is per "
-                                     f"{r.unit}, the takeoff measures {measured}; units are "
-                                     "never converted", path=path, row=r.row, field="unit")
-            return r.quantity
-        same = sorted(q for q, u in qs.items() if r.unit in u)
-        if not same:
-            raise RateTableError(f"item {r.item}: unit mismatch: rate {r.code} is per "
-                                 f"{r.unit}, the takeoff measures {measured}; units are "
-                                 "never converted", path=path, row=r.row, field="unit")
-        if len(same) > 1:
-            raise RateTableError(f"item {r.item}: quantities {', '.join(same)} are all in "
-                                 f"{r.unit}; name the one rate {r.code} prices in the "
-                                 "quantity column", path=path, row=r.row, field="quantity")
-        if qs[same[0]] != {r.unit}:
-            raise RateTableError(f"item {r.item}: unit mismatch: rate {r.code} is per "
-                                 f"{r.unit}, the takeoff measures {measured}", path=path,
-                                 row=r.row, field="unit")
-        return same[0]
-
-    def _matching(self, r: Rate, side: str) -> set[str]:
-        key = (r.selector or "", side)
-        if key not in self._matches:
-            model = self.models[side]
-            self._matches[key] = {e.GlobalId for e in model.select(r.selector or "")
-                                  if getattr(e, "GlobalId", None)}
-        return self._matches[key]
-
-    def rate_for(self, row: Row, side: str) -> tuple[Rate | None, str]:
-        """The rate pricing ``row`` of model ``side``, or ``None`` and why not."""
-        if self.table is None:
-            return None, "no rate table"
-        candidates = self.targets.get((row.item, row.quantity))
-        if not candidates:
-            priced = self.items_with_rates.get(row.item)
-            if priced:
-                return None, f"the item's rates price {', '.join(sorted(priced))} only"
-            return None, "no rate for the item"
-        chosen = [r for r in candidates if r.selector and row.global_id in self._matching(r, side)]
-        if len(chosen) > 1:
-            codes = ", ".join(f"{r.code} ({r.row})" for r in chosen)
-            raise RateTableError(f"item {row.item}: element {row.global_id} ({row.ifc_class} "
-                                 f"{row.name or ''}) matches the selectors of rates {codes}; "
-                                 "make them exclusive", path=self.table.path)
-        if chosen:
-            return chosen[0], ""
-        plain = [r for r in candidates if not r.selector]
-        if len(plain) > 1:
-            codes = ", ".join(f"{r.code} ({r.row})" for r in plain)
-            raise RateTableError(f"item {row.item}: rates {codes} all price {row.quantity} "
-                                 "without a selector", path=self.table.path)
-        if plain:
-            return plain[0], ""
-        return None, "no rate's selector matches the element"
-
-
-def _values(rows: list[Row], side: str, pricer: _Pricer, rates: dict[str, Rate],
+def _values(rows: list[Row], side: str, pricer: Pricer, rates: dict[str, Rate],
             why: dict[tuple[str, str, str | None], str]) -> _Values:
     out: _Values = defaultdict(Decimal)
     for row in rows:
@@ -352,7 +175,7 @@ def build_order(diff: RevisionDiff, old_rows: list[Row], new_rows: list[Row],
     units: dict[tuple[str, str], set[str]] = defaultdict(set)
     for row in (*old_rows, *new_rows):
         units[(row.item, row.quantity)].add(row.unit)
-    pricer = _Pricer(rates, diff, dict(units))
+    pricer = Pricer(rates, diff, dict(units))
     by_old: dict[str, list[Row]] = defaultdict(list)
     by_new: dict[str, list[Row]] = defaultdict(list)
     for row in old_rows:

@@ -104,6 +104,10 @@ def price(
     table = load_rates(rates_path) if rates_path is not None else None
     loaded = load_pack(pack if pack is not None else default_qto_pack_path(), family="qto")
     before, after = open_model(old), open_model(new)
+    if schedule is not None:
+        from bimcheck.diff.costschedule import check_schema
+
+        check_schema(after)  # before the long work
     with progress_bar("Pricing", ctx.obj.get("quiet", False)) as bar:
         order = price_revision(
             before, after, rules=loaded.rules, packs=[loaded], rates=table,

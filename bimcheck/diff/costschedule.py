@@ -143,8 +143,17 @@ def _line_text(line: Line, currency: str, linked: bool) -> str:
     return "; ".join(parts)
 
 
+def check_schema(model: Model) -> None:
+    """OutputError unless the model's schema has cost items with values and
+    quantities (IFC4, IFC4X3; IFC2X3's IfcCostItem has neither)."""
+    if model.file.schema == "IFC2X3":
+        raise OutputError("--ifc-cost-schedule needs an IFC4 or IFC4X3 model: IFC2X3's "
+                          "IfcCostItem has no cost values or quantities", path=model.path)
+
+
 def cost_schedule(order: ChangeOrder, new: Model) -> ifcopenshell.file:
     """A fresh parse of ``new``'s file with the change order added (module docstring)."""
+    check_schema(new)
     copy = open_model(new.path).file
     last = max((e.id() for e in copy), default=0)
     currency = order.currency or "CNY"

@@ -92,3 +92,12 @@ def test_the_run_is_recorded_with_its_net_cost(tmp_path, monkeypatch):
     code, out, err = run("history", "--db", db, "--project", "tower")
     assert code == 0, err
     assert "tower_rev_b" in out and "3,525.56 CNY" in out
+
+
+def test_a_cost_schedule_needs_ifc4(tmp_path):
+    from tests.conftest import shared_model
+
+    model = shared_model("Ifc2x3_Duplex_Architecture.ifc")
+    code, _, err = run("price", model, model, "--ifc-cost-schedule", tmp_path / "x.ifc")
+    assert code == 2 and "needs an IFC4 or IFC4X3 model" in err
+    assert not (tmp_path / "x.ifc").exists()

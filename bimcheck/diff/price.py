@@ -35,7 +35,14 @@ from bimcheck.diff.order import ZERO, Adjustment, ChangeOrder, Line, Unpriced, m
 from bimcheck.diff.pricer import Pricer
 from bimcheck.diff.rates import Rate, RateTable
 from bimcheck.diff.result import ElementDiff, RevisionDiff
-from bimcheck.diff.reuse import memo_key, reusable, rule_sets, select_rules, selection_except
+from bimcheck.diff.reuse import (
+    SAME_QUANTITIES,
+    memo_key,
+    reusable,
+    rule_sets,
+    select_rules,
+    selection_except,
+)
 from bimcheck.geometry.cache import MeshCache
 from bimcheck.model import Model
 from bimcheck.packs.schema import Rule
@@ -105,6 +112,8 @@ def price_revision(
         # (one pass would tessellate both copies: it never reads what it writes).
         ctx.geometry(0)
         ctx.gross(0)
+    timings["old_meshes"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     if diff is None:
         from bimcheck.diff import diff_models
 
@@ -274,6 +283,9 @@ def _change_text(entry: ElementDiff | None) -> str:
         return "not compared by the diff (not an IfcElement): paired by GlobalId"
     if entry.status == "unchanged":
         return "unchanged itself; its parts, openings or fillings changed"
+    if {c.kind for c in entry.changes} <= SAME_QUANTITIES:
+        # its own changes leave quantities alone: the change is in its parts
+        return f"{entry.change_summary}; its parts, openings or fillings changed"
     return entry.change_summary
 
 

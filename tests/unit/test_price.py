@@ -241,3 +241,22 @@ def test_a_property_change_keeps_the_quantities_but_may_change_the_rate(tmp_path
     assert [(a.code, a.amount) for a in order.adjustments] == [("010505003001",
                                                                Decimal("200.00"))]
     assert order.totals()["net"] == Decimal("1200.00")
+
+
+def test_an_element_measured_on_its_parts_is_measured_again_when_they_change(tmp_path):
+    # A curtain wall without a body of its own is measured on its panel; the
+    # panel grows 4 -> 5 m: the (unchanged) curtain wall's length follows.
+    def model(path: Path, length: float) -> Path:
+        f = ModelFactory()
+        storey = f.add_storey("L0", 0.0)
+        cw = f.add_element("IfcCurtainWall", "CW", storey=storey)
+        f.add_element("IfcPlate", "P1", part_of=cw,
+                      shape=Box((0.0, 0.0, 0.0), (length, 0.05, 3.0)))
+        return f.write(path)
+
+    a, b = model(tmp_path / "a.ifc", 4.0), model(tmp_path / "b.ifc", 5.0)
+    order = price_revision(open_model(a), open_model(b), threads=1)
+    cw = {ln.quantity: ln for ln in order.lines if ln.name == "CW"}
+    assert cw["Length"].delta == Decimal(1) and cw["Length"].status == "unchanged"
+    assert cw["Length"].change == "unchanged itself; its parts, openings or fillings changed"
+    assert order.counts["measured"]["reused"] == 0

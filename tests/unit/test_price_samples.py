@@ -203,3 +203,28 @@ def test_cost_schedule_round_trip(tmp_path, order):
 
     with pytest.raises(OutputError):
         write_cost_schedule(order, open_model(B), out, overwrite=False)
+
+
+def test_an_opening_resize_alone_prices_its_host_net_volume(tmp_path):
+    # O-1-sleeve is extruded along z (0.3 m deep) with a profile 0.4 (x, through
+    # the 200 mm W-1-east) x 0.3 (y). Setting the profile to 0.4 x 0.4 widens it
+    # along the wall to 0.4, the depth kept: the hole's face 0.3 x 0.3 -> 0.4 x 0.3.
+    # NetVolume 3.64 - 0.2 x 0.09 = 3.622 -> 3.64 - 0.2 x 0.12 = 3.616 m3;
+    # -0.006 m3 x 520 = -3.12, at 520 per m3 of Qto_WallBaseQuantities.
+    from bimcheck.testing.revisions import resize_opening
+
+    resized = tmp_path / "rev_a_sleeve.ifc"
+    resize_opening(A, resized, TRUTH["elements"]["O-1-sleeve"]["global_id"], dims_m=(0.4, 0.4))
+    rates = tmp_path / "rates.yaml"
+    rates.write_text("rates:\n  - {code: Qto_WallBaseQuantities, description: wall, unit: m3,"
+                     " rate: 520, quantity: NetVolume}\n", encoding="utf-8")
+    order = price_revision(open_model(A), open_model(resized), rates=load_rates(rates))
+    (line,) = [ln for ln in order.lines if ln.amount is not None]
+    assert (line.name, line.status, line.quantity) == ("W-1-east", "modified", "NetVolume")
+    assert (line.old, line.new, line.delta, line.amount) == (
+        Decimal("3.622"), Decimal("3.616"), Decimal("-0.006"), Decimal("-3.12"))
+    assert line.change.startswith("openings: area +0.03")
+    assert order.totals()["net"] == Decimal("-3.12")
+    # The wall's other quantities and the opening's own are listed, unpriced.
+    assert {(ln.name, ln.quantity) for ln in order.lines if ln.amount is None} >= {
+        ("W-1-east", "NetSideArea"), ("O-1-sleeve", "Area")}

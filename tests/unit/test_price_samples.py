@@ -228,3 +228,14 @@ def test_an_opening_resize_alone_prices_its_host_net_volume(tmp_path):
     # The wall's other quantities and the opening's own are listed, unpriced.
     assert {(ln.name, ln.quantity) for ln in order.lines if ln.amount is None} >= {
         ("W-1-east", "NetSideArea"), ("O-1-sleeve", "Area")}
+
+
+def test_identical_elements_that_swap_places_price_nothing(tmp_path, pack, table):
+    from bimcheck.testing.revisions import swap_places
+
+    swapped = tmp_path / "rev_a_swapped.ifc"
+    gids = [TRUTH["elements"][n]["global_id"] for n in ("C-0-A1", "C-0-C2")]
+    swap_places(A, swapped, *gids)
+    order = run(A, swapped, pack, table)
+    assert order.counts["elements"]["moved"] == 2
+    assert order.lines == [] and order.totals()["net"] == 0

@@ -21,10 +21,12 @@ from typing import Any
 
 from bimcheck.units import JSON_DECIMALS
 
-#: Statuses a finding can have: ``open`` (no baseline to compare with),
-#: ``new`` / ``existing`` (not in / in the baseline report), ``waived`` (a
-#: valid waiver covers it).
-STATUSES: tuple[str, ...] = ("open", "new", "existing", "waived")
+#: Statuses a finding can have in a report: ``open`` (nothing to compare
+#: with), ``new`` / ``existing`` (not in / in the ``--baseline`` report),
+#: ``new`` / ``active`` (not in / in the previous run of the project's history,
+#: :mod:`bimcheck.store`), ``waived`` (a valid waiver covers it). The history's
+#: own statuses add ``resolved`` and ``unretested`` for findings no longer there.
+STATUSES: tuple[str, ...] = ("open", "new", "existing", "active", "waived")
 
 #: Tag of the key scheme. It is the tag the first clash keys were made with,
 #: kept so that a pair finding without a discriminator has the same key as the

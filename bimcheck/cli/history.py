@@ -11,9 +11,9 @@ import click
 from bimcheck.cli.options import DEFAULT_HISTORY_DB
 from bimcheck.packs.schema import SEVERITIES
 from bimcheck.report.jsonout import dumps
+from bimcheck.store.status import HISTORY_STATUSES as _STATUSES
 
 _SEV_SHORT = {"critical": "crit", "high": "high", "medium": "med", "low": "low", "info": "info"}
-_STATUSES = ("new", "active", "resolved", "unretested")
 
 db_opt = click.option(
     "--db", type=click.Path(dir_okay=False, path_type=Path), envvar="BIMCHECK_HISTORY_DB",

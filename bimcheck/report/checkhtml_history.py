@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from bimcheck.report.checkhtml_svg import SEVERITIES
+from bimcheck.store.status import HISTORY_STATUSES as STATUSES
 
 Doc = Mapping[str, Any]
-STATUSES = ("new", "active", "resolved", "unretested")
 
 
 def _e(value: Any) -> str:

@@ -20,10 +20,13 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import ifcopenshell
+
+from bimcheck.fingerprint import Fingerprinter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -94,7 +97,20 @@ def has_body_subcontext(path: Path) -> bool:
     return False
 
 
-def score_bimcheck(pair: Pair, bim: BimDiff, new_elements: dict[str, str]) -> dict:
+def twins(path: Path) -> dict[str, str]:
+    """GlobalId → (geometry, data) fingerprint of every element of ``path``
+    that has an indistinguishable twin (same class, shape, world placement,
+    attributes and properties: a co-located duplicate), for scoring a match
+    across re-issued GlobalIds: matched to either twin is right."""
+    f = ifcopenshell.open(str(path))
+    fp = Fingerprinter(f)
+    keys = {e.GlobalId: e.is_a() + fp.geometry(e) + fp.data(e) for e in f.by_type("IfcElement")}
+    count = Counter(keys.values())
+    return {g: k for g, k in keys.items() if count[k] > 1}
+
+
+def score_bimcheck(pair: Pair, bim: BimDiff, new_elements: dict[str, str],
+                   twin_keys: dict[str, str] | None = None) -> dict:
     expected = {g: k for g, k in pair.changes.items() if g in new_elements}
     changed = {g: v for g, v in bim.entries.items() if v[0] in ("modified", "moved")}
     added = {g for g, v in bim.entries.items() if v[0] == "added"}
@@ -105,7 +121,16 @@ def score_bimcheck(pair: Pair, bim: BimDiff, new_elements: dict[str, str]) -> di
         want = "moved" if expected[g] == ["placement"] else "modified"
         if kinds != expected[g] or status != want:
             wrong.append(f"{g}: {status} {kinds}, expected {want} {expected[g]}")
-    back = sum(1 for g, v in bim.entries.items() if pair.renamed.get(v[2] or "") == g)
+    back = twin = 0
+    inverse = {new: old for old, new in pair.renamed.items()}
+    tk = twin_keys or {}
+    for g, v in bim.entries.items():
+        if not v[2] or g not in inverse:
+            continue
+        if pair.renamed.get(v[2]) == g:
+            back += 1
+        elif v[2] in tk and tk.get(v[2]) == tk.get(inverse[g]):
+            twin += 1
     cause_kinds = {c[0] for c in bim.causes}
     missing_causes = [c for c in pair.causes if c not in cause_kinds]
     s = {
@@ -115,7 +140,7 @@ def score_bimcheck(pair: Pair, bim: BimDiff, new_elements: dict[str, str]) -> di
         "false_removed": len(removed - set(pair.removed)),
         "missed_added": len(set(pair.added) - added),
         "missed_removed": len(set(pair.removed) - removed),
-        "wrong_kind": wrong, "matched_back": back, "renamed": len(
+        "wrong_kind": wrong, "matched_back": back + twin, "matched_twin": twin, "renamed": len(
             [g for g in pair.renamed.values() if g in new_elements]),
         "missing_causes": missing_causes,
     }
@@ -151,6 +176,7 @@ def run_all(pairs: list[Pair], timeout: float, log=print) -> list[dict]:
             work.mkdir()
             new_elements, compared_new = scopes(pair.new)
             bim = run_bimcheck(pair.old, pair.new, work)
+            twin_keys = twins(pair.old) if pair.renamed else {}
             peers = [run_ifcdiff(pair.old, pair.new, checks, timeout=timeout, workdir=work)
                      for checks in (DEFAULT_CHECKS, ALL_CHECKS)]
             if not has_body_subcontext(pair.old):  # ifcdiff's geometry check sees nothing
@@ -158,7 +184,7 @@ def run_all(pairs: list[Pair], timeout: float, log=print) -> list[dict]:
                                          workdir=work, force_body=True))
             row = {
                 "pair": pair.as_dict(), "bimcheck": vars(bim),
-                "bimcheck_score": score_bimcheck(pair, bim, new_elements),
+                "bimcheck_score": score_bimcheck(pair, bim, new_elements, twin_keys),
                 "ifcdiff": [p.as_dict() for p in peers],
                 "ifcdiff_score": [score_ifcdiff(pair, p, compared_new, new_elements)
                                   for p in peers],
@@ -188,7 +214,9 @@ def _bim_cell(row: dict) -> str:
     if s["renamed"]:
         by = {k: v for k, v in b["matched_by"].items() if k != "global_id" and v}
         parts.append(f"{s['matched_back']}/{s['renamed']} matched back ("
-                     + ", ".join(f"{k} {v}" for k, v in sorted(by.items())) + ")")
+                     + ", ".join(f"{k} {v}" for k, v in sorted(by.items())) + ")"
+                     + (f", {s['matched_twin']} of them to an identical co-located twin"
+                        if s.get("matched_twin") else ""))
     if b["causes"]:
         parts.append("causes: " + ", ".join(f"{k} ({n} el.)" for k, n in b["causes"]))
     if b.get("geometry_set_unchanged") and row["pair"]["kind"] == "swap":
@@ -273,6 +301,16 @@ def render(rows: list[dict], skipped: list, meta: dict) -> str:
     return "\n".join(lines)
 
 
+def rescore(row: dict) -> None:
+    """Score a saved row's bimcheck result again (the scoring changed)."""
+    d = dict(row["pair"])
+    d["old"], d["new"] = Path(d["old"]), Path(d["new"])
+    pair = Pair(**d)
+    bim = BimDiff(**row["bimcheck"])
+    row["bimcheck_score"] = score_bimcheck(pair, bim, scopes(pair.new)[0],
+                                           twins(pair.old) if pair.renamed else {})
+
+
 def merge(saved: list[dict]) -> dict:
     """Results of several runs as one: rows by pair name (later runs win, in
     the first run's order), skipped ones not made by any run, the dates and
@@ -287,7 +325,11 @@ def merge(saved: list[dict]) -> dict:
     for key in ("date", "commit", "load"):
         values = list(dict.fromkeys(doc["meta"][key] for doc in saved))
         meta[key] = " / ".join(values)
-    return {"meta": meta, "rows": list(rows.values()),
+    order = {name: n for n, name in enumerate(SOURCES)}
+    kinds = {k: n for n, k in enumerate(["samples", *KINDS])}
+    ordered = sorted(rows.values(), key=lambda r: (order.get(r["pair"]["source"], 99),
+                                                    kinds.get(r["pair"]["kind"], 99)))
+    return {"meta": meta, "rows": ordered,
             "skipped": [[s, k, r] for (s, k), r in skipped.items()]}
 
 
@@ -311,9 +353,15 @@ def main(argv: list[str] | None = None) -> int:
                          "later files win)")
     ap.add_argument("--write", type=Path, help="replace the results section of this file")
     ap.add_argument("--ifcdiff-timeout", type=float, default=900.0)
+    ap.add_argument("--rescore", action="store_true",
+                    help="with --from-json: score the saved tool results again (needs the "
+                         "pairs' files: build them with --keep)")
     args = ap.parse_args(argv)
     if args.from_json:
         saved = merge([json.loads(p.read_text()) for p in args.from_json])
+        if args.rescore:
+            for row in saved["rows"]:
+                rescore(row)
     else:
         ensure_ifcdiff(print)
         import bimcheck

@@ -258,7 +258,7 @@ def resize_opening(
     if not profiles:
         raise RevisionError(f"{opening_gid}: no rectangle profile", path=src)
     unit = rt.length_scale(f)
-    dims = []
+    dims, edited = [], []
     for profile in profiles:
         if f.get_total_inverses(profile) > 1:  # shared: give the opening its own
             solid = next(s for s in f.get_inverse(profile) if s.is_a("IfcSweptAreaSolid"))
@@ -273,12 +273,18 @@ def resize_opening(
         profile.XDim = round(after[0] / unit, rt.COORD_DECIMALS)
         profile.YDim = round(after[1] / unit, rt.COORD_DECIMALS)
         dims.append((before, after))
+        edited.append(profile)
     old, new = dims[0]
     rev = Revision("resize_opening", Path(src), Path(dst))
-    rev.mark(opening_gid, "geometry")
-    hosts = [r.RelatingBuildingElement.GlobalId for r in opening.VoidsElements or ()]
-    for h in hosts:
-        rev.mark(h, "openings")
+    # Every product whose shape reaches an edited profile changed (another
+    # opening sharing this one's representation too), and their hosts.
+    users = {u.GlobalId: u for p in edited for u in rt.shape_users(f, p)}
+    hosts = []
+    for gid in sorted(users):
+        rev.mark(gid, "geometry")
+        for r in getattr(users[gid], "VoidsElements", None) or ():
+            rev.mark(r.RelatingBuildingElement.GlobalId, "openings")
+            hosts.append(r.RelatingBuildingElement.GlobalId)
     rev.detail = {
         "opening": opening_gid, "hosts": hosts, "old_dims_m": list(old), "new_dims_m": list(new),
         "profile_area_delta_m2": new[0] * new[1] - old[0] * old[1], "profiles": len(dims),

@@ -93,10 +93,13 @@ def set_value(
 ) -> Any:
     """Set a single value (property set) or a quantity value (element quantity)
     ``prop`` to ``value``, keeping its IFC value class; returns the old value
-    (None when the property is new)."""
+    (None when the property is new). A property or quantity entity that other
+    sets share (exporters write an identical one once) is copied for this set
+    first, so the others keep their value."""
     if pset.is_a("IfcElementQuantity"):
         for q in pset.Quantities:
             if q.Name == prop and q.is_a("IfcPhysicalSimpleQuantity"):
+                q = _own(f, pset, "Quantities", q)
                 old = q[3]
                 q[3] = float(value)
                 return old
@@ -106,6 +109,7 @@ def set_value(
             continue
         if not p.is_a("IfcPropertySingleValue"):
             raise RevisionError(f"{pset.Name}.{prop} is a {p.is_a()}, not a single value")
+        p = _own(f, pset, "HasProperties", p)
         old_value = p.NominalValue
         p.NominalValue = ifc_value(f, value, like=old_value)
         return None if old_value is None else old_value.wrappedValue
@@ -114,6 +118,16 @@ def set_value(
     )
     pset.HasProperties = (*(pset.HasProperties or ()), p)
     return None
+
+
+def _own(f: ifcopenshell.file, pset, attribute: str, item):
+    """``item`` (a property or quantity of ``pset``), copied into ``pset``
+    alone when anything else refers to it too."""
+    if f.get_total_inverses(item) <= 1:
+        return item
+    copy = ifcopenshell.util.element.copy(f, item)
+    setattr(pset, attribute, tuple(copy if x == item else x for x in getattr(pset, attribute)))
+    return copy
 
 
 def set_occurrence_property(

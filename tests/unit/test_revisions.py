@@ -251,3 +251,24 @@ def test_opening_cut_by_several_profiles_has_each_resized(tmp_path):
     dims = [(p.XDim, p.YDim) for p in f.traverse(f.by_guid(door).Representation)
             if p.is_a("IfcRectangleProfileDef")]
     assert dims == [pytest.approx((1.2625, 2.5125))] * 2
+
+
+def test_a_property_entity_shared_by_two_sets_is_copied_before_the_edit(tmp_path):
+    # Exporters write an identical property once and list it in many sets.
+    f = ifcopenshell.open(str(SRC))
+    south, north = f.by_guid(gid("W-0-south-1")), f.by_guid(gid("W-0-north-1"))
+    u = ifcopenshell.util.element
+    psets = [u.get_psets(w)["Pset_WallCommon"]["id"] for w in (south, north)]
+    shared = next(p for p in f.by_id(psets[0]).HasProperties if p.Name == "FireRating")
+    other = f.by_id(psets[1])
+    other.HasProperties = tuple(shared if p.Name == "FireRating" else p
+                                for p in other.HasProperties)
+    f.write(str(tmp_path / "a.ifc"))
+    before = prints(tmp_path / "a.ifc")
+    rv.set_property(tmp_path / "a.ifc", tmp_path / "b.ifc", south.GlobalId, "Pset_WallCommon",
+                    "FireRating", "REI90")
+    after = prints(tmp_path / "b.ifc")
+    assert changed(before, after, 1) == {south.GlobalId}
+    g = ifcopenshell.open(str(tmp_path / "b.ifc"))
+    assert ifcopenshell.util.element.get_psets(g.by_guid(north.GlobalId))["Pset_WallCommon"][
+        "FireRating"] == "REI60"

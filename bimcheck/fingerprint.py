@@ -6,8 +6,10 @@ Two fingerprints per element, each a 32-character hex digest:
   each hashed as a Merkle tree over the STEP text of every entity with each
   ``#id`` reference replaced by the hash of the entity it points to; plus the
   same for every opening that voids the element (so resizing an opening
-  changes its host's fingerprint). Re-saving with renumbered ids changes
-  nothing; lengthening a wall, moving it or moving its storey changes it.
+  changes its host's fingerprint). Reals are hashed with 12 significant
+  digits (:func:`canonical`), so re-saving with renumbered ids, or by a writer
+  that formats numbers otherwise, changes nothing; lengthening a wall, moving
+  it or moving its storey changes it.
 * **data**: the element's own attributes (minus GlobalId, owner history and
   the geometry references), its property and quantity sets (type sets
   inherited), its type's class and name, material names and classification
@@ -34,6 +36,16 @@ from bimcheck.steptext import StepText
 _TOKEN = re.compile(rb"'(?:[^']|'')*'|#(\d+)")
 #: An entity reference, for STEP text without string literals.
 _REF = re.compile(rb"#(\d+)")
+#: A STEP real (``6.``, ``0.25``, ``2.5E-1``), for text without string literals.
+_REAL = re.compile(rb"(?<![\w.])-?\d+\.\d*(?:[eE][-+]?\d+)?")
+#: A string literal, or a real outside one.
+_STRING_OR_REAL = re.compile(rb"'(?:[^']|'')*'|((?<![\w.])-?\d+\.\d*(?:[eE][-+]?\d+)?)")
+
+#: Significant digits a real keeps in the hashed text: equal values spelled
+#: otherwise (``6.``, ``6.0``, ``6.0E0``), and the last-digit differences of
+#: another writer's shortest round trip, hash the same; 1e-12 relative is far
+#: below the weld grid for any building coordinate.
+REAL_DIGITS = 12
 
 #: Attributes that are identity or geometry, not data.
 _NON_DATA_ATTRIBUTES = frozenset({"GlobalId", "OwnerHistory", "ObjectPlacement", "Representation"})
@@ -51,6 +63,41 @@ def _digest(*parts: bytes) -> bytes:
         h.update(len(p).to_bytes(8, "little"))
         h.update(p)
     return h.digest()
+
+
+#: Canonical spellings of reals met so far (files repeat their coordinates);
+#: cleared when it grows past :data:`_CANON_MEMO_SIZE` entries.
+_CANON_MEMO: dict[bytes, bytes] = {}
+_CANON_MEMO_SIZE = 1_000_000
+
+
+def _canon(token: bytes) -> bytes:
+    out = _CANON_MEMO.get(token)
+    if out is None:
+        if len(_CANON_MEMO) >= _CANON_MEMO_SIZE:
+            _CANON_MEMO.clear()
+        out = _CANON_MEMO[token] = b"%.*g" % (REAL_DIGITS, float(token))
+    return out
+
+
+def _canon_real(match: re.Match[bytes]) -> bytes:
+    return _canon(match.group(0))
+
+
+def _canon_string_or_real(match: re.Match[bytes]) -> bytes:
+    if match.group(1) is None:
+        return match.group(0)  # a string literal: unchanged
+    return _canon(match.group(1))
+
+
+def canonical(text: bytes) -> bytes:
+    """STEP text with every real (outside string literals) written with
+    :data:`REAL_DIGITS` significant digits."""
+    if b"." not in text:
+        return text
+    if b"'" in text:
+        return _STRING_OR_REAL.sub(_canon_string_or_real, text)
+    return _REAL.sub(_canon_real, text)
 
 
 def _leaf(text: bytes) -> bytes:
@@ -87,13 +134,14 @@ class Fingerprinter:
         return self._text
 
     def _body(self, eid: int) -> bytes:
-        """STEP text of entity ``eid`` after ``#id=`` (``self.text`` resolved)."""
+        """STEP text of entity ``eid`` after ``#id=`` (``self.text`` resolved),
+        reals canonical (:func:`canonical`)."""
         if self._text is not None:
             raw = self._text.body(eid)  # type: ignore[union-attr]
             if raw is not None:
-                return raw
+                return canonical(raw)
         text = str(self.file.by_id(eid)).encode("utf-8", "replace")
-        return text[text.index(b"=") + 1 :]
+        return canonical(text[text.index(b"=") + 1 :])
 
     def entity_hash(self, entity: ifcopenshell.entity_instance | None) -> bytes:
         """Merkle hash (16 bytes) of the entity graph reachable from ``entity``.
@@ -162,7 +210,7 @@ class Fingerprinter:
     def geometry(self, element: ifcopenshell.entity_instance) -> str:
         """Geometry fingerprint: representation + world placement + openings voiding it."""
         parts = [
-            b"geometry/3",
+            b"geometry/4",
             self.entity_hash(getattr(element, "Representation", None)),
             self.entity_hash(getattr(element, "ObjectPlacement", None)),
         ]

@@ -136,12 +136,18 @@ class Fingerprinter:
     def _body(self, eid: int) -> bytes:
         """STEP text of entity ``eid`` after ``#id=`` (``self.text`` resolved),
         reals canonical (:func:`canonical`)."""
-        if self._text is not None:
-            raw = self._text.body(eid)  # type: ignore[union-attr]
+        return canonical(self.raw_body(eid))
+
+    def raw_body(self, eid: int) -> bytes:
+        """STEP text of entity ``eid`` after ``#id=``, as the file (or, where
+        its text is not certain, IfcOpenShell) writes it."""
+        steptext = self.text
+        if steptext is not None:
+            raw = steptext.body(eid)
             if raw is not None:
-                return canonical(raw)
+                return raw
         text = str(self.file.by_id(eid)).encode("utf-8", "replace")
-        return canonical(text[text.index(b"=") + 1 :])
+        return text[text.index(b"=") + 1 :]
 
     def entity_hash(self, entity: ifcopenshell.entity_instance | None) -> bytes:
         """Merkle hash (16 bytes) of the entity graph reachable from ``entity``.

@@ -156,8 +156,12 @@ def _by_name_position(old: dict[str, ElementState], new: dict[str, ElementState]
     return _pair_greedy(candidates, taken_old, taken_new, "name_position")
 
 
-def match_exact(old: ModelSnapshot, new: ModelSnapshot) -> tuple[list[Match], set[str], set[str]]:
-    """Stages 1 and 2: the matches, and the GlobalIds of each side still unmatched."""
+def match_exact(old: ModelSnapshot, new: ModelSnapshot,
+                same_definition: Callable[[ElementState, ElementState], bool] | None = None,
+                ) -> tuple[list[Match], set[str], set[str]]:
+    """Stages 1 and 2 without meshes (by shape hash, then, with
+    ``same_definition``, by representations equal within the tolerance): the
+    matches, and the GlobalIds of each side still unmatched."""
     taken_old: set[str] = set()
     taken_new: set[str] = set()
     matches = []
@@ -167,6 +171,9 @@ def match_exact(old: ModelSnapshot, new: ModelSnapshot) -> tuple[list[Match], se
         taken_new.add(gid)
     matches += _by_placement(old.elements, new.elements, taken_old, taken_new,
                              key=lambda s: (s.ifc_class, s.shape))
+    if same_definition is not None:
+        matches += _by_placement(old.elements, new.elements, taken_old, taken_new,
+                                 key=lambda s: (s.ifc_class,), same=same_definition)
     return matches, set(old.elements) - taken_old, set(new.elements) - taken_new
 
 

@@ -1,7 +1,10 @@
 """Diff two revisions of a model: :func:`diff_models` → :class:`RevisionDiff`.
 
 1. Read both models (:func:`~bimcheck.diff.snapshot.snapshot`): no geometry.
-2. Match stages 1 and 2 (GlobalId; class + shape + world placement).
+2. Match stages 1 and 2 (GlobalId; class + shape + world placement, the
+   shape by hash or by representations equal within the tolerance); a
+   matched pair whose representations are equal within the tolerance has the
+   same shape from here on (a re-export with noise in the last digits).
 3. Mesh only what needs it, in one tessellation pass through the run
    context (cached): matched elements whose shapes' hashes differ, every
    element still unmatched, and the hosts of openings among them.
@@ -22,6 +25,7 @@ import numpy as np
 from bimcheck.context import RunContext
 from bimcheck.diff.causes import find_causes
 from bimcheck.diff.compare import Maps, MeshOf, opening_changes, own_changes
+from bimcheck.diff.definitions import DefinitionComparer
 from bimcheck.diff.match import (
     Match,
     match_exact,
@@ -59,6 +63,21 @@ def _match_by_name(old: dict[str, Any], new: dict[str, Any]) -> dict[str, str]:
         if k in left_new and k[1]:
             out[g] = left_new[k]
     return out
+
+
+def _definitions(so: ModelSnapshot, sn: ModelSnapshot,
+                 ) -> Callable[[ElementState, ElementState], bool] | None:
+    """``same(old state, new state)``: representations equal within the
+    tolerance (:mod:`~bimcheck.diff.definitions`); None across length units."""
+    if so.model.length_scale != sn.model.length_scale:
+        return None
+    comparer = DefinitionComparer(so.fingerprinter, sn.fingerprinter)
+
+    def same(o: ElementState, n: ElementState) -> bool:
+        return comparer.same(getattr(o.entity, "Representation", None),
+                             getattr(n.entity, "Representation", None))
+
+    return same
 
 
 def _status(changes: list[Any]) -> str:
@@ -161,7 +180,13 @@ def diff_models(
     timings["read"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    matches, old_left, new_left = match_exact(so, sn)
+    same_definition = _definitions(so, sn)
+    matches, old_left, new_left = match_exact(so, sn, same_definition)
+    if same_definition is not None:
+        for m in matches:  # other hashes, same definition: the same shape from here on
+            o, n = so.elements[m.old], sn.elements[m.new]  # type: ignore[index]
+            if o.shape != n.shape and same_definition(o, n):
+                n.shape = o.shape
     need_old, need_new = _needs_meshes(so, sn, matches, old_left, new_left)
     timings["match"] = time.perf_counter() - t0
     t0 = time.perf_counter()

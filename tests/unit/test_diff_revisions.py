@@ -177,12 +177,32 @@ def test_reissued_and_moved_is_matched_by_name_and_position(tmp_path):
                                        "name_position": 1}
 
 
-def test_reissued_and_reformatted_is_matched_by_meshes(tmp_path):
-    """Re-issued GlobalIds written with other number formatting (another tool's
-    export): the shape hashes differ, the meshes do not, so stage 2 still
-    matches every element and nothing changed."""
+def test_reissued_and_reformatted_is_matched_without_a_change(tmp_path):
+    """Re-issued GlobalIds written with 1e-12 noise in every real (another
+    tool's export): the shape hashes differ, the definitions agree within the
+    tolerance, so stage 2 still matches every element and nothing changed."""
     reissued = rv.reissue_global_ids(A, tmp_path / "r.ifc")
     rv.reformat_numbers(reissued.dst, tmp_path / "rf.ifc")
     d = run(tmp_path / "rf.ifc")
     assert d.changed() == []
     assert d.summary["matched_by"]["shape_placement"] == ELEMENTS
+
+
+def test_definitions_equal_within_the_tolerance(tmp_path):
+    """Noise of 1e-10 in every real (kept by the hash's 12 digits) is the same
+    definition; a profile 1e-6 wider is not (and the meshes then decide)."""
+    from bimcheck.diff.definitions import DefinitionComparer
+    from bimcheck.fingerprint import Fingerprinter
+
+    noisy = rv.reformat_numbers(A, tmp_path / "n.ifc", noise=1e-10).dst
+    wider = rv.edit_shared_profile(
+        rv.share_profile(A, tmp_path / "s.ifc", [GID["C-0-A1"]], "P").dst,
+        tmp_path / "w.ifc", "P", XDim=0.400001).dst
+    a = open_model(A)
+    for other, expect in ((noisy, True), (wider, False)):
+        b = open_model(other)
+        fa, fb = Fingerprinter(a.file, a.step_text), Fingerprinter(b.file, b.step_text)
+        rep_a = a.file.by_guid(GID["C-0-A1"]).Representation
+        rep_b = b.file.by_guid(GID["C-0-A1"]).Representation
+        assert fa.entity_hash(rep_a) != fb.entity_hash(rep_b)
+        assert DefinitionComparer(fa, fb).same(rep_a, rep_b) is expect

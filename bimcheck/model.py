@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Any
 
 import ifcopenshell
 import ifcopenshell.util.classification
@@ -449,6 +450,34 @@ def _parse(source: Path, shown: Path) -> ifcopenshell.file:
 
 
 # -- selectors ---------------------------------------------------------------
+
+
+def _material_facet(self: Any, args: Any) -> None:
+    """IfcOpenShell 0.9.0's ``material`` selector facet, with negation fixed.
+
+    Upstream compares each material with the negated operator and then negates
+    the result again, so ``material!=X`` matches no element that has a material
+    at all (and ``rules/qto/*.yaml`` rely on it for concrete and masonry). Here
+    a negated comparison is the complement of the positive one over the
+    element's materials (names and categories); elements without a material
+    compare ``None`` as upstream does."""
+    comparison, value = args
+    negated = comparison.startswith("!")
+    positive = comparison[1:] if negated else comparison
+
+    def filter_function(element: ifcopenshell.entity_instance) -> bool:
+        materials = ifcopenshell.util.element.get_materials(element)
+        if not materials:
+            return self.compare(None, comparison, value)
+        found = any(self.compare(getattr(m, name, None), positive, value)
+                    for m in materials for name in ("Name", "Category"))
+        return not found if negated else found
+
+    self.add_default_elements()
+    self.elements = set(filter(filter_function, self.elements))
+
+
+ifcopenshell.util.selector.FacetTransformer.material = _material_facet  # type: ignore[method-assign]
 
 
 def lint_selector(selector: str) -> list[str]:

@@ -12,6 +12,8 @@
   occurrences.
 * ``profile``: a profile definition edited the same way in the shapes of
   several elements.
+* ``material``: a material whose property sets changed (a mass density, a
+  strength class) explains the material changes of the elements that have it.
 
 A change explained by a cause carries ``"cause": id``; an element all of whose
 changes share one cause points to it (``ElementDiff.cause``).
@@ -30,7 +32,7 @@ from bimcheck.diff.result import Cause, ElementDiff
 from bimcheck.diff.snapshot import ElementState, ModelSnapshot
 from bimcheck.units import JSON_DECIMALS
 
-_KIND_ORDER = {"storey": 0, "spatial": 1, "type": 2, "profile": 3, "parent": 4}
+_KIND_ORDER = {"storey": 0, "spatial": 1, "type": 2, "profile": 3, "material": 4, "parent": 5}
 
 
 def _r(value: float) -> float:
@@ -164,6 +166,21 @@ def _type_causes(b: _Builder, entries: list[ElementDiff],
                 b.add(("type", new_gid), "type", subject, detail, entry.global_id, explained)
 
 
+def _material_causes(b: _Builder, entries: list[ElementDiff]) -> None:
+    """A material whose properties changed: the material changes of the
+    elements that have it in both revisions under the same names."""
+    for entry in entries:
+        change = next((c for c in entry.changes if c.kind == "material"), None)
+        if change is None or change.detail["old"] != change.detail["new"]:
+            continue
+        for name in sorted({p["material"] for p in change.detail["properties"]}):
+            values = [{k: v for k, v in p.items() if k != "material"}
+                      for p in change.detail["properties"] if p["material"] == name]
+            b.add(("material", name), "material", {"global_id": None, "ifc_class": "IfcMaterial",
+                                                   "name": name},
+                  {"properties": values}, entry.global_id, [change])
+
+
 def _profiles(snap: ModelSnapshot, state: ElementState) -> dict[str, dict[str, Any]]:
     rep = getattr(state.entity, "Representation", None)
     if rep is None:
@@ -211,6 +228,7 @@ def find_causes(old: ModelSnapshot, new: ModelSnapshot, maps: Maps,
     _elevation_only(b)
     _type_causes(b, entries, states)
     _profile_causes(b, entries, states)
+    _material_causes(b, entries)
 
     def order(item: tuple[tuple, dict[str, Any]]) -> tuple:
         key, c = item

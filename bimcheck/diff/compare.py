@@ -227,6 +227,22 @@ def _opening_change(o: ElementState, n: ElementState, maps: Maps,
                                "moved": moved, "area_delta": _r(total)})
 
 
+def _material_property_changes(o: ElementState, n: ElementState) -> list[dict[str, Any]]:
+    """Property changes of the materials the element has in both revisions
+    (a mass density edited changes its weight though no name changed)."""
+    out = []
+    for name in sorted(o.material_psets.keys() & n.material_psets.keys()):
+        a, b = o.material_psets[name], n.material_psets[name]
+        for pset in sorted(a.keys() | b.keys()):
+            pa, pb = a.get(pset, {}), b.get(pset, {})
+            for prop in sorted(pa.keys() | pb.keys()):
+                if not same_value(pa.get(prop), pb.get(prop)):
+                    out.append({"material": name, "pset": pset, "property": prop,
+                                "old": json_value(pa.get(prop)),
+                                "new": json_value(pb.get(prop))})
+    return out
+
+
 def data_changes(o: ElementState, n: ElementState, maps: Maps) -> list[Change]:
     """Changes of attributes, properties, type, container, material, classification."""
     out = []
@@ -243,8 +259,10 @@ def data_changes(o: ElementState, n: ElementState, maps: Maps) -> list[Change]:
     if not _same_ref(o.container, n.container, maps.spatial):
         out.append(Change("container", {"old": o.container, "new": n.container,
                                         "old_storey": o.storey, "new_storey": n.storey}))
-    if o.materials != n.materials:
-        out.append(Change("material", {"old": list(o.materials), "new": list(n.materials)}))
+    material_props = _material_property_changes(o, n)
+    if o.materials != n.materials or material_props:
+        out.append(Change("material", {"old": list(o.materials), "new": list(n.materials),
+                                       "properties": material_props}))
     if o.classifications != n.classifications:
         out.append(Change("classification", {"old": list(o.classifications),
                                              "new": list(n.classifications)}))

@@ -54,6 +54,11 @@ class Change:
             return f"{self.kind}: {name} {_short(first['old'])} -> {_short(first['new'])}{more}"
         if self.kind == "openings":
             return f"openings: area {d['area_delta']:+g} m²"
+        if self.kind == "material" and d.get("old") == d.get("new") and d.get("properties"):
+            p = d["properties"][0]
+            more = f" (+{len(d['properties']) - 1} more)" if len(d["properties"]) > 1 else ""
+            return (f"material {p['material']}: {p['pset']}.{p['property']} "
+                    f"{_short(p['old'])} -> {_short(p['new'])}{more}")
         old, new = d.get("old"), d.get("new")
         return f"{self.kind}: {_short(old)} -> {_short(new)}"
 
@@ -137,7 +142,8 @@ class Cause:
         name = self.subject.get("name") or self.subject.get("global_id") or "?"
         what = {"storey": "storey moved", "spatial": "spatial element moved",
                 "parent": "moved with its parent", "type": "type edited",
-                "profile": "shared profile edited"}.get(self.kind, self.kind)
+                "profile": "shared profile edited",
+                "material": "material edited"}.get(self.kind, self.kind)
         return f"{what}: {name} ({len(self.elements)} elements)"
 
 

@@ -70,6 +70,9 @@ class ElementState:
     #: GlobalIds of the openings voiding the element.
     openings: tuple[str, ...]
     materials: tuple[str, ...]
+    #: ``{material name: {pset: {prop: value}}}`` of the element's materials
+    #: (their own property sets: mass density, strength class...).
+    material_psets: dict[str, dict[str, dict[str, Any]]]
     classifications: tuple[str, ...]
     entity: ifcopenshell.entity_instance = field(repr=False)
 
@@ -219,6 +222,33 @@ def _type_state(fp: Fingerprinter, values: ValueReader,
     )
 
 
+class _MaterialPsets:
+    """The property sets of an element's materials, memoised per material."""
+
+    def __init__(self) -> None:
+        self._memo: dict[int, tuple[str, dict[str, dict[str, Any]]]] = {}
+
+    def __call__(self, element: ifcopenshell.entity_instance) -> dict[str, dict[str, Any]]:
+        try:
+            materials = ifcopenshell.util.element.get_materials(element, should_inherit=True)
+        except Exception:  # malformed material relationships: none readable
+            return {}
+        out: dict[str, dict[str, Any]] = {}
+        for m in materials:
+            if m.id() not in self._memo:
+                try:
+                    psets = ifcopenshell.util.element.get_psets(m)
+                except Exception:
+                    psets = {}
+                clean = {str(k): {str(p): v for p, v in props.items() if p != "id"}
+                         for k, props in psets.items()}
+                self._memo[m.id()] = (str(getattr(m, "Name", None)), clean)
+            name, psets = self._memo[m.id()]
+            if psets:
+                out[name] = psets
+        return out
+
+
 def _storey_name(element: ifcopenshell.entity_instance) -> str | None:
     storey = get_storey(element)
     return storey.Name if storey is not None else None
@@ -230,6 +260,7 @@ def snapshot(model: Model, fingerprinter: Fingerprinter | None = None) -> ModelS
     fp = fingerprinter or Fingerprinter(model.file, lambda: model.step_text)
     places = _Placements(model.length_scale)
     values = ValueReader(model.file, lambda v: _plain(fp, v))
+    material_psets = _MaterialPsets()
     types: dict[str, TypeState] = {}
     elements: dict[str, ElementState] = {}
     for entity in sorted(model.file.by_type("IfcElement"), key=lambda e: e.id()):
@@ -262,6 +293,7 @@ def snapshot(model: Model, fingerprinter: Fingerprinter | None = None) -> ModelS
                         "name": container.Name} if container is not None else None),
             storey=_storey_name(entity), openings=openings,
             materials=get_material_names(entity),
+            material_psets=material_psets(entity),
             classifications=get_classification_codes(entity), entity=entity,
         )
     spatial: dict[str, dict[str, Any]] = {}

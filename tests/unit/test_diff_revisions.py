@@ -206,3 +206,32 @@ def test_definitions_equal_within_the_tolerance(tmp_path):
         rep_b = b.file.by_guid(GID["C-0-A1"]).Representation
         assert fa.entity_hash(rep_a) != fb.entity_hash(rep_b)
         assert DefinitionComparer(fa, fb).same(rep_a, rep_b) is expect
+
+
+def test_material_density_edit_is_a_material_change_with_its_cause(tmp_path):
+    """The qto sample's steel beam: Pset_MaterialCommon.MassDensity 7850 ->
+    7900 kg/m³ changes no name, but the beam's weight: a material change, and
+    a cause naming the material."""
+    import ifcopenshell
+    import ifcopenshell.util.element
+
+    src = SAMPLES / "qto_m.ifc"
+    f = ifcopenshell.open(str(src))
+    (steel,) = f.by_type("IfcMaterial")
+    pset_id = ifcopenshell.util.element.get_psets(steel)["Pset_MaterialCommon"]["id"]
+    (density,) = [p for p in f.by_id(pset_id).Properties if p.Name == "MassDensity"]
+    density.NominalValue.wrappedValue = 7900.0
+    f.write(str(tmp_path / "denser.ifc"))
+    d = diff_models(open_model(src), open_model(tmp_path / "denser.ifc"), cache=None)
+    (entry,) = d.changed()
+    (change,) = entry.changes
+    assert change.kind == "material" and change.detail["old"] == change.detail["new"]
+    assert change.detail["properties"] == [{"material": "S355 steel",
+                                            "pset": "Pset_MaterialCommon",
+                                            "property": "MassDensity", "old": 7850.0,
+                                            "new": 7900.0}]
+    (cause,) = d.causes
+    assert (cause.kind, cause.subject["name"], cause.elements) == (
+        "material", "S355 steel", [entry.global_id])
+    assert entry.cause == cause.id
+    assert "MassDensity 7850.0 -> 7900.0" in entry.change_summary

@@ -48,6 +48,17 @@ demo: $(STAMP) bytecode
 		--out reports/tower_rev_a --overwrite --no-history
 	$(VENV)/bin/bimcheck check samples/tower_rev_b.ifc --lift-plan samples/tower.lift.yaml \
 		--baseline reports/tower_rev_a/report.json --out reports/tower_rev_b --overwrite --no-history
+	# revision diff and the priced change order of rev A -> rev B (docs/diff.md, docs/price.md)
+	$(VENV)/bin/bimcheck diff samples/tower_rev_a.ifc samples/tower_rev_b.ifc -o reports/tower.diff.json \
+		--html reports/tower.diff.html --bcf reports/tower.diff.bcf --overwrite
+	$(VENV)/bin/bimcheck diff samples/tower_rev_a.ifc samples/tower_rev_b.ifc
+	for f in json xlsx; do \
+		$(VENV)/bin/bimcheck price samples/tower_rev_a.ifc samples/tower_rev_b.ifc --no-history \
+			--rules samples/tower.bill.yaml --rates samples/tower.rates.csv \
+			-o reports/tower.change_order.$$f --overwrite || exit $$?; \
+	done
+	$(VENV)/bin/bimcheck price samples/tower_rev_a.ifc samples/tower_rev_b.ifc --no-history \
+		--rules samples/tower.bill.yaml --rates samples/tower.rates.csv
 	# run history (docs/history.md): its own database in .bimcheck/ (git-ignored), made afresh
 	rm -f .bimcheck/demo.sqlite .bimcheck/demo.sqlite-wal .bimcheck/demo.sqlite-shm
 	for n in tower_rev_a tower_rev_b; do \

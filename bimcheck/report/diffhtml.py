@@ -14,7 +14,7 @@ from typing import Any
 
 _WIDTH_PX = 720
 _COLOURS = {"added": "#2e7d32", "removed": "#c62828", "modified": "#ef6c00",
-            "moved": "#1565c0", "unchanged": "#cfd8dc"}
+            "moved": "#1565c0", "unchanged": "#e3e8eb"}
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1c2833;background:#fafafa}
 header,main,footer{max-width:1100px;margin:0 auto;padding:12px 20px}
@@ -24,14 +24,22 @@ th,td{border-bottom:1px solid #e0e0e0;padding:4px 6px;text-align:left;vertical-a
 th{background:#eceff1} .chip{display:inline-block;padding:2px 8px;border-radius:10px;
 margin-right:6px;color:#fff} .chip.unchanged{color:#37474f}
 svg.plan{background:#fff;border:1px solid #e0e0e0;display:block;margin:6px 0}
-.fp{stroke:#607d8b;stroke-width:.02}.fp.old{fill:none;stroke-dasharray:.15 .1;stroke-width:.05}
+.fp{stroke:#90a4ae;stroke-width:.02}.fp.old{fill:none;stroke-dasharray:.15 .1;stroke-width:.05}
+.fp.changed{fill-opacity:.55;stroke-width:.06}.ring{fill:none;stroke-width:.08}
 .legend span{margin-right:14px} footer{color:#78909c;font-size:12px}
-""" + "".join(f".fp.{k}{{fill:{v}}}.fp.old.{k}{{stroke:{v}}}.chip.{k}{{background:{v}}}"
-              for k, v in _COLOURS.items())
+""" + "".join(f".fp.{k}{{fill:{v}}}.fp.changed.{k},.fp.old.{k},.ring.{k}{{stroke:{v}}}"
+              f".chip.{k}{{background:{v}}}" for k, v in _COLOURS.items())
 
 
 def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
+
+
+def _area(ring: Sequence[Sequence[float]]) -> float:
+    """Area (m²) of a plan outline (shoelace)."""
+    n = len(ring)
+    return abs(sum(ring[i][0] * ring[(i + 1) % n][1] - ring[(i + 1) % n][0] * ring[i][1]
+                   for i in range(n))) / 2
 
 
 def _plan(view: Mapping[str, Any]) -> str:
@@ -40,20 +48,27 @@ def _plan(view: Mapping[str, Any]) -> str:
     pad = span * 0.04
     x0, y0, x1, y1 = b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad
     height = max(120, int(_WIDTH_PX * (y1 - y0) / max(x1 - x0, 1e-9)))
-    body = []
-    prints = sorted(view.get("footprints") or [],
-                    key=lambda p: (p.get("status") != "unchanged", bool(p.get("old")),
-                                   str(p.get("global_id"))))
+    body, rings = [], []
+    # largest below; a changed element above the unchanged ones of its size
+    prints = sorted((p for p in view.get("footprints") or [] if len(p.get("outline") or []) >= 3),
+                    key=lambda p: (-_area(p["outline"]), p.get("status") != "unchanged",
+                                   bool(p.get("old")), str(p.get("global_id"))))
+    small = (span * 0.02) ** 2
     for p in prints:
-        outline = p.get("outline") or []
-        if len(outline) < 3:
-            continue
+        outline = p["outline"]
         d = "M" + " L".join(f"{x:.2f},{-y:.2f}" for x, y, *_ in outline) + " Z"
         status = p.get("status") if p.get("status") in _COLOURS else "unchanged"
-        cls = f"fp {status}" + (" old" if p.get("old") else "")
+        cls = f"fp {status}" + (" old" if p.get("old") else "") + (
+            " changed" if status != "unchanged" else "")
         label = f"{p.get('ifc_class')} {p.get('name') or p.get('global_id')}: {status}" + (
             " (old place)" if p.get("old") else "")
         body.append(f'<path class="{cls}" d="{d}"><title>{_e(label)}</title></path>')
+        if status != "unchanged" and not p.get("old") and _area(outline) < small:
+            cx = sum(q[0] for q in outline) / len(outline)
+            cy = sum(q[1] for q in outline) / len(outline)
+            rings.append(f'<circle class="ring {status}" cx="{cx:.2f}" cy="{-cy:.2f}" '
+                         f'r="{span * 0.02:.2f}"><title>{_e(label)}</title></circle>')
+    body += rings
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="plan" role="img" '
             f'aria-label="plan of {_e(view.get("storey"))}" width="{_WIDTH_PX}" '
             f'height="{height}" viewBox="{x0:.2f} {-y1:.2f} {x1 - x0:.2f} {y1 - y0:.2f}">'
@@ -132,7 +147,7 @@ def diff_html(doc: Mapping[str, Any]) -> str:
 {f'<table><tr><th>id</th><th>kind</th><th>subject</th><th>elements</th></tr>{causes}</table>'
  if causes else '<p>No change explains several others.</p>'}
 <h2 id="plans">Plans</h2><p class="legend">{legend} dashed: the old place of a moved or
-removed element</p>
+removed element; a ring marks a small changed element</p>
 {plans or '<p>No geometry to draw.</p>'}
 <h2 id="changes">Changes</h2>
 <table><tr><th>status</th><th>element</th><th>storey</th><th>matched by</th><th>cause</th>

@@ -86,3 +86,11 @@ def test_html_escapes_what_comes_from_the_model():
     text = diff_html(doc)
     assert "<script>alert" not in text and "&lt;script&gt;alert(1)" in text
     assert "<b>L1</b>" not in text and "&lt;a&gt;.ifc" in text
+
+
+def test_committed_demo_diff_is_current(tmp_path):
+    """reports/tower.diff.json (written by `make demo`) is what this code
+    produces, byte for byte."""
+    out = tmp_path / "diff.json"
+    assert invoke(A, B, "--no-cache", "-o", out).exit_code == 0
+    assert out.read_bytes() == (SAMPLES.parent / "reports" / "tower.diff.json").read_bytes()

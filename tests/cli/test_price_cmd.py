@@ -101,3 +101,13 @@ def test_a_cost_schedule_needs_ifc4(tmp_path):
     code, _, err = run("price", model, model, "--ifc-cost-schedule", tmp_path / "x.ifc")
     assert code == 2 and "needs an IFC4 or IFC4X3 model" in err
     assert not (tmp_path / "x.ifc").exists()
+
+
+def test_committed_demo_change_order_is_current(tmp_path):
+    """reports/tower.change_order.json (written by `make demo`) is what this
+    code produces, byte for byte."""
+    out = tmp_path / "co.json"
+    code, _, err = run("price", A, B, *PRICED, "-o", out, "--no-cache", "--no-history")
+    assert code == 0, err
+    committed = SAMPLES.parent / "reports" / "tower.change_order.json"
+    assert out.read_bytes() == committed.read_bytes()

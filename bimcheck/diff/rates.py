@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from bimcheck.errors import BimcheckError, RateTableError
+from bimcheck.packs.loader import parse_yaml, read_bounded
 
 #: Largest rate table read, in bytes (4 MiB): a bill of a large project has a
 #: few thousand items; this bounds memory and parse time for hostile uploads.
@@ -150,23 +151,13 @@ def canonical_unit(text: str) -> str | None:
 def load_rates(path: str | os.PathLike[str]) -> RateTable:
     """Read and validate a rate table (``.csv``, ``.yaml`` or ``.yml``)."""
     p = Path(path)
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise RateTableError(f"cannot read rate table: {exc.strerror or exc}", path=p) from None
-    if size > MAX_RATES_BYTES:
-        raise RateTableError(f"rate table is {size} bytes, over the {MAX_RATES_BYTES} limit",
-                             path=p)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise RateTableError(f"cannot read rate table: {exc.strerror or exc}", path=p) from None
+    data = read_bounded(p, limit=MAX_RATES_BYTES, what="rate table", error=RateTableError)
     digest = hashlib.blake2b(data, digest_size=20).hexdigest()
     suffix = p.suffix.lower()
     if suffix == ".csv":
         params, rows = _read_csv(p, data)
     elif suffix in (".yaml", ".yml"):
-        params, rows = _read_yaml(p)
+        params, rows = _read_yaml(p, data)
     else:
         raise RateTableError(f"unsupported rate table format {suffix or '(none)'}; "
                              "use .csv, .yaml or .yml", path=p)
@@ -253,10 +244,8 @@ def _columns(p: Path, head: list[str], line: str) -> list[str]:
     return names
 
 
-def _read_yaml(p: Path) -> tuple[dict[str, tuple[str, str]], _Rows]:
-    from bimcheck.packs.loader import load_yaml
-
-    raw = load_yaml(p, what="rate table", error=RateTableError)
+def _read_yaml(p: Path, data: bytes) -> tuple[dict[str, tuple[str, str]], _Rows]:
+    raw = parse_yaml(data, p, what="rate table", error=RateTableError)
     if raw is None:
         raise RateTableError("empty rate table: no rates", path=p)
     if not isinstance(raw, dict):

@@ -35,21 +35,30 @@ def builtin_rules_dir() -> Path:
     return installed if installed.is_dir() else source
 
 
-def load_yaml(path: str | os.PathLike[str], *, what: str = "rule pack",
-              error: type[BimcheckError] = RulePackError) -> Any:
-    """Parse one YAML file safely; ``error`` (RulePackError by default) naming
-    the file on any problem, ``what`` the kind of file in the message (a gate
-    file, a waiver file, a lift plan)."""
+def read_bounded(path: str | os.PathLike[str], *, limit: int, what: str,
+                 error: type[BimcheckError]) -> bytes:
+    """The bytes of a file of at most ``limit`` bytes; ``error`` naming the
+    file (and ``what`` it is) when it cannot be read or is larger."""
     p = Path(path)
     try:
         size = p.stat().st_size
     except OSError as exc:
         raise error(f"cannot read {what}: {exc.strerror or exc}", path=p) from None
-    if size > MAX_PACK_BYTES:
-        raise error(f"{what} is {size} bytes, over the {MAX_PACK_BYTES} limit", path=p)
+    if size > limit:
+        raise error(f"{what} is {size} bytes, over the {limit} limit", path=p)
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        return p.read_bytes()
+    except OSError as exc:
+        raise error(f"cannot read {what}: {exc.strerror or exc}", path=p) from None
+
+
+def parse_yaml(data: bytes, path: str | os.PathLike[str], *, what: str = "rule pack",
+               error: type[BimcheckError] = RulePackError) -> Any:
+    """``yaml.safe_load`` of UTF-8 bytes; ``error`` naming the file, line and column."""
+    p = Path(path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise error(f"cannot read {what}: {exc}", path=p) from None
     try:
         return yaml.safe_load(text)
@@ -58,6 +67,15 @@ def load_yaml(path: str | os.PathLike[str], *, what: str = "rule pack",
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise error(f"invalid YAML{where}: {problem}", path=p) from None
+
+
+def load_yaml(path: str | os.PathLike[str], *, what: str = "rule pack",
+              error: type[BimcheckError] = RulePackError) -> Any:
+    """Parse one YAML file safely; ``error`` (RulePackError by default) naming
+    the file on any problem, ``what`` the kind of file in the message (a gate
+    file, a waiver file, a lift plan)."""
+    data = read_bounded(path, limit=MAX_PACK_BYTES, what=what, error=error)
+    return parse_yaml(data, path, what=what, error=error)
 
 
 def require(mapping: Any, key: str, kind: type | tuple[type, ...], *, path: Path,

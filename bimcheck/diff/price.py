@@ -38,6 +38,7 @@ from bimcheck.diff.result import ElementDiff, RevisionDiff
 from bimcheck.diff.reuse import (
     SAME_QUANTITIES,
     memo_key,
+    price_scope,
     reusable,
     rule_sets,
     select_rules,
@@ -114,16 +115,17 @@ def price_revision(
         ctx.gross(0)
     timings["old_meshes"] = time.perf_counter() - t0
     t0 = time.perf_counter()
+    selection = select_rules(new, rules)
     if diff is None:
         from bimcheck.diff import diff_models
 
-        diff = diff_models(old, new, context=ctx)
+        scope = price_scope(old, new, ctx.scratch[memo_key(0, rules)][0], selection)
+        diff = diff_models(old, new, context=ctx, scope=scope)
     timings["diff"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     before = run_takeoff(old, rules, context=ctx, index=0, reconcile_tolerance=None)
     timings["takeoff_old"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    selection = select_rules(new, rules)
     reused = reusable(diff, rule_sets(ctx.scratch[memo_key(0, rules)][0]),
                       rule_sets(selection))
     skip = {e.new_id for e in reused}

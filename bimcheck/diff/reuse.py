@@ -76,6 +76,19 @@ def reusable(diff: RevisionDiff, rules_old: dict[str, frozenset[str]],
     return out
 
 
+def price_scope(old: Model, new: Model, selected_old: dict[str, list[Any]],
+                selected_new: dict[str, list[Any]]) -> frozenset[str]:
+    """The GlobalIds a change order depends on: what the rules select in
+    either revision, and those elements' parts, openings and fillings (in
+    both files, for ids kept across them)."""
+    ids = {e.GlobalId for sel in (selected_old, selected_new)
+           for elements in sel.values() for e in elements}
+    related: set[str] = set()
+    for gid in ids:
+        related |= _related(old.file, gid) | _related(new.file, gid)
+    return frozenset(ids | related)
+
+
 def memo_key(index: int, rules: Sequence[Rule]) -> tuple:
     """Where :func:`~bimcheck.qto.takeoff.select_takeoff` memoises the
     selection of model ``index`` in the run context's scratch."""

@@ -157,6 +157,7 @@ def diff_models(
     threads: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     views: bool = False,
+    scope: frozenset[str] | None = None,
 ) -> RevisionDiff:
     """The diff of revision ``new`` against ``old`` (see the module docstring).
 
@@ -165,6 +166,9 @@ def diff_models(
     ``cache``, ``timeout`` (s), ``threads`` and ``progress(stage, done, total)``.
     ``views``: mesh every element of both revisions too (same pass) and add
     plan views per storey (:func:`~bimcheck.diff.plan.diff_views`) for the HTML.
+    ``scope``: GlobalIds (of either revision) to diff, with the openings that
+    void them; the others are left out (pricing needs only what its rules
+    measure). The summary's ``scope`` counts them; ``None`` diffs everything.
     """
     from bimcheck.run import header
 
@@ -173,7 +177,8 @@ def diff_models(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     ctx.report_progress("reading models", 0, 2)
-    so, sn = snapshot_pair(old, new, (ctx.fingerprinter(0), ctx.fingerprinter(1)), threads)
+    so, sn = snapshot_pair(old, new, (ctx.fingerprinter(0), ctx.fingerprinter(1)), threads,
+                           scope)
     ctx.report_progress("reading models", 2, 2)
     maps = Maps(elements={}, types=_match_by_name(so.types, sn.types),
                 spatial=_match_by_name(so.spatial, sn.spatial))
@@ -217,8 +222,11 @@ def diff_models(
     causes = find_causes(so, sn, maps, entries, states)
     timings["causes"] = time.perf_counter() - t0
     timings.update({f"geometry_{k}": v for k, v in ctx.timings.items()})
+    summary = _summary(so, sn, entries, len(causes))
+    if scope is not None:
+        summary["scope"] = len(scope)
     result = RevisionDiff(old=old, new=new, elements=entries, causes=causes,
-                          summary=_summary(so, sn, entries, len(causes)),
+                          summary=summary,
                           header=header(ctx, "diff"), timings=timings)
     if views:
         result.views = diff_views(ctx, result)

@@ -249,14 +249,21 @@ class _MaterialPsets:
         return out
 
 
+def _voids_one_of(entity: ifcopenshell.entity_instance, scope: frozenset[str]) -> bool:
+    return any(getattr(r.RelatingBuildingElement, "GlobalId", None) in scope
+               for r in getattr(entity, "VoidsElements", None) or ())
+
+
 def _storey_name(element: ifcopenshell.entity_instance) -> str | None:
     storey = get_storey(element)
     return storey.Name if storey is not None else None
 
 
-def snapshot(model: Model, fingerprinter: Fingerprinter | None = None) -> ModelSnapshot:
+def snapshot(model: Model, fingerprinter: Fingerprinter | None = None,
+             scope: frozenset[str] | None = None) -> ModelSnapshot:
     """Read every ``IfcElement`` of ``model`` (see the module docstring), hashing
-    with ``fingerprinter`` (its memo is shared) or a new one."""
+    with ``fingerprinter`` (its memo is shared) or a new one; with ``scope``
+    (GlobalIds), only those elements and the openings that void them."""
     fp = fingerprinter or Fingerprinter(model.file, lambda: model.step_text)
     places = _Placements(model.length_scale)
     values = ValueReader(model.file, lambda v: _plain(fp, v))
@@ -265,6 +272,8 @@ def snapshot(model: Model, fingerprinter: Fingerprinter | None = None) -> ModelS
     elements: dict[str, ElementState] = {}
     for entity in sorted(model.file.by_type("IfcElement"), key=lambda e: e.id()):
         gid = entity.GlobalId
+        if scope is not None and gid not in scope and not _voids_one_of(entity, scope):
+            continue
         if not gid or gid in elements:
             continue  # duplicate GlobalIds: the first one wins (health check HL005 says so)
         etype = ifcopenshell.util.element.get_type(entity)
@@ -311,39 +320,47 @@ def snapshot(model: Model, fingerprinter: Fingerprinter | None = None) -> ModelS
 #: Fewest elements (both models) worth reading the two models in two processes.
 _MIN_PARALLEL = 400
 
-#: What the forked reader reads: (model, fingerprinter).
-_FORKED: tuple[Model, Fingerprinter | None] | None = None
+#: What the forked reader reads: (model, fingerprinter, scope).
+_FORKED: tuple[Model, Fingerprinter | None, frozenset[str] | None] | None = None
 
 
-def _forked_snapshot(_: int) -> ModelSnapshot:
+def _forked_snapshot(_: int) -> tuple[ModelSnapshot, dict[int, bytes]]:
     assert _FORKED is not None
-    model, fp = _FORKED
-    snap = snapshot(model, fp)
+    model, fp, scope = _FORKED
+    known = set(fp._memo) if fp is not None else set()
+    snap = snapshot(model, fp, scope)
     for state in snap.elements.values():
         state.entity = None  # type: ignore[assignment]  # entities do not pickle
     snap.model = None  # type: ignore[assignment]
+    memo = snap.fingerprinter._memo
     snap.fingerprinter = None  # type: ignore[assignment]
-    return snap
+    # the hashes made here, so that the parent's fingerprinter (a takeoff of
+    # the same run tessellating the new model next) does not make them again
+    return snap, {k: v for k, v in memo.items() if k not in known}
 
 
 def snapshot_pair(old: Model, new: Model, fingerprinters: tuple[Fingerprinter, Fingerprinter],
-                  threads: int | None = None) -> tuple[ModelSnapshot, ModelSnapshot]:
-    """Both snapshots; with two cores or more and large models, the new model
-    is read in a forked process while this one reads the old (the states come
-    back as plain data and get their entities again by STEP id)."""
+                  threads: int | None = None, scope: frozenset[str] | None = None,
+                  ) -> tuple[ModelSnapshot, ModelSnapshot]:
+    """Both snapshots (of the elements in ``scope``, if given); with two cores
+    or more and large models, the new model is read in a forked process while
+    this one reads the old (the states come back as plain data and get their
+    entities again by STEP id)."""
     processes = min(threads or os.cpu_count() or 1, os.cpu_count() or 1)
     size = len(old.file.by_type("IfcElement")) + len(new.file.by_type("IfcElement"))
     if processes < 2 or size < _MIN_PARALLEL or not hasattr(os, "fork"):
-        return snapshot(old, fingerprinters[0]), snapshot(new, fingerprinters[1])
+        return (snapshot(old, fingerprinters[0], scope),
+                snapshot(new, fingerprinters[1], scope))
     global _FORKED
-    _FORKED = (new, fingerprinters[1])
+    _FORKED = (new, fingerprinters[1], scope)
     try:
         with multiprocessing.get_context("fork").Pool(1) as pool:
             pending = pool.map_async(_forked_snapshot, [0])
-            first = snapshot(old, fingerprinters[0])
-            (second,) = pending.get()
+            first = snapshot(old, fingerprinters[0], scope)
+            ((second, memo),) = pending.get()
     finally:
         _FORKED = None
+    fingerprinters[1]._memo.update(memo)
     second.model, second.fingerprinter = new, fingerprinters[1]
     for state in second.elements.values():
         state.entity = new.file.by_id(state.step_id)

@@ -64,10 +64,43 @@ def same_placement(a: np.ndarray | None, b: np.ndarray | None) -> bool:
     return rotation_angle(a, b) <= DIFF_ROTATION_TOLERANCE_RAD
 
 
+_DATA_KEYS: dict[int, str] = {}
+
+
 def _data_key(state: ElementState) -> str:
-    doc = [state.attributes, state.psets, state.type and state.type.get("name"),
-           state.materials, state.classifications]
-    return json.dumps(doc, sort_keys=True, default=str)
+    """The element's data as one string (memoised per state while a match runs)."""
+    key = _DATA_KEYS.get(id(state))
+    if key is None:
+        doc = [state.attributes, state.psets, state.type and state.type.get("name"),
+               state.materials, state.classifications]
+        key = _DATA_KEYS[id(state)] = json.dumps(doc, sort_keys=True, default=str)
+    return key
+
+
+def _twins(old: dict[str, ElementState], new: dict[str, ElementState], taken_old: set[str],
+           taken_new: set[str], key: Callable[[ElementState], tuple]) -> list[Match]:
+    """Elements alike in everything a match can see (key, placement to 1e-7,
+    data, name) paired in GlobalId order, without comparing every pair: a
+    model with hundreds of identical co-located elements (a steel model's
+    bolts) would otherwise make a candidate of each pair."""
+
+    def exact(s: ElementState) -> tuple:
+        p = None if s.placement is None else np.round(s.placement, 7).tobytes()
+        return (key(s), p, _data_key(s), s.name)
+
+    buckets: dict[tuple, tuple[list[str], list[str]]] = {}
+    for side, states, taken in ((0, old, taken_old), (1, new, taken_new)):
+        for gid in sorted(states):
+            if gid not in taken:
+                buckets.setdefault(exact(states[gid]), ([], []))[side].append(gid)
+    out = []
+    for olds, news in buckets.values():
+        if len(olds) > 1 or len(news) > 1:  # a lone pair goes through the usual test
+            for o, n in zip(olds, news, strict=False):
+                taken_old.add(o)
+                taken_new.add(n)
+                out.append(Match(o, n, "shape_placement"))
+    return sorted(out)
 
 
 def _pair_greedy(candidates: list[tuple[tuple, str, str]], taken_old: set[str],
@@ -94,6 +127,7 @@ def _by_placement(old: dict[str, ElementState], new: dict[str, ElementState],
                   same: Callable[[ElementState, ElementState], bool] | None = None,
                   ) -> list[Match]:
     """Pairs of one ``key`` whose world placements are equal (and ``same``)."""
+    twins = _twins(old, new, taken_old, taken_new, key) if same is None else []
     grid: dict[tuple, dict[tuple[int, int, int] | None, list[ElementState]]] = {}
     for s in new.values():
         if s.global_id not in taken_new:
@@ -119,7 +153,7 @@ def _by_placement(old: dict[str, ElementState], new: dict[str, ElementState],
             cost = (round(distance, 9), _data_key(o) != _data_key(n), o.name != n.name,
                     o.global_id, n.global_id)
             candidates.append((cost, o.global_id, n.global_id))
-    return _pair_greedy(candidates, taken_old, taken_new, "shape_placement")
+    return twins + _pair_greedy(candidates, taken_old, taken_new, "shape_placement")
 
 
 def _by_name_position(old: dict[str, ElementState], new: dict[str, ElementState],
@@ -162,6 +196,7 @@ def match_exact(old: ModelSnapshot, new: ModelSnapshot,
     """Stages 1 and 2 without meshes (by shape hash, then, with
     ``same_definition``, by representations equal within the tolerance): the
     matches, and the GlobalIds of each side still unmatched."""
+    _DATA_KEYS.clear()
     taken_old: set[str] = set()
     taken_new: set[str] = set()
     matches = []
@@ -174,6 +209,7 @@ def match_exact(old: ModelSnapshot, new: ModelSnapshot,
     if same_definition is not None:
         matches += _by_placement(old.elements, new.elements, taken_old, taken_new,
                                  key=lambda s: (s.ifc_class,), same=same_definition)
+    _DATA_KEYS.clear()
     return matches, set(old.elements) - taken_old, set(new.elements) - taken_new
 
 
@@ -183,6 +219,7 @@ def match_rest(old: ModelSnapshot, new: ModelSnapshot, old_left: set[str], new_l
     """Stage 2 by meshes (the same class and placement, shapes whose hashes
     differ but whose meshes are the same: a re-export that formats numbers
     otherwise), stage 3 on what is left, then the unmatched as removed / added."""
+    _DATA_KEYS.clear()
     taken_old = set(old.elements) - old_left
     taken_new = set(new.elements) - new_left
 
@@ -194,6 +231,7 @@ def match_rest(old: ModelSnapshot, new: ModelSnapshot, old_left: set[str], new_l
     matches = _by_placement(old.elements, new.elements, taken_old, taken_new,
                             key=lambda s: (s.ifc_class,), same=same_mesh)
     matches += _by_name_position(old.elements, new.elements, taken_old, taken_new, centre)
+    _DATA_KEYS.clear()
     matches += [Match(g, None, None) for g in sorted(set(old.elements) - taken_old)]
     matches += [Match(None, g, None) for g in sorted(set(new.elements) - taken_new)]
     return matches

@@ -235,3 +235,25 @@ def test_material_density_edit_is_a_material_change_with_its_cause(tmp_path):
         "material", "S355 steel", [entry.global_id])
     assert entry.cause == cause.id
     assert "MassDensity 7850.0 -> 7900.0" in entry.change_summary
+
+
+def test_identical_co_located_twins_are_matched_one_to_one(tmp_path):
+    """Five identical bolts at one place (a steel model's habit), GlobalIds
+    re-issued: paired one to one without a candidate per pair, none added or
+    removed, the same pairing on every run."""
+    from bimcheck.testing.ifcfactory import Box, ModelFactory
+
+    f = ModelFactory()
+    storey = f.add_storey("L0", 0.0)
+    for k in range(5):
+        f.add_element("IfcMechanicalFastener", "BOLT", shape=Box((1, 1, 0), (1.02, 1.02, 0.1)),
+                      storey=storey, key=f"bolt-{k}")
+    src = f.write(tmp_path / "bolts.ifc")
+    rev = rv.reissue_global_ids(src, tmp_path / "bolts-r.ifc")
+    runs = [diff_models(open_model(src), open_model(rev.dst), cache=None) for _ in range(2)]
+    d = runs[0]
+    assert d.summary["statuses"]["unchanged"] == 5 and d.changed() == []
+    assert d.summary["matched_by"]["shape_placement"] == 5
+    pairs = sorted((e.old_global_id, e.global_id) for e in d.elements)
+    assert len({o for o, _ in pairs}) == 5 and len({n for _, n in pairs}) == 5
+    assert pairs == sorted((e.old_global_id, e.global_id) for e in runs[1].elements)

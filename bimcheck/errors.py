@@ -179,3 +179,19 @@ class HistoryError(BimcheckError):
     bimcheck history database, it is corrupt, it was written by a newer
     bimcheck, it is locked for too long, or a key or project asked for is not
     in it. The message names the file."""
+
+
+class ManifestError(BimcheckError):
+    """A batch manifest (``bimcheck batch MANIFEST.yaml``) or batch folder is
+    invalid: the message names the file, the project and the field."""
+
+    def __init__(self, message: str, *, path: str | Path | None = None,
+                 project: str | None = None, field: str | None = None) -> None:
+        self.project = project
+        self.field = field
+        super().__init__(message, path=path)
+
+    def __str__(self) -> str:
+        where = [p for p in (self.path, f"project {self.project!r}" if self.project else None,
+                             self.field) if p]
+        return ": ".join([*where, self.message])

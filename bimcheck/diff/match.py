@@ -64,17 +64,13 @@ def same_placement(a: np.ndarray | None, b: np.ndarray | None) -> bool:
     return rotation_angle(a, b) <= DIFF_ROTATION_TOLERANCE_RAD
 
 
-_DATA_KEYS: dict[int, str] = {}
-
-
 def _data_key(state: ElementState) -> str:
-    """The element's data as one string (memoised per state while a match runs)."""
-    key = _DATA_KEYS.get(id(state))
-    if key is None:
+    """The element's data as one string (made once per state)."""
+    if state.data_key is None:
         doc = [state.attributes, state.psets, state.type and state.type.get("name"),
                state.materials, state.classifications]
-        key = _DATA_KEYS[id(state)] = json.dumps(doc, sort_keys=True, default=str)
-    return key
+        state.data_key = json.dumps(doc, sort_keys=True, default=str)
+    return state.data_key
 
 
 def _twins(old: dict[str, ElementState], new: dict[str, ElementState], taken_old: set[str],
@@ -196,7 +192,6 @@ def match_exact(old: ModelSnapshot, new: ModelSnapshot,
     """Stages 1 and 2 without meshes (by shape hash, then, with
     ``same_definition``, by representations equal within the tolerance): the
     matches, and the GlobalIds of each side still unmatched."""
-    _DATA_KEYS.clear()
     taken_old: set[str] = set()
     taken_new: set[str] = set()
     matches = []
@@ -209,7 +204,6 @@ def match_exact(old: ModelSnapshot, new: ModelSnapshot,
     if same_definition is not None:
         matches += _by_placement(old.elements, new.elements, taken_old, taken_new,
                                  key=lambda s: (s.ifc_class,), same=same_definition)
-    _DATA_KEYS.clear()
     return matches, set(old.elements) - taken_old, set(new.elements) - taken_new
 
 
@@ -219,7 +213,6 @@ def match_rest(old: ModelSnapshot, new: ModelSnapshot, old_left: set[str], new_l
     """Stage 2 by meshes (the same class and placement, shapes whose hashes
     differ but whose meshes are the same: a re-export that formats numbers
     otherwise), stage 3 on what is left, then the unmatched as removed / added."""
-    _DATA_KEYS.clear()
     taken_old = set(old.elements) - old_left
     taken_new = set(new.elements) - new_left
 
@@ -231,7 +224,6 @@ def match_rest(old: ModelSnapshot, new: ModelSnapshot, old_left: set[str], new_l
     matches = _by_placement(old.elements, new.elements, taken_old, taken_new,
                             key=lambda s: (s.ifc_class,), same=same_mesh)
     matches += _by_name_position(old.elements, new.elements, taken_old, taken_new, centre)
-    _DATA_KEYS.clear()
     matches += [Match(g, None, None) for g in sorted(set(old.elements) - taken_old)]
     matches += [Match(None, g, None) for g in sorted(set(new.elements) - taken_new)]
     return matches

@@ -75,6 +75,8 @@ class ElementState:
     material_psets: dict[str, dict[str, dict[str, Any]]]
     classifications: tuple[str, ...]
     entity: ifcopenshell.entity_instance = field(repr=False)
+    #: The matching's one-string form of its data (made when first needed).
+    data_key: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def psets(self) -> dict[str, dict[str, Any]]:

@@ -7,8 +7,9 @@ Two fingerprints per element, each a 32-character hex digest:
   ``#id`` reference replaced by the hash of the entity it points to; plus the
   same for every opening that voids the element (so resizing an opening
   changes its host's fingerprint). Reals are hashed with 12 significant
-  digits (:func:`canonical`), so re-saving with renumbered ids, or by a writer
-  that formats numbers otherwise, changes nothing; lengthening a wall, moving
+  digits and keywords in capitals (:func:`canonical`), so re-saving with
+  renumbered ids, or by a writer that formats numbers or spells entity names
+  otherwise, changes nothing; lengthening a wall, moving
   it or moving its storey changes it.
 * **data**: the element's own attributes (minus GlobalId, owner history and
   the geometry references), its property and quantity sets (type sets
@@ -90,9 +91,27 @@ def _canon_string_or_real(match: re.Match[bytes]) -> bytes:
     return _canon(match.group(1))
 
 
+#: A string literal (kept as it is), or the text between string literals.
+_STRING = re.compile(rb"('(?:[^']|'')*')")
+
+
+def _upper_outside_strings(text: bytes) -> bytes:
+    parts = _STRING.split(text)
+    parts[::2] = [p.upper() for p in parts[::2]]
+    return b"".join(parts)
+
+
+def canonical_case(text: bytes) -> bytes:
+    """STEP text with keywords in capitals (entity and type names,
+    enumerations: STEP does not tell their case apart), string literals as
+    they are."""
+    return _upper_outside_strings(text) if b"'" in text else text.upper()
+
+
 def canonical(text: bytes) -> bytes:
-    """STEP text with every real (outside string literals) written with
+    """STEP text in :func:`canonical_case`, every real written with
     :data:`REAL_DIGITS` significant digits."""
+    text = canonical_case(text)
     if b"." not in text:
         return text
     if b"'" in text:
@@ -216,7 +235,7 @@ class Fingerprinter:
     def geometry(self, element: ifcopenshell.entity_instance) -> str:
         """Geometry fingerprint: representation + world placement + openings voiding it."""
         parts = [
-            b"geometry/4",
+            b"geometry/5",
             self.entity_hash(getattr(element, "Representation", None)),
             self.entity_hash(getattr(element, "ObjectPlacement", None)),
         ]

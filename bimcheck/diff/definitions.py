@@ -16,7 +16,7 @@ import re
 
 import ifcopenshell
 
-from bimcheck.fingerprint import Fingerprinter
+from bimcheck.fingerprint import Fingerprinter, canonical, canonical_case
 from bimcheck.units import DIFF_VALUE_RELATIVE_TOLERANCE
 
 #: A string literal, a reference or a real.
@@ -27,6 +27,24 @@ _ABS_TOLERANCE = 1e-9
 
 #: Most entity pairs one comparison walks before it gives up (and meshes decide).
 _MAX_PAIRS = 200_000
+
+
+#: Any number in canonical text (reals, and integers alike: a bucket key only).
+_NUMBER = re.compile(rb"(?<![\w.#])-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?")
+
+#: Significant digits of the coarse hash that buckets shapes before they are compared.
+COARSE_DIGITS = 6
+
+
+class CoarseFingerprinter(Fingerprinter):
+    """Hashes with every number at :data:`COARSE_DIGITS` significant digits:
+    shapes equal within the tolerance share a coarse hash (but at a rounding
+    boundary), so the definitions compared pairwise are only those of one
+    bucket, not every co-located pair of a class."""
+
+    def _body(self, eid: int) -> bytes:
+        return _NUMBER.sub(lambda m: b"%.*g" % (COARSE_DIGITS, float(m.group(0))),
+                           canonical(self.raw_body(eid)))
 
 
 def _parts(text: bytes) -> tuple[bytes, list[float], list[int]]:
@@ -84,8 +102,8 @@ class DefinitionComparer:
             if self.old.entity_hash(self.old.file.by_id(ea)) == \
                     self.new.entity_hash(self.new.file.by_id(eb)):
                 continue
-            sa, ra, fa = _parts(self.old.raw_body(ea))
-            sb, rb, fb = _parts(self.new.raw_body(eb))
+            sa, ra, fa = _parts(canonical_case(self.old.raw_body(ea)))
+            sb, rb, fb = _parts(canonical_case(self.new.raw_body(eb)))
             if sa != sb or len(ra) != len(rb):
                 return False
             if not all(math.isclose(x, y, rel_tol=rel, abs_tol=_ABS_TOLERANCE)

@@ -67,8 +67,10 @@ def same_placement(a: np.ndarray | None, b: np.ndarray | None) -> bool:
 def _data_key(state: ElementState) -> str:
     """The element's data as one string (made once per state)."""
     if state.data_key is None:
+        container = state.container
         doc = [state.attributes, state.psets, state.type and state.type.get("name"),
-               state.materials, state.classifications]
+               state.materials, state.classifications,
+               container and [container.get("ifc_class"), container.get("name")]]
         state.data_key = json.dumps(doc, sort_keys=True, default=str)
     return state.data_key
 
@@ -188,10 +190,12 @@ def _by_name_position(old: dict[str, ElementState], new: dict[str, ElementState]
 
 def match_exact(old: ModelSnapshot, new: ModelSnapshot,
                 same_definition: Callable[[ElementState, ElementState], bool] | None = None,
+                coarse_key: Callable[[ElementState], tuple] | None = None,
                 ) -> tuple[list[Match], set[str], set[str]]:
     """Stages 1 and 2 without meshes (by shape hash, then, with
-    ``same_definition``, by representations equal within the tolerance): the
-    matches, and the GlobalIds of each side still unmatched."""
+    ``same_definition``, by representations equal within the tolerance, among
+    elements of one ``coarse_key``): the matches, and the GlobalIds of each
+    side still unmatched."""
     taken_old: set[str] = set()
     taken_new: set[str] = set()
     matches = []
@@ -203,7 +207,8 @@ def match_exact(old: ModelSnapshot, new: ModelSnapshot,
                              key=lambda s: (s.ifc_class, s.shape))
     if same_definition is not None:
         matches += _by_placement(old.elements, new.elements, taken_old, taken_new,
-                                 key=lambda s: (s.ifc_class,), same=same_definition)
+                                 key=coarse_key or (lambda s: (s.ifc_class,)),
+                                 same=same_definition)
     return matches, set(old.elements) - taken_old, set(new.elements) - taken_new
 
 

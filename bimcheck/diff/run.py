@@ -25,7 +25,7 @@ import numpy as np
 from bimcheck.context import RunContext
 from bimcheck.diff.causes import find_causes
 from bimcheck.diff.compare import Maps, MeshOf, opening_changes, own_changes
-from bimcheck.diff.definitions import DefinitionComparer
+from bimcheck.diff.definitions import CoarseFingerprinter, DefinitionComparer
 from bimcheck.diff.match import (
     Match,
     match_exact,
@@ -78,6 +78,21 @@ def _definitions(so: ModelSnapshot, sn: ModelSnapshot,
                              getattr(n.entity, "Representation", None))
 
     return same
+
+
+def _coarse_key(so: ModelSnapshot, sn: ModelSnapshot) -> Callable[[ElementState], tuple]:
+    """Class and coarse shape hash (:class:`~bimcheck.diff.definitions.CoarseFingerprinter`)
+    of an element of either snapshot, made when first asked."""
+    coarse = {id(so): CoarseFingerprinter(so.model.file, lambda: so.model.step_text),
+              id(sn): CoarseFingerprinter(sn.model.file, lambda: sn.model.step_text)}
+    side = {id(s): id(snap) for snap in (so, sn) for s in snap.elements.values()}
+
+    def key(state: ElementState) -> tuple:
+        rep = getattr(state.entity, "Representation", None)
+        fp = coarse[side[id(state)]]
+        return (state.ifc_class, None if rep is None else fp.entity_hash(rep))
+
+    return key
 
 
 def _status(changes: list[Any]) -> str:
@@ -186,7 +201,7 @@ def diff_models(
 
     t0 = time.perf_counter()
     same_definition = _definitions(so, sn)
-    matches, old_left, new_left = match_exact(so, sn, same_definition)
+    matches, old_left, new_left = match_exact(so, sn, same_definition, _coarse_key(so, sn))
     if same_definition is not None:
         for m in matches:  # other hashes, same definition: the same shape from here on
             o, n = so.elements[m.old], sn.elements[m.new]  # type: ignore[index]

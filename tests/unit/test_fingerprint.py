@@ -138,3 +138,15 @@ def test_a_file_written_by_another_writer_keeps_its_fingerprints(tmp_path):
     assert _prints(tmp_path / "rewritten.ifc") == a
     assert {g: p[0] for g, p in _prints(tmp_path / "reformatted.ifc").items()} == \
         {g: p[0] for g, p in a.items()}
+
+
+def test_keywords_are_hashed_in_capitals():
+    """STEP keywords are case-insensitive (GeometryGym writes
+    IfcProductDefinitionShape, IfcOpenShell IFCPRODUCTDEFINITIONSHAPE);
+    string literals keep their case."""
+    from bimcheck.fingerprint import canonical
+
+    assert canonical(b"IfcProductDefinitionShape($,$,(#7))") == \
+        b"IFCPRODUCTDEFINITIONSHAPE($,$,(#7))"
+    assert canonical(b"IfcWall('Mixed Case',.notdefined.)") == \
+        b"IFCWALL('Mixed Case',.NOTDEFINED.)"

@@ -26,17 +26,13 @@ import math
 from collections import defaultdict
 from typing import Any
 
-from bimcheck.diff.compare import Maps, json_value, same_value
+from bimcheck.diff.compare import Maps, json_value, pset_changes, same_value
+from bimcheck.diff.compare import rounded as _r
 from bimcheck.diff.match import rotation_angle, same_placement
 from bimcheck.diff.result import Cause, ElementDiff
 from bimcheck.diff.snapshot import ElementState, ModelSnapshot
-from bimcheck.units import JSON_DECIMALS
 
 _KIND_ORDER = {"storey": 0, "spatial": 1, "type": 2, "profile": 3, "material": 4, "parent": 5}
-
-
-def _r(value: float) -> float:
-    return round(float(value), JSON_DECIMALS) + 0.0
 
 
 def _origin_of_move(o: ElementState, n: ElementState, maps: Maps) -> int | None:
@@ -135,16 +131,8 @@ def _type_causes(b: _Builder, entries: list[ElementDiff],
                  states: dict[str, tuple[ElementState, ElementState]]) -> None:
     for old_gid, new_gid in sorted(b.maps.types.items()):
         to, tn = b.old.types[old_gid], b.new.types[new_gid]
-        changed: set[tuple[str, str]] = set()
-        values = []
-        for pset in sorted(to.psets.keys() | tn.psets.keys()):
-            a, c = to.psets.get(pset, {}), tn.psets.get(pset, {})
-            for prop in sorted(a.keys() | c.keys()):
-                if not same_value(a.get(prop), c.get(prop)):
-                    changed.add((pset, prop))
-                    values.append({"pset": pset, "property": prop,
-                                   "old": json_value(a.get(prop)),
-                                   "new": json_value(c.get(prop))})
+        values = pset_changes(to.psets, tn.psets)
+        changed = {(v["pset"], v["property"]) for v in values}
         shape_changed = to.shape != tn.shape
         if not changed and not shape_changed:
             continue

@@ -4,11 +4,13 @@ Data (attributes, property and quantity values, type, container, material,
 classification) is compared value by value, numbers within
 :data:`~bimcheck.units.DIFF_VALUE_RELATIVE_TOLERANCE`. The placement is
 compared as a world matrix: a translation (m) and a rotation (degrees) beyond
-the diff's tolerances. The shape is compared by its representation hash and,
-where the hashes differ, by the two meshes in the element's own frame within
-:data:`~bimcheck.units.DIFF_MESH_TOLERANCE_M` (a re-export that reformats
-numbers is not a change). Openings are compared through the matching: added,
-removed, resized or moved, with their areas.
+the diff's tolerances. The shape is compared by its representation hash (a
+pair whose representations are equal within the tolerance already has one,
+:mod:`~bimcheck.diff.definitions`) and, where the hashes differ, by the two
+meshes in the element's own frame within
+:data:`~bimcheck.units.DIFF_MESH_TOLERANCE_M` (:mod:`~bimcheck.diff.shapes`).
+Openings are compared through the matching: added, removed, resized or
+moved, with their areas.
 """
 
 from __future__ import annotations
@@ -58,8 +60,12 @@ def same_value(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _r(value: float) -> float:
+def rounded(value: float) -> float:
+    """A number as the diff's JSON keeps it (:data:`~bimcheck.units.JSON_DECIMALS`)."""
     return round(float(value), JSON_DECIMALS) + 0.0
+
+
+_r = rounded
 
 
 def json_value(value: Any) -> Any:
@@ -153,17 +159,25 @@ def _value_changes(old: dict[str, Any], new: dict[str, Any], label: str) -> list
     return out
 
 
-def _property_changes(o: ElementState, n: ElementState) -> list[dict[str, Any]]:
-    old, new = o.psets, n.psets
+def pset_changes(old: dict[str, dict[str, Any]],
+                 new: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """``{pset, property, old, new}`` of every value that differs between two
+    ``{pset: {prop: value}}`` maps (a missing one is ``None``), sorted."""
     out = []
     for pset in sorted(old.keys() | new.keys()):
         a, b = old.get(pset, {}), new.get(pset, {})
         for prop in sorted(a.keys() | b.keys()):
             if not same_value(a.get(prop), b.get(prop)):
-                inherited = prop not in n.own_psets.get(pset, {}) and prop in \
-                    n.type_psets.get(pset, {})
                 out.append({"pset": pset, "property": prop, "old": json_value(a.get(prop)),
-                            "new": json_value(b.get(prop)), "inherited": inherited})
+                            "new": json_value(b.get(prop))})
+    return out
+
+
+def _property_changes(o: ElementState, n: ElementState) -> list[dict[str, Any]]:
+    out = pset_changes(o.psets, n.psets)
+    for v in out:
+        v["inherited"] = (v["property"] not in n.own_psets.get(v["pset"], {})
+                          and v["property"] in n.type_psets.get(v["pset"], {}))
     return out
 
 
@@ -230,17 +244,9 @@ def _opening_change(o: ElementState, n: ElementState, maps: Maps,
 def _material_property_changes(o: ElementState, n: ElementState) -> list[dict[str, Any]]:
     """Property changes of the materials the element has in both revisions
     (a mass density edited changes its weight though no name changed)."""
-    out = []
-    for name in sorted(o.material_psets.keys() & n.material_psets.keys()):
-        a, b = o.material_psets[name], n.material_psets[name]
-        for pset in sorted(a.keys() | b.keys()):
-            pa, pb = a.get(pset, {}), b.get(pset, {})
-            for prop in sorted(pa.keys() | pb.keys()):
-                if not same_value(pa.get(prop), pb.get(prop)):
-                    out.append({"material": name, "pset": pset, "property": prop,
-                                "old": json_value(pa.get(prop)),
-                                "new": json_value(pb.get(prop))})
-    return out
+    return [{"material": name, **v}
+            for name in sorted(o.material_psets.keys() & n.material_psets.keys())
+            for v in pset_changes(o.material_psets[name], n.material_psets[name])]
 
 
 def data_changes(o: ElementState, n: ElementState, maps: Maps) -> list[Change]:

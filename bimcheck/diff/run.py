@@ -33,7 +33,7 @@ from bimcheck.diff.match import (
 )
 from bimcheck.diff.plan import diff_views, request_plan_meshes
 from bimcheck.diff.result import CHANGE_KINDS, MATCH_STAGES, STATUSES, ElementDiff, RevisionDiff
-from bimcheck.diff.snapshot import ElementState, ModelSnapshot, snapshot_pair
+from bimcheck.diff.snapshot import ElementState, ModelSnapshot, hosts_of, snapshot_pair
 from bimcheck.geometry.cache import MeshCache
 from bimcheck.geometry.mesh import Mesh
 from bimcheck.model import Model
@@ -116,14 +116,8 @@ def _needs_meshes(so: ModelSnapshot, sn: ModelSnapshot, matches: list[Match],
         # an opening's area is measured across its host: the host's mesh too
         for g in list(need):
             if snap.elements[g].ifc_class == "IfcOpeningElement":
-                need.update(_hosts(snap.elements[g]))
+                need.update(hosts_of(snap.elements[g].entity))
     return need_old, need_new
-
-
-def _hosts(opening: ElementState) -> list[str]:
-    rel = getattr(opening.entity, "VoidsElements", None) or ()
-    return sorted(r.RelatingBuildingElement.GlobalId for r in rel
-                  if getattr(r.RelatingBuildingElement, "GlobalId", None))
 
 
 def _summary(so: ModelSnapshot, sn: ModelSnapshot, entries: list[ElementDiff],

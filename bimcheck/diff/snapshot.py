@@ -251,9 +251,11 @@ class _MaterialPsets:
         return out
 
 
-def _voids_one_of(entity: ifcopenshell.entity_instance, scope: frozenset[str]) -> bool:
-    return any(getattr(r.RelatingBuildingElement, "GlobalId", None) in scope
-               for r in getattr(entity, "VoidsElements", None) or ())
+def hosts_of(opening: ifcopenshell.entity_instance) -> list[str]:
+    """GlobalIds of the elements an opening voids, sorted."""
+    return sorted(r.RelatingBuildingElement.GlobalId
+                  for r in getattr(opening, "VoidsElements", None) or ()
+                  if getattr(r.RelatingBuildingElement, "GlobalId", None))
 
 
 def _storey_name(element: ifcopenshell.entity_instance) -> str | None:
@@ -274,7 +276,7 @@ def snapshot(model: Model, fingerprinter: Fingerprinter | None = None,
     elements: dict[str, ElementState] = {}
     for entity in sorted(model.file.by_type("IfcElement"), key=lambda e: e.id()):
         gid = entity.GlobalId
-        if scope is not None and gid not in scope and not _voids_one_of(entity, scope):
+        if scope is not None and gid not in scope and not scope.intersection(hosts_of(entity)):
             continue
         if not gid or gid in elements:
             continue  # duplicate GlobalIds: the first one wins (health check HL005 says so)

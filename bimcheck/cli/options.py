@@ -164,25 +164,14 @@ def record_run(history: HistoryOptions, *, command: str, models: Sequence[Any],
     database cannot be used."""
     if not history.enabled:
         return None
-    from bimcheck.store import RunInput, open_db
+    from bimcheck.store import open_db
     from bimcheck.store import record_run as store_record
-    from bimcheck.store.inputs import (
-        finding_record,
-        model_elements,
-        model_refs,
-        pack_refs,
-        project_name,
-    )
+    from bimcheck.store.inputs import run_input
 
-    stem = Path((name_model or models[0]).path).stem
-    if rules_run is None:
-        rules_run = [r.id for p in packs if hasattr(p, "rules") for r in p.rules]
-    run = RunInput(
-        project=history.project or project_name(stem), revision=history.revision or stem,
-        command=command, models=model_refs(models), packs=pack_refs(packs),
-        findings=[finding_record(f) for f in findings], rules_run=rules_run,
-        rules_empty=rules_empty, elements=model_elements(models), totals=dict(totals or {}),
-        unmeshed=unmeshed, mesh_rules=mesh_rules)
+    run = run_input(command=command, models=models, findings=findings, packs=packs,
+                    rules_run=rules_run, rules_empty=rules_empty, totals=totals,
+                    name_model=name_model, unmeshed=unmeshed, mesh_rules=mesh_rules,
+                    project=history.project, revision=history.revision)
     with open_db(history.path) as db:
         return store_record(db, run)
 

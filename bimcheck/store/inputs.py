@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from bimcheck.findings import finding_key
+from bimcheck.store.record import RunInput
 from bimcheck.store.status import FindingRecord
 
 _MARKER = re.compile(
@@ -135,3 +137,23 @@ def mesh_coverage(rules: Sequence[Any], context: Any) -> tuple[set[str], set[str
         _, geometry = context.built(index)
         unmeshed.update(f.global_id for f in (*geometry.failures, *geometry.without_body))
     return mesh_rules, unmeshed
+
+
+def run_input(*, command: str, models: Sequence[Any], findings: Iterable[Any] = (),
+              packs: Sequence[Any] = (), rules_run: Iterable[str] | None = None,
+              rules_empty: Iterable[str] = (), totals: Mapping[str, Any] | None = None,
+              name_model: Any = None, unmeshed: Iterable[str] = (),
+              mesh_rules: Iterable[str] = (), project: str | None = None,
+              revision: str | None = None) -> RunInput:
+    """The :class:`~bimcheck.store.record.RunInput` of one run of any command
+    (the arguments as :func:`bimcheck.cli.options.record_run` documents them;
+    ``project`` and ``revision`` default to ``name_model``'s file stem)."""
+    stem = Path((name_model or models[0]).path).stem
+    if rules_run is None:
+        rules_run = [r.id for p in packs if hasattr(p, "rules") for r in p.rules]
+    return RunInput(
+        project=project or project_name(stem), revision=revision or stem,
+        command=command, models=model_refs(models), packs=pack_refs(packs),
+        findings=[finding_record(f) for f in findings], rules_run=rules_run,
+        rules_empty=rules_empty, elements=model_elements(models), totals=dict(totals or {}),
+        unmeshed=unmeshed, mesh_rules=mesh_rules)

@@ -3,7 +3,7 @@ one risk report (HTML, JSON, JUnit, BCF) and a CI gate."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +17,18 @@ from bimcheck.cli.options import (
     open_cache,
     precheck_history,
     progress_bar,
-    record_run,
+    store_run,
 )
 from bimcheck.exitcodes import ExitCode
 from bimcheck.packs.schema import SEVERITIES, severity_rank
-from bimcheck.report.files import check_writable, write_atomic
+from bimcheck.report.checkfiles import (
+    created_time,
+    report_payloads,
+    report_targets,
+    write_reports,
+)
+from bimcheck.report.files import check_writable
 from bimcheck.report.gatedoc import gate_active
-from bimcheck.report.jsonout import dumps
-
-#: Files written into --out.
-REPORT_FILES = {"json": "report.json", "html": "report.html", "junit": "report.junit.xml",
-                "bcf": "findings.bcf", "glb": "report.glb"}
 
 #: Findings listed on the terminal by default.
 _SHOWN = 15
@@ -92,7 +93,7 @@ def check(ctx: click.Context, models: tuple[Path, ...], sources: tuple[Path, ...
     from bimcheck.check import CheckOptions, prepare_check, run_prepared
 
     out = out_dir if out_dir is not None else Path("reports") / models[0].stem
-    targets = {k: out / v for k, v in REPORT_FILES.items() if k != "glb" or glb}
+    targets = report_targets(out, glb=glb)
     if out.exists() and not out.is_dir():
         raise click.UsageError(f"--out {out}: not a folder")
     if out.is_dir():
@@ -115,7 +116,7 @@ def check(ctx: click.Context, models: tuple[Path, ...], sources: tuple[Path, ...
                                         policy=prepared.policy, baseline=prepared.baseline,
                                         waivers=prepared.waivers, today=today)
     doc = report.as_dict(timings=timings)
-    _write(doc, report, prepared, targets, out, overwrite)
+    _write(doc, report, prepared, targets, overwrite)
     click.echo(format_summary(doc, limit=limit, files=targets), nl=False)
     click.echo(history_line(recorded), nl=False)
     if annotations == "github":
@@ -130,44 +131,21 @@ def _record(history: HistoryOptions, report: Any, prepared: Any) -> Any:
     """The run recorded in the history (None with --no-history)."""
     if not history.enabled:
         return None
-    from bimcheck.risk import risk_summary
-    from bimcheck.store.inputs import coverage_rules, mesh_coverage
+    from bimcheck.store.inputs import check_run_input
 
-    ran, empty = coverage_rules(report.rules, report.coverage)
-    mesh_rules, unmeshed = mesh_coverage(report.rules, prepared.context)
-    return record_run(history, command="check", models=prepared.models,
-                      findings=report.findings, packs=prepared.packs, rules_run=ran,
-                      rules_empty=empty, totals={"risk": risk_summary(report.findings)["total"]},
-                      unmeshed=unmeshed, mesh_rules=mesh_rules & ran)
+    return store_run(history, check_run_input(report, prepared, project=history.project,
+                                              revision=history.revision))
 
 
 def _write(doc: dict[str, Any], report: Any, prepared: Any, targets: dict[str, Path],
-           out: Path, overwrite: bool) -> None:
+           overwrite: bool) -> None:
     """Every report file, each written whole (temp file and rename)."""
-    from bimcheck.report.checkbcf import check_bcf
-    from bimcheck.report.checkhtml import check_html
-    from bimcheck.report.junit import junit_xml
-
-    payloads: dict[str, bytes | str] = {
-        "json": dumps(doc, inline_from=4),
-        "junit": junit_xml(doc),
-        "bcf": check_bcf(doc, created=_created(prepared.models)),
-        "html": check_html(doc),
-    }
+    payloads = report_payloads(doc, created=created_time(m.path for m in prepared.models))
     if "glb" in targets:
         from bimcheck.report.glb import findings_glb
 
         payloads["glb"] = findings_glb(report, prepared.context)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, payload in payloads.items():
-        write_atomic(targets[name], payload, overwrite=overwrite)
-
-
-def _created(models: list[Any]) -> datetime:
-    """BCF creation date: the newest model file's modification time (UTC), so
-    the same files give the same bytes."""
-    newest = max(int(m.path.stat().st_mtime) for m in models)
-    return datetime.fromtimestamp(newest, tz=UTC)
+    write_reports(payloads, targets, overwrite=overwrite)
 
 
 def format_summary(doc: dict[str, Any], *, limit: int = _SHOWN,

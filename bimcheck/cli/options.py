@@ -164,14 +164,23 @@ def record_run(history: HistoryOptions, *, command: str, models: Sequence[Any],
     database cannot be used."""
     if not history.enabled:
         return None
-    from bimcheck.store import open_db
-    from bimcheck.store import record_run as store_record
     from bimcheck.store.inputs import run_input
 
     run = run_input(command=command, models=models, findings=findings, packs=packs,
                     rules_run=rules_run, rules_empty=rules_empty, totals=totals,
                     name_model=name_model, unmeshed=unmeshed, mesh_rules=mesh_rules,
                     project=history.project, revision=history.revision)
+    return store_run(history, run)
+
+
+def store_run(history: HistoryOptions, run: Any) -> Any:
+    """Record a :class:`~bimcheck.store.record.RunInput` unless ``--no-history``
+    (the :class:`~bimcheck.store.record.Recorded` run, or ``None``)."""
+    if not history.enabled:
+        return None
+    from bimcheck.store import open_db
+    from bimcheck.store import record_run as store_record
+
     with open_db(history.path) as db:
         return store_record(db, run)
 

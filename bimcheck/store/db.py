@@ -36,7 +36,7 @@ from typing import Any
 from bimcheck.errors import HistoryError
 
 #: Version of the schema this code writes (``PRAGMA user_version``).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: ``PRAGMA application_id`` of a bimcheck history database: "bimc" in ASCII.
 APPLICATION_ID = 0x62696D63
 #: Seconds a connection waits for another process's write lock.
@@ -92,8 +92,32 @@ CREATE TABLE reviews (
 CREATE INDEX reviews_by_project ON reviews (project, key, id);
 """
 
+#: Batch runs (:mod:`bimcheck.batch`): one row a batch, one row a revision
+#: done, under its resume key (the digests of everything its results rest on).
+_SCHEMA_V2 = """
+CREATE TABLE batches (
+    id       INTEGER PRIMARY KEY,
+    manifest TEXT NOT NULL,
+    started  TEXT NOT NULL,
+    finished TEXT,
+    version  TEXT NOT NULL
+);
+CREATE TABLE batch_items (
+    key       TEXT PRIMARY KEY,
+    project   TEXT NOT NULL,
+    revision  TEXT NOT NULL,
+    position  INTEGER NOT NULL,
+    batch_id  INTEGER NOT NULL REFERENCES batches (id),
+    check_run INTEGER REFERENCES runs (id),
+    price_run INTEGER REFERENCES runs (id),
+    result    TEXT NOT NULL,
+    files     TEXT NOT NULL
+);
+CREATE INDEX batch_items_by_batch ON batch_items (batch_id, position);
+"""
+
 #: Schema steps by the version they lead to; each only adds.
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
 
 
 def utc_now() -> dt.datetime:

@@ -157,3 +157,20 @@ def run_input(*, command: str, models: Sequence[Any], findings: Iterable[Any] = 
         findings=[finding_record(f) for f in findings], rules_run=rules_run,
         rules_empty=rules_empty, elements=model_elements(models), totals=dict(totals or {}),
         unmeshed=unmeshed, mesh_rules=mesh_rules)
+
+
+def check_run_input(report: Any, prepared: Any, *, project: str | None = None,
+                    revision: str | None = None) -> RunInput:
+    """The :class:`~bimcheck.store.record.RunInput` of one ``check`` run:
+    ``report`` a :class:`~bimcheck.run.CheckReport`, ``prepared`` its
+    :class:`~bimcheck.check.Prepared` inputs (after the run: its context says
+    which elements had no mesh). The totals carry the risk score."""
+    from bimcheck.risk import risk_summary
+
+    ran, empty = coverage_rules(report.rules, report.coverage)
+    mesh_rules, unmeshed = mesh_coverage(report.rules, prepared.context)
+    return run_input(command="check", models=prepared.models, findings=report.findings,
+                     packs=prepared.packs, rules_run=ran, rules_empty=empty,
+                     totals={"risk": risk_summary(report.findings)["total"]},
+                     unmeshed=unmeshed, mesh_rules=mesh_rules & ran, project=project,
+                     revision=revision)

@@ -39,6 +39,9 @@ from bimcheck.store.status import (
 #: the same project and command).
 COMMANDS: tuple[str, ...] = ("check", "clash", "qto", "price")
 
+#: :attr:`RunInput.previous` of a run compared with the project's latest run.
+LATEST = "latest"
+
 
 @dataclass
 class RunInput:
@@ -62,6 +65,10 @@ class RunInput:
     #: the rules that need meshes: their findings on those are unretested.
     unmeshed: Iterable[str] = ()
     mesh_rules: Iterable[str] = ()
+    #: The run the statuses are against: :data:`LATEST` (the project's latest
+    #: run of the command), a run id, or ``None`` (none: a first run). A
+    #: batch names the run of the previous revision it ran.
+    previous: int | str | None = LATEST
 
 
 @dataclass(frozen=True)
@@ -159,8 +166,22 @@ def open_findings(conn: sqlite3.Connection, run_id: int) -> dict[str, OpenFindin
     return {r[0]: OpenFinding(_record(r), r[6], r[7]) for r in rows}
 
 
+def run_info(conn: sqlite3.Connection, run_id: int) -> RunInfo | None:
+    """The run ``run_id`` (``None`` when there is none)."""
+    row = conn.execute("SELECT id, project, revision, command, time FROM runs WHERE id = ?",
+                       (run_id,)).fetchone()
+    return None if row is None else RunInfo(*row)
+
+
 def record_run(db: HistoryDB, run: RunInput) -> Recorded:
     """Write ``run`` and its findings' statuses in one transaction; see the module."""
+    with db.write() as conn:
+        return record_in(conn, db, run)
+
+
+def record_in(conn: sqlite3.Connection, db: HistoryDB, run: RunInput) -> Recorded:
+    """:func:`record_run` inside a transaction the caller holds
+    (``db.write()``), so that more rows can be committed with the run, or none."""
     findings: dict[str, FindingRecord] = {}
     for f in run.findings:
         findings.setdefault(f.key, f)
@@ -172,40 +193,44 @@ def record_run(db: HistoryDB, run: RunInput) -> Recorded:
     rules_run, rules_empty = sorted(set(run.rules_run)), sorted(set(run.rules_empty))
     elements = set(run.elements)
     blob, count = pack_elements(elements)
-    with db.write() as conn:
-        time = db.now()
+    time = db.now()
+    if run.previous == LATEST:
         previous = previous_run(conn, run.project, run.command)
-        before = {} if previous is None else open_findings(conn, previous.id)
-        comparison = compare(before, records, rules_run=rules_run, rules_empty=rules_empty,
-                             elements=elements, unmeshed=set(run.unmeshed),
-                             mesh_rules=set(run.mesh_rules))
-        cursor = conn.execute(
-            "INSERT INTO runs (project, revision, command, time, version, models, packs, "
-            "totals, rules_run, rules_empty, element_count, elements) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (run.project, run.revision, run.command, time, run.version, _dumps(run.models),
-             _dumps(run.packs), _dumps(totals), _dumps(rules_run), _dumps(rules_empty),
-             count, blob))
-        run_id = int(cursor.lastrowid or 0)
-        rows = []
-        first_runs: dict[str, int] = {}
-        for f in records:
-            first = comparison.first_run[f.key] or run_id
-            first_runs[f.key] = first
-            rows.append((run_id, f.key, f.rule, f.kind, f.severity, f.message,
-                         _dumps(list(f.elements)), comparison.statuses[f.key], None, first))
-        for g in comparison.gone:
-            r = g.record
-            if g.status == "unretested":
-                first_runs[r.key] = g.first_run
-            rows.append((run_id, r.key, r.rule, r.kind, r.severity, r.message,
-                         _dumps(list(r.elements)), g.status, g.reason, g.first_run))
-        conn.executemany(
-            "INSERT INTO findings (run_id, key, rule, kind, severity, message, elements, "
-            "status, reason, first_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        reviews = effective_reviews(conn, run.project, first_runs)
-        trend = [p for p in trend_points(conn, run.project, run.command)
-                 if p["revision"] != run.revision and p["run"] < run_id]
+    elif run.previous is None:
+        previous = None
+    else:
+        previous = run_info(conn, int(run.previous))
+    before = {} if previous is None else open_findings(conn, previous.id)
+    comparison = compare(before, records, rules_run=rules_run, rules_empty=rules_empty,
+                         elements=elements, unmeshed=set(run.unmeshed),
+                         mesh_rules=set(run.mesh_rules))
+    cursor = conn.execute(
+        "INSERT INTO runs (project, revision, command, time, version, models, packs, "
+        "totals, rules_run, rules_empty, element_count, elements) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (run.project, run.revision, run.command, time, run.version, _dumps(run.models),
+         _dumps(run.packs), _dumps(totals), _dumps(rules_run), _dumps(rules_empty),
+         count, blob))
+    run_id = int(cursor.lastrowid or 0)
+    rows = []
+    first_runs: dict[str, int] = {}
+    for f in records:
+        first = comparison.first_run[f.key] or run_id
+        first_runs[f.key] = first
+        rows.append((run_id, f.key, f.rule, f.kind, f.severity, f.message,
+                     _dumps(list(f.elements)), comparison.statuses[f.key], None, first))
+    for g in comparison.gone:
+        r = g.record
+        if g.status == "unretested":
+            first_runs[r.key] = g.first_run
+        rows.append((run_id, r.key, r.rule, r.kind, r.severity, r.message,
+                     _dumps(list(r.elements)), g.status, g.reason, g.first_run))
+    conn.executemany(
+        "INSERT INTO findings (run_id, key, rule, kind, severity, message, elements, "
+        "status, reason, first_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    reviews = effective_reviews(conn, run.project, first_runs)
+    trend = [p for p in trend_points(conn, run.project, run.command)
+             if p["revision"] != run.revision and p["run"] < run_id]
     info = RunInfo(run_id, run.project, run.revision, run.command, time)
     return Recorded(run=info, previous=previous, comparison=comparison, reviews=reviews,
                     trend=trend, db_path=db.path)

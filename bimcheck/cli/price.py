@@ -20,7 +20,7 @@ from bimcheck.cli.options import (
     precheck_history,
     precheck_output,
     progress_bar,
-    record_run,
+    store_run,
 )
 from bimcheck.diff.order import ChangeOrder
 from bimcheck.model import open_model
@@ -135,21 +135,14 @@ def price(
 
 def _record(history: HistoryOptions, order: ChangeOrder, old: Any, new: Any, pack: Any,
             table: Any) -> Any:
-    """The run in the history (None with --no-history): both models (NEW names
-    the project and revision), the pack and the rate table, and the totals
-    (``net_cost`` and ``currency`` make the cost trend of `bimcheck history`)."""
+    """The run in the history (None with --no-history)."""
     if not history.enabled:
         return None
-    totals: dict[str, Any] = {k: float(v) for k, v in order.totals().items()} \
-        if table is not None else {}
-    if table is not None:
-        totals["net_cost"] = totals["net"]
-        totals["currency"] = order.currency
-    totals["lines"] = len(order.lines)
-    packs = [pack, *([{"name": table.name, "digest": table.digest}] if table else [])]
-    # NEW first: the revision the run is of (the history lists the first model).
-    return record_run(history, command="price", models=[new, old], name_model=new,
-                      packs=packs, rules_run=[], totals=totals)
+    from bimcheck.store.inputs import price_run_input
+
+    return store_run(history, price_run_input(order, old, new, pack, table,
+                                              project=history.project,
+                                              revision=history.revision))
 
 
 def format_order(order: ChangeOrder) -> str:

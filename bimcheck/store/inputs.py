@@ -174,3 +174,21 @@ def check_run_input(report: Any, prepared: Any, *, project: str | None = None,
                      totals={"risk": risk_summary(report.findings)["total"]},
                      unmeshed=unmeshed, mesh_rules=mesh_rules & ran, project=project,
                      revision=revision)
+
+
+def price_run_input(order: Any, old: Any, new: Any, pack: Any, table: Any, *,
+                    project: str | None = None, revision: str | None = None) -> RunInput:
+    """The :class:`~bimcheck.store.record.RunInput` of one ``price`` run:
+    both models (``new`` names the project and revision), the measurement
+    pack and the rate table, and the totals (``net_cost`` and ``currency``
+    make the cost trend of ``bimcheck history``; none without a table)."""
+    totals: dict[str, Any] = {k: float(v) for k, v in order.totals().items()} \
+        if table is not None else {}
+    if table is not None:
+        totals["net_cost"] = totals["net"]
+        totals["currency"] = order.currency
+    totals["lines"] = len(order.lines)
+    packs = [pack, *([{"name": table.name, "digest": table.digest}] if table else [])]
+    # NEW first: the revision the run is of (the history lists the first model).
+    return run_input(command="price", models=[new, old], name_model=new, packs=packs,
+                     rules_run=[], totals=totals, project=project, revision=revision)

@@ -216,9 +216,16 @@ def _finish_all(db: Any, items: list[Item], reused: dict[int, StoredItem],
                                                 failure="size", error=item.refused))
             else:
                 check_h, change_h = handles[item.position]
+                steps = 2 if change_h is None else 3
+                emit("wait", {"what": f"{item.folder}: check", "step": 0, "steps": steps})
                 check = _named(engine.result(check_h), f"{item.folder}: check")
-                change = None if change_h is None else _named(
-                    engine.result(change_h), f"{item.folder}: diff and price")
+                change = None
+                if change_h is not None:
+                    emit("wait", {"what": f"{item.folder}: diff and price", "step": 1,
+                                  "steps": steps})
+                    change = _named(engine.result(change_h), f"{item.folder}: diff and price")
+                emit("wait", {"what": f"{item.folder}: reports", "step": steps - 1,
+                              "steps": steps})
                 if check.ok:
                     summary = finish_item(db, item, check, change, previous, batch.id,
                                           options.out)

@@ -64,6 +64,7 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
 
 
 def _register() -> None:
+    from bimcheck.cli.batch import batch
     from bimcheck.cli.cache import cache
     from bimcheck.cli.check import check
     from bimcheck.cli.clash import clash
@@ -75,6 +76,7 @@ def _register() -> None:
     from bimcheck.cli.qto import qto
 
     cli.add_command(info)
+    cli.add_command(batch)
     cli.add_command(cache)
     cli.add_command(clash)
     cli.add_command(qto)

@@ -194,10 +194,14 @@ def _new(doc: Doc) -> str:
                              f'{e(f["severity"])}</span> {e(f["rule"])} {e(f["message"])}</li>'
                              for f in c["new_listed"][:10])
             counts = ", ".join(f"{n} {s}" for s, n in c["new"].items() if n) or "none"
-            against = f' against {e(c["compared_with"])}' if c["compared_with"] else ""
-            items.append(f'<li><a href="{e(r["folder"])}/report.html">{e(p["name"])} / '
-                         f'{e(r["revision"])}</a>{against}: new findings {e(counts)}, '
-                         f'{c["resolved"]} resolved<ul>{listed}</ul></li>')
+            head = f'<a href="{e(r["folder"])}/report.html">{e(p["name"])} / ' \
+                   f'{e(r["revision"])}</a>'
+            if not c["compared_with"]:
+                items.append(f'<li>{head}: first revision checked, {c["findings"]} '
+                             f'finding(s)</li>')
+                continue
+            items.append(f'<li>{head} against {e(c["compared_with"])}: new findings '
+                         f'{e(counts)}, {c["resolved"]} resolved<ul>{listed}</ul></li>')
     body = (f'<ul id="new-list">{"".join(items)}</ul>' if items else
             '<p id="new-list" class="muted">Nothing new since the previous batch: every '
             'revision was done before, with the same inputs.</p>')
@@ -218,12 +222,14 @@ def _failed(doc: Doc) -> str:
 def _summary(doc: Doc) -> str:
     s = doc["summary"]
     gate = s["gate_failed"]
-    state = "fail" if gate else "pass"
+    gated = any(p["gate"] is not None for p in doc["projects"])
+    state = "fail" if gate else ("pass" if gated else "nogate")
+    label = {"pass": "PASS", "fail": "FAIL", "nogate": "NO GATE"}[state]
     reasons = "".join(f"<li>{e(g)}</li>" for g in gate)
     new = s["new_findings"]
     return f"""<section id="summary"><h2>Summary</h2><div class="cards">
 <div class="card"><div class="muted">Gates of the latest revisions</div>
-<div id="sum-verdict" class="verdict verdict-{state}">{state.upper()}</div>
+<div id="sum-verdict" class="verdict verdict-{state}">{label}</div>
 <ul>{reasons}</ul></div>
 <div class="card"><div class="muted">Portfolio</div><div class="big">
 <span id="sum-projects">{s['projects']}</span> <span class="muted" style="font-size:14px">

@@ -66,6 +66,11 @@ demo: $(STAMP) bytecode
 			--out .bimcheck/demo/$$n --overwrite || exit $$?; \
 	done
 	$(VENV)/bin/bimcheck history --db .bimcheck/demo.sqlite
+	# a portfolio batch (docs/batch.md): reports/batch/dashboard.html and digest.md; run
+	# again, it reuses every revision (its database remembers what is done)
+	rm -f .bimcheck/batch.sqlite .bimcheck/batch.sqlite-wal .bimcheck/batch.sqlite-shm
+	$(VENV)/bin/bimcheck batch samples/portfolio.yaml --out reports/batch --db .bimcheck/batch.sqlite
+	$(VENV)/bin/bimcheck batch samples/portfolio.yaml --out reports/batch --db .bimcheck/batch.sqlite
 
 test: $(STAMP) bytecode browser
 	$(PY) -m pytest

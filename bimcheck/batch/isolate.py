@@ -18,6 +18,7 @@ work stuck elsewhere (a parse, the kernel on one element) is killed
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import signal
@@ -143,6 +144,9 @@ def _child_main(kind: str, spec: CheckSpec | ChangeSpec, conn: Any) -> None:
 
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
+    # the warnings of a model are in its report, not on the batch's terminal
+    logging.getLogger("bimcheck").addHandler(logging.NullHandler())
+    logging.getLogger("bimcheck").propagate = False
     threading.Thread(target=_watch_parent, args=(conn,), daemon=True).start()
     t0 = time.perf_counter()
     try:

@@ -144,6 +144,13 @@ class DaskEngine:
         except (OSError, TimeoutError) as exc:
             self.close()
             raise BimcheckError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+        daemons = sorted(w for w, d in self.client.run(_is_daemon).items() if d)
+        if daemons:
+            self.close()
+            raise BimcheckError(
+                f"Dask workers {', '.join(daemons[:3])}{' ...' if len(daemons) > 3 else ''} "
+                "run as daemon processes, which cannot start a task's own process: start "
+                "them with DASK_DISTRIBUTED__WORKER__DAEMON=False (docs/scale.md)")
 
     def submit(self, kind: str, spec: CheckSpec | ChangeSpec, deps: Sequence[Any],
                priority: int) -> Any:
@@ -173,6 +180,13 @@ class DaskEngine:
         if self._cluster is not None:
             return f"dask, LocalCluster of {len(self._cluster.workers)} worker process(es)"
         return f"dask, scheduler {self.scheduler}"
+
+
+def _is_daemon() -> bool:
+    """On a worker: whether its process is daemonic (it then cannot have children)."""
+    import multiprocessing
+
+    return bool(multiprocessing.current_process().daemon)
 
 
 def _workers(scheduler: str) -> int:

@@ -72,8 +72,8 @@ def execute(kind: str, spec: CheckSpec | ChangeSpec) -> Outcome:
         proc.start()
     except AssertionError:  # a daemonic process cannot have children
         return Outcome(spec.what, False, failure="internal",
-                       error="this worker runs as a daemon process and cannot start the "
-                       "task's process (Dask: start workers with "
+                       error=f"{spec.what}: this worker runs as a daemon process and "
+                       "cannot start the task's process (Dask: start workers with "
                        "DASK_DISTRIBUTED__WORKER__DAEMON=False; see docs/scale.md)")
     child.close()
     try:

@@ -39,24 +39,27 @@ def outcome_ok(outcome: Outcome | tuple[bool, str, str | None]) -> tuple[bool, s
 
 
 def run_task(kind: str, spec: CheckSpec | ChangeSpec,
-             *deps: tuple[bool, str, str | None]) -> Outcome:
+             *deps: tuple[bool, str, str | None], on_progress: Any = None) -> Outcome:
     """Run task ``kind`` once its dependencies are done: skipped (not run)
-    when one of them failed, else in a child process."""
+    when one of them failed, else in a child process (``on_progress``: see
+    :func:`~bimcheck.batch.isolate.execute`)."""
     from bimcheck.batch.isolate import execute
 
     for ok, what, _error in deps:
         if not ok:
             return Outcome(spec.what, False, failure="skipped",
                            error=f"{spec.what}: not run, because {what} failed")
-    return execute(kind, spec)
+    return execute(kind, spec, on_progress)
 
 
 class LocalEngine:
     """``jobs`` worker threads, each running one task's child process at a
     time, taking the earliest queued task first."""
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, on_progress: Any = None) -> None:
         self.jobs = max(1, jobs)
+        #: ``on_progress(what, stage, done, total)`` of the running tasks.
+        self.on_progress = on_progress
         self._queue: queue.PriorityQueue[Any] = queue.PriorityQueue()
         self._seq = itertools.count()
         self._threads = [threading.Thread(target=self._work, daemon=True,
@@ -99,7 +102,7 @@ class LocalEngine:
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                future.set_result(run_task(kind, spec, *values))
+                future.set_result(run_task(kind, spec, *values, on_progress=self.on_progress))
             except BaseException as exc:  # pragma: no cover - run_task does not raise
                 future.set_exception(exc)
 
@@ -136,7 +139,7 @@ class DaskEngine:
                 with dask.config.set({"distributed.worker.daemon": False}):
                     self._cluster = distributed.LocalCluster(
                         n_workers=n, threads_per_worker=1, processes=True,
-                        dashboard_address=None, silence_logs=50)
+                        dashboard_address=":0", silence_logs=50)
                 self.client = distributed.Client(self._cluster, set_as_default=False)
             else:
                 self.client = distributed.Client(scheduler, timeout=timeout_s,

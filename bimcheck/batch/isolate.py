@@ -25,6 +25,7 @@ import signal
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 from bimcheck.batch.spec import ChangeSpec, CheckSpec, Outcome
@@ -57,7 +58,15 @@ def _mp() -> Any:
         return _context
 
 
-def execute(kind: str, spec: CheckSpec | ChangeSpec) -> Outcome:
+#: ``on_progress(what, stage, done, total)``: the task's progress as its child reports it.
+OnProgress = Callable[[str, str, int, int], None]
+
+#: Least seconds between two progress messages of a child.
+PROGRESS_EVERY_S = 0.25
+
+
+def execute(kind: str, spec: CheckSpec | ChangeSpec,
+            on_progress: OnProgress | None = None) -> Outcome:
     """Run task ``kind`` (``check`` or ``change``) on ``spec`` in a child
     process; its :class:`Outcome`, failed when the child failed, crashed or
     ran out of time. Never raises for what the task does."""
@@ -66,7 +75,8 @@ def execute(kind: str, spec: CheckSpec | ChangeSpec) -> Outcome:
     t0 = time.monotonic()
     ctx = _mp()
     parent, child = ctx.Pipe(duplex=True)
-    proc = ctx.Process(target=_child_main, args=(kind, spec, child), daemon=False,
+    proc = ctx.Process(target=_child_main, args=(kind, spec, child, on_progress is not None),
+                       daemon=False,
                        name=f"bimcheck {kind} {spec.project}/{spec.label}")
     try:
         proc.start()
@@ -81,10 +91,15 @@ def execute(kind: str, spec: CheckSpec | ChangeSpec) -> Outcome:
             wait = 1.0 if limit is None else max(0.0, min(1.0, t0 + limit - time.monotonic()))
             if parent.poll(wait):
                 try:
-                    outcome: Outcome = parent.recv()
+                    message = parent.recv()
                 except (EOFError, OSError):
                     proc.join(5)
                     return _crashed(spec, proc.exitcode, time.monotonic() - t0)
+                if isinstance(message, tuple):  # ("progress", stage, done, total)
+                    if on_progress is not None:
+                        on_progress(spec.what, *message[1:])
+                    continue
+                outcome: Outcome = message
                 return outcome
             if not proc.is_alive():
                 if parent.poll(0):
@@ -138,7 +153,7 @@ def _watch_parent(conn: Any) -> None:
             return
 
 
-def _child_main(kind: str, spec: CheckSpec | ChangeSpec, conn: Any) -> None:
+def _child_main(kind: str, spec: CheckSpec | ChangeSpec, conn: Any, report: bool) -> None:
     from bimcheck.batch.work import peak_mib, run_change, run_check
     from bimcheck.errors import BimcheckError, TessellationTimeout
 
@@ -149,8 +164,18 @@ def _child_main(kind: str, spec: CheckSpec | ChangeSpec, conn: Any) -> None:
     logging.getLogger("bimcheck").propagate = False
     threading.Thread(target=_watch_parent, args=(conn,), daemon=True).start()
     t0 = time.perf_counter()
+    last = [0.0]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY_S or done == total:
+            last[0] = now
+            with contextlib.suppress(Exception):
+                conn.send(("progress", stage, done, total))
+
+    fn = run_check if kind == "check" else run_change
     try:
-        value = run_check(spec) if kind == "check" else run_change(spec)  # type: ignore[arg-type]
+        value = fn(spec, progress if report else None)  # type: ignore[arg-type]
         outcome = Outcome(spec.what, True, value=value)
     except TessellationTimeout as exc:
         outcome = Outcome(spec.what, False, failure="timeout", error=str(exc))

@@ -42,8 +42,10 @@ from bimcheck.batch.plan import (
 )
 from bimcheck.batch.spec import Budget, ChangeSpec, CheckSpec, ModelSource, Outcome
 
-#: ``events(kind, data)``: ``plan`` {total, reused}, ``done`` {item summary,
-#: reused, done, total, eta_s}.
+#: ``events(kind, data)``: ``plan`` {total, reused, batch, resumed}; ``wait``
+#: {what, step, steps} (the revision being finished); ``task`` {what, stage,
+#: done, total} (a running task's progress, local engine; from worker threads);
+#: ``done`` {item summary, reused, done, total, eta_s, elapsed_s}.
 Events = Callable[[str, dict[str, Any]], None]
 
 
@@ -89,12 +91,17 @@ class BatchResult:
     gate_failed: list[str] = field(default_factory=list)
 
 
-def make_engine(options: BatchOptions) -> Any:
+def make_engine(options: BatchOptions, emit: Events | None = None) -> Any:
+    """The engine the options ask for (local: with the tasks' progress as
+    ``task`` events {what, stage, done, total})."""
     from bimcheck.batch.engines import DaskEngine, LocalEngine
 
     if options.engine == "dask":
         return DaskEngine(options.scheduler or f"local:{options.workers()}")
-    return LocalEngine(options.workers())
+    on_progress = None if emit is None else (
+        lambda what, stage, done, total: emit("task", {"what": what, "stage": stage,
+                                                       "done": done, "total": total}))
+    return LocalEngine(options.workers(), on_progress)
 
 
 def _source(path: Path, send: bool) -> ModelSource:
@@ -157,7 +164,7 @@ def run_batch(manifest: Manifest, options: BatchOptions, *,
         reused = {i.position: s for i in items if (s := _reusable(db, i, options)) is not None}
         emit("plan", {"total": len(items), "reused": len(reused), "batch": batch.id,
                       "resumed": batch.resumed})
-        engine = make_engine(options) if len(reused) < len(items) else None
+        engine = make_engine(options, events) if len(reused) < len(items) else None
         result = BatchResult(batch=batch, items=[],
                              engine=engine.describe() if engine is not None else "none")
         try:

@@ -14,7 +14,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bimcheck.batch.spec import (
     Budget,
@@ -24,6 +24,9 @@ from bimcheck.batch.spec import (
     CheckValue,
     ModelSource,
 )
+
+if TYPE_CHECKING:
+    from bimcheck.context import Progress
 
 #: Files a change task writes into the revision's folder.
 CHANGE_FILES = ("diff.json", "diff.bcf", "change_order.json", "change_order.csv",
@@ -59,8 +62,9 @@ def _cache(budget: Budget) -> Any:
     return None if budget.no_cache else MeshCache(budget.cache_dir)
 
 
-def run_check(spec: CheckSpec) -> CheckValue:
-    """``check`` of the revision (errors: :class:`~bimcheck.errors.BimcheckError`)."""
+def run_check(spec: CheckSpec, progress: Progress | None = None) -> CheckValue:
+    """``check`` of the revision (errors: :class:`~bimcheck.errors.BimcheckError`);
+    ``progress(stage, done, total)`` as the run goes."""
     from bimcheck.check import CheckOptions, prepare_check, run_prepared
     from bimcheck.store.inputs import check_run_input
 
@@ -71,14 +75,14 @@ def run_check(spec: CheckSpec) -> CheckValue:
             gate_file=None if spec.gate is None else Path(spec.gate), fail_on=spec.fail_on,
             timeout=spec.budget.timeout, threads=spec.budget.threads)
         prepared = prepare_check(options, cache=_cache(spec.budget))
-        report, _ = run_prepared(prepared)
+        report, _ = run_prepared(prepared, progress=progress)
         run = check_run_input(report, prepared, project=spec.project, revision=spec.label)
         prepared.context = None
         return CheckValue(report=report, policy=prepared.policy, waivers=prepared.waivers,
                           run=run)
 
 
-def run_change(spec: ChangeSpec) -> ChangeValue:
+def run_change(spec: ChangeSpec, progress: Progress | None = None) -> ChangeValue:
     """``diff`` and ``price`` of the revision against the previous one, in one
     run context (the meshes of the diff serve the takeoffs of the price)."""
     from bimcheck.context import RunContext
@@ -100,7 +104,7 @@ def run_change(spec: ChangeSpec) -> ChangeValue:
     with model_paths(spec.old, spec.new) as (old_path, new_path):
         old, new = open_model(old_path), open_model(new_path)
         ctx = RunContext([old, new], cache=_cache(spec.budget), timeout=spec.budget.timeout,
-                         threads=spec.budget.threads)
+                         threads=spec.budget.threads, progress=progress)
         diff = diff_models(old, new, context=ctx)
         order = price_revision(old, new, rules=pack.rules, packs=[pack], rates=table,
                                diff=diff, context=ctx)

@@ -176,9 +176,9 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, dict[str, Any]], None] | N
         def events(kind: str, data: dict[str, Any]) -> None:
             if kind == "plan":
                 bar.update(whole, total=data["total"])
-            elif kind == "wait":
-                bar.update(current, description=data["what"], completed=data["step"],
-                           total=data["steps"])
+            elif kind == "task":
+                bar.update(current, description=f"{data['what']}: {data['stage']}"[:70],
+                           completed=data["done"], total=data["total"])
             elif kind == "done":
                 eta = f" · ETA {data['eta_s']:.0f} s" if data.get("eta_s") else ""
                 bar.update(whole, completed=data["done"], description=f"batch{eta}")

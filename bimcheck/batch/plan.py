@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,6 @@ class Item:
     previous: Item | None = None
     #: Why it is not run ("over the size limit"), when it is not.
     refused: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def folder(self) -> str:

@@ -139,6 +139,8 @@ def _reusable(db: Any, item: Item, options: BatchOptions) -> StoredItem | None:
     stored = stored_item(db, item.key)
     if stored is None or stored.result.get("status") != "ok":
         return None
+    if (stored.result.get("change") or {}).get("status") not in (None, "ok"):
+        return None  # its diff and price failed or were skipped: tried again
     return stored if files_intact(options.out, stored.files) else None
 
 
@@ -240,6 +242,7 @@ def _finish_all(db: Any, items: list[Item], reused: dict[int, StoredItem],
                     summary = finish_failed(db, item, batch.id, options.out, check)
                 result.peak_mib = max(result.peak_mib, check.peak_mib,
                                       change.peak_mib if change else 0.0)
+                del handles[item.position]  # the driver holds no report it has written
             result.ran += 1
             ran_times.append(time.monotonic() - started)
         if summary.get("status") == "ok":

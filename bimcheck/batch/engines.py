@@ -39,13 +39,13 @@ def outcome_ok(outcome: Outcome | tuple[bool, str, str | None]) -> tuple[bool, s
 
 
 def run_task(kind: str, spec: CheckSpec | ChangeSpec,
-             *deps: tuple[bool, str, str | None], on_progress: Any = None) -> Outcome:
+             *deps: Outcome | tuple[bool, str, str | None], on_progress: Any = None) -> Outcome:
     """Run task ``kind`` once its dependencies are done: skipped (not run)
     when one of them failed, else in a child process (``on_progress``: see
     :func:`~bimcheck.batch.isolate.execute`)."""
     from bimcheck.batch.isolate import execute
 
-    for ok, what, _error in deps:
+    for ok, what, _error in map(outcome_ok, deps):
         if not ok:
             return Outcome(spec.what, False, failure="skipped",
                            error=f"{spec.what}: not run, because {what} failed")
@@ -157,11 +157,11 @@ class DaskEngine:
 
     def submit(self, kind: str, spec: CheckSpec | ChangeSpec, deps: Sequence[Any],
                priority: int) -> Any:
-        """``client.submit`` of the task, its dependencies as future arguments
-        (each reduced on its worker to ``(ok, what, error)`` first)."""
-        args = [self.client.submit(outcome_ok, d, pure=False, priority=-priority)
-                if not isinstance(d, tuple) else d for d in deps]
-        return self.client.submit(run_task, kind, spec, *args, pure=False,
+        """``client.submit`` of the task, its dependencies (futures of
+        outcomes, or ``(ok, what, error)`` of outcomes known) as arguments: the
+        scheduler starts it when they are done. (A reducing task per
+        dependency would wait for a worker thread behind a long check.)"""
+        return self.client.submit(run_task, kind, spec, *deps, pure=False,
                                   priority=-priority)
 
     def result(self, handle: Any) -> Outcome:

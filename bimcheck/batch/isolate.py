@@ -46,10 +46,19 @@ def hard_limit(timeout: float | None) -> float | None:
     return timeout + min(GRACE_MAX_S, max(GRACE_MIN_S, GRACE_SHARE * timeout))
 
 
+#: What a Dask nanny puts in its workers' environment for their own memory
+#: (``distributed.nanny.pre-spawn-environ``): glibc returning freed memory at
+#: 64 KiB makes IfcOpenShell's many small allocations slower, and a task's
+#: memory is its own process's, which ends with the task. Not passed on to it.
+_DASK_MALLOC = ("MALLOC_TRIM_THRESHOLD_", "65536")
+
+
 def _mp() -> Any:
     global _context
     with _started:
         if _context is None:
+            if os.environ.get(_DASK_MALLOC[0]) == _DASK_MALLOC[1]:
+                del os.environ[_DASK_MALLOC[0]]  # before the forkserver starts
             methods = multiprocessing.get_all_start_methods()
             _context = multiprocessing.get_context(
                 "forkserver" if "forkserver" in methods else "spawn")

@@ -136,7 +136,11 @@ class DaskEngine:
         try:
             if scheduler.startswith("local:"):
                 n = _workers(scheduler)
-                with dask.config.set({"distributed.worker.daemon": False}):
+                # one task per single-thread worker at a time, as the local engine
+                # does: with the default saturation (1.1) a worker queues a second
+                # long check behind its first while another worker idles
+                with dask.config.set({"distributed.worker.daemon": False,
+                                      "distributed.scheduler.worker-saturation": 1.0}):
                     self._cluster = distributed.LocalCluster(
                         n_workers=n, threads_per_worker=1, processes=True,
                         dashboard_address=":0", silence_logs=50)

@@ -120,6 +120,16 @@ class ElementInfo:
         }
 
 
+
+def content_digest(path: Path) -> str:
+    """BLAKE2b-160 hex digest of a file's bytes, read in 1 MiB chunks (the
+    model digest of reports, the history and the batch's resume keys)."""
+    h = hashlib.blake2b(digest_size=20)
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
 class Model:
     """An opened IFC model. Create it with :func:`open_model`.
 
@@ -157,11 +167,7 @@ class Model:
     def content_digest(self) -> str:
         """BLAKE2b hex digest of the file's bytes (the .ifczip's for an archive):
         equal digests mean the same parse, hence the same STEP ids."""
-        h = hashlib.blake2b(digest_size=20)
-        with self.path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        return h.hexdigest()
+        return content_digest(self.path)
 
     @cached_property
     def step_text(self) -> StepText | None:

@@ -17,11 +17,11 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from bimcheck._version import __version__
 from bimcheck.batch.manifest import Manifest, Project, Revision
+from bimcheck.model import content_digest
 
 #: Default per-model time-out (s) and largest model file (bytes) of a batch.
 DEFAULT_TIMEOUT_S = 1800.0
@@ -57,18 +57,6 @@ class Item:
         return f"{self.project.name}/{self.revision.label}"
 
 
-def _file_digest(path: Path, limit: int | None = None) -> str:
-    h = hashlib.blake2b(digest_size=20)
-    read = 0
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-            read += len(chunk)
-            if limit is not None and read > limit:
-                break
-    return h.hexdigest()
-
-
 def read_inputs(project: Project) -> ProjectInputs:
     """Load and check the project's packs, lift plan, gate, rate table and
     measurement pack (a :class:`~bimcheck.errors.BimcheckError` naming the
@@ -84,12 +72,12 @@ def read_inputs(project: Project) -> ProjectInputs:
     digests: dict[str, Any] = {"packs": [p.digest for p in packs]}
     if project.lift_plan is not None:
         load_lift_plan(project.lift_plan)
-        digests["lift_plan"] = _file_digest(project.lift_plan)
+        digests["lift_plan"] = content_digest(project.lift_plan)
         if not any(r.family == "crane" for p in packs for r in p.rules):
             digests["crane_pack"] = load_packs([crane_pack_path()])[0].digest
     if project.gate is not None:
         load_gate(project.gate)
-        digests["gate"] = _file_digest(project.gate)
+        digests["gate"] = content_digest(project.gate)
     if project.rates is not None:
         digests["rates"] = load_rates(project.rates).digest
     price = project.price_rules or default_qto_pack_path()
@@ -124,7 +112,7 @@ def plan_batch(manifest: Manifest, *, max_file_size: int = DEFAULT_MAX_FILE_SIZE
                            f"limit of {max_file_size / 1024**2:.1f} MiB (--max-file-size)")
                 digest = f"size:{size}"
             else:
-                digest = _file_digest(revision.path)
+                digest = content_digest(revision.path)
             key = revision_key(inputs, revision, digest,
                                None if previous is None else previous.key, options)
             item = Item(len(items), project, revision, index, key, digest, size,

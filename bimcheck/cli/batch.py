@@ -17,6 +17,7 @@ from bimcheck.batch.plan import DEFAULT_MAX_FILE_SIZE, DEFAULT_TIMEOUT_S
 from bimcheck.cli.options import DEFAULT_HISTORY_DB, cache_dir_opt, no_cache_opt
 from bimcheck.exitcodes import ExitCode
 from bimcheck.packs.schema import SEVERITIES
+from bimcheck.report.digest import signed_money
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
 
@@ -134,8 +135,8 @@ def format_summary(result: Any, doc: dict[str, Any], out: Path) -> str:
             state = f"FAILED ({latest['failure']})"
         co = p["latest_change_order"]
         cost = "" if co is None else (
-            f", change order {co['against']}→{co['revision']} {co['net']:+,.2f} "
-            f"{co['currency'] or ''}".rstrip())
+            f", change order {co['against']}→{co['revision']} "
+            f"{signed_money(co['net'], co['currency'])}")
         lines.append(f"  {p['name']}: {len(p['revisions'])} revision(s), latest "
                      f"{p['latest']}: {state}{cost}")
     for f in doc["failed"]:

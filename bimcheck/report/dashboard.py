@@ -21,6 +21,7 @@ from typing import Any
 
 from bimcheck.report.checkhtml_assets import CSS
 from bimcheck.report.checkhtml_svg import SEVERITIES, severity_bar
+from bimcheck.report.digest import signed_money
 
 Doc = Mapping[str, Any]
 
@@ -54,12 +55,6 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
 
 
-def _money(net: Any, currency: Any) -> str:
-    if net is None:
-        return "unpriced"
-    return f"{net:+,.2f} {currency or ''}".rstrip()
-
-
 def _cell(r: Mapping[str, Any]) -> str:
     rid = f"cell-{_slug(r['project'])}-{_slug(r['revision'])}"
     link = f'{e(r["folder"])}/report.html'
@@ -78,7 +73,7 @@ def _cell(r: Mapping[str, Any]) -> str:
     cost = ""
     if change.get("status") == "ok":
         totals = change.get("totals")
-        cost = (f'<div>Δ cost <b class="cost">{e(_money(totals["net"], change["currency"]))}'
+        cost = (f'<div>Δ cost <b class="cost">{e(signed_money(totals["net"], change["currency"]))}'
                 f'</b></div>' if totals else '<div class="muted">Δ cost unpriced</div>')
     elif change:
         cost = f'<div class="warn">diff/price {e(change.get("status"))}</div>'
@@ -150,7 +145,7 @@ def _costs(values: Sequence[tuple[str, float | None]], pid: str, currency: Any) 
         y = mid - hh if v >= 0 else mid
         out.append(f'<rect class="{"up" if v >= 0 else "down"}" x="{x}" y="{y:.1f}" '
                    f'width="{col}" height="{hh:.1f}"><title>{e(label)}: '
-                   f'{e(_money(v, currency))}</title></rect>')
+                   f'{e(signed_money(v, currency))}</title></rect>')
         ty = y - 4 if v >= 0 else y + hh + 12
         out.append(f'<text x="{x + col / 2}" y="{ty:.1f}">{v:+,.0f}</text>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="ptrend" id="cost-{pid}" '

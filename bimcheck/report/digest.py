@@ -26,7 +26,9 @@ def _code(text: Any) -> str:
     return f"{fence}{pad}{s}{pad}{fence}"
 
 
-def _money(net: Any, currency: Any) -> str:
+def signed_money(net: Any, currency: Any) -> str:
+    """A cost delta with its sign and thousands separators, ``+3,525.56 CNY``
+    (``unpriced`` for ``None``)."""
     if net is None:
         return "unpriced"
     return f"{net:+,.2f} {currency or ''}".rstrip()
@@ -105,8 +107,9 @@ def digest_md(doc: dict[str, Any]) -> str:
                              " more in the reports")
         co = p["latest_change_order"]
         if co is not None:
+            net = signed_money(co["net"], co["currency"])
             lines.append(f"- latest change order: {_code(co['against'])} → "
-                         f"{_code(co['revision'])}, net **{_money(co['net'], co['currency'])}**")
+                         f"{_code(co['revision'])}, net **{net}**")
         for f in p["failed"]:
             lines.append(f"- **failed** {_code(f['revision'])} ({f['failure']}): "
                          f"{_code(f['error'])}")

@@ -44,6 +44,9 @@ demo: $(STAMP) bytecode
 	$(VENV)/bin/bimcheck crane samples/tower_rev_a.ifc samples/tower.lift.yaml -o reports/tower.lifts.json \
 		--html reports/tower.lifts.html --bcf reports/tower.lifts.bcf --overwrite
 	$(VENV)/bin/bimcheck crane samples/tower_rev_a.ifc samples/tower.lift.yaml
+	# obstacles at lift time (docs/crane.md): one lift against the finished frame, on its date, ...
+	$(VENV)/bin/bimcheck crane samples/frame_4d.ifc samples/frame_4d.lift.yaml -o reports/frame_4d.lifts.json --overwrite
+	$(VENV)/bin/bimcheck crane samples/frame_4d.ifc samples/frame_4d.lift.yaml
 	$(VENV)/bin/bimcheck check samples/tower_rev_a.ifc --lift-plan samples/tower.lift.yaml \
 		--out reports/tower_rev_a --overwrite --no-history
 	$(VENV)/bin/bimcheck check samples/tower_rev_b.ifc --lift-plan samples/tower.lift.yaml \
@@ -81,6 +84,7 @@ lint: $(STAMP)
 samples: $(STAMP)
 	$(PY) samples/build_samples.py
 	$(PY) samples/build_qto_samples.py
+	$(PY) samples/build_schedule_sample.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

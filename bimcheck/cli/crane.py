@@ -25,6 +25,7 @@ from bimcheck.crane.run import CraneReport, run_lifts
 from bimcheck.exitcodes import ExitCode
 from bimcheck.model import open_model
 from bimcheck.packs.pack import load_pack
+from bimcheck.report.cranehtml import wind_text
 from bimcheck.report.jsonout import dumps
 
 _FAIL_ON = ("fail", "warning", "never")
@@ -104,10 +105,21 @@ def _bcf_date(path: Path) -> datetime:
     return datetime.fromtimestamp(int(path.stat().st_mtime), tz=UTC)
 
 
+def _nearest(d: dict) -> str:
+    """The element nearest a lift's path: class, Name and GlobalId."""
+    gid = d["min_clearance_element"]
+    if gid is None:
+        return "-"
+    if gid.startswith("neighbour:"):
+        return gid
+    name = f" '{d['min_clearance_name']}'" if d["min_clearance_name"] else ""
+    return f"{d['min_clearance_class'] or '?'}{name} ({gid})"
+
+
 def format_table(report: CraneReport) -> str:
     """One line per lift, then the crane pairs."""
     header = ["lift", "crane", "weight t", "radius m", "util", "band", "clearance m",
-              "nearest", "zones", "lines", "time s", "result"]
+              "nearest", "obstacles", "zones", "lines", "time s", "wind m/s", "result"]
     rows = []
     for r in report.lifts:
         d = r.as_dict()
@@ -120,10 +132,13 @@ def format_table(report: CraneReport) -> str:
             r.lift.id, r.crane,
             f"{d['total_weight']:.2f}" if d["total_weight"] is not None else "-",
             radius, f"{util * 100:.0f}%" if util is not None else "-", d["band"] or "-",
-            f"{clear:.2f}" if clear is not None else "-", d["min_clearance_element"] or "-",
+            ("-" if clear is None else f">{clear:g}" if d["min_clearance_beyond_horizon"]
+             else f"{clear:.2f}"), _nearest(d),
+            str(d["obstacle_count"]) + ("" if d["obstacles_from"] == "model"
+                                        else f" ({d['obstacles_from']})"),
             ",".join(z["zone"] for z in d["zones"]) or "-", ",".join(bad_lines) or "-",
             f"{d['duration_s']:.0f}" if d["duration_s"] is not None else "-",
-            d["result"],
+            wind_text(d["wind"]), d["result"],
         ])
     widths = [max(len(x[i]) for x in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(x, widths, strict=True)).rstrip()
@@ -131,6 +146,8 @@ def format_table(report: CraneReport) -> str:
     for r in report.lifts:
         for problem in r.problems:
             lines.append(f"  {r.lift.id}: {problem}")
+        if r.wind is not None and not r.wind.ok:
+            lines.append(f"  {r.lift.id}: {r.wind.message}")
         if r.clearance is not None and r.clearance.conflicts:
             c = r.clearance.first
             assert c is not None

@@ -7,9 +7,13 @@ The moving parts at a configuration (see :mod:`~bimcheck.crane.motion`):
   :data:`~bimcheck.crane.motion.SLING_HEIGHT` above the load's top;
 * ``line``: the slings and hoist line, a cylinder of radius
   :data:`LINE_RADIUS` from the load's top up to the trolley (or boom tip);
-* ``jib``: a tower crane's jib and counter-jib, a box of section
-  :data:`JIB_SECTION` from the jib underside up; a boom, a box of section
-  :data:`BOOM_SECTION` from its pivot to its tip.
+* ``jib``: a trolley tower crane's jib and counter-jib, a box of section
+  :data:`JIB_SECTION` from the jib underside up; a boom or a luffing jib, a
+  box of section :data:`BOOM_SECTION` from its pivot to its tip (which
+  rises as it luffs in);
+* ``counter_jib``: a luffing-tower crane's counter-jib (when the plan gives
+  one), a horizontal box of section :data:`JIB_SECTION` from the slew centre
+  back, its underside at the jib's foot pin.
 
 Each is an fcl primitive (a solid), tested against the elements' meshes
 (fcl BVHs, cached on the meshes) at every sample of the path. Samples are
@@ -29,7 +33,9 @@ the load's own distance to elements **below** its underside is not counted
 (that support is where it is meant to be); everything else is.
 
 A conflict is a distance under the required clearance (strictly: exactly
-the clearance is clear). A collision is a distance of 0.
+the clearance is clear). A collision is a distance of 0. The least distance
+along the path is measured up to a horizon (:data:`HORIZON_M` by default):
+it is always a number, the horizon itself when nothing comes within it.
 """
 
 from __future__ import annotations
@@ -59,13 +65,12 @@ LINE_RADIUS = 0.05
 JIB_SECTION = (2.0, 2.0)
 #: Section (m) of a boom: width and depth.
 BOOM_SECTION = (1.5, 1.5)
-#: Distances are measured to elements whose bounds come within this many
-#: times the clearance (at least :data:`MEASURE_MIN_M`) of a part; farther
-#: ones cannot be the nearest within it.
-MEASURE_FACTOR = 4.0
-MEASURE_MIN_M = 2.0
+#: How far (m) the least distance of a lift's parts to the model is measured
+#: by default (the crane pack's ``clearance_horizon``): beyond it a lift's
+#: ``min_clearance`` is the horizon itself, flagged ``beyond_horizon``.
+HORIZON_M = 25.0
 
-BODIES = ("load", "hook", "line", "jib")
+BODIES = ("load", "hook", "line", "jib", "counter_jib")
 
 
 @dataclass(frozen=True)
@@ -88,12 +93,15 @@ class Conflict:
 
 @dataclass
 class Clearance:
-    """What a path check found. ``min_clearance`` is ``None`` when no element
-    comes within the measuring distance of any part."""
+    """What a path check found. ``min_clearance`` (m) is the least distance of
+    any part to any obstacle along the path, or the horizon when nothing came
+    within it (``beyond_horizon``; ``min_element`` is then ``None``)."""
 
-    min_clearance: float | None = None
+    min_clearance: float = HORIZON_M
     min_element: str | None = None
     min_body: str | None = None
+    min_class: str | None = None
+    beyond_horizon: bool = True
     conflicts: list[Conflict] = field(default_factory=list)
     samples: int = 0
     queries: int = 0
@@ -101,7 +109,7 @@ class Clearance:
     @property
     def collides(self) -> bool:
         """Whether a part touches or enters an element anywhere on the path."""
-        return self.min_clearance is not None and self.min_clearance <= 0.0
+        return self.min_element is not None and self.min_clearance <= 0.0
 
     @property
     def first(self) -> Conflict | None:
@@ -117,6 +125,9 @@ class Obstacles:
     classes: tuple[str, ...]
     lower: np.ndarray  # (m, 3)
     upper: np.ndarray  # (m, 3)
+    #: Clearance (m) each obstacle needs beyond the lift's own (a power line's
+    #: for its voltage, less the plan's clearance); ``None``: none.
+    extra: np.ndarray | None = None
 
     @classmethod
     def build(cls, meshes: dict[str, Mesh], classes: dict[str, str],
@@ -127,6 +138,15 @@ class Obstacles:
         lower = np.array([m.bounds[0] for m in ms]).reshape(-1, 3)
         upper = np.array([m.bounds[1] for m in ms]).reshape(-1, 3)
         return cls(ids, ms, tuple(classes.get(g, "") for g in ids), lower, upper)
+
+    def joined(self, other: Obstacles, extra: float) -> Obstacles:
+        """These obstacles and ``other``, whose every obstacle needs ``extra``
+        m of clearance more (for the planner's node test)."""
+        mine = self.extra if self.extra is not None else np.zeros(len(self.ids))
+        theirs = (other.extra if other.extra is not None else np.zeros(len(other.ids))) + extra
+        return Obstacles(self.ids + other.ids, self.meshes + other.meshes,
+                         self.classes + other.classes, np.vstack([self.lower, other.lower]),
+                         np.vstack([self.upper, other.upper]), np.concatenate([mine, theirs]))
 
 
 def _rz(angle_deg: float) -> np.ndarray:
@@ -150,6 +170,8 @@ class _Parts:
         else:
             assert crane.boom_length is not None
             self.jib = fcl.CollisionObject(fcl.Box(crane.boom_length, *BOOM_SECTION))
+        self.counter = (fcl.CollisionObject(fcl.Box(crane.counter_jib_length, *JIB_SECTION))
+                        if crane.luffs and crane.counter_jib_length > 0 else None)
 
     def place(self, config: np.ndarray, hook: np.ndarray
               ) -> list[tuple[str, fcl.CollisionObject, np.ndarray, np.ndarray, np.ndarray]]:
@@ -194,6 +216,13 @@ class _Parts:
             jhalf = np.abs(jrot) @ np.array([crane.boom_length, *BOOM_SECTION]) / 2
         self.jib.setTransform(fcl.Transform(jrot, jcentre))
         out.append(("jib", self.jib, jcentre - jhalf, jcentre + jhalf, jcentre))
+        if self.counter is not None:  # a luffing tower's, behind the slew centre
+            back = crane.counter_jib_length
+            cc = base + direction * (-back / 2) + np.array(
+                [0.0, 0.0, crane.boom_pivot_height + JIB_SECTION[1] / 2])
+            self.counter.setTransform(fcl.Transform(rot, cc))
+            ch = np.abs(rot) @ np.array([back, *JIB_SECTION]) / 2
+            out.append(("counter_jib", self.counter, cc - ch, cc + ch, cc))
         # The line: from the load's top to the trolley (or the tip), vertical.
         z0, z1 = hook[2] + lz, top_z
         if z1 > z0:
@@ -209,44 +238,66 @@ class _Parts:
 def check_path(crane: Crane, path: Path, box: tuple[float, float, float],
                obstacles: Obstacles, clearance: float,
                rest_heights: tuple[float, float] | None = None,
-               step: float | None = None) -> Clearance:
+               step: float | None = None, horizon: float = HORIZON_M) -> Clearance:
     """Distances from the lift's moving parts to ``obstacles`` along ``path``.
 
     ``box``: the load's size (m). ``rest_heights``: the load's underside at
     the pick and at the set point (m; see the module docstring). ``step``:
     the most any point moves between samples (m; default and at most half
-    the clearance)."""
+    the clearance). ``horizon``: how far the least distance is measured (m;
+    at least twice the clearance): ``min_clearance`` is the exact least
+    distance when it is under the horizon, else the horizon itself with
+    ``beyond_horizon`` set.
+
+    Exact distances are only computed where they can matter: an element is
+    measured at a sample when its bounds come within the larger of the
+    clearance and the least distance found so far, and when its last exact
+    distance, less what the parts can have moved since (``step`` per
+    sample), is still under that bound. The result is the same as measuring
+    every element at every sample."""
     if clearance <= 0:
         raise ValueError("the required clearance must be > 0 m")
+    horizon = max(float(horizon), 2.0 * clearance)
     extent = math.hypot(box[0], box[1]) / 2 + HOOK_BLOCK[0]
     step = clearance / 2 if step is None else min(step, clearance / 2)
     configs, params = sample(crane, path, step, extent=extent)
     hooks = hook_positions(crane, configs)
     parts = _Parts(crane, box)
-    reach = max(clearance * MEASURE_FACTOR, MEASURE_MIN_M)
-    result = Clearance(samples=len(configs))
+    result = Clearance(samples=len(configs), min_clearance=horizon, beyond_horizon=True)
     seen: dict[tuple[str, str], Conflict] = {}
+    last: dict[tuple[str, int], tuple[float, int]] = {}
     request = fcl.DistanceRequest()
     first_move = path.phases[0] if path.phases else ""
     hoist_end = path.durations[0] / max(path.duration, 1e-12) if first_move == "hoist" else 0.0
     lower_start = 1.0 - (path.durations[-1] / max(path.duration, 1e-12)
                          if path.phases and path.phases[-1] == "lower" else 0.0)
-    for config, hook, s in zip(configs, hooks, params, strict=True):
+    for k, (config, hook, s) in enumerate(zip(configs, hooks, params, strict=True)):
         for name, obj, lo, hi, centre in parts.place(config, hook):
-            near = np.flatnonzero(((obstacles.lower <= hi + reach)
-                                   & (obstacles.upper >= lo - reach)).all(axis=1))
+            bound = max(clearance, result.min_clearance)
+            gap = np.maximum(obstacles.lower - hi, lo - obstacles.upper).max(axis=1)
+            near = np.flatnonzero(gap < bound)
             resting = (name == "load" and rest_heights is not None and (
                 (s <= hoist_end and hook[2] - rest_heights[0] < clearance)
                 or (s >= lower_start and hook[2] - rest_heights[1] < clearance)))
-            for i in near.tolist():
-                mesh = obstacles.meshes[i]
+            for i in near[np.argsort(gap[near], kind="stable")].tolist():
+                bound = max(clearance, result.min_clearance)
+                if gap[i] >= bound:
+                    break
                 if resting and obstacles.upper[i][2] <= hook[2] + 1e-9:
                     continue  # the support under a resting load
+                was = last.get((name, i))
+                if was is not None and was[0] - step * (k - was[1]) >= bound:
+                    continue  # it cannot have come near enough since it was measured
                 result.queries += 1
-                d = _distance(obj, mesh, centre, request)
+                d = _distance(obj, obstacles.meshes[i], centre, request)
+                last[(name, i)] = (d, k)
                 gid = obstacles.ids[i]
-                if result.min_clearance is None or d < result.min_clearance:
-                    result.min_clearance, result.min_element, result.min_body = d, gid, name
+                if d < result.min_clearance or (result.beyond_horizon and d <= horizon):
+                    if d < result.min_clearance:
+                        result.min_clearance = d
+                    result.min_element, result.min_body = gid, name
+                    result.min_class = obstacles.classes[i]
+                    result.beyond_horizon = False
                 if d < clearance and (gid, name) not in seen:
                     seen[(gid, name)] = Conflict(
                         gid, obstacles.classes[i], name, d,
@@ -291,14 +342,17 @@ class Probe:
         found too close instead of measuring them all."""
         ob = self.obstacles
         hook = hook_positions(self.crane, config)[0]
+        needs = need if ob.extra is None else need + ob.extra
         for name, obj, lo, hi, centre in self.parts.place(config, hook):
             gap = np.maximum(ob.lower - hi, lo - ob.upper).max(axis=1)
-            near = np.flatnonzero(gap < need)
-            for i in near[np.argsort(gap[near], kind="stable")].tolist():
+            near = np.flatnonzero(gap < needs)
+            for i in near[np.argsort(gap[near] - (0.0 if ob.extra is None else ob.extra[near]),
+                                     kind="stable")].tolist():
                 if (name == "load" and support_top is not None
                         and ob.upper[i][2] <= support_top + 1e-9):
                     continue
                 self.queries += 1
-                if _distance(obj, ob.meshes[i], centre, self.request) < need:
+                limit = need if ob.extra is None else need + float(ob.extra[i])
+                if _distance(obj, ob.meshes[i], centre, self.request) < limit:
                     return ob.ids[i]
         return None

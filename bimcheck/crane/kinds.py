@@ -13,6 +13,8 @@ the run's meshes); each kind turns one part of the result into findings:
   clear path, a load element not in the model), with the blocking elements;
 * ``lift_power_line``: a power line closer than its voltage's clearance;
 * ``lift_zone``: an exclusion zone crossed by the load;
+* ``lift_wind``: a lift whose wind (its own or the forecast over its window)
+  is over its limit (measures ``wind_speed``, ``wind_limit``, m/s);
 * ``crane_pair``: two cranes in conflict over their shared area.
 
 Keys are made of the rule, the kind, the elements' GlobalIds and the lift id
@@ -66,6 +68,7 @@ for _name, _doc, _params in (
     ("lift_path", "a lift that cannot be made or checked", {}),
     ("lift_power_line", "a lift closer to a power line than its clearance", {}),
     ("lift_zone", "a lift over an exclusion zone", {}),
+    ("lift_wind", "a lift in more wind than its limit", {}),
     ("crane_pair", "two cranes in conflict over their shared area", {}),
 ):
     REGISTRY.register(Kind(_name, doc=_doc, params=_params, family="crane", a_selector="none",
@@ -211,5 +214,18 @@ def _pairs(ctx: Any, rule: Rule, report: Any) -> list[Finding]:
     return out
 
 
+def _wind(ctx: Any, rule: Rule, report: Any) -> list[Finding]:
+    return [make_finding(
+        rule, rule.kind, f"lift {r.lift.id}: {r.wind.message}",
+        _refs(ctx, [r.lift.load.element] if r.lift.load.element else []),
+        discriminator=f"lift:{r.lift.id}:wind", location=_where(r) or r.lift.pick,
+        measures={"wind_speed": Quantity(r.wind.wind_m_s, "m/s"),
+                  "wind_limit": Quantity(r.wind.limit_m_s, "m/s")},
+        detail={"lift": r.lift.id, "crane": r.crane, "source": r.wind.source,
+                "limit_from": r.wind.limit_from})
+        for r in report.lifts if r.wind is not None and not r.wind.ok]
+
+
 _CONVERT = {"lift_capacity": _capacity, "lift_clearance": _clearance, "lift_path": _path,
-            "lift_power_line": _power, "lift_zone": _zone, "crane_pair": _pairs}
+            "lift_power_line": _power, "lift_zone": _zone, "lift_wind": _wind,
+            "crane_pair": _pairs}

@@ -5,9 +5,12 @@ A crane's configuration is ``(slew, reach, z)``:
 * ``slew``: the jib's or boom's direction, degrees counter-clockwise from +x
   about the slew centre (the crane's ``base``), unwrapped (a path may run
   from 170° to 190°);
-* ``reach``: for a tower crane the trolley radius (m); for a mobile or
-  crawler crane the boom angle (degrees above horizontal), whose hook radius
-  is ``boom_pivot.offset + boom_length × cos(angle)``;
+* ``reach``: for a trolley tower crane the trolley radius (m); for a crane
+  that luffs (mobile, crawler, luffing-tower;
+  :attr:`~bimcheck.crane.plan.Crane.luffs`) the boom's or jib's angle
+  (degrees above horizontal), whose hook radius is ``pivot offset + length
+  × cos(angle)`` and whose tip is at ``pivot height + length × sin(angle)``
+  (:func:`tip_height`): the tip rises as the jib luffs in;
 * ``z``: height (m) of the underside of the load.
 
 The load hangs level under the hook with its x side along the jib (it slews
@@ -70,6 +73,19 @@ def radius_of(crane: Crane, reach: np.ndarray | float) -> np.ndarray:
     return crane.boom_pivot_offset + crane.boom_length * np.cos(np.radians(reach))
 
 
+def tip_height(crane: Crane, reach: np.ndarray | float) -> np.ndarray:
+    """z (m) of the jib's or boom's tip for ``reach``: a trolley tower's jib
+    underside whatever the trolley radius; for a luffing jib or a boom, the
+    base z + pivot height + length × sin(angle)."""
+    reach = np.asarray(reach, dtype=np.float64)
+    if crane.is_tower:
+        assert crane.jib_elevation is not None
+        return np.full(reach.shape, crane.jib_elevation)
+    assert crane.boom_length is not None
+    return (crane.base[2] + crane.boom_pivot_height
+            + crane.boom_length * np.sin(np.radians(reach)))
+
+
 def reach_for(crane: Crane, radius: float) -> float:
     """The reach that puts the hook at ``radius`` (m); MotionError when it cannot."""
     if crane.is_tower:
@@ -81,7 +97,7 @@ def reach_for(crane: Crane, radius: float) -> float:
     c = (radius - crane.boom_pivot_offset) / crane.boom_length
     lo, hi = crane.boom_angle
     if not math.cos(math.radians(hi)) - 1e-12 <= c <= math.cos(math.radians(lo)) + 1e-12:
-        raise MotionError(f"radius {radius:.2f} m is outside the boom's reach at "
+        raise MotionError(f"radius {radius:.2f} m is outside the {crane.arm}'s reach at "
                           f"{lo:g}-{hi:g}°")
     return math.degrees(math.acos(min(1.0, max(-1.0, c))))
 
@@ -191,7 +207,8 @@ def sample(crane: Crane, path: Path, step: float, extent: float = 0.0
         far = max(far, crane.jib_length, crane.counter_jib_length)
     else:
         assert crane.boom_length is not None
-        far = max(far, crane.boom_pivot_offset + crane.boom_length, crane.tail_radius)
+        far = max(far, crane.boom_pivot_offset + crane.boom_length, crane.tail_radius,
+                  crane.counter_jib_length)
     configs, params = [], []
     total = max(path.duration, 1e-12)
     elapsed = 0.0

@@ -12,8 +12,9 @@ the exact lens even for a thin one, 98.50 m² between circles of 50 and 40 m
 
 Vertical separation is the height between the two jibs' elevations
 (:attr:`~bimcheck.crane.plan.Crane.top_elevation`): for two tower cranes
-the difference of their jib undersides; with a mobile or crawler crane, its
-boom tip at the steepest angle against the other crane's jib.
+the difference of their jib undersides; with a crane that luffs (mobile,
+crawler, luffing-tower), its boom's or jib's tip at the steepest angle
+against the other crane's jib.
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from bimcheck.crane.chart import Bands, LoadChart
+from bimcheck.crane.schedule import read_obstacle_keys, with_obstacle_keys
+from bimcheck.crane.wind import lift_wind, wind_limit
 from bimcheck.errors import LiftPlanError
 from bimcheck.packs.loader import load_yaml
 
@@ -61,10 +63,15 @@ class Speeds:
 
 @dataclass(frozen=True)
 class Crane:
-    """One crane. Tower cranes use ``hook_height``, ``jib_elevation``,
-    ``jib_length``, ``counter_jib_length``; mobile and crawler cranes use
-    the ``boom_*`` fields and ``tail_radius``. Lengths in m, weights in t,
-    angles in degrees (slew measured counter-clockwise from +x)."""
+    """One crane. Trolley tower cranes (``tower``) use ``hook_height``,
+    ``jib_elevation``, ``jib_length``, ``counter_jib_length``; mobile and
+    crawler cranes use the ``boom_*`` fields and ``tail_radius``. A
+    ``luffing-tower`` crane's jib (the plan's ``jib_length``, ``jib_pivot``
+    and ``jib_angle``) is held in the ``boom_*`` fields, since a luffing jib
+    moves as a boom does (:attr:`luffs`), with its ``counter_jib_length``.
+    ``wind_limit_m_s``: the highest wind (m/s) the crane may lift in, or
+    ``None`` (the site's applies). Lengths in m, weights in t, angles in
+    degrees (slew measured counter-clockwise from +x)."""
 
     id: str
     type: str
@@ -82,15 +89,32 @@ class Crane:
     boom_length: float | None = None
     boom_angle: tuple[float, float] | None = None
     tail_radius: float = 0.0
+    wind_limit_m_s: float | None = None
 
     @property
     def is_tower(self) -> bool:
-        return self.type in ("tower", "luffing-tower")
+        """Whether the crane is a trolley tower crane: a horizontal jib at
+        ``jib_elevation``, the hook's radius set by the trolley."""
+        return self.type == "tower"
+
+    @property
+    def luffs(self) -> bool:
+        """Whether the hook's radius is set by luffing a jib or boom about its
+        foot pin (mobile, crawler, luffing-tower): radius = pivot offset +
+        length × cos(angle), tip height = pivot height + length × sin(angle)."""
+        return not self.is_tower
+
+    @property
+    def arm(self) -> str:
+        """What carries the hook, as messages name it: ``jib`` (tower and
+        luffing-tower cranes) or ``boom`` (mobile and crawler cranes)."""
+        return "jib" if self.type in ("tower", "luffing-tower") else "boom"
 
     @property
     def working_radius(self) -> float:
         """Largest hook radius (m) from the slew centre: the jib length of a
-        tower crane; for a boom, pivot offset + boom length × cos(lowest angle)."""
+        trolley tower crane; for a luffing jib or a boom, pivot offset +
+        length × cos(lowest angle)."""
         if self.is_tower:
             assert self.jib_length is not None
             return self.jib_length
@@ -100,8 +124,8 @@ class Crane:
 
     @property
     def top_elevation(self) -> float:
-        """Highest z (m) the jib or boom reaches: a tower's jib underside; a
-        boom's tip at its steepest angle."""
+        """Highest z (m) the jib or boom reaches: a trolley tower's jib
+        underside; a luffing jib's or a boom's tip at its steepest angle."""
         if self.is_tower:
             assert self.jib_elevation is not None
             return self.jib_elevation
@@ -113,19 +137,25 @@ class Crane:
 @dataclass(frozen=True)
 class Load:
     """What is lifted: a box (dimensions in m, weight in t) or a model element
-    (GlobalId; weight in t, or density in kg/m³ times its volume)."""
+    (GlobalId; weight in t, or density in kg/m³ times its volume).
+    ``sail_area_m2``: the area (m²) it shows to the wind, when given (a load
+    of at least the site's ``large_sail.area_m2`` lifts under its lower wind
+    limit)."""
 
     box: tuple[float, float, float] | None = None
     element: str | None = None
     weight: float | None = None
     density: float | None = None
+    sail_area_m2: float | None = None
 
 
 @dataclass(frozen=True)
 class Lift:
     """One lift: crane, load, rigging (t), pick and set points (centre of the
     load's underside, m), travel height (z of the load's underside while
-    slewing; ``None``: max(pick z, set z) + 2 m) and an optional time window."""
+    slewing; ``None``: max(pick z, set z) + 2 m), an optional time window and
+    an optional wind speed (m/s, forecast or measured for this lift; it wins
+    over the site's forecast)."""
 
     id: str
     crane: str
@@ -135,6 +165,15 @@ class Lift:
     rigging_weight: float = 0.0
     travel_height: float | None = None
     window: tuple[datetime, datetime] | None = None
+    wind_m_s: float | None = None
+    #: Plan the lift round exclusion zones (``None``: the crane pack's
+    #: ``avoid_zones``); false for a lift over a zone closed for it.
+    avoid_zones: bool | None = None
+    #: The elements standing at lift time (:mod:`~bimcheck.crane.schedule`):
+    #: a selector, and/or ``"model"`` (the model's 4D schedule at the
+    #: window's start); the lift's own, else the plan's; ``None``: all.
+    obstacles: str | None = None
+    schedule: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,12 +204,36 @@ class Neighbour:
 
 
 @dataclass(frozen=True)
+class WindForecast:
+    """The wind (m/s) forecast for a time window (naive UTC or local times,
+    as a lift's window)."""
+
+    window: tuple[datetime, datetime]
+    wind_m_s: float
+
+
+@dataclass(frozen=True)
+class LargeSail:
+    """A load of at least ``area_m2`` (m²) of sail area lifts only up to
+    ``wind_limit_m_s`` (m/s), or the crane's limit when that is lower."""
+
+    area_m2: float
+    wind_limit_m_s: float
+
+
+@dataclass(frozen=True)
 class Site:
+    """The site around the lifts: zones, power lines (and the clearance per
+    voltage, kV → m), neighbours, and the wind: the site's limit (m/s; a
+    crane's own wins), the forecast per time window and the large-sail limit."""
+
     exclusion_zones: tuple[Zone, ...] = ()
     power_lines: tuple[PowerLine, ...] = ()
     clearance_by_voltage_kv: tuple[tuple[float, float], ...] = ()
     neighbours: tuple[Neighbour, ...] = ()
     wind_limit_m_s: float | None = None
+    wind_forecast: tuple[WindForecast, ...] = ()
+    large_sail: LargeSail | None = None
 
     def power_line_clearance(self, voltage_kv: float) -> float | None:
         """Required clearance (m) for a line of ``voltage_kv``: the entry for
@@ -216,7 +279,9 @@ def parse_lift_plan(data: Any, path: Path) -> LiftPlan:
     """Validate parsed YAML ``data`` read from ``path``."""
     top = _Where(path)
     doc = top.mapping(data, "the lift plan", {
-        "clearance", "bands", "cranes", "lifts", "site", "min_jib_separation", "placement"})
+        "clearance", "bands", "cranes", "lifts", "site", "min_jib_separation", "placement",
+        "obstacles", "schedule"})
+    at_lift_time = read_obstacle_keys(top, doc)  # the plan's; a lift's own win
     clearance = top.number(doc, "clearance", minimum=MIN_CLEARANCE)
     bands = _bands(top, doc.get("bands"))
     separation = top.number(doc, "min_jib_separation", minimum=0.0, default=2.0)
@@ -233,12 +298,14 @@ def parse_lift_plan(data: Any, path: Path) -> LiftPlan:
     seen: set[str] = set()
     for n, raw in enumerate(lift_list):
         lift = _lift(top, raw, n, cranes)
+        lift = with_obstacle_keys(top.at(lift=lift.id), raw, lift, at_lift_time)
         if lift.id in seen:
             raise LiftPlanError("a second lift with this id", path=path, lift=lift.id,
                                 field="id")
         seen.add(lift.id)
         lifts.append(lift)
     site = _site(top, doc.get("site"))
+    _check_wind_limits(top, lifts, cranes, site)
     placement = []
     for n, raw in enumerate(top.seq(doc, "placement", limit=MAX_CRANES)):
         w = top.at(prefix=f"placement[{n}].")
@@ -363,7 +430,11 @@ def _bands(top: _Where, raw: Any) -> Bands:
 
 _TOWER_KEYS = {"hook_height", "jib_elevation", "jib_length", "counter_jib_length"}
 _BOOM_KEYS = {"boom_pivot", "boom_length", "boom_angle", "tail_radius"}
-_COMMON_KEYS = {"id", "type", "base", "slew_limits", "speeds", "hook_weight", "load_chart"}
+_LUFFING_KEYS = {"jib_length", "jib_pivot", "jib_angle", "counter_jib_length"}
+_COMMON_KEYS = {"id", "type", "base", "slew_limits", "speeds", "hook_weight", "load_chart",
+                "wind_limit_m_s"}
+_TYPE_KEYS = {"tower": _TOWER_KEYS, "luffing-tower": _LUFFING_KEYS, "mobile": _BOOM_KEYS,
+              "crawler": _BOOM_KEYS}
 
 
 def _crane(top: _Where, raw: Any, n: int) -> Crane:
@@ -374,9 +445,17 @@ def _crane(top: _Where, raw: Any, n: int) -> Crane:
     kind = raw.get("type")
     if kind not in CRANE_TYPES:
         raise w.fail("type", f"must be one of {', '.join(CRANE_TYPES)}, not {kind!r}")
-    tower = kind in ("tower", "luffing-tower")
-    w.mapping(raw, f"a {kind} crane",
-              _COMMON_KEYS | (_TOWER_KEYS if tower else _BOOM_KEYS))
+    tower = kind == "tower"
+    if kind == "luffing-tower":
+        old = sorted(str(k) for k in raw if k in (_TOWER_KEYS | _BOOM_KEYS) - _LUFFING_KEYS)
+        if old:
+            raise w.fail(old[0], "is not a key of a luffing-tower crane: its jib is given by "
+                                 "jib_length, jib_pivot: {offset, height} (its foot pin, m "
+                                 "from the slew centre and above the base), jib_angle: "
+                                 "[lowest, steepest] (degrees above horizontal) and "
+                                 "counter_jib_length (optional); its hook height follows "
+                                 "from the jib angle")
+    w.mapping(raw, f"a {kind} crane", _COMMON_KEYS | _TYPE_KEYS[kind])
     base = w.point(raw, "base")
     if any(abs(c) > MAX_COORD_M for c in base):
         raise w.fail("base", f"coordinates must be within ±{MAX_COORD_M:g} m")
@@ -391,7 +470,8 @@ def _crane(top: _Where, raw: Any, n: int) -> Crane:
     speeds = _speeds(w, raw.get("speeds"))
     common: dict[str, Any] = dict(
         id=cid, type=kind, base=base, load_chart=chart, slew_limits=limits, speeds=speeds,
-        hook_weight=w.number(raw, "hook_weight", minimum=0.0, default=0.0))
+        hook_weight=w.number(raw, "hook_weight", minimum=0.0, default=0.0),
+        wind_limit_m_s=w.number(raw, "wind_limit_m_s", minimum=0.0, required=False))
     if tower:
         jib = w.number(raw, "jib_length", minimum=0.0, maximum=MAX_REACH_M, strict=True)
         elevation = w.number(raw, "jib_elevation", minimum=base[2],
@@ -407,27 +487,43 @@ def _crane(top: _Where, raw: Any, n: int) -> Crane:
         return Crane(**common, hook_height=hook, jib_elevation=elevation, jib_length=jib,
                      counter_jib_length=w.number(raw, "counter_jib_length", minimum=0.0,
                                                  maximum=MAX_REACH_M, default=0.0))
-    pivot = w.mapping(raw.get("boom_pivot", {}), "boom_pivot", {"offset", "height"},
-                      "boom_pivot")
-    for key in ("offset", "height"):
-        v = pivot.get(key)
+    return _luffing(w, raw, common, chart, "jib" if kind == "luffing-tower" else "boom")
+
+
+def _luffing(w: _Where, raw: dict, common: dict[str, Any], chart: LoadChart,
+             part: str) -> Crane:
+    """A crane whose hook radius is set by luffing ``part`` about its foot pin:
+    a ``boom`` (boom_pivot, boom_length, boom_angle, tail_radius) or a luffing
+    ``jib`` (jib_pivot, jib_length, jib_angle, counter_jib_length; the pivot
+    and its height required), both held in the ``boom_*`` fields. Lengths in
+    m, angles in degrees above horizontal."""
+    jib = part == "jib"
+    key = f"{part}_pivot"
+    if jib and raw.get(key) is None:
+        raise w.fail(key, "is required: {offset, height} of the jib's foot pin (m from the "
+                          "slew centre, m above the base)")
+    pivot = w.mapping(raw.get(key, {}), key, {"offset", "height"}, key)
+    for k in ("offset", "height"):
+        v = pivot.get(k)
         if isinstance(v, int | float) and abs(v) > MAX_REACH_M:
-            raise w.fail(f"boom_pivot.{key}", f"must be within ±{MAX_REACH_M:g} m")
-    wp = w.at(prefix="boom_pivot.")
-    boom = w.number(raw, "boom_length", minimum=0.0, maximum=MAX_REACH_M, strict=True)
-    lo, hi = w.coords(raw.get("boom_angle"), "boom_angle", 2) if raw.get(
-        "boom_angle") is not None else (None, None)
+            raise w.fail(f"{key}.{k}", f"must be within ±{MAX_REACH_M:g} m")
+    wp = w.at(prefix=f"{key}.")
+    length = w.number(raw, f"{part}_length", minimum=0.0, maximum=MAX_REACH_M, strict=True)
+    angle = f"{part}_angle"
+    lo, hi = w.coords(raw[angle], angle, 2) if raw.get(angle) is not None else (None, None)
     if lo is None or not 0.0 <= lo < hi < 90.0:
-        raise w.fail("boom_angle", "must be [lowest, steepest] degrees, 0 ≤ lowest < "
-                                   "steepest < 90")
+        raise w.fail(angle, "must be [lowest, steepest] degrees, 0 ≤ lowest < "
+                            "steepest < 90")
+    rear = "counter_jib_length" if jib else "tail_radius"
     crane = Crane(**common, boom_pivot_offset=wp.number(pivot, "offset", default=0.0),
-                  boom_pivot_height=wp.number(pivot, "height", minimum=0.0, default=0.0),
-                  boom_length=boom, boom_angle=(lo, hi),
-                  tail_radius=w.number(raw, "tail_radius", minimum=0.0, maximum=MAX_REACH_M,
-                                       default=0.0))
+                  boom_pivot_height=wp.number(pivot, "height", minimum=0.0,
+                                              default=None if jib else 0.0),
+                  boom_length=length, boom_angle=(lo, hi),
+                  **{rear: w.number(raw, rear, minimum=0.0, maximum=MAX_REACH_M,
+                                    default=0.0)})
     if chart.max_radius > crane.working_radius + 1e-9:
         raise w.fail("load_chart.radius",
-                     f"reaches {chart.max_radius:g} m, past the boom's reach "
+                     f"reaches {chart.max_radius:g} m, past the {part}'s reach "
                      f"({crane.working_radius:.2f} m at {lo:g}°)")
     return crane
 
@@ -462,7 +558,8 @@ def _lift(top: _Where, raw: Any, n: int, cranes: dict[str, Crane]) -> Lift:
     lid = top.at(prefix=f"lifts[{n}].").ident(raw, "lift")
     w = top.at(lift=lid)
     w.mapping(raw, "a lift", {"id", "crane", "load", "rigging_weight", "pick", "set",
-                              "travel_height", "window"})
+                              "travel_height", "window", "avoid_zones", "wind_m_s",
+                              "obstacles", "schedule"})
     crane = raw.get("crane")
     if str(crane) not in cranes:
         raise w.fail("crane", f"names no crane of the plan ({crane!r}; cranes: "
@@ -484,31 +581,47 @@ def _lift(top: _Where, raw: Any, n: int, cranes: dict[str, Crane]) -> Lift:
         if z is not None and z < floor:
             raise w.fail(key, f"{z:g} m is more than {MAX_REACH_M:g} m below crane "
                               f"{top.id}'s base")
-    window = None
-    if raw.get("window") is not None:
-        v = raw["window"]
-        if not isinstance(v, list) or len(v) != 2:
-            raise w.fail("window", "must be [start, end] as ISO date-times")
-        try:
-            start, end = (x if isinstance(x, datetime) else datetime.fromisoformat(str(x))
-                          for x in v)
-        except ValueError as exc:
-            raise w.fail("window", f"is not an ISO date-time: {exc}") from None
-        # Times with a zone are taken to UTC; times without one are read as
-        # they are (all of a plan's naive times in one time zone).
-        start, end = (x.astimezone(UTC).replace(tzinfo=None) if x.tzinfo else x
-                      for x in (start, end))
-        if not start < end:
-            raise w.fail("window", "must end after it starts")
-        window = (start, end)
+    window = _window(w, raw.get("window"), "window")
     return Lift(id=lid, crane=str(crane), load=load, pick=pick, set=set_,
                 rigging_weight=w.number(raw, "rigging_weight", minimum=0.0, default=0.0),
-                travel_height=travel, window=window)
+                travel_height=travel, window=window,
+                avoid_zones=_flag(w, raw, "avoid_zones"),
+                wind_m_s=w.number(raw, "wind_m_s", minimum=0.0, required=False))
+
+
+def _window(w: _Where, v: Any, key: str) -> tuple[datetime, datetime] | None:
+    """A ``[start, end]`` time window of ISO date-times (``None`` when not
+    given): times with a zone are taken to UTC, times without one are read
+    as they are (all of a plan's naive times in one time zone)."""
+    if v is None:
+        return None
+    if not isinstance(v, list) or len(v) != 2:
+        raise w.fail(key, "must be [start, end] as ISO date-times")
+    try:
+        start, end = (x if isinstance(x, datetime) else datetime.fromisoformat(str(x))
+                      for x in v)
+    except ValueError as exc:
+        raise w.fail(key, f"is not an ISO date-time: {exc}") from None
+    start, end = (x.astimezone(UTC).replace(tzinfo=None) if x.tzinfo else x
+                  for x in (start, end))
+    if not start < end:
+        raise w.fail(key, "must end after it starts")
+    return (start, end)
+
+
+def _flag(w: _Where, doc: dict, key: str) -> bool | None:
+    """An optional true/false field."""
+    v = doc.get(key)
+    if v is not None and not isinstance(v, bool):
+        raise w.fail(key, f"must be true or false, not {v!r}")
+    return v
 
 
 def _load(w: _Where, raw: Any) -> Load:
-    doc = w.mapping(raw, "load", {"box", "element", "weight", "density"}, "load")
+    doc = w.mapping(raw, "load", {"box", "element", "weight", "density", "sail_area_m2"},
+                    "load")
     wl = w.at(prefix="load.")
+    sail = wl.number(doc, "sail_area_m2", minimum=0.0, required=False)
     if ("box" in doc) == ("element" in doc):
         raise w.fail("load", "give either box: [x, y, z] or element: GLOBALID")
     weight = wl.number(doc, "weight", minimum=0.0, strict=True, required=False)
@@ -521,13 +634,13 @@ def _load(w: _Where, raw: Any) -> Load:
             raise wl.fail("weight", "is required with a box (t)")
         if density is not None:
             raise wl.fail("density", "goes with element, not box")
-        return Load(box=box, weight=weight)  # type: ignore[arg-type]
+        return Load(box=box, weight=weight, sail_area_m2=sail)  # type: ignore[arg-type]
     element = doc["element"]
     if not isinstance(element, str) or not element.strip():
         raise wl.fail("element", "must be an element's GlobalId")
     if (weight is None) == (density is None):
         raise wl.fail("weight", "give the element's weight (t) or its density (kg/m³)")
-    return Load(element=element, weight=weight, density=density)
+    return Load(element=element, weight=weight, density=density, sail_area_m2=sail)
 
 
 def _entries(top: _Where, doc: dict, key: str, what: str, allowed: set[str]
@@ -549,7 +662,8 @@ def _site(top: _Where, raw: Any) -> Site:
     if raw is None:
         return Site()
     doc = top.mapping(raw, "site", {"exclusion_zones", "power_lines", "clearance_by_voltage_kv",
-                                     "neighbours", "wind_limit_m_s"}, "site")
+                                     "neighbours", "wind_limit_m_s", "wind_forecast",
+                                     "large_sail"}, "site")
     zones = []
     for wz, d, zid in _entries(top, doc, "exclusion_zones", "exclusion zone",
                                {"id", "polygon", "z"}):
@@ -591,7 +705,41 @@ def _site(top: _Where, raw: Any) -> Site:
                                {"id", "polygon", "height"}):
         neighbours.append(Neighbour(nid, wn.polygon(d.get("polygon"), "polygon"),
                                     wn.number(d, "height", minimum=0.0, maximum=1000.0)))
+    forecast = []
+    for n, item in enumerate(top.at(prefix="site.").seq(doc, "wind_forecast",
+                                                        limit=MAX_POINTS)):
+        wf = top.at(prefix=f"site.wind_forecast[{n}].")
+        d = wf.mapping(item, "a wind forecast", {"window", "wind_m_s"})
+        window = _window(wf, d.get("window"), "window")
+        if window is None:
+            raise wf.fail("window", "is required: [start, end] as ISO date-times")
+        forecast.append(WindForecast(window, wf.number(d, "wind_m_s", minimum=0.0)))
+    large = None
+    if doc.get("large_sail") is not None:
+        d = top.mapping(doc["large_sail"], "large_sail", {"area_m2", "wind_limit_m_s"},
+                        "site.large_sail")
+        wl = top.at(prefix="site.large_sail.")
+        large = LargeSail(wl.number(d, "area_m2", minimum=0.0),
+                          wl.number(d, "wind_limit_m_s", minimum=0.0))
     return Site(exclusion_zones=tuple(zones), power_lines=tuple(lines),
                 clearance_by_voltage_kv=tuple(table), neighbours=tuple(neighbours),
                 wind_limit_m_s=top.at(prefix="site.").number(doc, "wind_limit_m_s",
-                                                              minimum=0.0, required=False))
+                                                              minimum=0.0, required=False),
+                wind_forecast=tuple(forecast), large_sail=large)
+
+
+def _check_wind_limits(top: _Where, lifts: list[Lift], cranes: dict[str, Crane],
+                       site: Site) -> None:
+    """Every lift whose wind is known (its own ``wind_m_s`` or a forecast over
+    its window) has a limit to compare it with: its crane's, the site's or,
+    for a large-sail load, the large-sail one."""
+    for lift in lifts:
+        wind = lift_wind(lift, site)
+        if wind is None or wind_limit(cranes[lift.crane], lift.load, site) is not None:
+            continue
+        speed, source, _ = wind
+        where = "wind_m_s" if source == "lift" else "window"
+        given = "is given" if source == "lift" else "is forecast over its window"
+        raise top.at(lift=lift.id).fail(
+            where, f"a wind of {speed:g} m/s {given}, but crane {lift.crane} has no "
+                   "wind_limit_m_s and the site none: give one to check the wind against")

@@ -1,255 +1,370 @@
-"""A collision-free lift path when the default one conflicts: A* on a grid in
-the crane's configuration space ``(slew °, reach, z)``.
+"""A clear lift path when the default one conflicts or crosses a zone.
 
-**Grid.** Anchored at the pick configuration, with steps chosen so that the
-set configuration is a node too: about :data:`SLEW_STEP_M` of movement at
-the jib tip per slew step, :data:`REACH_STEP_M` of trolley (or of hook
-radius per luff step) and :data:`Z_STEP_M` of hoist. Slew stays within the
-slew limits; without limits the short way round is searched first (within
-half a turn either side of the pick, a quarter of the node budget) and, when
-it is blocked, the long way round (within a full turn, another quarter);
-the trolley within the load chart's radii (and the jib); the load's
-underside between the lower of pick and set and the highest it can hang
-(hook height less the hook block, slings and load). Below the higher of
-pick and set plus the clearance the load moves only vertically, over the
-pick or the set point: it is lifted clear before it slews or trolleys.
+**What a path must keep clear of.** The model's elements and the site's
+neighbours (the lift's clearance), power lines (the clearance for their
+voltage) and, when zones are avoided, the exclusion zones within their
+height range (the load's plan footprint). All three are obstacles *in the
+search*, not only checks afterwards.
 
-**Collision test.** A node is free when every moving part keeps at least
-the clearance **plus** half the largest move of any point between two
-neighbouring nodes (:class:`~bimcheck.crane.clearance.Probe`): every
-configuration on a move between two free nodes is within that half-move of
-one of them, so the move keeps the clearance. Node tests are cached. Near
-the pick and the set (the same slew and reach, within the inflated
-clearance above their heights) the load's support is not counted, as in
-:func:`~bimcheck.crane.clearance.check_path`.
+**Grid and node test.** The search runs on a grid in the crane's
+configuration space (:mod:`~bimcheck.crane.search`). A node is free when
+every moving part keeps its clearance **plus** half the largest move of any
+point between two neighbouring nodes
+(:class:`~bimcheck.crane.clearance.Probe`): every configuration on a move
+between two free nodes is within that half-move of one of them, so the move
+keeps the clearance. A node is in a zone when the load's footprint, grown by
+the half-move and half the clearance, overlaps the zone's polygon within
+its heights. Model tests are cached per node and shared by every search of
+one direction. Near the pick and the set the load's support is not counted,
+as in :func:`~bimcheck.crane.clearance.check_path`.
 
-**Search.** A* minimising time (each move at the crane's speed for its
-axis), with the time of the remaining moves one axis at a time as the
-(admissible) heuristic; 6-connected. The path found is simplified (collinear
-moves merged) and then **checked again densely** with
-:func:`~bimcheck.crane.clearance.check_path`; only a path that passes is
-reported. When the search exhausts the free nodes (or its budget of
-:data:`MAX_NODES` node tests), there is no path at this resolution, and the
+**Candidates.** Before searching, two paths of the default shape are tried
+each way round: hoist, slew then trolley (or trolley then slew), lower, at
+the lowest travel height whose load clears the tops of every element under
+the path. The quickest clear one bounds the search: A* only looks at nodes
+that can beat it, and it is the answer when the search's budget runs out
+first.
+
+**Zones.** With ``avoid_zones``, the planner looks first for a path that
+crosses no zone; when there is none, for the quickest path that crosses one
+zone (each zone allowed in turn), then two, and so on (with more than
+:data:`MAX_ZONE_SUBSETS` subsets of a size, every zone is allowed at once).
+The reported path crosses the fewest zones possible on the grid, and among
+those it is the quickest.
+
+**Directions.** A crane without slew limits is searched the short and the
+long way round (each with a quarter of :data:`MAX_NODES`); the quicker
+clear path wins.
+
+Every path is simplified (collinear moves merged) and then **checked again
+densely** (:func:`~bimcheck.crane.clearance.check_path`, and the power
+lines); only a path that passes is reported. When no path is found, the
 elements that blocked the most nodes are named.
 """
 
 from __future__ import annotations
 
-import heapq
+import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 
 from bimcheck.crane.clearance import Obstacles, Probe, check_path
 from bimcheck.crane.motion import (
-    HOOK_BLOCK,
-    SLING_HEIGHT,
     Path,
+    hook_positions,
     make_path,
     polar,
-    reach_for,
+    sample,
     slew_move,
+    travel_height,
 )
-from bimcheck.crane.plan import Crane, Lift
+from bimcheck.crane.plan import MIN_CLEARANCE, Crane, Lift, Site, Zone
+from bimcheck.crane.search import (
+    Grid,
+    Node,
+    astar,
+    far_reach,
+    flood_sealed,
+    slew_range,
+    z_top,
+)
+from bimcheck.crane.site import check_power_lines, wire_obstacles
 
-#: Target grid steps: metres moved by the jib or boom tip per slew step, of
-#: trolley (or hook radius) per reach step, of hoist per z step.
-SLEW_STEP_M = 1.0
-REACH_STEP_M = 1.0
-Z_STEP_M = 1.0
-#: Most node tests one search may run.
+#: Most model node tests one search direction may run.
 MAX_NODES = 60_000
 #: Most free nodes a flood from the pick or set explores to prove it sealed:
 #: a walled yard of 12 × 12 m up to the hook is about 1,500 nodes; a pocket
 #: larger than this is left to the search itself.
 FLOOD_NODES = 3_000
+#: Most zone subsets of one size searched before every zone is allowed.
+MAX_ZONE_SUBSETS = 16
+#: Spacing (m) of the points a candidate path is tested at.
+CANDIDATE_STEP_M = 1.0
 
 
 @dataclass
 class Plan:
-    """A planned path (or why there is none), with the search's effort."""
+    """A planned path (or why there is none), the zones it crosses (by the
+    node test) and the search's effort."""
 
     path: Path | None
     blocking: list[str] = field(default_factory=list)
     nodes_tested: int = 0
     queries: int = 0
     reason: str = ""
+    zones: list[str] = field(default_factory=list)
+
+
+class ZoneTest:
+    """Which exclusion zones a load's footprint at a configuration overlaps
+    within their heights, its footprint grown by ``margin`` m."""
+
+    def __init__(self, crane: Crane, zones: tuple[Zone, ...],
+                 box: tuple[float, float, float], margin: float) -> None:
+        self.crane, self.zones, self.box, self.margin = crane, zones, box, margin
+        self.polys = [shapely.Polygon(z.polygon) for z in zones]
+        for poly in self.polys:
+            shapely.prepare(poly)
+
+    def hits(self, configs: np.ndarray) -> list[frozenset[str]]:
+        """The zones hit at each configuration of ``configs`` ``(n, 3)``."""
+        configs = np.atleast_2d(configs)
+        if not self.zones:
+            return [frozenset()] * len(configs)
+        hooks = hook_positions(self.crane, configs)
+        a = np.radians(configs[:, 0])
+        c, s = np.cos(a), np.sin(a)
+        hx, hy = self.box[0] / 2, self.box[1] / 2
+        corners = np.stack([
+            hooks[:, 0:2] + np.stack([c * dx - s * dy, s * dx + c * dy], axis=1)
+            for dx, dy in ((-hx, -hy), (hx, -hy), (hx, hy), (-hx, hy))], axis=1)
+        feet = shapely.buffer(shapely.polygons(corners), self.margin, quad_segs=2)
+        hit = np.zeros((len(configs), len(self.zones)), dtype=bool)
+        for k, (zone, poly) in enumerate(zip(self.zones, self.polys, strict=True)):
+            lo, hi = zone.z
+            rows = (hooks[:, 2] <= hi + self.margin) & (
+                hooks[:, 2] + self.box[2] >= lo - self.margin)
+            if rows.any():
+                hit[rows, k] = shapely.intersects(feet[rows], poly)
+        return [frozenset(self.zones[k].id for k in np.flatnonzero(row)) for row in hit]
+
+
+@dataclass
+class _Found:
+    path: Path
+    zones: frozenset[str]
+
+
+class _Direction:
+    """One way round: its grid, its cached node tests, its candidates."""
+
+    def __init__(self, crane: Crane, lift: Lift, box: tuple[float, float, float],
+                 clearance: float, s1: float, srange: tuple[float, float], probe: Probe,
+                 zones: tuple[Zone, ...], budget: int, blockers: Counter[str]) -> None:
+        self.crane, self.lift, self.box = crane, lift, box
+        self.grid = Grid.build(crane, lift, box, clearance, s1, srange)
+        self.need = clearance + self.grid.half_move
+        self.probe, self.budget, self.blockers = probe, budget, blockers
+        self.model: dict[Node, bool] = {}
+        self.zone_of: dict[Node, frozenset[str]] = {}
+        self.zone_test = ZoneTest(crane, zones, box, self.grid.half_move + clearance / 2)
+        self.s1, self.clearance = s1, clearance
+        self.ran_out = False
+
+    def clear(self, n: Node) -> bool:
+        """Whether node ``n`` is in range and keeps clear of the model and lines."""
+        if n in self.model:
+            return self.model[n]
+        ok = self.grid.in_range(n)
+        if ok:
+            gid = self.probe.blocker(self.grid.config(n), self.need,
+                                     self.grid.support(n, self.need))
+            ok = gid is None
+            if gid is not None:
+                self.blockers[gid] += 1
+        self.model[n] = ok
+        return ok
+
+    def zones(self, n: Node) -> frozenset[str]:
+        if n not in self.zone_of:
+            self.zone_of[n] = self.zone_test.hits(self.grid.config(n))[0]
+        return self.zone_of[n]
+
+    def search(self, allowed: frozenset[str], upper: float) -> _Found | None:
+        def free(n: Node) -> bool:
+            return self.clear(n) and self.zones(n) <= allowed
+
+        def spent() -> bool:
+            return len(self.model) >= self.budget
+
+        nodes, why = astar(self.grid, free, upper=upper, budget=spent)
+        if why == "budget":
+            self.ran_out = True
+        if nodes is None:
+            return None
+        points = [tuple(map(float, self.grid.config(m))) for m in nodes]
+        zones = frozenset().union(*(self.zones(m) for m in nodes))
+        return _Found(_simplified(self.crane, points), zones)
+
+    def candidates(self, obstacles: Obstacles) -> list[_Found]:
+        """Default-shaped paths over everything under them (see the module
+        docstring) that keep clear, with the zones they cross."""
+        crane, lift, g = self.crane, self.lift, self.grid
+        s0, q0, z0 = g.origin
+        q1 = q0 + g.goal[1] * g.steps[1]
+        z1 = lift.set[2]
+        top = z_top(crane, self.box)
+        out = []
+        for order in (("slew", "reach"), ("reach", "slew")):
+            mid = (self.s1, q0) if order[0] == "slew" else (s0, q1)
+            level = max(travel_height(lift), g.z_floor)
+            for _ in range(2):
+                points = [(s0, q0, z0), (s0, q0, level), (*mid, level), (self.s1, q1, level),
+                          (self.s1, q1, z1)]
+                path = make_path(crane, points, ["hoist", *order, "lower"])
+                level_needed = self._clear_level(path, obstacles)
+                if level_needed <= level + 1e-9:
+                    break
+                level = level_needed
+            if level > top + 1e-9:
+                continue
+            found = self._tested(path, level)
+            if found is not None:
+                out.append(found)
+        return out
+
+    def _clear_level(self, path: Path, obstacles: Obstacles) -> float:
+        """The lowest load underside (m) over the horizontal moves of ``path``
+        whose load clears the tops of the elements its footprint (grown by
+        the node clearance) passes over."""
+        configs, _ = sample(self.crane, Path(path.waypoints[1:4], path.phases[1:3],
+                                             path.durations[1:3]), CANDIDATE_STEP_M)
+        hooks = hook_positions(self.crane, configs)[:, :2]
+        reach = math.hypot(self.box[0], self.box[1]) / 2 + self.need + CANDIDATE_STEP_M
+        level = float(path.waypoints[1][2])
+        if not len(obstacles.ids):
+            return level
+        for chunk in range(0, len(hooks), 256):
+            h = hooks[chunk:chunk + 256, None, :]
+            gap = np.maximum(obstacles.lower[None, :, :2] - h, h - obstacles.upper[None, :, :2])
+            under = (gap.max(axis=2) < reach).any(axis=0)
+            if under.any():
+                level = max(level, float(obstacles.upper[under, 2].max()) + self.need)
+        return level
+
+    def _tested(self, path: Path, level: float) -> _Found | None:
+        """``path`` with its zones when every sample keeps the node clearance."""
+        g = self.grid
+        step = CANDIDATE_STEP_M
+        need = self.clearance + step / 2
+        configs, _ = sample(self.crane, path, step / 2,
+                            extent=math.hypot(self.box[0], self.box[1]) / 2)
+        s0, q0, z0 = g.origin
+        end = path.waypoints[-1]
+        for c in configs:
+            support = None
+            if abs(c[0] - s0) < 1e-9 and abs(c[1] - q0) < 1e-9 and c[2] - z0 < need:
+                support = z0
+            elif (abs(c[0] - end[0]) < 1e-9 and abs(c[1] - end[1]) < 1e-9
+                  and c[2] - end[2] < need):
+                support = float(end[2])
+            if self.probe.blocker(c, need, support) is not None:
+                return None
+        zones = ZoneTest(self.crane, self.zone_test.zones, self.box,
+                         step / 2 + self.clearance / 2).hits(configs)
+        return _Found(path, frozenset().union(*zones))
 
 
 def plan_path(crane: Crane, lift: Lift, box: tuple[float, float, float],
-              obstacles: Obstacles, clearance: float) -> Plan:
-    """Search a clear path for ``lift`` (see the module docstring): the short
-    way round first; for a crane without slew limits, when that way is
-    blocked, the long way round too."""
+              obstacles: Obstacles, clearance: float, site: Site | None = None,
+              avoid_zones: bool = True) -> Plan:
+    """Search a clear path for ``lift`` (see the module docstring).
+    ``obstacles``: the model and neighbours; ``site``: its power lines are
+    obstacles at their voltage's clearance, its exclusion zones too when
+    ``avoid_zones``."""
+    site = site or Site()
+    world = obstacles
+    for line in site.power_lines:
+        required = max(site.power_line_clearance(line.voltage_kv) or 0.0, MIN_CLEARANCE)
+        world = world.joined(wire_obstacles(line), required - clearance)
+    probe = Probe(crane, box, world)
+    zones = site.exclusion_zones if avoid_zones else ()
+    blockers: Counter[str] = Counter()
     s0, _ = polar(crane, lift.pick)
     s1 = slew_move(crane, s0, polar(crane, lift.set)[0])
-    free_slew = crane.slew_limits is None and abs(s1 - s0) > 1e-9
-    budget = MAX_NODES // 4 if free_slew else MAX_NODES
-    short = _plan_once(crane, lift, box, obstacles, clearance, s1, _slew_range(crane, s0),
-                       budget)
-    if (short.path is not None or crane.slew_limits is not None
-            or not short.reason.startswith(("no collision-free path: every way",
-                                            "no path found within"))
-            or abs(s1 - s0) < 1e-9):
-        return short
-    s_long = s1 - 360.0 if s1 > s0 else s1 + 360.0
-    long = _plan_once(crane, lift, box, obstacles, clearance, s_long,
-                      (s0 - 360.0, s0 + 360.0), budget)
-    long.nodes_tested += short.nodes_tested
-    long.queries += short.queries
-    if long.path is not None:
-        return long
-    short.nodes_tested, short.queries = long.nodes_tested, long.queries
-    short.reason += " (either way round)"
-    return short
+    two_ways = crane.slew_limits is None and abs(s1 - s0) > 1e-9
+    budget = MAX_NODES // 4 if two_ways else MAX_NODES
+    ways = [_Direction(crane, lift, box, clearance, s1, slew_range(crane, s0), probe, zones,
+                       budget, blockers)]
+    if two_ways:
+        s_long = s1 - 360.0 if s1 > s0 else s1 + 360.0
+        ways.append(_Direction(crane, lift, box, clearance, s_long, (s0 - 360.0, s0 + 360.0),
+                               probe, zones, budget, blockers))
 
+    def effort() -> tuple[int, int]:
+        return sum(len(w.model) for w in ways), probe.queries
 
-def _plan_once(crane: Crane, lift: Lift, box: tuple[float, float, float],
-               obstacles: Obstacles, clearance: float, s1: float,
-               slew_range: tuple[float, float], budget: int) -> Plan:
-    """One A* search, slewing from the pick's direction to ``s1`` (°,
-    unwrapped) within ``slew_range``, with at most ``budget`` node tests."""
-    s0, r0 = polar(crane, lift.pick)
-    _, r1 = polar(crane, lift.set)
-    q0, q1 = reach_for(crane, r0), reach_for(crane, r1)
-    z0, z1 = lift.pick[2], lift.set[2]
-    far = _far(crane, box)
-    slew_target = math.degrees(SLEW_STEP_M / far)
-    reach_target = REACH_STEP_M if crane.is_tower else math.degrees(
-        REACH_STEP_M / max(crane.boom_length or 1.0, 1.0))
-    ds = _step(s1 - s0, slew_target)
-    dq = _step(q1 - q0, reach_target)
-    dz = _step(z1 - z0, Z_STEP_M)
-    lo_s, hi_s = slew_range
-    q_lo, q_hi = _reach_range(crane)
-    z_lo = min(z0, z1)
-    z_hi = max(_z_top(crane, box), z0, z1)
-    half_move = 0.5 * max(far * math.radians(ds), _reach_move(crane, dq), dz)
-    need = clearance + half_move
-    probe = Probe(crane, box, obstacles)
-    free: dict[tuple[int, int, int], bool] = {}
-    blockers: Counter[str] = Counter()
-
-    def config(n: tuple[int, int, int]) -> np.ndarray:
-        return np.array([s0 + n[0] * ds, q0 + n[1] * dq, z0 + n[2] * dz])
-
-    goal = (round((s1 - s0) / ds), round((q1 - q0) / dq), round((z1 - z0) / dz))
-
-    z_floor = max(z0, z1) + clearance
-
-    def is_free(n: tuple[int, int, int]) -> bool:
-        if n in free:
-            return free[n]
-        c = config(n)
-        ok = (lo_s - 1e-9 <= c[0] <= hi_s + 1e-9 and q_lo - 1e-9 <= c[1] <= q_hi + 1e-9
-              and z_lo - 1e-9 <= c[2] <= z_hi + 1e-9)
-        # The load is lifted clear of both supports before it moves sideways.
-        if ok and c[2] < z_floor - 1e-9 and n[:2] not in ((0, 0), goal[:2]):
-            ok = False
-        if ok:
-            support = None
-            if n[:2] == (0, 0) and c[2] - z0 < need:
-                support = z0
-            elif n[:2] == goal[:2] and c[2] - z1 < need:
-                support = z1
-            gid = probe.blocker(c, need, support)
-            ok = gid is None
-            if gid is not None:
-                blockers[gid] += 1
-        free[n] = ok
-        return ok
-
-    sp = crane.speeds
-    reach_speed = sp.trolley_m_s if crane.is_tower else sp.luff_deg_s
-    costs = (abs(ds) / sp.slew_deg_s, abs(dq) / reach_speed, abs(dz) / sp.hoist_m_s)
-
-    def h(n: tuple[int, int, int]) -> float:
-        return sum(abs(goal[k] - n[k]) * costs[k] for k in range(3))
-
-    start = (0, 0, 0)
+    first = ways[0]
+    start, goal = (0, 0, 0), first.grid.goal
     if start == goal:
         return Plan(None, [], 0, 0, "the pick and set positions are the same")
     for name, n in (("pick", start), ("set", goal)):
-        c = config(n)
-        if not (q_lo - 1e-9 <= c[1] <= q_hi + 1e-9 and lo_s - 1e-9 <= c[0] <= hi_s + 1e-9):
+        if not first.grid.end_in_range(n):
             return Plan(None, [], 0, 0, f"the {name} position is outside the crane's working "
                                         "range (load chart radii, slew limits)")
-    if not is_free(start) or not is_free(goal):
-        which = "pick" if not free.get(start, True) else "set"
-        return Plan(None, _names(blockers), len(free), probe.queries,
-                    f"the {which} position itself is within the clearance of the model")
-    # A target walled in is proved unreachable fastest from its own side: flood
-    # the free nodes around the set (then the pick) within a small budget.
+    for name, n in (("pick", start), ("set", goal)):
+        if not first.clear(n):
+            return Plan(None, _names(blockers), *effort(),
+                        f"the {name} position itself is within the clearance of the model "
+                        "or of a power line")
+    # A target walled in is proved unreachable fastest from its own side.
     for origin, other in ((goal, start), (start, goal)):
-        sealed = _flood(origin, other, is_free, FLOOD_NODES)
-        if sealed:
-            return Plan(None, _names(blockers), len(free), probe.queries,
+        if flood_sealed(origin, other, first.clear, FLOOD_NODES):
+            return Plan(None, _names(blockers), *effort(),
                         "no collision-free path: the "
                         f"{'set' if origin == goal else 'pick'} position is walled in")
-    frontier = [(h(start), 0.0, start)]
-    best = {start: 0.0}
-    came: dict[tuple[int, int, int], tuple[int, int, int]] = {}
-    while frontier:
-        _, g, n = heapq.heappop(frontier)
-        if n == goal:
-            nodes = [n]
-            while nodes[-1] in came:
-                nodes.append(came[nodes[-1]])
-            nodes.reverse()
-            return _finish(crane, lift, box, obstacles, clearance,
-                           [tuple(config(m)) for m in nodes], probe, free, blockers)
-        if g > best.get(n, math.inf):
+    shaped = [c for w in ways for c in w.candidates(obstacles)]
+    for allowed_sets in _zone_subsets(zones):
+        found: list[_Found] = []
+        for allowed in allowed_sets:
+            known = [c for c in shaped + found if c.zones <= allowed]
+            upper = min((c.path.duration for c in known), default=math.inf)
+            for way in ways:
+                hit = way.search(allowed, upper)
+                if hit is not None:
+                    found.append(hit)
+                    upper = min(upper, hit.path.duration)
+            ids = {id(c) for c in found}
+            found.extend(c for c in known if id(c) not in ids)
+        checked = _best(crane, lift, box, obstacles, clearance, site, found)
+        if checked is not None:
+            return Plan(checked.path, [], *effort(), zones=sorted(checked.zones))
+    if any(w.ran_out for w in ways):
+        reason = f"no path found within {budget} node tests"
+    else:
+        reason = "no collision-free path: every way is blocked"
+    if two_ways:
+        reason += " (either way round)"
+    return Plan(None, _names(blockers), *effort(), reason)
+
+
+def _zone_subsets(zones: tuple[Zone, ...]) -> list[list[frozenset[str]]]:
+    """The allowed zone sets, by size: none, then each one, each two...; a
+    size with more than :data:`MAX_ZONE_SUBSETS` subsets allows every zone."""
+    ids = [z.id for z in zones]
+    out: list[list[frozenset[str]]] = [[frozenset()]]
+    for size in range(1, len(ids) + 1):
+        combos = list(itertools.combinations(ids, size))
+        if len(combos) > MAX_ZONE_SUBSETS:
+            out.append([frozenset(ids)])
+            break
+        out.append([frozenset(c) for c in combos])
+    return out
+
+
+def _best(crane: Crane, lift: Lift, box: tuple[float, float, float], obstacles: Obstacles,
+          clearance: float, site: Site, found: list[_Found]) -> _Found | None:
+    """The quickest of ``found`` (fewest zones first) that passes the dense
+    re-check against the model and the power lines."""
+    for c in sorted(found, key=lambda c: (len(c.zones), c.path.duration,
+                                          len(c.path.waypoints))):
+        dense = check_path(crane, c.path, box, obstacles, clearance,
+                           rest_heights=(lift.pick[2], lift.set[2]))
+        if dense.conflicts:
             continue
-        if len(free) >= budget:
-            return Plan(None, _names(blockers), len(free), probe.queries,
-                        f"no path found within {budget} node tests")
-        for k in range(3):
-            for sign in (1, -1):
-                m = list(n)
-                m[k] += sign
-                nb = (m[0], m[1], m[2])
-                if not is_free(nb):
-                    continue
-                ng = g + costs[k]
-                if ng < best.get(nb, math.inf) - 1e-12:
-                    best[nb] = ng
-                    came[nb] = n
-                    heapq.heappush(frontier, (ng + h(nb), ng, nb))
-    return Plan(None, _names(blockers), len(free), probe.queries,
-                "no collision-free path: every way is blocked")
+        if any(not p.ok for p in check_power_lines(crane, c.path, box, site,
+                                                   step=clearance / 2)):
+            continue
+        return c
+    return None
 
 
-def _flood(origin: tuple[int, int, int], target: tuple[int, int, int],
-           is_free: object, budget: int) -> bool:
-    """True when the free nodes connected to ``origin`` are all found within
-    ``budget`` and ``target`` is not among them (a sealed pocket)."""
-    assert callable(is_free)
-    seen = {origin}
-    todo = [origin]
-    while todo:
-        n = todo.pop()
-        for k in range(3):
-            for sign in (1, -1):
-                m = list(n)
-                m[k] += sign
-                nb = (m[0], m[1], m[2])
-                if nb in seen or not is_free(nb):
-                    continue
-                if nb == target:
-                    return False
-                seen.add(nb)
-                if len(seen) > budget:
-                    return False
-                todo.append(nb)
-    return True
-
-
-def _finish(crane: Crane, lift: Lift, box: tuple[float, float, float], obstacles: Obstacles,
-            clearance: float, points: list[tuple[float, ...]], probe: Probe,
-            free: dict, blockers: Counter[str]) -> Plan:
-    """Merge collinear moves, time the path, and re-check it densely."""
+def _simplified(crane: Crane, points: list[tuple[float, ...]]) -> Path:
+    """The path through grid ``points`` with collinear moves merged, timed."""
     merged = [points[0]]
     for p in points[1:]:
         if len(merged) >= 2:
@@ -261,16 +376,7 @@ def _finish(crane: Crane, lift: Lift, box: tuple[float, float, float], obstacles
         merged.append(p)
     phases = [_phase(np.array(merged[k]), np.array(merged[k + 1]))
               for k in range(len(merged) - 1)]
-    path = make_path(crane, [tuple(map(float, p)) for p in merged], phases)
-    dense = check_path(crane, path, box, obstacles, clearance,
-                       rest_heights=(lift.pick[2], lift.set[2]))
-    queries = probe.queries + dense.queries
-    if dense.conflicts:
-        first = dense.first
-        assert first is not None
-        return Plan(None, _names(blockers), len(free), queries,
-                    f"the path found failed the dense re-check at {first.global_id}")
-    return Plan(path, [], len(free), queries)
+    return make_path(crane, [tuple(map(float, p)) for p in merged], phases)
 
 
 def _phase(a: np.ndarray, b: np.ndarray) -> str:
@@ -285,59 +391,4 @@ def _names(blockers: Counter[str]) -> list[str]:
     return [gid for gid, _ in sorted(blockers.items(), key=lambda x: (-x[1], x[0]))][:20]
 
 
-def _step(span: float, target: float) -> float:
-    """A step near ``target`` that divides ``span`` into whole steps."""
-    if abs(span) < 1e-12:
-        return target
-    n = max(1, math.ceil(abs(span) / target))
-    return span / n
-
-
-def _far(crane: Crane, box: tuple[float, float, float]) -> float:
-    extent = math.hypot(box[0], box[1]) / 2 + HOOK_BLOCK[0]
-    if crane.is_tower:
-        assert crane.jib_length is not None
-        return max(crane.jib_length + extent, crane.counter_jib_length)
-    assert crane.boom_length is not None
-    return crane.boom_pivot_offset + crane.boom_length + extent
-
-
-def _reach_move(crane: Crane, dq: float) -> float:
-    if crane.is_tower:
-        return abs(dq)
-    assert crane.boom_length is not None
-    return crane.boom_length * math.radians(abs(dq))
-
-
-def _slew_range(crane: Crane, start: float) -> tuple[float, float]:
-    if crane.slew_limits is None:
-        return start - 180.0, start + 180.0
-    lo, hi = crane.slew_limits
-    for k in range(-2, 3):
-        if lo - 1e-9 <= start + 360.0 * k <= hi + 1e-9:
-            shift = -360.0 * k
-            return lo + shift, hi + shift
-    return start, start
-
-
-def _reach_range(crane: Crane) -> tuple[float, float]:
-    """The reach coordinate's range: chart radii the jib (or boom) covers."""
-    chart = crane.load_chart
-    if crane.is_tower:
-        assert crane.jib_length is not None
-        return chart.min_radius, min(chart.max_radius, crane.jib_length)
-    assert crane.boom_length is not None and crane.boom_angle is not None
-    nearest = crane.boom_pivot_offset + crane.boom_length * math.cos(
-        math.radians(crane.boom_angle[1]))
-    a = reach_for(crane, min(chart.max_radius, crane.working_radius))
-    b = reach_for(crane, max(chart.min_radius, nearest))
-    return min(a, b), max(a, b)
-
-
-def _z_top(crane: Crane, box: tuple[float, float, float]) -> float:
-    """Highest the load's underside can hang (m)."""
-    hang = box[2] + SLING_HEIGHT + HOOK_BLOCK[2]
-    if crane.is_tower:
-        assert crane.hook_height is not None
-        return crane.hook_height - hang
-    return crane.top_elevation - hang - 1.0
+__all__ = ["MAX_NODES", "Plan", "ZoneTest", "far_reach", "plan_path"]

@@ -4,8 +4,10 @@ bands: the ``lift_policy`` of a crane pack (``rules/crane/lifts.yaml``)::
     lift_policy:
       bands: {critical: 0.75, high: 0.90, fail: 1.00}   # utilization fractions
       results:
-        fail: [band_fail, out_of_chart, collision, power_line, problem]
+        fail: [band_fail, out_of_chart, collision, power_line, wind, problem]
         warning: [band_critical, band_high, zone]
+      avoid_zones: true          # plan round exclusion zones when a path can
+      clearance_horizon: 25      # how far min_clearance is measured (m)
 
 The conditions a lift can meet are :data:`CONDITIONS`. A lift is ``fail``
 when it meets any ``fail`` condition, else ``warning`` for a ``warning``
@@ -23,10 +25,12 @@ from bimcheck.crane.chart import Bands
 #: ``band_<band>``: the capacity band over the path; ``collision``: a part
 #: within the clearance of an element or neighbour; ``power_line``: closer to a
 #: line than its voltage's clearance; ``zone``: an exclusion zone crossed;
+#: ``wind``: the lift's wind over its limit (:mod:`~bimcheck.crane.wind`);
 #: ``problem``: the lift cannot be checked or made (out of reach, no path,
 #: missing load element...).
 CONDITIONS: tuple[str, ...] = ("band_normal", "band_critical", "band_high", "band_fail",
-                               "out_of_chart", "collision", "power_line", "zone", "problem")
+                               "out_of_chart", "collision", "power_line", "zone", "wind",
+                               "problem")
 
 
 @dataclass(frozen=True)
@@ -35,8 +39,12 @@ class LiftPolicy:
 
     bands: Bands = field(default_factory=Bands)
     fail: frozenset[str] = frozenset({"band_fail", "out_of_chart", "collision", "power_line",
-                                      "problem"})
+                                      "wind", "problem"})
     warning: frozenset[str] = frozenset({"band_critical", "band_high", "zone"})
+    #: Whether a lift whose path crosses an exclusion zone is planned round it.
+    avoid_zones: bool = True
+    #: How far (m) a lift's least clearance to the model is measured.
+    clearance_horizon: float = 25.0
 
     def result(self, conditions: Iterable[str]) -> str:
         """``fail``, ``warning`` or ``ok`` for the conditions a lift meets."""
@@ -50,7 +58,8 @@ class LiftPolicy:
     def as_dict(self) -> dict[str, Any]:
         return {"bands": {"critical": self.bands.critical, "high": self.bands.high,
                           "fail": self.bands.fail},
-                "results": {"fail": sorted(self.fail), "warning": sorted(self.warning)}}
+                "results": {"fail": sorted(self.fail), "warning": sorted(self.warning)},
+                "avoid_zones": self.avoid_zones, "clearance_horizon": self.clearance_horizon}
 
 
 def parse_policy(raw: Any) -> LiftPolicy:
@@ -59,7 +68,8 @@ def parse_policy(raw: Any) -> LiftPolicy:
         return LiftPolicy()
     if not isinstance(raw, dict):
         raise ValueError("expected a mapping with bands and results")
-    unknown = sorted(set(map(str, raw)) - {"bands", "results"})
+    unknown = sorted(set(map(str, raw)) - {"bands", "results", "avoid_zones",
+                                            "clearance_horizon"})
     if unknown:
         raise ValueError(f"unknown field {unknown[0]!r}")
     bands = Bands()
@@ -97,4 +107,12 @@ def parse_policy(raw: Any) -> LiftPolicy:
     both = sets["fail"] & sets["warning"]
     if both:
         raise ValueError(f"results: {sorted(both)[0]} is both fail and warning")
-    return LiftPolicy(bands=bands, fail=sets["fail"], warning=sets["warning"])
+    avoid = raw.get("avoid_zones", True)
+    if not isinstance(avoid, bool):
+        raise ValueError("avoid_zones: expected true or false")
+    horizon = raw.get("clearance_horizon", 25.0)
+    if (isinstance(horizon, bool) or not isinstance(horizon, int | float)
+            or not 1.0 <= horizon <= 200.0):
+        raise ValueError("clearance_horizon: expected metres from 1 to 200")
+    return LiftPolicy(bands=bands, fail=sets["fail"], warning=sets["warning"],
+                      avoid_zones=avoid, clearance_horizon=float(horizon))

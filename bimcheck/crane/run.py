@@ -3,23 +3,24 @@
 Per lift: the default motion (:mod:`~bimcheck.crane.motion`), capacity over
 its radius range (:mod:`~bimcheck.crane.capacity`), clearance of its moving
 parts to every element with a body (:mod:`~bimcheck.crane.clearance`),
-exclusion zones and power lines (:mod:`~bimcheck.crane.site`); then every
-pair of cranes (:mod:`~bimcheck.crane.overlap`).
+exclusion zones and power lines (:mod:`~bimcheck.crane.site`), the wind
+against the crane's limit (:mod:`~bimcheck.crane.wind`); then every pair of
+cranes (:mod:`~bimcheck.crane.overlap`).
 
 A lift's ``result``:
 
 * ``fail``: band ``fail`` or ``out_of_chart``; a part within the required
   clearance of an element or a power line's; a motion the crane cannot
   make (out of reach, slew limits); a load element that is not in the model;
+  a wind over the lift's limit;
 * ``warning``: band ``critical`` or ``high`` (an approved lift plan is
   needed), or an exclusion zone crossed;
 * ``ok`` otherwise.
 
-When the default path conflicts with the model, the planner
-(:mod:`~bimcheck.crane.planner`) searches another; a path it finds has
-passed a dense re-check and replaces the default one (``planned`` true; its
-capacity is taken over its own radius range). When there is none, the lift
-fails with the reason and the elements that block it (``blocking``).
+Which path a lift takes, default or planned, is
+:func:`~bimcheck.crane.route.route_lift`'s choice (the planner avoids the
+model, neighbours, power lines and, by default, exclusion zones); the path
+is reported in replayable form (:mod:`~bimcheck.crane.replay`).
 """
 
 from __future__ import annotations
@@ -32,13 +33,12 @@ from typing import Any
 import numpy as np
 
 from bimcheck.crane.capacity import Capacity, check_capacity
-from bimcheck.crane.clearance import Clearance, Obstacles, check_path
+from bimcheck.crane.clearance import Clearance, Obstacles
 from bimcheck.crane.motion import (
     HOOK_BLOCK,
     SLING_HEIGHT,
     MotionError,
     Path,
-    default_path,
     hook_positions,
     polar,
     sample,
@@ -47,15 +47,16 @@ from bimcheck.crane.motion import (
 from bimcheck.crane.overlap import CranePair, crane_pairs
 from bimcheck.crane.placement import Candidate, rank_placement
 from bimcheck.crane.plan import Crane, Lift, LiftPlan
-from bimcheck.crane.planner import Plan, plan_path
 from bimcheck.crane.policy import LiftPolicy
+from bimcheck.crane.replay import configurations, replayable
+from bimcheck.crane.route import route_lift
+from bimcheck.crane.schedule import StandingElements, obstacles_from
 from bimcheck.crane.site import (
     LineCheck,
     ZoneCrossing,
-    check_power_lines,
     neighbour_meshes,
-    zone_crossings,
 )
+from bimcheck.crane.wind import WindCheck, check_wind
 from bimcheck.errors import LiftPlanError
 from bimcheck.geometry.cache import MeshCache
 from bimcheck.geometry.mesh import Mesh
@@ -92,6 +93,17 @@ class LiftResult:
     trace: list[tuple[float, float, float]] = field(default_factory=list)
     planner_queries: int = 0
     blocking: list[str] = field(default_factory=list)
+    planner_note: str | None = None
+    #: The Name of the element nearest to the path (None: none, or unnamed).
+    min_name: str | None = None
+    configurations: dict[str, Any] | None = None
+    #: The lift's wind against its limit; ``None``: not checked (no wind known).
+    wind: WindCheck | None = None
+    #: How many model elements with a body, and neighbours, were obstacles
+    #: (those standing at lift time, never the lifted element), and where the
+    #: standing ones came from (:func:`~bimcheck.crane.schedule.obstacles_from`).
+    obstacle_count: int = 0
+    obstacles_from: str = "model"
 
     policy: LiftPolicy = field(default_factory=LiftPolicy)
 
@@ -110,6 +122,8 @@ class LiftResult:
             met.append("power_line")
         if self.zones:
             met.append("zone")
+        if self.wind is not None and not self.wind.ok:
+            met.append("wind")
         return met
 
     @property
@@ -131,7 +145,14 @@ class LiftResult:
             "utilization_max": cap.utilization_max if cap else None,
             "band": cap.band if cap else None,
             "min_clearance": clear.min_clearance if clear else None,
+            "min_clearance_beyond_horizon": clear.beyond_horizon if clear else None,
             "min_clearance_element": clear.min_element if clear else None,
+            "min_clearance_class": clear.min_class if clear else None,
+            "min_clearance_name": self.min_name,
+            "min_clearance_body": clear.min_body if clear else None,
+            "load_box": list(self.box) if self.box is not None else None,
+            "configurations": self.configurations,
+            "planner_note": self.planner_note,
             "collisions": [c.as_dict() for c in clear.conflicts] if clear else [],
             "zones": [z.as_dict() for z in self.zones],
             "power_lines": [p.as_dict() for p in self.power_lines],
@@ -139,10 +160,13 @@ class LiftResult:
             "path_length": self.path_length,
             "planned": self.planned,
             "blocking": list(self.blocking),
+            "obstacle_count": self.obstacle_count,
+            "obstacles_from": self.obstacles_from,
             "duration_s": self.path.duration if self.path is not None else None,
             "samples": clear.samples if clear else 0,
             "queries": (clear.queries if clear else 0) + self.planner_queries,
             "problems": list(self.problems),
+            "wind": self.wind.as_dict() if self.wind is not None else None,
             "result": self.result,
         }
 
@@ -205,51 +229,49 @@ def run_lifts(model: Model, plan: LiftPlan, *, cache: MeshCache | None = None,
     classes.update({k: "neighbour" for k in around})
     every = {**geometry.meshes, **around}
     shared = Obstacles.build(every, classes)
+    # Lifts with the same elements standing share one set of obstacles.
+    standing = StandingElements(model, plan.path)
+    pool: dict[frozenset[str], Obstacles] = {frozenset(every): shared}
     results = []
     positions: dict[str, list[tuple[float, float]]] = {}
     for lift in plan.lifts:
         crane = plan.cranes[lift.crane]
         r = LiftResult(lift=lift, crane=crane.id, policy=policy)
         results.append(r)
+        r.wind = check_wind(crane, lift, plan.site)
+        # The elements standing at lift time (all, the selector's, the
+        # schedule's), the neighbours always, the lifted element never.
+        keep = standing.at_lift(lift, geometry.meshes)
+        ids = frozenset(every if keep is None else [*keep, *around]) - {lift.load.element}
+        if ids not in pool:
+            pool[ids] = Obstacles.build({g: every[g] for g in ids}, classes)
+        obstacles = pool[ids]
+        r.obstacle_count, r.obstacles_from = len(obstacles.ids), obstacles_from(lift)
         try:
             r.load_weight, r.box = _load(model, plan, lift, geometry.meshes)
         except LiftPlanError as exc:
             r.problems.append(exc.message)
             continue
-        # The lifted element is no obstacle to its own lift (only).
-        obstacles = (Obstacles.build(every, classes, exclude=[lift.load.element])
-                     if lift.load.element else shared)
         too_high = _above_reach(crane, lift, r.box)
         if too_high:
             r.problems.append(too_high)
             continue
         try:
-            r.path = default_path(crane, lift)
+            route = route_lift(crane, lift, r.box, obstacles, plan,
+                               avoid_zones=policy.avoid_zones,
+                               horizon=policy.clearance_horizon, replan=replan)
         except MotionError as exc:
             r.problems.append(str(exc))
             continue
-        r.clearance = check_path(crane, r.path, r.box, obstacles, plan.clearance,
-                                 rest_heights=(lift.pick[2], lift.set[2]))
-        if r.clearance.conflicts and replan:
-            try:
-                found = plan_path(crane, lift, r.box, obstacles, plan.clearance)
-            except MotionError as exc:  # the grid cannot be laid out for this crane
-                found = Plan(None, reason=f"the planner cannot run: {exc}")
-            r.planner_queries = found.queries
-            if found.path is not None:
-                r.path, r.planned = found.path, True
-                r.clearance = check_path(crane, r.path, r.box, obstacles, plan.clearance,
-                                         rest_heights=(lift.pick[2], lift.set[2]))
-            else:
-                named = ", ".join(found.blocking[:5]) or "-"
-                r.problems.append(f"{found.reason} (blocked by {named})")
-                r.blocking = found.blocking
+        r.path, r.planned, r.clearance = replayable(route.path), route.planned, route.clearance
+        r.problems.extend(route.problems)
+        r.blocking, r.planner_queries = route.blocking, route.planner_queries
+        r.planner_note = route.planner_note
+        r.zones, r.power_lines = route.zones, route.power_lines
+        r.min_name = _element_name(model, r.clearance.min_element)
+        r.configurations = configurations(crane, r.path, r.box)
         r.capacity = check_capacity(crane, r.path, r.load_weight, lift.rigging_weight,
                                     plan.bands)
-        r.zones = zone_crossings(crane, r.path, r.box, plan.site.exclusion_zones,
-                                 plan.clearance / 2)
-        r.power_lines = check_power_lines(crane, r.path, r.box, plan.site,
-                                          step=plan.clearance / 2)
         r.waypoints = hook_positions(crane, r.path.waypoints).tolist()
         configs, _ = sample(crane, r.path, _TRACE_STEP_M)
         trace = hook_positions(crane, configs)
@@ -263,6 +285,16 @@ def run_lifts(model: Model, plan: LiftPlan, *, cache: MeshCache | None = None,
                        failures=geometry.failures, placement=ranked,
                        footprint=_outline(shared, (0, 1)),
                        elevation=_outline(shared, (0, 2)))
+
+
+def _element_name(model: Model, gid: str | None) -> str | None:
+    """The Name of the model element ``gid`` (None for a neighbour or power
+    line, or an element without a name)."""
+    if gid is None or gid.startswith("neighbour:"):
+        return None
+    e = model.element(gid)
+    name = getattr(e, "Name", None) if e is not None else None
+    return str(name) if name else None
 
 
 def _outline(obstacles: Obstacles, axes: tuple[int, int]) -> Any:
@@ -282,7 +314,8 @@ def _above_reach(crane: Crane, lift: Lift, box: tuple[float, float, float]) -> s
 
     The hook block sits the load's height + slings + block above the load's
     underside: at the pick, the set and the travel height it must stay under
-    a tower's hook height, or under a boom's tip at that radius."""
+    a trolley tower's hook height, or under a luffing jib's or a boom's tip
+    at that radius."""
     hang = box[2] + SLING_HEIGHT + HOOK_BLOCK[2]
     checks = [("pick", lift.pick, lift.pick[2]), ("set", lift.set, lift.set[2]),
               ("travel height", lift.pick, travel_height(lift)),
@@ -302,7 +335,7 @@ def _above_reach(crane: Crane, lift: Lift, box: tuple[float, float, float]) -> s
         if z + hang > limit + 1e-9:
             return (f"at the {what} the hook block would be at {z + hang:.2f} m (load "
                     f"underside {z:.2f} m + {hang:.2f} m of load, slings and block), above "
-                    f"the {'hook height' if crane.is_tower else 'boom tip'} of "
+                    f"the {'hook height' if crane.is_tower else crane.arm + ' tip'} of "
                     f"{crane.id} ({limit:.2f} m)")
     return None
 

@@ -157,11 +157,11 @@ def check_power_lines(crane: Crane, path: Path, box: tuple[float, float, float],
 
 def _line_clearance(crane: Crane, path: Path, box: tuple[float, float, float],
                     line: PowerLine, required: float, step: float | None) -> Clearance:
-    return check_path(crane, path, box, _wire_obstacles(line), required, step=step)
+    return check_path(crane, path, box, wire_obstacles(line), required, step=step)
 
 
 @functools.lru_cache(maxsize=64)
-def _wire_obstacles(line: PowerLine) -> Obstacles:
+def wire_obstacles(line: PowerLine) -> Obstacles:
     """The line's spans as obstacles, built once for all the lifts of a run
     (their fcl BVHs are cached on the meshes)."""
     pts = np.asarray(line.points, dtype=np.float64)

@@ -419,13 +419,13 @@ def _crane(doc: Doc, crane: Mapping[str, Any], numbers: Mapping[Any, int]) -> st
     return f"""<section id="crane"><h2>Crane lifts</h2>
 <p>Lift plan <b>{e(plan.get('path'))}</b> on <b>{e((crane.get('model') or {}).get('path'))}</b>,
 required clearance {e(plan.get('clearance'))} m. Lifts: {counts or '-'}.</p>
-{cranehtml.lifts_table(crane.get('lifts') or [], css_class='lifts')}
+{cranehtml.lifts_table(crane.get('lifts') or [], css_class='lifts', names=drawing.get('names'))}
 {f'<ul class="warn">{failed}</ul>' if failed else ''}
 <h3 style="margin-top:14px">Crane pairs</h3>{cranehtml.pairs_list(crane.get('crane_pairs') or [])}
-{note}<div class="grid2"><div><h3>Plan</h3>{cranehtml.plan_svg(drawing, overlay=overlay,
-                                                             css_class='crane')}</div>
-<div><h3>Elevation, seen from the south</h3>{cranehtml.elevation_svg(drawing,
-                                                                    css_class='crane')}</div>
+{note}<div class="grid2"><div><h3>Plan</h3>{cranehtml.plan_figure(drawing, overlay=overlay,
+                                                                css_class='crane')}</div>
+<div><h3>Elevation, seen from the south</h3>{cranehtml.elevation_figure(drawing,
+                                                                       css_class='crane')}</div>
 </div></section>
 """
 

@@ -374,7 +374,7 @@ def crane_drawing(section: Mapping[str, Any], views: Sequence[Mapping[str, Any]]
         if hits and hits[0].get("position"):
             c = hits[0]
             conflict = {"position": list(c["position"]),
-                        "label": f"{c.get('ifc_class', '')} {c.get('global_id', '')}"}
+                        "label": f"{c.get('ifc_class', '')} ({c.get('global_id', '')})"}
         lifts.append({"id": lift.get("id"), "result": lift.get("result"), "trace": trace,
                       "conflict": conflict, "dashed": True})
     return {"footprint": _union_rings(plan), "elevation": _union_rings(side),

@@ -12,9 +12,10 @@ the same topic GUIDs:
 * ``capacity``: utilization over 100 % or a radius off the chart;
 * ``power-line``: a power line closer than its voltage's clearance;
 * ``zone``: an exclusion zone crossed;
+* ``wind``: the lift's wind over its limit;
 * ``crane-pair``: two cranes in conflict over their shared area.
 
-Priority: ``critical`` for collisions, capacity, power lines and no path;
+Priority: ``critical`` for collisions, capacity, power lines, wind and no path;
 ``high`` for crane pairs; ``medium`` for zones.
 """
 
@@ -98,6 +99,16 @@ def _lift_topics(lift: dict[str, Any]) -> list[dict[str, Any]]:
                            f"{z['path_parameter']:.0%} of the path, hook at "
                            f"{_xyz(z['position'])}.",
             "elements": [], "location": z["position"], "spread": 10.0,
+        })
+    wind = lift.get("wind")
+    if wind and wind.get("ok") is False:
+        out.append({
+            "key": f"crane:{lid}:wind",
+            "title": f"{lid}: wind {wind['wind_m_s']:g} m/s over the {wind['limit_m_s']:g} m/s "
+                     "limit",
+            "severity": "critical", "labels": ["crane", "wind", crane],
+            "description": f"{head}: {wind.get('message', '')}.",
+            "elements": [], "location": _where(lift), "spread": 10.0,
         })
     return out
 

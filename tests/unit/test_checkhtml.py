@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import html
 import json
 import re
 from typing import Any
@@ -231,6 +232,25 @@ def test_crane_section_from_the_report_data(doc: dict[str, Any]) -> None:
     assert crane.count("<svg") == 2 and "result-fail" in crane
     doc["sections"] = {}
     assert '<section id="crane">' not in check_html(doc)
+
+
+def test_crane_section_draws_the_report_s_drawing_with_legend_north_and_names(
+        doc: dict[str, Any]) -> None:
+    crane = doc["sections"]["crane"]
+    crane["lifts"][0]["min_clearance_element"] = "A" * 22
+    crane["drawing"] = {
+        "footprint": [[square(0, 0, 10)]], "elevation": [[square(0, 0, 10)]],
+        "lifts": [{"id": SCRIPT, "result": "fail", "trace": [[0, 0, 0], [30, 0, 2]],
+                   "conflict": {"position": [10, 0, 1], "label": f"IfcWall '{SCRIPT}'"}}],
+        "north": {"direction": [1.0, 0.0], "true": True},
+        "names": {"A" * 22: f"IfcWall '{IMG}' ({'A' * 22})"}}
+    page = check_html(doc)
+    section = page[page.index('<section id="crane">'):page.index('<section id="gate">')]
+    assert 'data-view="plan"' in section and 'data-view="elevation"' in section
+    assert section.count('<g class="scalebar">') == 2
+    assert "rotate(90.00)" in section and "N: true north" in section
+    assert f"<td>IfcWall &#x27;{html.escape(IMG)}&#x27; ({'A' * 22})</td>" in section
+    assert "<script>" not in section and "<img" not in section
 
 
 def test_trend_and_empty_report(doc: dict[str, Any]) -> None:

@@ -88,3 +88,26 @@ def slews_between_waypoints(lift: dict) -> list[float]:
         ta, tb = math.atan2(a[1] - cy, a[0] - cx), math.atan2(b[1] - cy, b[0] - cx)
         out.append(abs(math.degrees((tb - ta + math.pi) % (2 * math.pi) - math.pi)))
     return out
+
+
+def lift_json(crane, path, box) -> dict:
+    """A lift's replay fields as the report writes them (``path``,
+    ``load_box``, ``configurations``) for a path found by the planner."""
+    from bimcheck.crane.replay import configurations, replayable, waypoints
+
+    path = replayable(path)
+    return {"path": waypoints(crane, path), "load_box": list(box),
+            "configurations": configurations(crane, path, box)}
+
+
+def assert_replays_clear(doc: dict, meshes: dict, clearance: float) -> float:
+    """Replay ``doc`` against ``meshes`` ({id: Mesh}); assert no two waypoints
+    are more than 90° of slew apart and the load and hook block keep the
+    clearance less a quarter of it (the dense check's sampling: between two
+    samples half a clearance apart a part comes at most that much nearer).
+    Returns the least distance."""
+    assert max(slews_between_waypoints(doc)) <= 90.0 + 1e-9
+    got, _ = min_distance(doc, {k: (m.vertices, m.faces) for k, m in meshes.items()},
+                          clearance)
+    assert got >= clearance * 0.75
+    return got

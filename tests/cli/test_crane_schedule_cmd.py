@@ -60,3 +60,31 @@ def test_an_unreadable_task_time_exits_2_naming_model_and_task(tmp_path):
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1, err
     assert "broken_4d.ifc" in lines[0] and "Level 2 floor slab" in lines[0]
+
+
+def test_every_clear_lift_replays_clear_against_what_stands_on_its_day(tmp_path):
+    """Each lift reported clear, replayed from its JSON alone (tests/replay.py),
+    keeps the clearance from the elements the truth file says stand for it;
+    the lift replayed against the finished building is not clear (it goes
+    down through SL-R and SL-2)."""
+    from bimcheck.geometry.tessellate import tessellate
+    from bimcheck.model import open_model
+    from tests.replay import assert_replays_clear, min_distance
+
+    target = tmp_path / "lifts.json"
+    code, _, err = run("-q", "crane", str(MODEL), str(PLAN), "--no-cache", "-o", str(target))
+    assert code == 0, err
+    report = json.loads(target.read_text(encoding="utf-8"))
+    ids = {name: e["global_id"] for name, e in yaml.safe_load(
+        (SAMPLES / "frame_4d.truth.yaml").read_text(encoding="utf-8"))["elements"].items()}
+    meshes = tessellate(open_model(MODEL), threads=1).meshes
+    for lift in report["lifts"]:
+        want = LIFTS["lifts"][lift["id"]]
+        standing = {n: meshes[ids[n]] for n in want["obstacles"] if n in ids}
+        assert len(standing) == len(want["obstacles"]) - 1, lift["id"]  # all but the depot
+        if want["collides_with"]:
+            got, _ = min_distance(lift, {k: (m.vertices, m.faces) for k, m in
+                                         standing.items()}, report["plan"]["clearance"])
+            assert got == 0.0, lift["id"]
+        else:
+            assert_replays_clear(lift, standing, report["plan"]["clearance"])

@@ -253,3 +253,12 @@ def test_the_planner_takes_a_luffing_jib_round_the_building():
     assert 5 <= r.capacity.radius_min <= r.capacity.radius_max <= 35
     assert r.waypoints[0] == pytest.approx([-12, 6, 0]) and r.waypoints[-1] == pytest.approx(
         [24, 6, 0])
+    # Replayed from its JSON alone (linear in slew, radius and height between
+    # waypoints), it is clear of the building too.
+    from bimcheck.geometry.tessellate import tessellate
+    from tests.replay import assert_replays_clear
+
+    doc = r.as_dict()
+    assert doc["configurations"]["reach"] == "boom_angle"
+    meshes = {g: m for g, m in tessellate(model, threads=1).meshes.items() if len(m.faces)}
+    assert_replays_clear(doc, meshes, CLEARANCE)

@@ -14,6 +14,7 @@ from bimcheck.crane.motion import default_path, hook_positions
 from bimcheck.crane.plan import parse_lift_plan
 from bimcheck.crane.planner import plan_path
 from bimcheck.geometry.mesh import box, moved
+from tests.replay import assert_replays_clear, lift_json
 
 TC1 = {"id": "TC1", "type": "tower", "base": [0, 0, 0], "hook_height": 20,
        "jib_elevation": 23, "jib_length": 40, "counter_jib_length": 10,
@@ -60,6 +61,8 @@ def test_it_goes_around_a_tower_the_straight_path_hits():
     radii = found.path.waypoints[:, 1]
     assert (np.abs(radii - 25) > 3).any()
     assert found.path.duration > default_path(crane, lift).duration
+    assert_replays_clear(lift_json(crane, found.path, lift.load.box),
+                         {"T": tower, "G": _ground()}, CLEARANCE)
 
 
 def test_it_lifts_over_a_low_building():
@@ -73,6 +76,8 @@ def test_it_lifts_over_a_low_building():
     assert found.path.waypoints[:, 2].max() >= 6 + CLEARANCE  # went over the roof
     assert check_path(crane, found.path, lift.load.box, obstacles, CLEARANCE,
                       rest_heights=(0.0, 0.0)).conflicts == []
+    assert_replays_clear(lift_json(crane, found.path, lift.load.box),
+                         {"B": low, "G": _ground()}, CLEARANCE)
 
 
 def test_an_enclosed_target_has_no_path_and_the_enclosure_is_named():
@@ -132,6 +137,10 @@ def test_it_goes_the_long_way_round_when_the_short_way_is_walled_off():
     recheck = check_path(crane, found.path, lift.load.box, obstacles, CLEARANCE,
                          rest_heights=(0.0, 0.0))
     assert recheck.conflicts == []
+    doc = lift_json(crane, found.path, lift.load.box)
+    assert len(doc["path"]) >= 5  # the 270° slew is split into pieces of at most 90°
+    assert doc["configurations"]["slew_direction"] == "clockwise"
+    assert_replays_clear(doc, {"W": wall, "G": _ground()}, CLEARANCE)
 
 
 def _rz(a):

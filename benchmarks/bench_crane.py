@@ -20,10 +20,11 @@ ground south of the building:
   model is given a 4D schedule in memory (``ifcopenshell.api.sequence``:
   a task "Shell" finishing 1 February builds every element whose body
   starts below 6 m, a task "Roof" finishing 1 May the rest), so the roof
-  is not yet there; a road lies on the long arc west of the crane, a yard
-  north-east of the set point. The default path runs through the building,
-  the planner searches a clear one avoiding the zones and re-checks it
-  densely.
+  is not yet there; a road lies on the long arc west of the crane, and a
+  site lane (closed up to 5 m) south-east of the building, on the quickest
+  path the planner finds without zones. The default path runs through the
+  building; the planner searches a clear one that crosses no zone and
+  re-checks it densely.
 
 The geometry cache is warmed first (one tessellation, not timed); then each
 lift is timed in-process (``run_lifts`` on a plan holding only that lift,
@@ -71,7 +72,7 @@ LIFTS = {
 }
 SITE = {"planned": {"exclusion_zones": [
     {"id": "road", "polygon": [[40, -70], [70, -70], [70, -20], [40, -20]], "z": [0, 50]},
-    {"id": "yard", "polygon": [[155, 5], [175, 5], [175, 25], [155, 25]], "z": [0, 50]}]}}
+    {"id": "lane", "polygon": [[115, -35], [125, -35], [125, -25], [115, -25]], "z": [0, 5]}]}}
 #: Elements whose body starts at or above this height (m) are built by the
 #: "Roof" task of the in-memory schedule, the rest by "Shell".
 ROOF_FROM_Z = 6.0

@@ -17,29 +17,51 @@ The small public API::
     report, verdict = bimcheck.gate(report, bimcheck.GatePolicy(fail_on="high"))
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from bimcheck._version import __version__
-from bimcheck.check import CheckOptions, check_models
-from bimcheck.clash.rules import adhoc_rule, load_clash_rules
-from bimcheck.clash.run import ClashReport, run_clash
-from bimcheck.context import RunContext
-from bimcheck.errors import (
-    BimcheckError,
-    GeometryError,
-    ModelError,
-    RulePackError,
-    SelectorError,
-    TessellationTimeout,
-)
-from bimcheck.exitcodes import ExitCode
-from bimcheck.findings import ElementRef, Finding, finding_key
-from bimcheck.gate import GatePolicy, Verdict, gate
-from bimcheck.geometry.cache import MeshCache
-from bimcheck.geometry.mesh import Mesh
-from bimcheck.geometry.tessellate import Geometry, TessellationSettings, tessellate
-from bimcheck.info import inspect_model
-from bimcheck.model import Model, open_model
-from bimcheck.packs.pack import load_packs
-from bimcheck.run import CheckReport, run_checks
+
+#: Where each public name lives. They are imported on first use, so that
+#: ``import bimcheck`` (and the command line's start, and the report writers)
+#: do not load IfcOpenShell, fcl or manifold3d until a model is opened.
+_LAZY = {
+    "CheckOptions": "bimcheck.check", "check_models": "bimcheck.check",
+    "adhoc_rule": "bimcheck.clash.rules", "load_clash_rules": "bimcheck.clash.rules",
+    "ClashReport": "bimcheck.clash.run", "run_clash": "bimcheck.clash.run",
+    "RunContext": "bimcheck.context",
+    "BimcheckError": "bimcheck.errors", "GeometryError": "bimcheck.errors",
+    "ModelError": "bimcheck.errors", "RulePackError": "bimcheck.errors",
+    "SelectorError": "bimcheck.errors", "TessellationTimeout": "bimcheck.errors",
+    "ExitCode": "bimcheck.exitcodes",
+    "ElementRef": "bimcheck.findings", "Finding": "bimcheck.findings",
+    "finding_key": "bimcheck.findings",
+    "GatePolicy": "bimcheck.gate", "Verdict": "bimcheck.gate", "gate": "bimcheck.gate",
+    "MeshCache": "bimcheck.geometry.cache", "Mesh": "bimcheck.geometry.mesh",
+    "Geometry": "bimcheck.geometry.tessellate",
+    "TessellationSettings": "bimcheck.geometry.tessellate",
+    "tessellate": "bimcheck.geometry.tessellate",
+    "inspect_model": "bimcheck.info",
+    "Model": "bimcheck.model", "open_model": "bimcheck.model",
+    "load_packs": "bimcheck.packs.pack",
+    "CheckReport": "bimcheck.run", "run_checks": "bimcheck.run",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'bimcheck' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
 
 __all__ = [
     "BimcheckError",

@@ -6,6 +6,7 @@ Exit codes: 0 ok; 1 findings over the gate; 2 bad input or usage;
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 
@@ -17,7 +18,31 @@ from bimcheck.exitcodes import ExitCode
 
 
 class _Group(click.Group):
-    """Turns library errors into one line on stderr and an exit code."""
+    """Turns library errors into one line on stderr and an exit code; imports
+    a command's module only when it runs (:data:`COMMANDS`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        if name not in self.commands:
+            module, attr, _ = COMMANDS[name]
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return self.commands[name]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``--help`` from :data:`COMMANDS`, importing none."""
+        limit = formatter.width - 6 - max(len(n) for n in COMMANDS)
+        rows = []
+        for name in sorted(COMMANDS):
+            text = COMMANDS[name][2]
+            if len(text) > limit:
+                text = text[:max(limit - 3, 10)].rsplit(" ", 1)[0] + "..."
+            rows.append((name, text))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
@@ -63,29 +88,31 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
     ctx.obj["quiet"] = quiet > 0
 
 
-def _register() -> None:
-    from bimcheck.cli.batch import batch
-    from bimcheck.cli.cache import cache
-    from bimcheck.cli.check import check
-    from bimcheck.cli.clash import clash
-    from bimcheck.cli.crane import crane
-    from bimcheck.cli.diff import diff
-    from bimcheck.cli.history import history, status
-    from bimcheck.cli.info import info
-    from bimcheck.cli.price import price
-    from bimcheck.cli.qto import qto
-
-    cli.add_command(info)
-    cli.add_command(batch)
-    cli.add_command(cache)
-    cli.add_command(clash)
-    cli.add_command(qto)
-    cli.add_command(crane)
-    cli.add_command(check)
-    cli.add_command(price)
-    cli.add_command(diff)
-    cli.add_command(history)
-    cli.add_command(status)
-
-
-_register()
+#: The commands: ``name: (module, function, short help)``. A command's module
+#: (and the library behind it: IfcOpenShell, fcl, manifold3d) is imported only
+#: when the command runs, so ``bimcheck --help`` starts at once. The short
+#: help is the command's docstring's first sentence (a test keeps them equal).
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "batch": ("bimcheck.cli.batch", "batch",
+              "Check every revision of every project in SOURCE; from the second revision on, "
+              "diff and price it against the previous one."),
+    "cache": ("bimcheck.cli.cache", "cache", "Inspect or clear the mesh cache."),
+    "check": ("bimcheck.cli.check", "check",
+              "Check MODELS with every rule of the selected packs and write the risk report."),
+    "clash": ("bimcheck.cli.clash", "clash",
+              "Find clashes in MODELS (one file, or several checked together)."),
+    "crane": ("bimcheck.cli.crane", "crane",
+              "Check every lift of LIFTPLAN (a *.lift.yaml) against MODEL."),
+    "diff": ("bimcheck.cli.diff", "diff",
+             "Compare revision NEW of a model with OLD: every element added, removed, modified "
+             "or moved, with old and new values, and the causes that explain many changes at "
+             "once (a storey moved, a type edited, a shared profile)."),
+    "history": ("bimcheck.cli.history", "history",
+                "List the recorded runs and the trends across revisions."),
+    "info": ("bimcheck.cli.info", "info",
+             "Summarise MODEL and check that its geometry can be made."),
+    "price": ("bimcheck.cli.price", "price", "Price what changed from OLD to NEW."),
+    "qto": ("bimcheck.cli.qto", "qto", "Measure MODEL's quantities with a measurement pack."),
+    "status": ("bimcheck.cli.history", "status",
+               "Show a finding's history, or record a review of it with --set."),
+}

@@ -2,19 +2,25 @@
 
 Run on demand (not part of the test suite):
 
-    .venv/bin/python benchmarks/bench_geometry.py [MODEL.ifc]
+    .venv/bin/python benchmarks/bench_geometry.py [MODEL.ifc] [--repeat N]
 
 Prints the cold time (empty cache), the warm time (everything cached: open,
 key index, cache reads), the warm time for the same model re-saved with other
 bytes (fingerprints recomputed, as for a revision), and their ratios to the
-cold run; target: warm ≤ 10 % of cold, with identical meshes. Also prints
-the plain IfcOpenShell iterator's time as the floor that bimcheck's cold run
-is compared against.
+cold run, with PASS or MISS against the targets: warm / cold ≤ 0.10,
+re-saved / cold ≤ 0.25, identical meshes. Also the plain IfcOpenShell
+iterator with its **default** settings (local coordinates, as a caller who
+places the shapes itself gets them; ``use-world-coords`` makes the iterator
+about 6× slower for the same shapes, which would flatter bimcheck) as the
+floor bimcheck's cold run is compared against. Each repeat runs cold, plain,
+warm and re-saved in turn (alternating); the figures are medians.
 """
 
 from __future__ import annotations
 
+import argparse
 import multiprocessing
+import statistics
 import sys
 import tempfile
 import time
@@ -38,8 +44,7 @@ def largest_model() -> Path:
 def plain_iterator_seconds(path: Path) -> float:
     t0 = time.perf_counter()
     f = ifcopenshell.open(str(path))
-    s = ifcopenshell.geom.settings()
-    s.set("use-world-coords", True)
+    s = ifcopenshell.geom.settings()  # default settings: local coordinates
     it = ifcopenshell.geom.iterator(s, f, multiprocessing.cpu_count())
     if it.initialize():
         while it.next():
@@ -47,47 +52,65 @@ def plain_iterator_seconds(path: Path) -> float:
     return time.perf_counter() - t0
 
 
-def main() -> int:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else largest_model()
+TARGETS = {"warm / cold": 0.10, "re-saved / cold": 0.25}
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("model", type=Path, nargs="?", default=None)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args(argv)
+    path = args.model or largest_model()
     size_mb = path.stat().st_size / 1e6
     print(f"model: {path.name} ({size_mb:.1f} MB), cores: {multiprocessing.cpu_count()}")
-    with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        cold = tessellate(open_model(path), cache=MeshCache(tmp))
-        t_cold = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        warm = tessellate(open_model(path), cache=MeshCache(tmp))
-        t_warm = time.perf_counter() - t0
-        # Same model, other bytes (as a revision that changed nothing): the key
-        # index does not apply, so every element is fingerprinted again.
-        copy = Path(tmp) / f"resaved-{path.name}"
-        copy.write_bytes(path.read_bytes() + b"\n")
-        t0 = time.perf_counter()
-        resaved = tessellate(open_model(copy), cache=MeshCache(tmp))
-        t_resaved = time.perf_counter() - t0
-    same = cold.meshes.keys() == warm.meshes.keys() and all(
-        np.array_equal(cold.meshes[k].vertices, warm.meshes[k].vertices)
-        and np.array_equal(cold.meshes[k].faces, warm.meshes[k].faces)
-        for k in cold.meshes
-    )
-    triangles = sum(len(m.faces) for m in cold.meshes.values())
-    print(
-        f"elements meshed: {len(cold.meshes)}, triangles: {triangles}, "
-        f"failures: {len(cold.failures)}"
-    )
-    print(f"cold (open + fingerprint + tessellate + cache write): {t_cold:8.2f} s")
-    print(f"warm (open + key index + cache read):                 {t_warm:8.2f} s")
-    print(f"warm / cold: {t_warm / t_cold:.3f}  (target <= 0.100)  identical meshes: {same}")
-    print(f"  warm breakdown: fingerprints {warm.stats.seconds_fingerprint:.2f} s, "
+    times: dict[str, list[float]] = {"cold": [], "plain": [], "warm": [], "resaved": []}
+    same, tessellated_again = True, 0
+    for _ in range(args.repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            cold = tessellate(open_model(path), cache=MeshCache(tmp))
+            times["cold"].append(time.perf_counter() - t0)
+            times["plain"].append(plain_iterator_seconds(path))
+            t0 = time.perf_counter()
+            warm = tessellate(open_model(path), cache=MeshCache(tmp))
+            times["warm"].append(time.perf_counter() - t0)
+            # Same model, other bytes (as a revision that changed nothing): the
+            # key index does not apply, so every element is fingerprinted again.
+            copy = Path(tmp) / f"resaved-{path.name}"
+            copy.write_bytes(path.read_bytes() + b"\n")
+            t0 = time.perf_counter()
+            resaved = tessellate(open_model(copy), cache=MeshCache(tmp))
+            times["resaved"].append(time.perf_counter() - t0)
+        same = same and cold.meshes.keys() == warm.meshes.keys() and all(
+            np.array_equal(cold.meshes[k].vertices, warm.meshes[k].vertices)
+            and np.array_equal(cold.meshes[k].faces, warm.meshes[k].faces)
+            for k in cold.meshes
+        )
+        tessellated_again = max(tessellated_again, resaved.stats.tessellated)
+    m = {k: statistics.median(v) for k, v in times.items()}
+    triangles = sum(len(x.faces) for x in cold.meshes.values())
+    print(f"elements meshed: {len(cold.meshes)}, triangles: {triangles}, "
+          f"failures: {len(cold.failures)}; medians of {args.repeat} alternating runs")
+    print(f"cold (open + fingerprint + tessellate + cache write): {m['cold']:8.2f} s")
+    print(f"warm (open + key index + cache read):                 {m['warm']:8.2f} s")
+    print(f"  warm breakdown (last run): fingerprints {warm.stats.seconds_fingerprint:.2f} s, "
           f"cache reads {warm.stats.seconds_cache:.2f} s")
-    print(f"warm, re-saved bytes (fingerprints recomputed):       {t_resaved:8.2f} s")
-    print(f"re-saved / cold: {t_resaved / t_cold:.3f}  "
-          f"tessellated again: {resaved.stats.tessellated}")
-    t_plain = plain_iterator_seconds(path)
-    print(f"plain IfcOpenShell iterator (floor):                   {t_plain:8.2f} s")
-    print(f"cold / plain iterator: {t_cold / t_plain:.3f}")
-    ok = same and t_warm <= 0.1 * t_cold and t_resaved <= 0.1 * t_cold
-    return 0 if ok and resaved.stats.tessellated == 0 else 1
+    print(f"warm, re-saved bytes (fingerprints recomputed):       {m['resaved']:8.2f} s "
+          f"(tessellated again: {tessellated_again})")
+    print(f"plain IfcOpenShell iterator, default settings (floor): {m['plain']:8.2f} s")
+    ratios = {"warm / cold": m["warm"] / m["cold"], "re-saved / cold": m["resaved"] / m["cold"]}
+    ok = same and tessellated_again == 0
+    for name, value in ratios.items():
+        hit = value <= TARGETS[name]
+        ok = ok and hit
+        print(f"{name}: {value:.3f} (target <= {TARGETS[name]:.2f}): {_verdict(hit)}")
+    print(f"cold / plain iterator: {m['cold'] / m['plain']:.3f}")
+    print(f"identical meshes cold and warm: {_verdict(same)}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ Every command runs ``--repeat`` times (default 3), ifcclash and bimcheck
 alternating so that a slow spell of the machine (this 2-core VM varies by
 ±20 % from minute to minute) hits both; the *median* wall times are
 compared, every run's time is printed, memory is the largest of the runs.
-Each cold bimcheck run gets its own empty cache; warm runs re-use the first.
+Each cold bimcheck run gets its own empty cache; each warm run re-uses the cache
+of the cold run just before it, in the same alternation as ifcclash.
 
 ``--only`` (repeatable) picks measurements by name: ``b03_intersection``,
 ``b03_collision``, ``duplex_cross_file``, ``tekla_steel``, ``b03_clearance``
@@ -857,11 +858,17 @@ def measure_pack(ctx: Context, name: str) -> None:
         _say(f"  ifcclash set {s['name']}: {s['mode']} {extra}; a: "
              f"{'; '.join(Path(x['file']).name for x in s['a'])}; b: {b}")
     work = ctx.root / name
-    peer_run, peer_m, colds = ctx.alternate(
+    # Each repeat runs ifcclash, bimcheck cold (its own empty cache) and
+    # bimcheck warm (that cache again) in turn, so that cold, warm and the
+    # peer are measured in the same spell of the machine.
+    peer_run, peer_m, runs = ctx.alternate(
         lambda i: run_peer(sets, work / f"ifcclash{i}", ctx.timeout),
-        lambda i: run_bimcheck(paths, [], work, work / f"cache{i}", ctx.timeout,
-                               label=f"cold{i}"),
+        lambda i: (run_bimcheck(paths, [], work, work / f"cache{i}", ctx.timeout,
+                                label=f"cold{i}"),
+                   run_bimcheck(paths, [], work, work / f"cache{i}", ctx.timeout,
+                                label=f"warm{i}")),
     )
+    colds, warms = [c for c, _ in runs], [w for _, w in runs]
     cold = colds[0]
     cold.measured = median_of([r.measured for r in colds])
     _say(f"  bimcheck --timings: {cold.timings}")
@@ -872,9 +879,8 @@ def measure_pack(ctx: Context, name: str) -> None:
     _say("  clashes per rule (bimcheck / ifcclash): " + ", ".join(
         f"{r} {by_rule.get(r, 0)}/{peer_counts.get(r, '-')}" for r in rule_ids))
 
-    _say(f"\n[3] {name}: the same bimcheck run again, warm cache, vs ifcclash's time from [2]")
-    warms = [run_bimcheck(paths, [], work, work / "cache0", ctx.timeout, label=f"warm{i}")
-             for i in range(ctx.repeat)]
+    _say(f"\n[3] {name}: the same bimcheck run again, warm cache, vs ifcclash's time from [2] "
+         "(alternating with it)")
     warm = warms[0]
     warm.measured = median_of([r.measured for r in warms])
     _say(f"  bimcheck --timings: {warm.timings}")
@@ -905,15 +911,16 @@ def measure_grid(ctx: Context, n_elements: int) -> None:
     expected = {frozenset(p) for p in truth["clash_pairs"]}
     sets = grid_sets(grid)["grid_intersection"]
     args = ["--a", "IfcDuctSegment, IfcPipeSegment", "--b", "IfcBeam", "--kind", "hard"]
-    peer_run, peer_m, colds = ctx.alternate(
+    peer_run, peer_m, runs = ctx.alternate(  # ifcclash, cold, warm in turn
         lambda i: run_peer(sets, work / f"ifcclash{i}", ctx.timeout),
-        lambda i: run_bimcheck([grid], args, work, work / f"cache{i}", ctx.timeout,
-                               label=f"cold{i}"),
+        lambda i: (run_bimcheck([grid], args, work, work / f"cache{i}", ctx.timeout,
+                                label=f"cold{i}"),
+                   run_bimcheck([grid], args, work, work / f"cache{i}", ctx.timeout,
+                                label=f"warm{i}")),
     )
+    colds, warms = [c for c, _ in runs], [w for _, w in runs]
     cold = colds[0]
     cold.measured = median_of([r.measured for r in colds])
-    warms = [run_bimcheck([grid], args, work, work / "cache0", ctx.timeout, label=f"warm{i}")
-             for i in range(ctx.repeat)]
     warm = warms[0]
     warm.measured = median_of([r.measured for r in warms])
     _say(f"  bimcheck --timings cold: {cold.timings}; warm: {warm.timings}")

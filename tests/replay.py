@@ -45,33 +45,33 @@ def _rz(deg: float) -> np.ndarray:
 
 def min_distance(lift: dict, meshes: dict, clearance: float) -> tuple[float, str | None]:
     """The least distance (m) of the load and hook block to ``meshes``
-    ({id: (vertices, faces)}) along the replayed path, and the nearest id;
-    while the load rests within ``clearance`` of its pick or set height,
-    what lies below its underside is its support and not counted."""
+    ({id: (vertices, faces)}) along the replayed path, and the nearest id.
+    Over the pick and the set (the first hoist and the last lower) what lies
+    under the load's footprint is its support and not counted."""
     lx, ly, lz = lift["load_box"]
+    half = math.hypot(lx, ly) / 2
     objects = {}
     for gid, (v, f) in meshes.items():
         m = fcl.BVHModel()
         m.beginModel(len(v), len(f))
         m.addSubModel(np.asarray(v, dtype=np.float64), np.asarray(f, dtype=np.int32))
         m.endModel()
-        top = float(np.asarray(v)[:, 2].max())
-        objects[gid] = (fcl.CollisionObject(m), top)
+        v = np.asarray(v)
+        objects[gid] = (fcl.CollisionObject(m), v.min(axis=0), v.max(axis=0))
     load = fcl.CollisionObject(fcl.Box(lx, ly, lz))
     block = fcl.CollisionObject(fcl.Box(*BLOCK))
-    z_pick, z_set = lift["path"][0][2], lift["path"][-1][2]
+    ends = [lift["path"][0][:2], lift["path"][-1][:2]]
     best, nearest = math.inf, None
-    pos = positions(lift)
-    for k, (x, y, z, slew) in enumerate(pos):
+    for x, y, z, slew in positions(lift):
         rot = _rz(slew)
         load.setTransform(fcl.Transform(rot, np.array([x, y, z + lz / 2])))
         block.setTransform(fcl.Transform(rot, np.array([x, y, z + lz + SLINGS + BLOCK[2] / 2])))
-        resting = ((k < len(pos) // 2 and z - z_pick < clearance)
-                   or (k >= len(pos) // 2 and z - z_set < clearance))
-        for gid, (obj, top) in objects.items():
+        over_end = any(abs(x - ex) < 1e-6 and abs(y - ey) < 1e-6 for ex, ey in ends)
+        for gid, (obj, lo, hi) in objects.items():
+            if (over_end and hi[2] <= z + 1e-9 and lo[0] < x + half and hi[0] > x - half
+                    and lo[1] < y + half and hi[1] > y - half):
+                continue  # the support under the load over its pick or set
             for part in (load, block):
-                if part is load and resting and top <= z + 1e-9:
-                    continue
                 d = max(fcl.distance(part, obj, fcl.DistanceRequest(), fcl.DistanceResult()),
                         0.0)
                 if d < best:

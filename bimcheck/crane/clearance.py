@@ -272,13 +272,19 @@ def check_path(crane: Crane, path: Path, box: tuple[float, float, float],
     lower_start = 1.0 - (path.durations[-1] / max(path.duration, 1e-12)
                          if path.phases and path.phases[-1] == "lower" else 0.0)
     for k, (config, hook, s) in enumerate(zip(configs, hooks, params, strict=True)):
-        for name, obj, lo, hi, centre in parts.place(config, hook):
+        placed = parts.place(config, hook)
+        load_lo, load_hi = placed[0][2], placed[0][3]  # the load is placed first
+        for name, obj, lo, hi, centre in placed:
             bound = max(clearance, result.min_clearance)
             gap = np.maximum(obstacles.lower - hi, lo - obstacles.upper).max(axis=1)
             near = np.flatnonzero(gap < bound)
             resting = (name == "load" and rest_heights is not None and (
                 (s <= hoist_end and hook[2] - rest_heights[0] < clearance)
                 or (s >= lower_start and hook[2] - rest_heights[1] < clearance)))
+            # On the first hoist and the last lower the load leaves or meets
+            # its support: what lies under its footprint is not the margin of
+            # any part.
+            lifting = rest_heights is not None and (s <= hoist_end or s >= lower_start)
             for i in near[np.argsort(gap[near], kind="stable")].tolist():
                 bound = max(clearance, result.min_clearance)
                 if gap[i] >= bound:
@@ -292,7 +298,12 @@ def check_path(crane: Crane, path: Path, box: tuple[float, float, float],
                 d = _distance(obj, obstacles.meshes[i], centre, request)
                 last[(name, i)] = (d, k)
                 gid = obstacles.ids[i]
-                if d < result.min_clearance or (result.beyond_horizon and d <= horizon):
+                under = lifting and bool(
+                    obstacles.upper[i][2] <= hook[2] + 1e-9
+                    and (obstacles.lower[i][:2] < load_hi[:2]).all()
+                    and (obstacles.upper[i][:2] > load_lo[:2]).all())
+                if not under and (d < result.min_clearance
+                                  or (result.beyond_horizon and d <= horizon)):
                     if d < result.min_clearance:
                         result.min_clearance = d
                     result.min_element, result.min_body = gid, name

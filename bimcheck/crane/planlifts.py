@@ -67,7 +67,8 @@ def parse_lift(top: Where, raw: Any, n: int, cranes: dict[str, Crane]) -> Lift:
 def _window(w: Where, v: Any, key: str) -> tuple[datetime, datetime] | None:
     """A ``[start, end]`` time window of ISO date-times (``None`` when not
     given): times with a zone are taken to UTC, times without one are read
-    as they are (all of a plan's naive times in one time zone)."""
+    as they are (all of a plan's naive times in one time zone). A time out of
+    range in UTC is an error of ``key``, not an OverflowError."""
     if v is None:
         return None
     if not isinstance(v, list) or len(v) != 2:
@@ -77,11 +78,21 @@ def _window(w: Where, v: Any, key: str) -> tuple[datetime, datetime] | None:
                       for x in v)
     except ValueError as exc:
         raise w.fail(key, f"is not an ISO date-time: {exc}") from None
-    start, end = (x.astimezone(UTC).replace(tzinfo=None) if x.tzinfo else x
-                  for x in (start, end))
+    try:
+        start, end = (x.astimezone(UTC).replace(tzinfo=None) if x.tzinfo else x
+                      for x in (start, end))
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        raise w.fail(key, f"{_shown(v)} is out of range once taken to UTC (before year 1 "
+                          "or after 9999)") from None
     if not start < end:
         raise w.fail(key, "must end after it starts")
     return (start, end)
+
+
+def _shown(v: list) -> str:
+    """A window as written, for a message."""
+    return "[" + ", ".join(x.isoformat() if isinstance(x, datetime) else str(x)
+                           for x in v) + "]"
 
 
 def _flag(w: Where, doc: dict, key: str) -> bool | None:

@@ -33,8 +33,10 @@ The reported path crosses the fewest zones possible on the grid, and among
 those it is the quickest.
 
 **Directions.** A crane without slew limits is searched the short and the
-long way round (each with a quarter of :data:`MAX_NODES`); the quicker
-clear path wins.
+long way round (each search with a quarter of :data:`MAX_NODES` new node
+tests); the quicker clear path wins. When the search for a zone-free path
+runs out of budget and the path found crosses a zone, ``Plan.note`` says
+so.
 
 Every path is simplified (collinear moves merged) and then **checked again
 densely** (:func:`~bimcheck.crane.clearance.check_path`, and the power
@@ -60,10 +62,12 @@ from bimcheck.crane.motion import (
     polar,
     sample,
     slew_move,
+    tip_height,
     travel_height,
 )
 from bimcheck.crane.plan import MIN_CLEARANCE, Crane, Lift, Site, Zone
 from bimcheck.crane.search import (
+    TIP_MARGIN_M,
     Grid,
     Node,
     astar,
@@ -97,6 +101,8 @@ class Plan:
     queries: int = 0
     reason: str = ""
     zones: list[str] = field(default_factory=list)
+    #: Why the path may not be the best there is (a search cut short), or "".
+    note: str = ""
 
 
 class ZoneTest:
@@ -148,26 +154,35 @@ class _Direction:
         self.crane, self.lift, self.box = crane, lift, box
         self.grid = Grid.build(crane, lift, box, clearance, s1, srange)
         self.need = clearance + self.grid.half_move
+        #: What a candidate keeps at its samples, CANDIDATE_STEP_M / 2 apart.
+        self.candidate_need = clearance + CANDIDATE_STEP_M / 2
         self.probe, self.budget, self.blockers = probe, budget, blockers
         self.model: dict[Node, bool] = {}
         self.zone_of: dict[Node, frozenset[str]] = {}
         self.zone_test = ZoneTest(crane, zones, box, self.grid.half_move + clearance / 2)
         self.s1, self.clearance = s1, clearance
         self.ran_out = False
+        self.tested = 0
 
     def clear(self, n: Node) -> bool:
         """Whether node ``n`` is in range and keeps clear of the model and lines."""
         if n in self.model:
             return self.model[n]
-        ok = self.grid.in_range(n)
-        if ok:
-            gid = self.probe.blocker(self.grid.config(n), self.need,
-                                     self.grid.support(n, self.need))
-            ok = gid is None
-            if gid is not None:
-                self.blockers[gid] += 1
-        self.model[n] = ok
-        return ok
+        if not self.grid.in_range(n):
+            self.model[n] = False
+            return False
+        config = self.grid.config(n)
+        # Over the pick and the set the nodes need the clearance alone, so
+        # that a load picked or set close to a wall is not taken for one
+        # inside it; the dense re-check of the path found covers the moves
+        # to and from them.
+        need = self.clearance if self.grid.on_column(n) else self.need
+        self.tested += 1
+        gid = self.probe.blocker(config, need, self.grid.support(n, self.need))
+        if gid is not None:
+            self.blockers[gid] += 1
+        self.model[n] = gid is None
+        return gid is None
 
     def zones(self, n: Node) -> frozenset[str]:
         if n not in self.zone_of:
@@ -176,14 +191,15 @@ class _Direction:
 
     def search(self, allowed: frozenset[str], upper: float) -> _Found | None:
         def free(n: Node) -> bool:
-            return self.clear(n) and self.zones(n) <= allowed
+            return self.zones(n) <= allowed and self.clear(n)
 
-        def spent() -> bool:
-            return len(self.model) >= self.budget
+        start = self.tested
+
+        def spent() -> bool:  # each search has the whole budget of new node tests
+            return self.tested - start >= self.budget
 
         nodes, why = astar(self.grid, free, upper=upper, budget=spent)
-        if why == "budget":
-            self.ran_out = True
+        self.ran_out = why == "budget"
         if nodes is None:
             return None
         points = [tuple(map(float, self.grid.config(m))) for m in nodes]
@@ -224,7 +240,7 @@ class _Direction:
         configs, _ = sample(self.crane, Path(path.waypoints[1:4], path.phases[1:3],
                                              path.durations[1:3]), CANDIDATE_STEP_M)
         hooks = hook_positions(self.crane, configs)[:, :2]
-        reach = math.hypot(self.box[0], self.box[1]) / 2 + self.need + CANDIDATE_STEP_M
+        reach = math.hypot(self.box[0], self.box[1]) / 2 + self.candidate_need + CANDIDATE_STEP_M
         level = float(path.waypoints[1][2])
         if not len(obstacles.ids):
             return level
@@ -233,14 +249,15 @@ class _Direction:
             gap = np.maximum(obstacles.lower[None, :, :2] - h, h - obstacles.upper[None, :, :2])
             under = (gap.max(axis=2) < reach).any(axis=0)
             if under.any():
-                level = max(level, float(obstacles.upper[under, 2].max()) + self.need)
+                level = max(level, float(obstacles.upper[under, 2].max())
+                            + self.candidate_need + 1e-6)
         return level
 
     def _tested(self, path: Path, level: float) -> _Found | None:
         """``path`` with its zones when every sample keeps the node clearance."""
         g = self.grid
         step = CANDIDATE_STEP_M
-        need = self.clearance + step / 2
+        need = self.candidate_need
         configs, _ = sample(self.crane, path, step / 2,
                             extent=math.hypot(self.box[0], self.box[1]) / 2)
         s0, q0, z0 = g.origin
@@ -252,6 +269,9 @@ class _Direction:
             elif (abs(c[0] - end[0]) < 1e-9 and abs(c[1] - end[1]) < 1e-9
                   and c[2] - end[2] < need):
                 support = float(end[2])
+            if (not self.crane.is_tower and c[2] > g.z_floor
+                    and c[2] + g.hang > float(tip_height(self.crane, c[1])) - TIP_MARGIN_M):
+                return None  # the hook block would be at or over the tip
             if self.probe.blocker(c, need, support) is not None:
                 return None
         zones = ZoneTest(self.crane, self.zone_test.zones, self.box,
@@ -286,7 +306,7 @@ def plan_path(crane: Crane, lift: Lift, box: tuple[float, float, float],
                                probe, zones, budget, blockers))
 
     def effort() -> tuple[int, int]:
-        return sum(len(w.model) for w in ways), probe.queries
+        return sum(w.tested for w in ways), probe.queries
 
     first = ways[0]
     start, goal = (0, 0, 0), first.grid.goal
@@ -308,7 +328,8 @@ def plan_path(crane: Crane, lift: Lift, box: tuple[float, float, float],
                         "no collision-free path: the "
                         f"{'set' if origin == goal else 'pick'} position is walled in")
     shaped = [c for w in ways for c in w.candidates(obstacles)]
-    for allowed_sets in _zone_subsets(zones):
+    cut_short = False
+    for round_no, allowed_sets in enumerate(_zone_subsets(zones)):
         found: list[_Found] = []
         for allowed in allowed_sets:
             known = [c for c in shaped + found if c.zones <= allowed]
@@ -318,11 +339,16 @@ def plan_path(crane: Crane, lift: Lift, box: tuple[float, float, float],
                 if hit is not None:
                     found.append(hit)
                     upper = min(upper, hit.path.duration)
+                cut_short |= round_no == 0 and way.ran_out
             ids = {id(c) for c in found}
             found.extend(c for c in known if id(c) not in ids)
         checked = _best(crane, lift, box, obstacles, clearance, site, found)
         if checked is not None:
-            return Plan(checked.path, [], *effort(), zones=sorted(checked.zones))
+            note = ""
+            if checked.zones and cut_short:
+                note = (f"the search for a path that crosses no zone stopped at its budget of "
+                        f"{budget} node tests; this is the path crossing the fewest zones found")
+            return Plan(checked.path, [], *effort(), zones=sorted(checked.zones), note=note)
     if any(w.ran_out for w in ways):
         reason = f"no path found within {budget} node tests"
     else:
@@ -353,7 +379,7 @@ def _best(crane: Crane, lift: Lift, box: tuple[float, float, float], obstacles: 
     for c in sorted(found, key=lambda c: (len(c.zones), c.path.duration,
                                           len(c.path.waypoints))):
         dense = check_path(crane, c.path, box, obstacles, clearance,
-                           rest_heights=(lift.pick[2], lift.set[2]))
+                           rest_heights=(lift.pick[2], lift.set[2]), horizon=2 * clearance)
         if dense.conflicts:
             continue
         if any(not p.ok for p in check_power_lines(crane, c.path, box, site,

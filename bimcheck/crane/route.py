@@ -79,6 +79,7 @@ def route_lift(crane: Crane, lift: Lift, box: tuple[float, float, float],
         route.planner_queries = found.queries
         return route
     planned.planned, planned.planner_queries = True, found.queries
+    planned.planner_note = found.note or None
     return planned
 
 

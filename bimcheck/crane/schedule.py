@@ -24,7 +24,10 @@ times: in IFC4 and IFC4X3 its ``IfcTaskTime``; in IFC2X3 the
 subtasks those of ``IfcRelNests``, in every schema. A task's finish is, in
 this order:
 
-1. its ``ScheduleFinish``; else its ``ActualFinish``; else ``ScheduleStart`` +
+1. the earlier of its ``ScheduleFinish`` and its ``ActualFinish`` (one of
+   them when it gives only one: a task that actually finished early stands
+   from then, one that finished late from its scheduled finish: never fewer
+   obstacles); else, when it gives neither, ``ScheduleStart`` +
    ``ScheduleDuration`` counted in calendar time (a work-time duration so
    counted ends no later than on a work calendar: never fewer obstacles);
 2. else the latest finish of its subtasks (``IfcRelNests``): a summary
@@ -39,15 +42,25 @@ A product assigned to several tasks stands from the earliest of their
 finishes; a product with no task of its own that is part of an assembly
 (``IfcRelAggregates``) takes the assembly's. An element that no task (with
 a time) builds, and that no assembly with one holds, is an obstacle at every
-lift: existing buildings and unscheduled works stand there. A selector that
-selects no element of the model is a :class:`~bimcheck.errors.LiftPlanError`
-(a typo would otherwise clear every lift that uses it).
+lift: existing buildings and unscheduled works stand there.
+
+A selector picks the elements it selects and what they are made of: the
+elements a spatial element (a storey, a space, a building) contains
+(``IfcRelContainedInSpatialStructure``) and the parts of an aggregate
+(``IfcRelAggregates``), down the chain; so ``IfcBuildingStorey, Name="Level
+2"`` is that storey's elements. Only elements with a body are obstacles. A
+selector that selects no element of the model, or whose picks have no body
+(``IfcTask``, an empty storey), is a :class:`~bimcheck.errors.LiftPlanError`
+(a typo would otherwise clear every lift that uses it). So is, on load, a
+selector with a ``"`` that opens no quoted string (``Name="x``: IfcOpenShell
+would read ``"x`` as an unquoted value and match nothing).
 
 Times: ``IfcDateTime`` is ISO 8601. A time with a zone is converted to UTC
 and the zone dropped; a time without one is read as it is, which is how the
 lift plan reads its windows (:mod:`bimcheck.crane.plan`), so the schedule's
 and the plan's naive times must be in the same time zone. A date without a
-time is midnight at its start. A time that cannot be read is a
+time is midnight at its start. A time that cannot be read, or that is out of
+range once taken to UTC (``0001-01-01T00:00:00+01:00``), is a
 :class:`~bimcheck.errors.ModelError` naming the model file and the task.
 
 IFC2X3 times (``IfcDateTimeSelect``) by the same rules: an
@@ -115,12 +128,35 @@ def read_obstacle_keys(where: _Fails, doc: dict[str, Any],
             validate_selector(selector)
         except SelectorError as exc:
             raise where.fail("obstacles", exc.message) from None
+        stray = _stray_quote(selector)
+        if stray is not None:
+            raise where.fail("obstacles", stray)
     if doc.get("schedule") is not None:
         schedule = doc["schedule"]
         if schedule not in SCHEDULES:
             raise where.fail("schedule", f"must be {' or '.join(SCHEDULES)} (the model's own "
                                          f"4D schedule), not {schedule!r}")
     return selector, schedule
+
+
+def _stray_quote(selector: str) -> str | None:
+    """Why ``selector`` (which parses) has a ``"`` that opens no quoted
+    string, or None. IfcOpenShell's grammar reads ``Name="x`` as the unquoted
+    value ``"x``, which matches nothing; an unquoted value cannot hold a
+    ``"``, so any such value is a quote left open."""
+    from bimcheck.model import _parse_selector
+
+    for node in _parse_selector(selector).find_data("unquoted_string"):
+        for token in node.children:
+            text = str(token)
+            at = text.find('"')
+            if at < 0:
+                continue
+            start = getattr(token, "start_pos", None)
+            column = (start + at + 1) if isinstance(start, int) else selector.find(text) + at + 1
+            return (f"invalid selector {selector!r}: unterminated string at column {column} "
+                    f"(the \" there is never closed)")
+    return None
 
 
 def with_obstacle_keys(where: _Fails, raw: dict[str, Any], lift: Lift,
@@ -270,9 +306,10 @@ def _own_finish(model: Model, task: Any) -> datetime | None:
     tt = getattr(task, "TaskTime", None)
     if tt is None:
         return None
-    for name in ("ScheduleFinish", "ActualFinish"):
-        if getattr(tt, name, None):
-            return _datetime(model, task, name, getattr(tt, name))
+    given = [_datetime(model, task, name, getattr(tt, name))
+             for name in ("ScheduleFinish", "ActualFinish") if getattr(tt, name, None)]
+    if given:  # the earlier: never fewer obstacles
+        return min(given)
     if tt.ScheduleStart and tt.ScheduleDuration:
         start = _datetime(model, task, "ScheduleStart", tt.ScheduleStart)
         return _plus_duration(model, task, start, tt.ScheduleDuration)
@@ -292,7 +329,14 @@ def _datetime(model: Model, task: Any, attribute: str, value: Any) -> datetime:
         raise ModelError(f"{_where(task)}: TaskTime.{attribute} {value!r} is not an ISO 8601 "
                          "date-time, so the schedule cannot tell when the task ends",
                          path=model.path) from None
-    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+    if when.tzinfo is None:
+        return when
+    try:
+        return when.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        raise ModelError(f"{_where(task)}: TaskTime.{attribute} {value!r} is out of range "
+                         "once taken to UTC (before year 1 or after 9999), so the schedule "
+                         "cannot tell when the task ends", path=model.path) from None
 
 
 def _plus_duration(model: Model, task: Any, start: datetime, value: Any) -> datetime:
@@ -353,9 +397,11 @@ def _seconds_per_time_unit(model: Model) -> float:
 
 def _control_finish(model: Model, task: Any, control: Any, unit: float) -> datetime | None:
     """A task's finish (rule 1) from one IfcScheduleTimeControl, or None."""
-    for name in ("ScheduleFinish", "ActualFinish"):
-        if getattr(control, name, None) is not None:
-            return _ifc2x3_datetime(model, task, control, name, getattr(control, name))
+    given = [_ifc2x3_datetime(model, task, control, name, getattr(control, name))
+             for name in ("ScheduleFinish", "ActualFinish")
+             if getattr(control, name, None) is not None]
+    if given:  # the earlier: never fewer obstacles
+        return min(given)
     if control.ScheduleStart is not None and control.ScheduleDuration is not None:
         start = _ifc2x3_datetime(model, task, control, "ScheduleStart", control.ScheduleStart)
         return _plus_time_measure(model, task, control, start, unit)
@@ -461,7 +507,9 @@ class StandingElements:
         return self._schedule
 
     def selected(self, lift: Lift) -> frozenset[str]:
-        """GlobalIds the lift's ``obstacles`` selector picks in the model."""
+        """GlobalIds the lift's ``obstacles`` selector picks in the model: the
+        elements it selects and, down the chain, what they contain and are
+        made of (:func:`_with_contents`), with a body or not."""
         selector = lift.obstacles
         assert selector is not None
         if selector not in self._selected:
@@ -470,24 +518,52 @@ class StandingElements:
             except SelectorError as exc:
                 raise LiftPlanError(exc.message, path=self.plan_path, lift=lift.id,
                                     field="obstacles") from None
-            ids = frozenset(g for e in found if (g := getattr(e, "GlobalId", None)))
-            if not ids:  # a typo would otherwise clear every lift that uses it
+            if not found:  # a typo would otherwise clear every lift that uses it
                 raise LiftPlanError(f"selector {selector!r} selects no element of "
                                     f"{self.model.path.name}", path=self.plan_path,
                                     lift=lift.id, field="obstacles")
-            self._selected[selector] = ids
+            self._selected[selector] = _with_contents(found)
         return self._selected[selector]
 
     def at_lift(self, lift: Lift, ids: Iterable[str]) -> set[str] | None:
-        """Which of ``ids`` (GlobalIds of the model's elements) stand at
-        ``lift``: ``None`` when the lift filters none (every element)."""
+        """Which of ``ids`` (GlobalIds of the model's elements with a body:
+        the meshed ones) stand at ``lift``: ``None`` when the lift filters
+        none (every element). A selector that picks none of ``ids`` is a
+        :class:`~bimcheck.errors.LiftPlanError`."""
         if lift.obstacles is None and lift.schedule is None:
             return None
         keep: Collection[str] = set(ids)
         if lift.obstacles is not None:
-            keep = self.selected(lift).intersection(keep)
+            picked = self.selected(lift)
+            keep = picked.intersection(keep)
+            if not keep:  # no model obstacle at all: the lift would clear the building
+                raise LiftPlanError(
+                    f"selector {lift.obstacles!r} picks no element with a body in "
+                    f"{self.model.path.name}: the {len(picked)} it picks (with what they "
+                    "contain and are made of) have none, so no element of the model would "
+                    "be an obstacle", path=self.plan_path, lift=lift.id, field="obstacles")
         if lift.schedule is not None:
             assert lift.window is not None  # the plan checked it
             start, schedule = lift.window[0], self.schedule
             keep = {g for g in keep if schedule.stands(g, start)}
         return set(keep)
+
+
+def _with_contents(found: Iterable[Any]) -> frozenset[str]:
+    """GlobalIds of ``found`` and, down the chain, of what they contain
+    (``IfcRelContainedInSpatialStructure``: a storey's or a space's elements)
+    and are made of (``IfcRelAggregates``: a building's storeys, an
+    assembly's parts); a cycle is cut."""
+    ids: set[str] = set()
+    stack = list(found)
+    while stack:
+        e = stack.pop()
+        gid = getattr(e, "GlobalId", None)
+        if not gid or gid in ids:
+            continue
+        ids.add(gid)
+        for rel in getattr(e, "ContainsElements", None) or ():
+            stack.extend(x for x in rel.RelatedElements or () if x is not None)
+        for rel in getattr(e, "IsDecomposedBy", None) or ():
+            stack.extend(x for x in rel.RelatedObjects or () if x is not None)
+    return frozenset(ids)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bimcheck.crane.motion import HOOK_BLOCK, SLING_HEIGHT, polar, reach_for
+from bimcheck.crane.motion import HOOK_BLOCK, SLING_HEIGHT, polar, reach_for, tip_height
 from bimcheck.crane.plan import Crane, Lift
 
 #: Target grid steps: metres moved by the jib or boom tip per slew step, of
@@ -37,6 +37,9 @@ from bimcheck.crane.plan import Crane, Lift
 SLEW_STEP_M = 1.0
 REACH_STEP_M = 1.0
 Z_STEP_M = 1.0
+#: Least gap (m) between a boom's or luffing jib's tip and the hook block on
+#: it, as the highest the load can hang (:func:`z_top`) keeps.
+TIP_MARGIN_M = 1.0
 
 Node = tuple[int, int, int]
 
@@ -55,6 +58,9 @@ class Grid:
     z_floor: float
     half_move: float
     costs: tuple[float, float, float]
+    #: Load height + slings + hook block (m): for a boom or luffing jib, the
+    #: hook block must stay :data:`TIP_MARGIN_M` under the tip at each reach.
+    hang: float = 0.0
 
     @classmethod
     def build(cls, crane: Crane, lift: Lift, box: tuple[float, float, float],
@@ -80,7 +86,8 @@ class Grid:
                    half_move=0.5 * max(far * math.radians(abs(ds)), _reach_move(crane, dq),
                                        abs(dz)),
                    costs=(abs(ds) / sp.slew_deg_s, abs(dq) / reach_speed,
-                          abs(dz) / sp.hoist_m_s))
+                          abs(dz) / sp.hoist_m_s),
+                   hang=box[2] + SLING_HEIGHT + HOOK_BLOCK[2])
 
     def config(self, n: Node) -> np.ndarray:
         """The configuration ``(slew °, reach, z m)`` of node ``n``."""
@@ -95,7 +102,18 @@ class Grid:
         if not (lo_s - 1e-9 <= c[0] <= hi_s + 1e-9 and lo_q - 1e-9 <= c[1] <= hi_q + 1e-9
                 and lo_z - 1e-9 <= c[2] <= hi_z + 1e-9):
             return False
-        return not (c[2] < self.z_floor - 1e-9 and n[:2] not in ((0, 0), self.goal[:2]))
+        if c[2] < self.z_floor - 1e-9 and n[:2] not in ((0, 0), self.goal[:2]):
+            return False
+        # A boom's or luffing jib's tip sets how high the hook can hang at
+        # each reach (the lift-off over the pick and set, checked with the
+        # lift itself, excepted).
+        return self.crane.is_tower or bool(
+            c[2] + self.hang <= tip_height(self.crane, c[1]) - TIP_MARGIN_M + 1e-9
+            or (self.on_column(n) and c[2] <= self.z_floor + 1e-9))
+
+    def on_column(self, n: Node) -> bool:
+        """Whether ``n`` is over the pick or the set point."""
+        return n[:2] in ((0, 0), self.goal[:2])
 
     def end_in_range(self, n: Node) -> bool:
         """Whether the pick or set node ``n`` lies within the slew and reach ranges."""
@@ -242,4 +260,4 @@ def z_top(crane: Crane, box: tuple[float, float, float]) -> float:
     if crane.is_tower:
         assert crane.hook_height is not None
         return crane.hook_height - hang
-    return crane.top_elevation - hang - 1.0
+    return crane.top_elevation - hang - TIP_MARGIN_M

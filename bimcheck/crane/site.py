@@ -149,7 +149,9 @@ def check_power_lines(crane: Crane, path: Path, box: tuple[float, float, float],
             raise ValueError(f"no clearance for power line {line.id}")
         result = _line_clearance(crane, path, box, line, max(required, MIN_CLEARANCE), step)
         first = result.first
-        out.append(LineCheck(line.id, line.voltage_kv, required, result.min_clearance,
+        # Beyond the horizon nothing of the line was measured: no distance.
+        near = None if result.beyond_horizon else result.min_clearance
+        out.append(LineCheck(line.id, line.voltage_kv, required, near,
                              result.min_body,
                              first.path_parameter if first is not None else None))
     return out

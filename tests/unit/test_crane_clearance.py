@@ -114,7 +114,10 @@ def test_the_support_under_the_load_at_pick_and_set_is_not_a_conflict():
                         Obstacles.build({"G": ground}, {"G": "IfcSlab"}), CLEARANCE,
                         rest_heights=(lift.pick[2], lift.set[2]))
     assert result.conflicts == []
-    assert result.min_clearance == pytest.approx(CLEARANCE, abs=1e-6)  # just lifted off
+    # The ground under the pick and the set is the load's support, not its
+    # margin: the margin is the 5 m travel height over the ground.
+    assert result.min_clearance == pytest.approx(5.0, abs=1e-6)
+    assert result.min_element == "G" and result.min_body == "load"
     # Without the rest heights the resting load touches the ground.
     result = check_path(crane, path, lift.load.box,
                         Obstacles.build({"G": ground}, {"G": "IfcSlab"}), CLEARANCE)

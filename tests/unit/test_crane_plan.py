@@ -139,6 +139,13 @@ CASES = [
      ["lift L1", "window", "end after"]),
     (lambda d: d["lifts"][0].update(window=["tomorrow", "2027-03-01T08:00"]),
      ["lift L1", "window", "ISO"]),
+    # 0001-01-01 00:00 at UTC+1 is in year 0 in UTC, 9999-12-31 23:59:59 at
+    # UTC-1 in year 10000: out of range, not an OverflowError (exit 3).
+    (lambda d: d["lifts"][0].update(window=["0001-01-01T00:00:00+01:00", "2027-03-01T08:00"]),
+     ["lift L1: window: [0001-01-01T00:00:00+01:00, 2027-03-01T08:00] is out of range once "
+      "taken to UTC"]),
+    (lambda d: d["lifts"][0].update(window=["2027-03-01T08:00", "9999-12-31T23:59:59-01:00"]),
+     ["lift L1: window: ", "out of range once taken to UTC"]),
     (lambda d: d["lifts"].append(copy.deepcopy(d["lifts"][0])), ["lift L1", "second lift"]),
     (lambda d: d.update(lifts=[]), ["lifts", "must not be empty"]),
     (lambda d: d["site"]["exclusion_zones"][0].update(polygon=[[0, 0], [1, 1], [0, 1], [1, 0]]),

@@ -151,3 +151,68 @@ def test_a_power_line_over_the_short_arc_is_an_obstacle_to_the_planner():
     assert all(p.ok for p in route.power_lines)
     assert min(p.min_distance for p in route.power_lines) >= 3.0
     assert route.path.waypoints[-1, 0] == pytest.approx(-270.0)
+
+
+def test_an_uneven_grid_still_finds_the_zone_free_path_over_the_block():
+    """The scene with the set at 24.3 m, 0.5 m up: the grid's steps no longer
+    divide the spans evenly (a half-move just under 0.5 m), which once threw
+    the over-the-block candidate away and gave the 270° path over the road."""
+    plan, obstacles, _ = _scene()
+    lift = plan.lifts[0]
+    from dataclasses import replace
+
+    lift = replace(lift, set=(0.0, 24.3, 0.5))
+    crane = plan.cranes["TC1"]
+    route = route_lift(crane, lift, lift.load.box, obstacles, plan, avoid_zones=True)
+    assert route.planned and route.zones == [] and route.clearance.conflicts == []
+    assert route.path.waypoints[:, 2].max() >= BLOCK_TOP + CLEARANCE
+    slews = route.path.waypoints[:, 0]
+    assert slews.min() >= -1e-9 and slews.max() <= 90 + 1e-9
+
+
+def test_a_load_set_close_to_a_wall_is_not_taken_for_one_inside_it():
+    """A wall 0.8 m west of the set load (clearance 0.5 m): the set is legal,
+    and the planner (asked because the default path hits the block) lands
+    the load there."""
+    plan, _, meshes = _scene(zones=())
+    wall = box((-2.3, 20, 0), (-1.8, 30, 3))
+    obstacles = Obstacles.build({**meshes, "WALL": wall},
+                                {"BLOCK": "IfcBuildingElementProxy", "GROUND": "IfcSlab",
+                                 "WALL": "IfcWall"})
+    crane, lift = plan.cranes["TC1"], plan.lifts[0]
+    route = route_lift(crane, lift, lift.load.box, obstacles, plan)
+    assert route.planned and not route.problems and route.clearance.conflicts == []
+    # At the set the load's west face (x = -1) is 0.8 m from the wall.
+    assert route.clearance.min_clearance == pytest.approx(0.8, abs=1e-6)
+    assert route.clearance.min_element == "WALL"
+
+
+def test_a_luffing_jib_never_hangs_the_hook_above_its_tip():
+    """A luffing jib (pin 20 m up, 40 m long) and a 37.5 m block across the
+    short arc at radius 34-40 m: at the set radius 36 m the jib is at 31.8°
+    and its tip at 20 + 40 sin 31.8° = 41.07 m, so the load (hanging 3.8 m
+    under the hook block's top) cannot pass over the block there. Every
+    planned waypoint keeps the hook block 1 m under the tip."""
+    from bimcheck.crane.motion import tip_height
+
+    lt = {"id": "TC1", "type": "luffing-tower", "base": [0, 0, 0],
+          "jib_pivot": {"offset": 2, "height": 20}, "jib_length": 40, "jib_angle": [15, 80],
+          "slew_limits": [-10, 100],
+          "speeds": {"slew_deg_s": 3.6, "hoist_m_s": 1.0, "luff_deg_s": 0.05},
+          "load_chart": {"radius": [5, 10, 30, 40], "capacity": [10, 10, 5, 3]}}
+    lift = {"id": "L", "crane": "TC1", "load": {"box": [2, 2, 1], "weight": 2.0},
+            "pick": [36, 0, 0], "set": [0, 36, 0], "travel_height": 2}
+    plan = parse_lift_plan({"clearance": CLEARANCE, "cranes": [lt], "lifts": [lift]},
+                           FilePath("luff.lift.yaml"))
+    block = moved(box((34, -3, 0), (40, 3, 37.5)), _rz(45))
+    ground = box((-60, -60, -1), (60, 60, 0))
+    obstacles = Obstacles.build({"BLOCK": block, "GROUND": ground},
+                                {"BLOCK": "IfcBuildingElementProxy", "GROUND": "IfcSlab"})
+    crane, lift = plan.cranes["TC1"], plan.lifts[0]
+    assert float(tip_height(crane, math.degrees(math.acos((36 - 2) / 40)))) == pytest.approx(
+        20 + 40 * math.sin(math.acos(34 / 40)))
+    route = route_lift(crane, lift, lift.load.box, obstacles, plan)
+    assert route.planned and not route.problems and route.clearance.conflicts == []
+    hang = 1 + 2 + 0.8
+    for s, angle, z in route.path.waypoints:
+        assert z + hang <= float(tip_height(crane, angle)) - 1.0 + 1e-6, (s, angle, z)

@@ -186,6 +186,55 @@ def test_an_actual_finish_stands_in_for_a_missing_scheduled_one(tmp_path):
     assert schedule.finishes[GID["SL-2"]] == datetime(2027, 3, 11, 12, 0)
 
 
+def test_the_earlier_of_the_scheduled_and_the_actual_finish_counts(tmp_path):
+    # Level 2 floor slab is scheduled to finish 2027-03-12T17:00. It actually
+    # finished two days early, 2027-03-10T12:00+02:00 = 10:00 UTC: SL-2 stands
+    # from then (ScheduleFinish first, as read before, would leave it out of
+    # a lift on 2027-03-11 and clear that lift through the cast slab).
+    def early(f):
+        _task(f, "Level 2 floor slab").TaskTime.ActualFinish = "2027-03-10T12:00:00+02:00"
+
+    model = open_model(_edited(tmp_path, early))
+    schedule = read_schedule(model)
+    assert schedule.finishes[GID["SL-2"]] == datetime(2027, 3, 10, 10, 0)
+    lift = replace(load_lift_plan(PLAN).lifts[1],
+                   window=(datetime(2027, 3, 11, 8), datetime(2027, 3, 11, 10)))
+    assert "SL-2" in _names(StandingElements(model, PLAN).at_lift(lift, GID.values()))
+
+    # Finished late (2027-03-14T09:00): the scheduled 2027-03-12T17:00 stays.
+    def late(f):
+        _task(f, "Level 2 floor slab").TaskTime.ActualFinish = "2027-03-14T09:00:00"
+
+    schedule = read_schedule(open_model(_edited(tmp_path, late)))
+    assert schedule.finishes[GID["SL-2"]] == datetime(2027, 3, 12, 17, 0)
+
+    # A finish given: start + duration (2027-03-24T17:00 for Level 2 columns)
+    # is not read, even when it ends earlier than the given 2027-03-30T17:00.
+    def finish(f):
+        _task(f, "Level 2 columns").TaskTime.ScheduleFinish = "2027-03-30T17:00:00"
+
+    schedule = read_schedule(open_model(_edited(tmp_path, finish)))
+    assert schedule.finishes[GID["C-2-A1"]] == datetime(2027, 3, 30, 17, 0)
+
+
+@pytest.mark.parametrize(("task", "attribute", "value"), [
+    ("Level 2 floor slab", "ScheduleFinish", "0001-01-01T00:00:00+01:00"),
+    ("Level 2 floor slab", "ActualFinish", "9999-12-31T23:59:59-01:00"),
+    ("Level 2 columns", "ScheduleStart", "0001-01-01T00:00:00+01:00"),
+])
+def test_a_task_time_out_of_range_in_utc_is_a_model_error(tmp_path, task, attribute, value):
+    # 0001-01-01 00:00 at UTC+1 is 31 Dec of year 0 in UTC; 9999-12-31 23:59:59
+    # at UTC-1 is in year 10000: neither is a datetime (was an OverflowError).
+    def edit(f):
+        setattr(_task(f, task).TaskTime, attribute, value)
+
+    with pytest.raises(ModelError) as err:
+        read_schedule(open_model(_edited(tmp_path, edit)))
+    text = str(err.value)
+    assert "edited_4d.ifc" in text and f"{task!r}" in text
+    assert f"TaskTime.{attribute} {value!r} is out of range once taken to UTC" in text
+
+
 def test_a_part_without_a_task_takes_its_assembly_s(tmp_path):
     def assembly(f):
         whole = f.create_entity("IfcElementAssembly", GlobalId=ifcopenshell.guid.new(),
@@ -235,6 +284,10 @@ def test_schedule_model_without_a_window_is_a_plan_error():
     ({"schedule": "ifc"}, "schedule", "must be model"),
     ({"schedule": True}, "schedule", "must be model"),
     ({"obstacles": 'IfcElement, location="Level 1'}, "obstacles", "column"),
+    # IfcOpenShell reads Name="x as the unquoted value '"x' (it would match
+    # nothing): the " at column 15 opens a string that never closes.
+    ({"obstacles": 'IfcWall, Name="x'}, "obstacles", "unterminated string at column 15"),
+    ({"obstacles": 'IfcWall, Pset_X.Foo="a'}, "obstacles", "unterminated string at column 21"),
     ({"obstacles": ""}, "obstacles", "non-empty"),
     ({"obstacles": ["IfcWall"]}, "obstacles", "must be a selector"),
 ])
@@ -331,6 +384,74 @@ def test_a_selector_that_selects_nothing_is_a_plan_error(model):
     assert (err.value.lift, err.value.field) == ("L2-on-its-date", "obstacles")
     assert "frame_4d.lift.yaml" in str(err.value)
     assert "selects no element of frame_4d.ifc" in str(err.value)
+
+
+def test_a_closed_quote_and_a_regex_are_no_stray_quote():
+    for selector in ('IfcWall, Name="x"', 'IfcWall, Name=/a"b/', "IfcWall, Name=x"):
+        assert parse_lift_plan(_plan(obstacles=selector), PLAN).lifts[1].obstacles == selector
+
+
+def test_a_storey_selector_picks_the_storey_s_elements(model):
+    # A storey has no body; it contains (IfcRelContainedInSpatialStructure)
+    # Level 1: SL-1, C-1-*, EX-1; Level 2: SL-2, C-2-*, SL-R (frame_4d.truth.yaml).
+    # The building aggregates both storeys, so it picks all twelve.
+    lift = load_lift_plan(PLAN).lifts[0]
+    standing = StandingElements(model, PLAN)
+
+    def picked(selector):
+        return _names(standing.at_lift(replace(lift, obstacles=selector), GID.values()))
+
+    assert picked('IfcBuildingStorey, Name="Level 2"') == [
+        "C-2-A1", "C-2-A2", "C-2-B1", "C-2-B2", "SL-2", "SL-R"]
+    assert picked("IfcBuildingStorey") == picked("IfcBuilding") == sorted(GID)
+    assert len(GID) == 12
+
+
+def test_a_storey_selector_lift_collides_with_the_finished_building(model):
+    # L1 with obstacles: IfcBuildingStorey: the 12 elements and the depot are
+    # obstacles (13), and the load is lowered through SL-R and SL-2 as in L1
+    # (frame_4d.lift.truth.yaml). Before the fix the storeys (no body) left no
+    # element of the model as an obstacle and the lift came out ok.
+    doc = copy.deepcopy(RAW_PLAN)
+    doc["lifts"] = [dict(doc["lifts"][0], obstacles="IfcBuildingStorey")]
+    (r,) = run_lifts(model, parse_lift_plan(doc, PLAN), threads=1, replan=False).lifts
+    assert (r.obstacle_count, r.obstacles_from, r.result) == (13, "selector", "fail")
+    assert {NAME[c.global_id] for c in r.clearance.conflicts} == {"SL-2", "SL-R"}
+
+
+@pytest.mark.parametrize(("selector", "count"), [("IfcTask", 9), ("IfcWorkSchedule", 1)])
+def test_a_selector_that_picks_no_element_with_a_body_is_a_plan_error(model, selector, count):
+    # frame_4d.ifc has 9 tasks and 1 work schedule, none with a body or
+    # anything contained in or aggregated to it.
+    lift = load_lift_plan(PLAN).lifts[1]
+    with pytest.raises(LiftPlanError) as err:
+        StandingElements(model, PLAN).at_lift(replace(lift, obstacles=selector), GID.values())
+    assert (err.value.lift, err.value.field) == ("L2-on-its-date", "obstacles")
+    text = str(err.value)
+    assert "frame_4d.lift.yaml: lift L2-on-its-date: obstacles: " in text
+    assert (f"selector {selector!r} picks no element with a body in frame_4d.ifc: the "
+            f"{count} it picks") in text
+    doc = copy.deepcopy(RAW_PLAN)  # and so the run stops, before any lift is routed
+    doc["lifts"] = [dict(doc["lifts"][1], obstacles=selector)]
+    with pytest.raises(LiftPlanError, match="picks no element with a body"):
+        run_lifts(model, parse_lift_plan(doc, PLAN), threads=1, replan=False)
+
+
+def test_an_empty_storey_picks_no_element_with_a_body(tmp_path):
+    def level_3(f):
+        building = f.by_type("IfcBuilding")[0]
+        storey = f.create_entity("IfcBuildingStorey", GlobalId=ifcopenshell.guid.new(),
+                                 Name="Level 3")
+        ifcopenshell.api.aggregate.assign_object(f, products=[storey],
+                                                 relating_object=building)
+
+    model = open_model(_edited(tmp_path, level_3))
+    lift = replace(load_lift_plan(PLAN).lifts[0], obstacles='IfcBuildingStorey, Name="Level 3"')
+    with pytest.raises(LiftPlanError, match=r"picks no element with a body in edited_4d\.ifc: "
+                                            r"the 1 it picks"):
+        StandingElements(model, PLAN).at_lift(lift, GID.values())
+    lift = replace(lift, obstacles="IfcBuildingStorey")  # with Level 1 and 2: all twelve
+    assert len(StandingElements(model, PLAN).at_lift(lift, GID.values())) == 12
 
 
 # -- IFC2X3: IfcScheduleTimeControl --------------------------------------------------------
@@ -588,6 +709,25 @@ def test_ifc2x3_actual_finish_and_several_time_controls(tmp_path, ifc2x3_api):
     assert finishes[gid["S-3"]] == finishes[gid["C-2"]] == datetime(2027, 4, 12, 12, 0)
     assert finishes[gid["S-1"]] == datetime(2027, 2, 8)
     assert finishes[gid["S-2"]] == datetime(2027, 3, 11, 20, 0)  # earlier than 03-20
+
+
+def test_ifc2x3_the_earlier_of_the_scheduled_and_the_actual_finish_counts(tmp_path,
+                                                                         ifc2x3_api):
+    # Roof: ScheduleFinish 2027-04-09T22:15:30 UTC; it actually finished on
+    # 2027-04-08 at 12:00 (no zone): the earlier, for S-3 and for C-2 (Roof
+    # columns, which inherits Roof's). Ground slab: ScheduleFinish 2027-02-10,
+    # ActualFinish 2027-02-12 (late): the scheduled 2027-02-10 00:00 stays.
+    def both(f, objects):
+        for name, actual in [("Roof", _at(f, (2027, 4, 8), 12, 0)),
+                             ("Ground slab", _cal(f, 2027, 2, 12))]:
+            (rel,) = [r for r in f.by_type("IfcRelAssignsTasks")
+                      if r.RelatedObjects[0].Name == name]
+            rel.TimeForTask.ActualFinish = actual
+
+    path, gid = _ifc2x3_model(tmp_path, both)
+    finishes = read_schedule(_open_2x3(path)).finishes
+    assert finishes[gid["S-3"]] == finishes[gid["C-2"]] == datetime(2027, 4, 8, 12, 0)
+    assert finishes[gid["S-1"]] == datetime(2027, 2, 10)
 
 
 def test_ifc2x3_duration_is_in_the_project_s_time_unit(tmp_path, ifc2x3_api):

@@ -196,6 +196,11 @@ WIND_CASES = [
      ["site.wind_forecast[1].window", "end after"]),
     (lambda d: d["site"]["wind_forecast"][1].update(window=["soon", "2027-03-01T08:00"]),
      ["site.wind_forecast[1].window", "ISO"]),
+    # 9999-12-31 23:59:59 at UTC-1 is in year 10000 in UTC: out of range.
+    (lambda d: d["site"]["wind_forecast"][1].update(
+        window=["2027-03-01T08:00", "9999-12-31T23:59:59-01:00"]),
+     ["site.wind_forecast[1].window: [2027-03-01T08:00, 9999-12-31T23:59:59-01:00] is out of "
+      "range once taken to UTC"]),
     (lambda d: d["site"]["wind_forecast"][1].update(window=["2027-03-01T12:00"]),
      ["site.wind_forecast[1].window", "[start, end]"]),
     (lambda d: d["site"]["wind_forecast"][1].update(gust_m_s=30),

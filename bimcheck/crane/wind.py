@@ -54,6 +54,8 @@ class WindCheck:
     limit_from: str
     window: Window | None = None
     sail_area_m2: float | None = None
+    #: For a forecast: whether its windows cover the whole of the lift's.
+    covered: bool | None = None
 
     @property
     def ok(self) -> bool:
@@ -77,14 +79,17 @@ class WindCheck:
             area = f"{self.sail_area_m2:g} m²" if self.sail_area_m2 is not None else "a large"
             limit = (f"the {self.limit_m_s:g} m/s limit of {self.crane} for a load of {area} "
                      "sail area (large-sail limit)")
-        return f"wind {self.wind_m_s:g} m/s ({where}) is {verdict} {limit}"
+        gap = ("; the forecast covers only part of the lift's window"
+               if self.covered is False else "")
+        return f"wind {self.wind_m_s:g} m/s ({where}) is {verdict} {limit}{gap}"
 
     def as_dict(self) -> dict[str, Any]:
         return {"wind_m_s": self.wind_m_s, "source": self.source,
                 "forecast_window": ([self.window[0].isoformat(), self.window[1].isoformat()]
                                     if self.window is not None else None),
                 "limit_m_s": self.limit_m_s, "limit_from": self.limit_from,
-                "sail_area_m2": self.sail_area_m2, "ok": self.ok, "message": self.message}
+                "sail_area_m2": self.sail_area_m2, "ok": self.ok, "message": self.message,
+                "forecast_covers_window": self.covered}
 
 
 def format_window(window: Window) -> str:
@@ -139,4 +144,20 @@ def check_wind(crane: Crane, lift: Lift, site: Site) -> WindCheck | None:
     speed, source, window = wind
     return WindCheck(crane=crane.id, wind_m_s=speed, source=source, limit_m_s=limit[0],
                      limit_from=limit[1], window=window,
-                     sail_area_m2=lift.load.sail_area_m2)
+                     sail_area_m2=lift.load.sail_area_m2,
+                     covered=forecast_covers(lift, site) if source == "forecast" else None)
+
+
+def forecast_covers(lift: Lift, site: Site) -> bool:
+    """Whether the forecast's windows together cover the lift's whole window
+    (a wind higher than forecast may blow in the part not covered)."""
+    assert lift.window is not None
+    start, end = lift.window
+    reached = start
+    for f in sorted(site.wind_forecast, key=lambda f: f.window):
+        if f.window[0] > reached:
+            break
+        reached = max(reached, f.window[1])
+        if reached >= end:
+            return True
+    return reached >= end

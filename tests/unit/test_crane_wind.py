@@ -62,6 +62,7 @@ LIFTS = [
     _lift("J", window=("2T10:00", "2T11:00")),            # 25 over a day's window
     _lift("K", "TC3", wind=11, sail=40),                  # min(12, 10) = 10, TC3's
     _lift("M", window=("1T14:00", "1T15:00")),            # no forecast overlaps
+    _lift("N", "TC2", window=("1T13:00", "1T15:00")),     # 12 (12-14); 14-15 not forecast
 ]
 
 
@@ -142,7 +143,7 @@ def test_the_json_of_a_wind_check(checks):
         "wind_m_s": 18, "source": "forecast",
         "forecast_window": ["2027-03-01T08:00:00", "2027-03-01T12:00:00"],
         "limit_m_s": 15, "limit_from": "crane", "sail_area_m2": None, "ok": False,
-        "message": checks["A"].message}
+        "message": checks["A"].message, "forecast_covers_window": True}
     h = checks["H"].as_dict()
     assert h["forecast_window"] is None and h["sail_area_m2"] == 40 and h["source"] == "lift"
 
@@ -242,3 +243,14 @@ def test_no_limit_is_needed_where_no_wind_is_known():
     plan = _plan(doc)
     w = check_wind(plan.cranes["TC1"], plan.lifts[0], plan.site)
     assert (w.limit_m_s, w.limit_from, w.ok) == (12, "large_sail", False)
+
+
+def test_a_forecast_that_covers_only_part_of_the_window_says_so(checks):
+    """N (13:00-15:00) meets only the 12:00-14:00 forecast: 12 m/s is within
+    the site's 20, but nothing is known of 14:00-15:00. D (07:30-12:30) is
+    covered by three forecasts end to end (06-08, 08-12, 12-14)."""
+    n = checks["N"]
+    assert n.wind_m_s == 12 and n.ok and n.covered is False
+    assert n.message.endswith("; the forecast covers only part of the lift's window")
+    assert checks["D"].covered is True and "only part" not in checks["D"].message
+    assert checks["E"].covered is None  # its own wind: no forecast used

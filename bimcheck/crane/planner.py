@@ -36,7 +36,8 @@ those it is the quickest.
 long way round (each search with a quarter of :data:`MAX_NODES` new node
 tests); the quicker clear path wins. When the search for a zone-free path
 runs out of budget and the path found crosses a zone, ``Plan.note`` says
-so.
+so. All the searches of one lift together run at most
+:data:`MAX_TOTAL_NODES` node tests.
 
 Every path is simplified (collinear moves merged) and then **checked again
 densely** (:func:`~bimcheck.crane.clearance.check_path`, and the power
@@ -49,6 +50,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,8 +80,11 @@ from bimcheck.crane.search import (
 )
 from bimcheck.crane.site import check_power_lines, wire_obstacles
 
-#: Most model node tests one search direction may run.
+#: Most new model node tests one search may run.
 MAX_NODES = 60_000
+#: Most model node tests one lift's planning may run in all its searches
+#: (each zone subset and direction is a search).
+MAX_TOTAL_NODES = 3 * MAX_NODES
 #: Most free nodes a flood from the pick or set explores to prove it sealed:
 #: a walled yard of 12 × 12 m up to the hook is about 1,500 nodes; a pocket
 #: larger than this is left to the search itself.
@@ -189,14 +194,15 @@ class _Direction:
             self.zone_of[n] = self.zone_test.hits(self.grid.config(n))[0]
         return self.zone_of[n]
 
-    def search(self, allowed: frozenset[str], upper: float) -> _Found | None:
+    def search(self, allowed: frozenset[str], upper: float,
+               exhausted: Callable[[], bool] = lambda: False) -> _Found | None:
         def free(n: Node) -> bool:
             return self.zones(n) <= allowed and self.clear(n)
 
         start = self.tested
 
         def spent() -> bool:  # each search has the whole budget of new node tests
-            return self.tested - start >= self.budget
+            return self.tested - start >= self.budget or exhausted()
 
         nodes, why = astar(self.grid, free, upper=upper, budget=spent)
         self.ran_out = why == "budget"
@@ -335,7 +341,8 @@ def plan_path(crane: Crane, lift: Lift, box: tuple[float, float, float],
             known = [c for c in shaped + found if c.zones <= allowed]
             upper = min((c.path.duration for c in known), default=math.inf)
             for way in ways:
-                hit = way.search(allowed, upper)
+                hit = way.search(allowed, upper,
+                                 lambda: effort()[0] >= MAX_TOTAL_NODES)
                 if hit is not None:
                     found.append(hit)
                     upper = min(upper, hit.path.duration)

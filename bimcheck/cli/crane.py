@@ -20,6 +20,7 @@ from bimcheck.cli.options import (
     precheck_output,
     progress_bar,
 )
+from bimcheck.crane.drawing import element_label
 from bimcheck.crane.plan import load_lift_plan
 from bimcheck.crane.run import CraneReport, run_lifts
 from bimcheck.exitcodes import ExitCode
@@ -105,15 +106,12 @@ def _bcf_date(path: Path) -> datetime:
     return datetime.fromtimestamp(int(path.stat().st_mtime), tz=UTC)
 
 
-def _nearest(d: dict) -> str:
-    """The element nearest a lift's path: class, Name and GlobalId."""
-    gid = d["min_clearance_element"]
+def _nearest(report: CraneReport, gid: str | None) -> str:
+    """The element nearest a lift's path: class, Name and GlobalId (as the
+    HTML names it); a neighbour by its id."""
     if gid is None:
         return "-"
-    if gid.startswith("neighbour:"):
-        return gid
-    name = f" '{d['min_clearance_name']}'" if d["min_clearance_name"] else ""
-    return f"{d['min_clearance_class'] or '?'}{name} ({gid})"
+    return gid if gid.startswith("neighbour:") else element_label(report.model, gid)
 
 
 def format_table(report: CraneReport) -> str:
@@ -133,7 +131,7 @@ def format_table(report: CraneReport) -> str:
             f"{d['total_weight']:.2f}" if d["total_weight"] is not None else "-",
             radius, f"{util * 100:.0f}%" if util is not None else "-", d["band"] or "-",
             ("-" if clear is None else f">{clear:g}" if d["min_clearance_beyond_horizon"]
-             else f"{clear:.2f}"), _nearest(d),
+             else f"{clear:.2f}"), _nearest(report, d["min_clearance_element"]),
             str(d["obstacle_count"]) + ("" if d["obstacles_from"] == "model"
                                         else f" ({d['obstacles_from']})"),
             ",".join(z["zone"] for z in d["zones"]) or "-", ",".join(bad_lines) or "-",

@@ -78,7 +78,7 @@ from bimcheck.crane.search import (
     slew_range,
     z_top,
 )
-from bimcheck.crane.site import check_power_lines, wire_obstacles
+from bimcheck.crane.site import check_power_lines, load_footprints, wire_obstacles
 
 #: Most new model node tests one search may run.
 MAX_NODES = 60_000
@@ -126,14 +126,7 @@ class ZoneTest:
         configs = np.atleast_2d(configs)
         if not self.zones:
             return [frozenset()] * len(configs)
-        hooks = hook_positions(self.crane, configs)
-        a = np.radians(configs[:, 0])
-        c, s = np.cos(a), np.sin(a)
-        hx, hy = self.box[0] / 2, self.box[1] / 2
-        corners = np.stack([
-            hooks[:, 0:2] + np.stack([c * dx - s * dy, s * dx + c * dy], axis=1)
-            for dx, dy in ((-hx, -hy), (hx, -hy), (hx, hy), (-hx, hy))], axis=1)
-        feet = shapely.buffer(shapely.polygons(corners), self.margin, quad_segs=2)
+        hooks, feet = load_footprints(self.crane, configs, self.box, self.margin)
         hit = np.zeros((len(configs), len(self.zones)), dtype=bool)
         for k, (zone, poly) in enumerate(zip(self.zones, self.polys, strict=True)):
             lo, hi = zone.z

@@ -79,14 +79,7 @@ def zone_crossings(crane: Crane, path: Path, box: tuple[float, float, float],
     if not zones:
         return []
     configs, params = sample(crane, path, step, extent=math.hypot(box[0], box[1]) / 2)
-    hooks = hook_positions(crane, configs)
-    a = np.radians(configs[:, 0])
-    c, s = np.cos(a), np.sin(a)
-    hx, hy = box[0] / 2, box[1] / 2
-    corners = np.stack([
-        hooks[:, 0:2] + np.stack([c * dx - s * dy, s * dx + c * dy], axis=1)
-        for dx, dy in ((-hx, -hy), (hx, -hy), (hx, hy), (-hx, hy))], axis=1)
-    footprints = shapely.buffer(shapely.polygons(corners), step, quad_segs=2)
+    hooks, footprints = load_footprints(crane, configs, box, step)
     found = []
     for zone in zones:
         poly = shapely.Polygon(zone.polygon)
@@ -99,6 +92,21 @@ def zone_crossings(crane: Crane, path: Path, box: tuple[float, float, float],
             found.append(ZoneCrossing(zone.id, float(params[k]),
                                       tuple(float(v) for v in hooks[k])))
     return sorted(found, key=lambda z: (z.path_parameter, z.zone))
+
+
+def load_footprints(crane: Crane, configs: np.ndarray, box: tuple[float, float, float],
+                    margin: float) -> tuple[np.ndarray, np.ndarray]:
+    """The load's underside centre (m) at each configuration ``(n, 3)`` and its
+    plan footprint there (shapely polygons: the box turned with the jib, its x
+    side along it), grown by ``margin`` m."""
+    hooks = hook_positions(crane, configs)
+    a = np.radians(configs[:, 0])
+    c, s = np.cos(a), np.sin(a)
+    hx, hy = box[0] / 2, box[1] / 2
+    corners = np.stack([
+        hooks[:, 0:2] + np.stack([c * dx - s * dy, s * dx + c * dy], axis=1)
+        for dx, dy in ((-hx, -hy), (hx, -hy), (hx, hy), (-hx, hy))], axis=1)
+    return hooks, shapely.buffer(shapely.polygons(corners), margin, quad_segs=2)
 
 
 def neighbour_meshes(site: Site, ground: float = 0.0) -> dict[str, Mesh]:

@@ -6,8 +6,9 @@ Two fingerprints per element, each a 32-character hex digest:
   each hashed as a Merkle tree over the STEP text of every entity with each
   ``#id`` reference replaced by the hash of the entity it points to; plus the
   same for every opening that voids the element (so resizing an opening
-  changes its host's fingerprint). Reals are hashed with 12 significant
-  digits and keywords in capitals (:func:`canonical`), so re-saving with
+  changes its host's fingerprint). Reals are rounded to 40 significant bits
+  (about 12 digits) and keywords are in capitals
+  (:func:`~bimcheck.merkle.canonical`), so re-saving with
   renumbered ids, or by a writer that formats numbers or spells entity names
   otherwise, changes nothing; lengthening a wall, moving
   it or moving its storey changes it.
@@ -17,7 +18,9 @@ Two fingerprints per element, each a 32-character hex digest:
   references. Editing a property changes only this one.
 
 A :class:`Fingerprinter` memoises subgraph hashes, so shared subgraphs
-(mapped type geometry, common placements) are hashed once per model.
+(mapped type geometry, common placements) are hashed once per model;
+:meth:`Fingerprinter.prepare` hashes many graphs at once, vectorised
+(:mod:`~bimcheck.merkle`), to the same digests.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import ifcopenshell
 import ifcopenshell.util.element
 
+from bimcheck import merkle
 from bimcheck.model import get_classification_codes, get_material_names
 from bimcheck.steptext import StepText
 
@@ -37,25 +41,14 @@ from bimcheck.steptext import StepText
 _TOKEN = re.compile(rb"'(?:[^']|'')*'|#(\d+)")
 #: An entity reference, for STEP text without string literals.
 _REF = re.compile(rb"#(\d+)")
-#: A STEP real (``6.``, ``0.25``, ``2.5E-1``), for text without string literals.
-_REAL = re.compile(rb"(?<![\w.])-?\d+\.\d*(?:[eE][-+]?\d+)?")
-#: A string literal, or a real outside one.
-_STRING_OR_REAL = re.compile(rb"'(?:[^']|'')*'|((?<![\w.])-?\d+\.\d*(?:[eE][-+]?\d+)?)")
-
-#: Significant digits a real keeps in the hashed text: equal values spelled
-#: otherwise (``6.``, ``6.0``, ``6.0E0``), and the last-digit differences of
-#: another writer's shortest round trip, hash the same; 1e-12 relative is far
-#: below the weld grid for any building coordinate.
-REAL_DIGITS = 12
 
 #: Attributes that are identity or geometry, not data.
 _NON_DATA_ATTRIBUTES = frozenset({"GlobalId", "OwnerHistory", "ObjectPlacement", "Representation"})
 
-_DIGEST_SIZE = 16
+_DIGEST_SIZE = merkle.DIGEST_SIZE
 
-#: Entities whose text (with their references' tokens) is at most this long
-#: are inlined into the entities that refer to them instead of hashed.
-_INLINE_BYTES = 192
+#: The token of a back-reference that closes a reference cycle (malformed files).
+_CYCLE = b"@cycle"
 
 
 def _digest(*parts: bytes) -> bytes:
@@ -66,29 +59,9 @@ def _digest(*parts: bytes) -> bytes:
     return h.digest()
 
 
-#: Canonical spellings of reals met so far (files repeat their coordinates);
-#: cleared when it grows past :data:`_CANON_MEMO_SIZE` entries.
-_CANON_MEMO: dict[bytes, bytes] = {}
-_CANON_MEMO_SIZE = 1_000_000
-
-
-def _canon(token: bytes) -> bytes:
-    out = _CANON_MEMO.get(token)
-    if out is None:
-        if len(_CANON_MEMO) >= _CANON_MEMO_SIZE:
-            _CANON_MEMO.clear()
-        out = _CANON_MEMO[token] = b"%.*g" % (REAL_DIGITS, float(token))
-    return out
-
-
-def _canon_real(match: re.Match[bytes]) -> bytes:
-    return _canon(match.group(0))
-
-
-def _canon_string_or_real(match: re.Match[bytes]) -> bytes:
-    if match.group(1) is None:
-        return match.group(0)  # a string literal: unchanged
-    return _canon(match.group(1))
+def _leaf(text: bytes) -> bytes:
+    """Digest of one entity's replaced text (as :mod:`~bimcheck.merkle` hashes it)."""
+    return hashlib.blake2b(text, digest_size=_DIGEST_SIZE).digest()
 
 
 #: A string literal (kept as it is), or the text between string literals.
@@ -108,22 +81,8 @@ def canonical_case(text: bytes) -> bytes:
     return _upper_outside_strings(text) if b"'" in text else text.upper()
 
 
-def canonical(text: bytes) -> bytes:
-    """STEP text in :func:`canonical_case`, every real written with
-    :data:`REAL_DIGITS` significant digits."""
-    text = canonical_case(text)
-    if b"." not in text:
-        return text
-    if b"'" in text:
-        return _STRING_OR_REAL.sub(_canon_string_or_real, text)
-    return _REAL.sub(_canon_real, text)
-
-
-def _leaf(text: bytes) -> bytes:
-    """Digest of an entity without references (one part: ``_digest(text)``)."""
-    return hashlib.blake2b(
-        len(text).to_bytes(8, "little") + text, digest_size=_DIGEST_SIZE
-    ).digest()
+#: STEP text in capitals with every real rounded (:func:`bimcheck.merkle.canonical`).
+canonical = merkle.canonical
 
 
 class Fingerprinter:
@@ -143,6 +102,8 @@ class Fingerprinter:
         self.file = ifc
         self._text = text
         self._memo: dict[int, bytes] = {}
+        self._index: merkle.FileIndex | None = None
+        self._pending_text: dict[int, bytes] = {}
 
     @property
     def text(self) -> StepText | None:
@@ -152,14 +113,19 @@ class Fingerprinter:
             self._text = self._text()
         return self._text
 
+    #: Whether :meth:`prepare` may hash with :mod:`~bimcheck.merkle` (a
+    #: subclass that spells entities otherwise sets it to False).
+    bulk = True
+
     def _body(self, eid: int) -> bytes:
         """STEP text of entity ``eid`` after ``#id=`` (``self.text`` resolved),
-        reals canonical (:func:`canonical`)."""
-        return canonical(self.raw_body(eid))
+        :func:`~bimcheck.merkle.canonical`."""
+        return merkle.canonical(self.raw_body(eid))
 
     def raw_body(self, eid: int) -> bytes:
         """STEP text of entity ``eid`` after ``#id=``, as the file (or, where
-        its text is not certain, IfcOpenShell) writes it."""
+        its text is not certain, IfcOpenShell) writes it. RuntimeError when
+        the file has no entity ``eid``."""
         steptext = self.text
         if steptext is not None:
             raw = steptext.body(eid)
@@ -169,73 +135,123 @@ class Fingerprinter:
         return text[text.index(b"=") + 1 :]
 
     def entity_hash(self, entity: ifcopenshell.entity_instance | None) -> bytes:
-        """Merkle hash (16 bytes) of the entity graph reachable from ``entity``.
-
-        Each entity's text has every reference replaced by a token of its
-        target: ``@`` and the target's hash, or, for a target whose text
-        (tokens included) is at most :data:`_INLINE_BYTES` long (points,
-        directions, the faces, bounds and loops of a faceted body), ``=`` and
-        that text itself, which spares hashing it on its own. Both are
-        self-delimiting (32 hex digits; an entity name and a balanced
-        argument list), so the encoding stays unambiguous."""
+        """Merkle hash (16 bytes) of the entity graph reachable from ``entity``:
+        BLAKE2b of its canonical text (:func:`~bimcheck.merkle.canonical`) with
+        every reference replaced by ``@`` and the hex digest of its target
+        (:data:`~bimcheck.merkle.MISSING` for an id the file lacks)."""
         if entity is None:
             return b"\0" * _DIGEST_SIZE
         root = entity.id()
-        token = self._memo.get(root)
-        if token is None:
-            token = self._walk(root)
-        if token[:1] == b"@":
-            return bytes.fromhex(token[1:].decode())
-        return _leaf(token[1:])
+        digest = self._memo.get(root)
+        return digest if digest is not None else self._walk(root)
+
+    def prepare(self, roots: Iterable[int]) -> None:
+        """Hash the graphs of the STEP ids ``roots`` at once, vectorised
+        (:func:`bimcheck.merkle.hash_graphs`), so that :meth:`entity_hash` then
+        finds them memoised. Without the file's STEP text nothing is done (the
+        hashes are then made one at a time, alike)."""
+        roots = list(roots)
+        if not roots or not self.bulk or self.text is None or self.text.spans is None:
+            return
+        if self._index is None:
+            self._index = merkle.FileIndex(self.text)
+        try:
+            merkle.hash_graphs(self._index, roots, self._memo, self._refs, self._hash_one,
+                               self._walk, self._exists)
+        finally:
+            self._pending_text.clear()
+
+    def prepare_geometry(self, elements: Iterable[ifcopenshell.entity_instance]) -> None:
+        """:meth:`prepare` for what :meth:`geometry` reads of ``elements``."""
+        roots: list[int] = []
+        for element in elements:
+            for ref in (getattr(element, "Representation", None),
+                        getattr(element, "ObjectPlacement", None)):
+                if ref is not None:
+                    roots.append(ref.id())
+            for opening in _openings(element):
+                for ref in (opening.Representation, opening.ObjectPlacement):
+                    if ref is not None:
+                        roots.append(ref.id())
+        self.prepare(roots)
+
+    def _exists(self, eid: int) -> bool:
+        try:
+            self.file.by_id(eid)
+        except RuntimeError:
+            return False
+        return True
+
+    def _refs(self, eid: int) -> list[int]:
+        """The ids entity ``eid`` refers to (none when the file lacks it); its
+        text is kept for :meth:`_hash_one`."""
+        try:
+            text = self._body(eid)
+        except RuntimeError:
+            return []
+        self._pending_text[eid] = text
+        return [int(r) for r in _refs_in(text)]
+
+    def _hash_one(self, eid: int) -> bytes:
+        """Digest of entity ``eid`` whose targets are all hashed (or missing)."""
+        text = self._pending_text.pop(eid, None)
+        digest = _leaf(self._replaced(self._body(eid) if text is None else text))
+        self._memo[eid] = digest
+        return digest
+
+    def _replaced(self, text: bytes, visiting: set[int] | frozenset[int] = frozenset()) -> bytes:
+        memo = self._memo
+
+        def token(ref: int) -> bytes:
+            digest = memo.get(ref)
+            if digest is not None:
+                return b"@" + digest.hex().encode()
+            return _CYCLE if ref in visiting else merkle.MISSING
+
+        if b"'" in text:
+            return _TOKEN.sub(lambda m: m.group(0) if m.group(1) is None
+                              else token(int(m.group(1))), text)
+        pieces = _REF.split(text)  # [text, id, text, id, ..., text]
+        for k in range(1, len(pieces), 2):
+            pieces[k] = token(int(pieces[k]))
+        return b"".join(pieces)
 
     def _walk(self, root: int) -> bytes:
+        """:meth:`entity_hash` of ``root``, one entity at a time."""
         self.text  # noqa: B018 - resolves a deferred text once
         memo = self._memo
-        body = self._body
         # Iterative post-order walk: graphs may be deep (boolean result chains).
         # Reference cycles (malformed files) are cut: a back-reference is "@cycle".
         visiting: set[int] = set()
+        missing: set[int] = set()
         stack: list[tuple[int, bytes | None]] = [(root, None)]
         while stack:
             eid, text = stack.pop()
-            if eid in memo:
+            if eid in memo or eid in missing:
                 continue
             if text is None:
                 if eid in visiting:
                     continue
-                text = body(eid)
-                if b"#" not in text:  # a leaf (points, directions...): nothing to replace
-                    memo[eid] = b"=" + text
+                try:
+                    text = self._body(eid)
+                except RuntimeError:  # a dangling reference
+                    missing.add(eid)
                     continue
                 visiting.add(eid)
-                if b"'" in text:  # string literals may hold a "#"
-                    refs = [m.group(1) for m in _TOKEN.finditer(text) if m.group(1)]
-                else:
-                    refs = _REF.findall(text)
-                pending = [r for r in map(int, refs) if r not in memo and r not in visiting]
+                pending = [r for r in map(int, _refs_in(text))
+                           if r not in memo and r not in visiting and r not in missing]
                 if pending:
                     stack.append((eid, text))
                     stack.extend((r, None) for r in pending)
                     continue
             visiting.discard(eid)
-            if b"'" in text:
-                replaced = _TOKEN.sub(lambda m, _m=memo: _ref_text(m, _m), text)
-            else:
-                # Split on references: [text, id, text, id, ..., text].
-                pieces = _REF.split(text)
-                for k in range(1, len(pieces), 2):
-                    pieces[k] = memo.get(int(pieces[k]), b"@cycle")
-                replaced = b"".join(pieces)
-            if len(replaced) <= _INLINE_BYTES:
-                memo[eid] = b"=" + replaced
-            else:
-                memo[eid] = b"@" + _leaf(replaced).hex().encode()
-        return memo[root]
+            memo[eid] = _leaf(self._replaced(text, visiting))
+        return memo.get(root, b"\0" * _DIGEST_SIZE)
 
     def geometry(self, element: ifcopenshell.entity_instance) -> str:
         """Geometry fingerprint: representation + world placement + openings voiding it."""
         parts = [
-            b"geometry/5",
+            b"geometry/6",
             self.entity_hash(getattr(element, "Representation", None)),
             self.entity_hash(getattr(element, "ObjectPlacement", None)),
         ]
@@ -277,11 +293,13 @@ class Fingerprinter:
         return value
 
 
-def _ref_text(match: re.Match[bytes], memo: dict[int, bytes]) -> bytes:
-    ref = match.group(1)
-    if ref is None:
-        return match.group(0)  # a string literal: unchanged
-    return memo.get(int(ref), b"@cycle")
+def _refs_in(text: bytes) -> list[bytes]:
+    """The ids (digits) of the references in canonical text, outside string literals."""
+    if b"#" not in text:
+        return []
+    if b"'" in text:
+        return [m.group(1) for m in _TOKEN.finditer(text) if m.group(1)]
+    return _REF.findall(text)
 
 
 def _openings(element: ifcopenshell.entity_instance) -> list[ifcopenshell.entity_instance]:

@@ -13,7 +13,8 @@ else, and returns ``None`` (the caller then asks IfcOpenShell) for:
   hold ``;`` or a line starting with ``#1=``; geometry rarely has strings);
 * a line start inside a string literal (an odd number of quotes before it),
   and an id that starts two lines;
-* every entity of a file with a ``/*`` comment (which could hold a quote);
+* every entity of a file with a ``/*`` comment in its DATA section (which
+  could hold a quote; comments in the header are common and harmless);
 * an entity that does not start a line (several per line);
 * any file that changed since it was parsed (size or modification time), or
   that is not a plain STEP file (an ``.ifczip`` is parsed from a temporary
@@ -58,6 +59,9 @@ class StepText:
         self._ends: array.array | dict[int, int] = []
         self._body_start: array.array | dict[int, int] = []
         self._body_end: array.array | dict[int, int] = []
+        #: ``(ids, starts, ends, body starts, body ends)`` in file order (numpy
+        #: int64 arrays, see :func:`_index`), for readers of the whole file at once.
+        self.spans: tuple[np.ndarray, ...] | None = None
         self._open(size, mtime_ns)
 
     @classmethod
@@ -81,6 +85,7 @@ class StepText:
             mm.close()
             return
         ids, starts, ends, body_start, body_end = found
+        self.spans = found
         top = int(ids.max())
         if top <= _DENSE_FACTOR * len(ids) + 1024:
             def by_id(values: np.ndarray) -> array.array:
@@ -97,6 +102,11 @@ class StepText:
             self._body_start = dict(zip(keys, body_start.tolist(), strict=True))
             self._body_end = dict(zip(keys, body_end.tolist(), strict=True))
         self._mm = mm
+
+    def buffer(self) -> mmap.mmap | None:
+        """The file's bytes (memory-mapped; ``None`` once closed). A numpy view of
+        it must be released before :meth:`close`."""
+        return self._mm
 
     def close(self) -> None:
         if self._mm is not None:
@@ -149,21 +159,25 @@ def _index(mm: mmap.mmap) -> tuple[np.ndarray, ...] | None:
     entities that start a line outside string literals, ids that start two
     lines left out; a body start is -1 unless the entity is ``#id=TEXT;``
     with no quote, whitespace, ``/`` or second ``;`` in TEXT (then TEXT is
-    ``[body start, body end)``). ``None`` when there are none or the file has
-    comments."""
+    ``[body start, body end)``). Only the DATA section is read (from the
+    line ``DATA;`` on; the whole file when there is none). ``None`` when there
+    are none or the section has comments."""
     data = np.frombuffer(mm, dtype=np.uint8)
     n = len(data)
+    section = mm.find(b"\nDATA;")  # the header may hold comments and quotes of its own
     # '#' at the start of a line.
     starts = np.flatnonzero(data[:-1] == 10) + 1
     starts = starts[data[starts] == 35]
     if data[0] == 35:
         starts = np.concatenate([[0], starts])
+    starts = starts[starts > section]
     # A line start inside a string literal has an odd number of quotes
     # before it ('' escapes keep the parity); a comment could hold a lone
-    # quote, so a file with comments is not indexed at all.
+    # quote, so a section with comments is not indexed at all.
     quotes = np.flatnonzero(data == 39)
+    quotes = quotes[quotes > section]
     starts = starts[np.searchsorted(quotes, starts) % 2 == 0]
-    if len(starts) == 0 or mm.find(b"/*") >= 0:
+    if len(starts) == 0 or mm.find(b"/*", max(section, 0)) >= 0:
         return None
     # The id's digits, a column at a time until every row has ended.
     ids = np.zeros(len(starts), dtype=np.int64)

@@ -16,7 +16,7 @@ import re
 
 import ifcopenshell
 
-from bimcheck.fingerprint import Fingerprinter, canonical, canonical_case
+from bimcheck.fingerprint import Fingerprinter, canonical_case
 from bimcheck.units import DIFF_VALUE_RELATIVE_TOLERANCE
 
 #: A string literal, a reference or a real.
@@ -42,9 +42,11 @@ class CoarseFingerprinter(Fingerprinter):
     boundary), so the definitions compared pairwise are only those of one
     bucket, not every co-located pair of a class."""
 
+    bulk = False
+
     def _body(self, eid: int) -> bytes:
         return _NUMBER.sub(lambda m: b"%.*g" % (COARSE_DIGITS, float(m.group(0))),
-                           canonical(self.raw_body(eid)))
+                           canonical_case(self.raw_body(eid)))
 
 
 def _parts(text: bytes) -> tuple[bytes, list[float], list[int]]:

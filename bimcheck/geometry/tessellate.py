@@ -281,6 +281,12 @@ class _Worker:
     batch: tuple[int, list[int]] | None = None
 
 
+#: Elements hashed one entity at a time before the first vectorised chunk,
+#: and elements whose graphs are hashed at once after that
+#: (:meth:`~bimcheck.fingerprint.Fingerprinter.prepare_geometry`).
+_FIRST_HASH_CHUNK = 16
+_HASH_CHUNK = 256
+
 #: Most shapes in one batch sent to a worker. Each batch costs one iterator
 #: start (4-20 ms on the shared models), so batches are not single elements;
 #: at most this many keeps the workers' loads even towards the end.
@@ -363,8 +369,23 @@ class _Run:
             ).hexdigest()
             stored = cache.get_index(index_name)
         clock = time.perf_counter
+        # The graphs to hash are hashed many at a time (vectorised over the
+        # file's text), a chunk ahead of the look-ups. The first few are hashed
+        # one entity at a time instead (the vectors first index the whole file,
+        # ~1 s for 27 MB), so that the workers have shapes to mesh meanwhile.
+        need = [p for p in job.with_body if cache is None or str(p.id()) not in stored]
+        place = {p.id(): i for i, p in enumerate(need)}
+        hashed = 0
         for n, p in enumerate(job.with_body):
             sid = p.id()
+            if place.get(sid, -1) >= hashed:
+                if hashed == 0:
+                    hashed = _FIRST_HASH_CHUNK  # left to the walk, element by element
+                else:
+                    t0 = clock()
+                    job.fingerprinter.prepare_geometry(need[hashed:hashed + _HASH_CHUNK])
+                    hashed += _HASH_CHUNK
+                    job.stats.seconds_fingerprint += clock() - t0
             if cache is not None:
                 key = stored.get(str(sid))
                 if key is None:
@@ -591,8 +612,15 @@ class _Run:
         """Dispatch work, then take in what the workers sent, waiting up to ``timeout`` s."""
         assert self.workers is not None
         if self.deadline is not None and time.monotonic() >= self.deadline:
+            self._receive(0.0)  # what the workers sent already is kept (and cached)
             raise self._timeout_error()
         self._dispatch()
+        self._receive(timeout)
+        self._dispatch()
+
+    def _receive(self, timeout: float) -> None:
+        """Take in what the workers sent, waiting up to ``timeout`` s for the first."""
+        assert self.workers is not None
         busy = {w.conn: w for w in self.workers if w.batch is not None}
         if not busy:
             return
@@ -620,7 +648,6 @@ class _Run:
                     w.batch = None
                 if not conn.poll(0):
                     break
-        self._dispatch()
 
     def _crashed(self, w: _Worker) -> GeometryError:
         path = self.jobs[w.batch[0]].model.path if w.batch is not None else None

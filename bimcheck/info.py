@@ -8,9 +8,11 @@ because they differ from run to run).
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bimcheck.geometry.cache import MeshCache
 from bimcheck.geometry.tessellate import (
@@ -20,7 +22,9 @@ from bimcheck.geometry.tessellate import (
     TessellationStats,
     tessellate,
 )
-from bimcheck.model import Storey, open_model
+from bimcheck.model import Storey, content_digest, open_model
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -85,8 +89,31 @@ def inspect_model(
     :class:`~bimcheck.errors.TessellationTimeout` when ``timeout`` (seconds)
     runs out.
     """
+    from bimcheck import results
+
     t0 = time.monotonic()
-    model = open_model(path)
+    p = Path(path)
+    store = key = None
+    if cache is not None and p.is_file():
+        try:
+            digest: str | None = content_digest(p)
+        except OSError:
+            digest = None  # open_model names the problem
+        if digest is not None:
+            store = results.ResultCache(cache)
+            key = results.result_key("info", [digest], {})
+            served = _served(store.get(key), p)
+            if served is not None:
+                log.info("%s: unchanged (content digest %s): summary served from the result "
+                         "cache without parsing the model", p.name, digest[:12])
+                total = round(time.monotonic() - t0, 3)
+                served.timings = {"open_s": 0.0, "fingerprint_s": 0.0, "cache_read_s": total,
+                                  "tessellate_s": 0.0, "total_s": total,
+                                  "result_from_cache": True}
+                if progress is not None:
+                    progress(1, 1)
+                return served
+    model = open_model(p)
     t1 = time.monotonic()
     geometry = tessellate(
         model,
@@ -97,7 +124,7 @@ def inspect_model(
         progress=progress,
     )
     t2 = time.monotonic()
-    return InfoReport(
+    report = InfoReport(
         file=model.path.name,
         schema=model.schema,
         schema_identifier=model.schema_identifier,
@@ -116,5 +143,33 @@ def inspect_model(
             "cache_read_s": round(geometry.stats.seconds_cache, 3),
             "tessellate_s": round(geometry.stats.seconds_tessellate, 3),
             "total_s": round(t2 - t0, 3),
+            "result_from_cache": False,
         },
     )
+    if store is not None and key is not None:
+        store.put(key, {f: results.encode(getattr(report, f)) for f in _CACHED})
+    return report
+
+
+#: The fields of an :class:`InfoReport` a result cache entry keeps (the file
+#: name is the one asked for; timings are this run's).
+_CACHED = ("schema", "schema_identifier", "length_unit", "length_scale", "application",
+           "counts", "storeys", "elements_with_geometry", "failures", "without_body", "stats")
+
+
+def _served(entry: dict | None, path: Path) -> InfoReport | None:
+    """The summary an entry holds (its cache counts: every element from the
+    cache), or ``None`` when there is none or it does not read."""
+    if entry is None:
+        return None
+    from bimcheck import results
+
+    try:
+        fields = {f: results.decode(entry[f]) for f in _CACHED}
+        stats = fields["stats"]
+        fields["stats"] = TessellationStats(requested=stats.requested,
+                                            from_cache=stats.requested)
+        return InfoReport(file=path.name, **fields)
+    except (KeyError, TypeError, ValueError) as exc:
+        log.warning("%s: a cached summary does not read (%s); inspecting again", path.name, exc)
+        return None

@@ -138,27 +138,71 @@ class Model:
     """
 
     def __init__(
-        self, path: Path, ifc: ifcopenshell.file, disciplines: DisciplineTable | None = None
+        self, path: Path, ifc: ifcopenshell.file | None,
+        disciplines: DisciplineTable | None = None,
     ) -> None:
         self.path = path
-        self.file = ifc
+        self._file = ifc
         self._disciplines = disciplines
         self._info: dict[int, ElementInfo] = {}
         #: ``(size, mtime_ns)`` of a plain STEP file when it was parsed (set by
         #: :func:`open_model`); ``None`` for an ifczip or a file parsed elsewhere.
         self.parsed_stat: tuple[int, int] | None = None
 
+    @classmethod
+    def from_facts(
+        cls, path: Path, facts: dict[str, Any], digest: str,
+        disciplines: DisciplineTable | None = None,
+    ) -> Model:
+        """A model of the file at ``path`` (whose bytes have ``digest``) that
+        answers its schema, units, application and GlobalIds from ``facts``
+        (:func:`bimcheck.results.model_facts`, stored with a cached result),
+        and parses the file only when something asks for more."""
+        model = cls(path, None, disciplines)
+        cached = model.__dict__
+        cached["content_digest"] = digest
+        for name in ("schema", "schema_identifier", "length_unit", "application"):
+            cached[name] = str(facts[name])
+        cached["length_scale"] = float(facts["length_scale"])
+        cached["_global_ids"] = frozenset(str(g) for g in facts["global_ids"])
+        return model
+
+    @property
+    def file(self) -> ifcopenshell.file:
+        """The parsed file (a model made :meth:`from_facts` parses it here, once)."""
+        if self._file is None:
+            log.info("%s: parsing (the cached result did not hold all that was asked)",
+                     self.path.name)
+            opened = open_model(self.path, require_geometry=False)
+            self._file, self.parsed_stat = opened._file, opened.parsed_stat
+        return self._file
+
+    @property
+    def parsed(self) -> bool:
+        """Whether the file has been parsed (not so for a model served from facts)."""
+        return self._file is not None
+
+    def global_ids(self) -> frozenset[str]:
+        """The GlobalIds of every rooted entity (IfcRoot)."""
+        found = self.__dict__.get("_global_ids")
+        if found is None:
+            found = frozenset(
+                str(e.GlobalId) for e in self.file.by_type("IfcRoot")
+                if getattr(e, "GlobalId", None))
+            self.__dict__["_global_ids"] = found
+        return found
+
     def __repr__(self) -> str:
         return f"<Model {self.path.name} {self.schema_identifier}>"
 
     # -- header and units -------------------------------------------------
 
-    @property
+    @cached_property
     def schema(self) -> str:
         """Schema family: ``IFC2X3``, ``IFC4`` or ``IFC4X3``."""
         return self.file.schema
 
-    @property
+    @cached_property
     def schema_identifier(self) -> str:
         """Schema exactly as the file declares it, e.g. ``IFC4X3_ADD2``."""
         return getattr(self.file, "schema_identifier", None) or self.file.schema

@@ -12,22 +12,29 @@ from bimcheck.geometry.cache import MeshCache
 
 @click.group()
 def cache() -> None:
-    """Inspect or clear the mesh cache."""
+    """Inspect or clear the mesh cache (meshes, and results of unchanged files)."""
 
 
 @cache.command("info")
 @cache_dir_opt
 def cache_info(cache_dir: Path | None) -> None:
     """Print the cache folder, its entries and size."""
+    from bimcheck.results import ResultCache
+
     c = MeshCache(cache_dir)
     entries, size = c.usage()
-    click.echo(f"{c.root}\n  {entries} entries, {size / 1e6:.1f} MB")
+    results, result_size = ResultCache(c).usage()
+    click.echo(f"{c.root}\n  {entries} entries, {size / 1e6:.1f} MB\n"
+               f"  {results} cached result(s) of unchanged files, {result_size / 1e6:.1f} MB")
 
 
 @cache.command("clear")
 @cache_dir_opt
 def cache_clear(cache_dir: Path | None) -> None:
-    """Delete every cached mesh (they are rebuilt on the next run)."""
+    """Delete every cached mesh and result (they are rebuilt on the next run)."""
+    from bimcheck.results import ResultCache
+
     c = MeshCache(cache_dir)
     removed = c.clear()
-    click.echo(f"{c.root}: removed {removed} entries")
+    results = ResultCache(c).clear()
+    click.echo(f"{c.root}: removed {removed} entries and {results} cached result(s)")

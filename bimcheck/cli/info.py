@@ -73,6 +73,10 @@ def format_text(r: InfoReport) -> str:
     for f in r.failures:
         lines.append(f"    FAILED {f.global_id} {f.ifc_class}: {f.reason}")
     s, t = r.stats, r.timings
+    if t.get("result_from_cache"):
+        lines.append(f"  timings       served from the result cache in {t['total_s']:.2f} s "
+                     "(the file is unchanged; not parsed)")
+        return "\n".join(lines) + "\n"
     lines.append(
         f"  timings       open {t['open_s']:.2f} s, fingerprints {t['fingerprint_s']:.2f} s, "
         f"tessellation {t['tessellate_s']:.2f} s, total {t['total_s']:.2f} s"

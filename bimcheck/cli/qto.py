@@ -22,9 +22,9 @@ from bimcheck.cli.options import (
     progress_bar,
     record_run,
 )
-from bimcheck.model import open_model
 from bimcheck.qto.rules import default_qto_pack_path, load_qto_pack
-from bimcheck.qto.takeoff import GROUP_FIELDS, Takeoff, run_takeoff
+from bimcheck.qto.served import takeoff_file
+from bimcheck.qto.takeoff import GROUP_FIELDS, Takeoff
 from bimcheck.report.jsonout import dumps
 
 #: Reconciliation findings listed under the summary (all are in the JSON).
@@ -58,6 +58,8 @@ def _group_by(ctx: click.Context, param: click.Parameter, value: str | None) -> 
               help="Do not compare with the quantities the file declares.")
 @click.option("--json", "as_json", is_flag=True,
               help="Write the JSON takeoff to stdout instead of the summary (without -o).")
+@click.option("--timings", is_flag=True,
+              help="Add timings (and whether the result came from the cache) to the JSON.")
 @output_opt
 @overwrite_opt
 @history_options
@@ -71,6 +73,7 @@ def qto(
     tolerance: float | None,
     no_reconcile: bool,
     as_json: bool,
+    timings: bool,
     output: Path | None,
     overwrite: bool,
     timeout: float | None,
@@ -85,7 +88,8 @@ def qto(
     material, classification, item code, quantity, value, unit, rule), and a
     summary by item and quantity. Where the file declares base quantities,
     they are compared with the measured ones and differences over the
-    pack's `reconcile` tolerance are listed. -o FILE writes .json (rows with
+    pack's `reconcile` tolerance are listed. An unchanged file (same bytes,
+    same pack) is served from the cache without being parsed. -o FILE writes .json (rows with
     provenance, summary, what could not be measured and why, reconciliation),
     .csv (the rows) or .xlsx (summary, detail, deductions and reconciliation
     sheets, units in the headers).
@@ -116,13 +120,13 @@ def qto(
         tolerance = None
     elif tolerance is None:
         tolerance = loaded.reconcile_tolerance
-    opened = open_model(model)
     cache = open_cache(cache_dir, no_cache)
     with progress_bar("Takeoff", ctx.obj.get("quiet", False)) as bar:
-        takeoff = run_takeoff(opened, loaded.rules, cache=cache, timeout=timeout,
-                              threads=threads, progress=bar,
-                              reconcile_tolerance=tolerance)
+        takeoff = takeoff_file(model, loaded.rules, cache=cache, timeout=timeout,
+                               threads=threads, progress=bar, reconcile_tolerance=tolerance)
     doc = takeoff.as_dict(group_by)
+    if timings:
+        doc["timings"] = dict(sorted(takeoff.timings.items()))
     recorded = _record(history, takeoff, loaded, pack)
     if output is not None:
         suffix = output.suffix.lower()

@@ -107,6 +107,9 @@ class Takeoff:
     compared: int = 0
     #: Declared quantities off by more than the tolerance.
     findings: list[Mismatch] = field(default_factory=list)
+    #: Seconds, and whether the takeoff was served from the result cache
+    #: (:func:`~bimcheck.qto.served.takeoff_file`); not part of :meth:`as_dict`.
+    timings: dict[str, Any] = field(default_factory=dict)
 
     def summary(self, group_by: Sequence[str] = ()) -> list[dict[str, Any]]:
         """Totals by item, quantity and unit, and by each of ``group_by``

@@ -99,10 +99,7 @@ def model_elements(models: Iterable[Any]) -> set[str]:
     """The GlobalIds of every rooted entity (IfcRoot) of the models."""
     out: set[str] = set()
     for m in models:
-        for e in m.file.by_type("IfcRoot"):
-            gid = getattr(e, "GlobalId", None)
-            if gid:
-                out.add(str(gid))
+        out.update(m.global_ids())
     return out
 
 

@@ -1,0 +1,218 @@
+"""Whole results of a command, cached by the bytes of its inputs: an unchanged
+file is not parsed again.
+
+A command whose result depends only on its input files and options (``info``,
+``qto``) looks the result up under a key made of the command, bimcheck's and
+its geometry libraries' versions, the BLAKE2b digests of the model files'
+bytes and the options (packs as their loaded content). On a hit, the result is
+rebuilt from the entry and the model is a :class:`~bimcheck.model.Model` made
+from the facts stored with it (schema, units, application, GlobalIds): it is
+parsed only if something asks for more. On a miss, the command runs as always
+and stores its result.
+
+Entries live under ``<cache root>/results/v1/<key[:2]>/<key>.json.z``: the
+result as JSON (floats written exactly, so the rebuilt result renders to the
+same bytes), zlib-compressed, ending in a BLAKE2b checksum; a short, garbled
+or failing entry is deleted and treated as a miss. Writes are atomic (temp
+file and rename), as the mesh cache's. Only the dataclasses registered in
+:data:`_TYPES` are rebuilt from an entry: nothing in it is executed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import importlib
+import importlib.metadata
+import json
+import logging
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from bimcheck.geometry.cache import MeshCache, _write_atomic
+
+log = logging.getLogger(__name__)
+
+#: Bump when a cached result would render otherwise than a fresh one.
+RESULT_FORMAT = 1
+
+_DIR = "results/v1"
+_CHECKSUM_SIZE = 16
+
+#: Dataclasses an entry may hold, by tag (module, class name).
+_TYPES = {
+    "Row": ("bimcheck.qto.takeoff", "Row"),
+    "Deduction": ("bimcheck.qto.deductions", "Deduction"),
+    "Mismatch": ("bimcheck.qto.reconcile", "Mismatch"),
+    "Failure": ("bimcheck.geometry.tessellate", "Failure"),
+    "TessellationStats": ("bimcheck.geometry.tessellate", "TessellationStats"),
+    "Storey": ("bimcheck.model", "Storey"),
+}
+
+
+def _versions() -> dict[str, str]:
+    from bimcheck import __version__
+
+    out = {"bimcheck": __version__, "format": str(RESULT_FORMAT)}
+    for dist in ("ifcopenshell", "manifold3d", "numpy", "python-fcl"):
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            out[dist] = ""
+    return out
+
+
+def result_key(command: str, digests: Sequence[str], options: Mapping[str, Any]) -> str:
+    """The key of a command's result on models with these content digests,
+    under these options (JSON-able; anything else by its ``repr``)."""
+    doc = {"command": command, "versions": _versions(), "models": list(digests),
+           "options": options}
+    text = json.dumps(doc, sort_keys=True, default=repr)
+    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+
+
+class ResultCache:
+    """Cached results under a mesh cache's root (see the module docstring)."""
+
+    def __init__(self, cache: MeshCache) -> None:
+        self.root = cache.root / _DIR
+        self.hits = self.misses = self.corrupt = 0
+
+    def path_of(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json.z"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The entry stored under ``key`` (plain JSON data), or ``None``."""
+        path = self.path_of(key)
+        try:
+            blob = path.read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        entry = _decode(blob)
+        if entry is None:
+            self.corrupt += 1
+            self.misses += 1
+            try:
+                path.unlink()
+            except OSError:
+                pass
+            return None
+        self.hits += 1
+        return entry
+
+    def put(self, key: str, entry: Mapping[str, Any]) -> None:
+        """Store ``entry`` (see :func:`encode`) atomically."""
+        _write_atomic(self.path_of(key), _encode(entry), "result cache entry")
+
+
+    def usage(self) -> tuple[int, int]:
+        """(number of results, total bytes) currently cached."""
+        entries = total = 0
+        for path in self.root.glob("*/*.json.z"):
+            try:
+                total += path.stat().st_size
+            except OSError:
+                continue
+            entries += 1
+        return entries, total
+
+    def clear(self) -> int:
+        """Delete every cached result (and stray temp files); how many results went."""
+        removed = 0
+        for path in self.root.glob("*/*"):
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            removed += path.name.endswith(".json.z")
+        for sub in self.root.glob("*"):
+            with contextlib.suppress(OSError):
+                sub.rmdir()
+        return removed
+
+
+def _encode(entry: Mapping[str, Any]) -> bytes:
+    text = json.dumps(entry, sort_keys=True, separators=(",", ":")).encode()
+    body = zlib.compress(text, 1)
+    return body + hashlib.blake2b(body, digest_size=_CHECKSUM_SIZE).digest()
+
+
+def _decode(blob: bytes) -> dict[str, Any] | None:
+    if len(blob) <= _CHECKSUM_SIZE:
+        return None
+    body, checksum = blob[:-_CHECKSUM_SIZE], blob[-_CHECKSUM_SIZE:]
+    if hashlib.blake2b(body, digest_size=_CHECKSUM_SIZE).digest() != checksum:
+        return None
+    try:
+        entry = json.loads(zlib.decompress(body))
+    except (zlib.error, ValueError):
+        return None
+    return entry if isinstance(entry, dict) else None
+
+
+# -- plain data of results, and back -------------------------------------------
+
+
+def encode(value: Any) -> Any:
+    """``value`` as JSON data: registered dataclasses tagged, tuples tagged, so
+    that :func:`decode` gives back an equal value."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        name = type(value).__name__
+        if name not in _TYPES:
+            raise TypeError(f"{name} is not a cacheable result type")
+        return {"@": name, **{f.name: encode(getattr(value, f.name))
+                              for f in dataclasses.fields(value)}}
+    if isinstance(value, tuple):
+        return {"@": "tuple", "items": [encode(v) for v in value]}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError("only string keys are cacheable")
+        return {"@": "dict", "items": {k: encode(v) for k, v in value.items()}}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    raise TypeError(f"a {type(value).__name__} is not cacheable")
+
+
+def decode(data: Any) -> Any:
+    """The value :func:`encode` made ``data`` of; ValueError for anything else."""
+    if isinstance(data, list):
+        return [decode(v) for v in data]
+    if isinstance(data, dict):
+        tag = data.get("@")
+        if tag == "tuple":
+            return tuple(decode(v) for v in data["items"])
+        if tag == "dict":
+            return {str(k): decode(v) for k, v in data["items"].items()}
+        if tag not in _TYPES:
+            raise ValueError(f"unknown type {tag!r} in a cached result")
+        cls = _type(tag)
+        names = {f.name for f in dataclasses.fields(cls)}
+        fields = {k: decode(v) for k, v in data.items() if k != "@"}
+        if set(fields) != names:
+            raise ValueError(f"a cached {tag} has other fields than {sorted(names)}")
+        return cls(**fields)
+    return data
+
+
+def _type(tag: str) -> Callable[..., Any]:
+    module, name = _TYPES[tag]
+    return getattr(importlib.import_module(module), name)
+
+
+def model_facts(model: Any) -> dict[str, Any]:
+    """What a result cached for ``model`` needs of it to render and to be
+    recorded, without parsing it again."""
+    return {
+        "schema": model.schema,
+        "schema_identifier": model.schema_identifier,
+        "length_unit": model.length_unit,
+        "length_scale": model.length_scale,
+        "application": model.application,
+        "global_ids": sorted(model.global_ids()),
+    }

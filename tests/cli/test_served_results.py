@@ -1,0 +1,143 @@
+"""An unchanged file is served from the result cache without being parsed:
+``info`` and ``qto`` give the same bytes as a fresh run, say so in the log and
+in ``--timings``, and any change to the file or the pack measures again."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bimcheck.cli.main import cli
+from bimcheck.geometry.cache import MeshCache
+from bimcheck.qto.rules import default_qto_pack_path, load_qto_pack
+from bimcheck.qto.served import takeoff_file
+from tests.conftest import SAMPLES
+
+MODEL = SAMPLES / "tower_rev_a.ifc"
+
+
+def run(*args: str | Path) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def model(tmp_path: Path) -> Path:
+    path = tmp_path / "tower_rev_a.ifc"
+    shutil.copyfile(MODEL, path)
+    return path
+
+
+def _entries(cache: Path) -> list[Path]:
+    return sorted((cache / "results").rglob("*.json.z"))
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv", ".xlsx"])
+def test_a_served_takeoff_writes_the_same_bytes(tmp_path, model, suffix):
+    cache = tmp_path / "cache"
+    outs = []
+    for n in range(3):
+        out = tmp_path / f"takeoff{n}{suffix}"
+        args = ["-v", "qto", model, "-o", out, "--cache-dir", cache]
+        if n == 2:
+            args += ["--no-cache"]
+            args.remove("--cache-dir"), args.remove(cache)
+        code, _, err = run(*args)
+        assert code == 0, err
+        served = "takeoff served from the result cache" in err
+        assert served == (n == 1), err
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] == outs[2]
+    assert len(_entries(cache)) == 1
+
+
+def test_timings_say_where_the_takeoff_came_from(tmp_path, model):
+    cache = tmp_path / "cache"
+    docs = []
+    for _ in range(2):
+        code, out, err = run("qto", model, "--json", "--timings", "--cache-dir", cache)
+        assert code == 0, err
+        docs.append(json.loads(out))
+    assert [d["timings"]["result_from_cache"] for d in docs] == [False, True]
+    for d in docs:
+        d.pop("timings")
+    assert docs[0] == docs[1]
+
+
+def test_a_changed_byte_or_another_pack_measures_again(tmp_path, model):
+    cache = tmp_path / "cache"
+    assert run("qto", model, "--json", "--cache-dir", cache)[0] == 0
+    model.write_bytes(model.read_bytes() + b"\n")  # other bytes, the same content
+    code, _, err = run("-v", "qto", model, "--json", "--cache-dir", cache)
+    assert code == 0 and "served from the result cache" not in err
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(default_qto_pack_path().read_text(encoding="utf-8")
+                    .replace("reconcile: 0.01", "reconcile: 0.02"), encoding="utf-8")
+    assert "reconcile: 0.02" in pack.read_text(encoding="utf-8")
+    code, _, err = run("-v", "qto", model, "--json", "--rules", pack, "--cache-dir", cache)
+    assert code == 0 and "served from the result cache" not in err
+    assert len(_entries(cache)) == 3
+
+
+def test_a_corrupt_entry_is_measured_again(tmp_path, model):
+    cache = tmp_path / "cache"
+    code, first, _ = run("qto", model, "--json", "--cache-dir", cache)
+    assert code == 0
+    (entry,) = _entries(cache)
+    blob = bytearray(entry.read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    entry.write_bytes(bytes(blob))
+    code, again, err = run("-v", "qto", model, "--json", "--cache-dir", cache)
+    assert code == 0 and again == first
+    assert "served from the result cache" not in err
+
+
+def test_the_served_takeoff_has_not_parsed_the_model(tmp_path, model):
+    cache = MeshCache(tmp_path / "cache")
+    rules = load_qto_pack(default_qto_pack_path()).rules
+    cold = takeoff_file(model, rules, cache=cache)
+    warm = takeoff_file(model, rules, cache=cache)
+    assert cold.model.parsed and not warm.model.parsed
+    assert warm.as_dict() == cold.as_dict()
+    assert warm.model.global_ids() == cold.model.global_ids()
+    assert warm.model.length_unit == cold.model.length_unit
+    assert not warm.model.parsed
+    assert warm.model.file.by_type("IfcProject")  # asked for more: parsed then
+    assert warm.model.parsed
+
+
+def test_a_served_takeoff_is_recorded_in_the_history_like_a_fresh_one(tmp_path, model,
+                                                                       monkeypatch):
+    monkeypatch.delenv("BIMCHECK_NO_HISTORY", raising=False)
+    lines = []
+    for db, cache_args in (("a.sqlite", ["--cache-dir", tmp_path / "c"]),
+                           ("b.sqlite", ["--no-cache"])):
+        for _ in range(2):
+            code, out, err = run("qto", model, "--db", tmp_path / db, *cache_args)
+            assert code == 0, err
+        lines.append(out.splitlines()[-1].replace(db, "DB"))
+    assert lines[0] == lines[1]
+    assert "run 2" in lines[0]
+
+
+def test_info_is_served_with_the_same_json(tmp_path, model):
+    cache = tmp_path / "cache"
+    code, cold, _ = run("info", model, "--json", "--cache-dir", cache)
+    assert code == 0
+    code, warm, err = run("-v", "info", model, "--json", "--cache-dir", cache)
+    assert code == 0 and warm == cold
+    assert "summary served from the result cache" in err
+    code, text, _ = run("info", model, "--cache-dir", cache)
+    assert code == 0 and "served from the result cache" in text
+    code, timed, _ = run("info", model, "--json", "--timings", "--cache-dir", cache)
+    doc = json.loads(timed)
+    assert doc["timings"]["result_from_cache"] is True
+    assert doc["cache"]["tessellated"] == 0
+    renamed = tmp_path / "renamed.ifc"
+    shutil.copyfile(model, renamed)
+    code, other, _ = run("info", renamed, "--json", "--cache-dir", cache)
+    assert json.loads(other)["file"] == "renamed.ifc"  # served, under its own name

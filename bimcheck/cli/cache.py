@@ -12,7 +12,7 @@ from bimcheck.geometry.cache import MeshCache
 
 @click.group()
 def cache() -> None:
-    """Inspect or clear the mesh cache (meshes, and results of unchanged files)."""
+    """Inspect or clear the cache (meshes, and results of unchanged files)."""
 
 
 @cache.command("info")

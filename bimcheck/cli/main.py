@@ -96,7 +96,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "batch": ("bimcheck.cli.batch", "batch",
               "Check every revision of every project in SOURCE; from the second revision on, "
               "diff and price it against the previous one."),
-    "cache": ("bimcheck.cli.cache", "cache", "Inspect or clear the mesh cache."),
+    "cache": ("bimcheck.cli.cache", "cache",
+              "Inspect or clear the cache (meshes, and results of unchanged files)."),
     "check": ("bimcheck.cli.check", "check",
               "Check MODELS with every rule of the selected packs and write the risk report."),
     "clash": ("bimcheck.cli.clash", "clash",

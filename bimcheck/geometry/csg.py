@@ -45,8 +45,11 @@ _OPERATORS = {
 _MAX_DEPTH = 200
 
 
-class _Unsupported(Exception):
+class Unsupported(Exception):
     """The body is outside the subset: leave it to the kernel."""
+
+
+_Unsupported = Unsupported
 
 
 def local_mesh(
@@ -89,6 +92,13 @@ def _solid(item: ifcopenshell.entity_instance, scale: float, depth: int) -> mani
 
 
 def _extrusion(item: ifcopenshell.entity_instance, scale: float) -> manifold3d.Manifold:
+    return extrusion(item, scale, _contours(item.SweptArea, scale))
+
+
+def extrusion(item: ifcopenshell.entity_instance, scale: float,
+              rings: list[np.ndarray]) -> manifold3d.Manifold:
+    """The solid of an ``IfcExtrudedAreaSolid`` over its profile's ``rings``
+    (outer, then holes; metres), in the item's parent frame."""
     depth = float(item.Depth) * scale
     dx, dy, dz = _unit(item.ExtrudedDirection.DirectionRatios)
     if not depth > 0 or abs(dz) < 1e-9:
@@ -97,7 +107,7 @@ def _extrusion(item: ifcopenshell.entity_instance, scale: float) -> manifold3d.M
     sweep = np.array([[1.0, 0.0, depth * dx, 0.0],
                       [0.0, 1.0, depth * dy, 0.0],
                       [0.0, 0.0, depth * dz, 0.0]])
-    solid = _prism(_contours(item.SweptArea, scale)).transform(sweep)
+    solid = _prism(rings).transform(sweep)
     position = item.Position
     if position is not None:
         solid = solid.transform(_placement3d(position, scale)[:3])

@@ -47,7 +47,7 @@ import numpy as np
 
 from bimcheck.errors import GeometryError, TessellationTimeout
 from bimcheck.fingerprint import Fingerprinter
-from bimcheck.geometry import csg, facets
+from bimcheck.geometry import csg, extrusions, facets
 from bimcheck.geometry.bodies import (
     BODY_IDENTIFIERS,
     body_representations,
@@ -104,6 +104,7 @@ class TessellationSettings:
             "frame": "local+matrix",
             "csg": f"manifold3d {_MANIFOLD_VERSION}",
             "faceted": facets.VERSION,
+            "extruded": extrusions.VERSION,
             "linear_deflection": s.get("mesher-linear-deflection"),
             "angular_deflection": s.get("mesher-angular-deflection"),
         }
@@ -132,6 +133,7 @@ class TessellationStats:
     reused: int = 0
     csg: int = 0
     faceted: int = 0
+    extruded: int = 0
     failed: int = 0
     corrupt_rebuilt: int = 0
     seconds_fingerprint: float = 0.0
@@ -257,9 +259,10 @@ class _Job:
         s = self.stats
         log.info(
             "%s: %d elements meshed (%d from cache, %d tessellated: %d placed copies, %d "
-            "booleans by manifold3d, %d faceted bodies by numpy), %d failed, %d without a body",
+            "booleans by manifold3d, %d faceted bodies by numpy, %d extrusions by manifold3d), "
+            "%d failed, %d without a body",
             self.model.path.name, len(self.meshes), s.from_cache, s.tessellated, s.reused,
-            s.csg, s.faceted, s.failed, len(self.without_body),
+            s.csg, s.faceted, s.extruded, s.failed, len(self.without_body),
         )
         for failure in self.failures:
             log.debug("%s: %s %s failed: %s", self.model.path.name, failure.ifc_class,
@@ -286,6 +289,9 @@ class _Worker:
 #: (:meth:`~bimcheck.fingerprint.Fingerprinter.prepare_geometry`).
 _FIRST_HASH_CHUNK = 16
 _HASH_CHUNK = 256
+
+#: How much lower than the parent's the workers' scheduling priority is.
+_WORKER_NICENESS = 10
 
 #: Most shapes in one batch sent to a worker. Each batch costs one iterator
 #: start (4-20 ms on the shared models), so batches are not single elements;
@@ -480,13 +486,14 @@ class _Run:
     # -- receiving shapes ---------------------------------------------------
 
     def _accept(
-        self, job: _Job, sid: int, geometry_id: str, verts: np.ndarray, faces: np.ndarray,
-        matrix: np.ndarray,
+        self, job: _Job, sid: int, geometry_id: str, local: Mesh, matrix: np.ndarray,
     ) -> None:
         product = job.todo.get(sid)
         if product is None or sid not in job.groups:
             return  # an element the iterator added by itself (not requested)
-        if len(faces) == 0:
+        local.vertices.setflags(write=False)  # pickling through the pipe drops the flag
+        local.faces.setflags(write=False)
+        if len(local.faces) == 0:
             job.empty.add(sid)  # a shape without triangles (e.g. all cut away): no body
             return
         parts = job.parts.setdefault(sid, {})
@@ -494,7 +501,8 @@ class _Run:
             return  # the same body listed twice in the file
         if geometry_id == _FACETED_ID:
             job.stats.faceted += 1
-        local = from_arrays(verts.reshape(-1, 3), faces.reshape(-1, 3))
+        elif geometry_id == _EXTRUDED_ID:
+            job.stats.extruded += 1
         own = job.placements.matrix(product.ObjectPlacement) if sid in job.placed else None
         if own is not None:
             # What the kernel put between the element's placement and its shape
@@ -698,6 +706,8 @@ def _csg_mesh(product: ifcopenshell.entity_instance, length_scale: float) -> Mes
 
 #: The geometry id under which a faceted body meshed by numpy is placed.
 _FACETED_ID = "bimcheck-faceted"
+#: The geometry id under which an extruded body meshed by manifold3d is placed.
+_EXTRUDED_ID = "bimcheck-extruded"
 
 
 def _faceted_mesh(
@@ -721,6 +731,67 @@ def _faceted_mesh(
         return None
     vertices, faces = built
     return vertices.reshape(-1), faces.astype(np.int32).reshape(-1), own
+
+
+def _extruded_mesh(
+    product: ifcopenshell.entity_instance, settings: TessellationSettings, length_scale: float,
+    angle_scale: float, placements: Placements, memo: dict | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(vertices, faces, placement matrix)`` of an extruded body meshed by
+    :mod:`~bimcheck.geometry.extrusions` in the element's frame, its openings
+    cut (unless ``settings`` keeps them), or ``None`` to leave it to the kernel:
+    other bodies, openings that are not extrusions, placements the kernel
+    alone evaluates."""
+    bodies = body_representations(product)
+    if len(bodies) != 1 or not extrusions.covers(bodies[0]):
+        return None
+    own = placements.matrix(getattr(product, "ObjectPlacement", None))
+    if own is None:
+        return None
+    openings = []
+    if settings.subtract_openings:
+        inverse = None
+        for rel in getattr(product, "HasOpenings", None) or ():
+            opening = rel.RelatedOpeningElement
+            found = body_representations(opening)
+            if len(found) != 1 or not extrusions.covers(found[0]):
+                return None
+            where = placements.matrix(opening.ObjectPlacement)
+            if where is None:
+                return None
+            if inverse is None:
+                inverse = np.linalg.inv(own)
+            openings.append((found[0], inverse @ where))
+    built = extrusions.local_mesh(bodies[0], length_scale, angle_scale, openings, memo)
+    if built is None:
+        return None
+    vertices, faces = built
+    return vertices.reshape(-1), faces.astype(np.int32).reshape(-1), own
+
+
+#: The memo of mapped solids (:func:`bimcheck.geometry.extrusions.local_mesh`)
+#: of the file a worker meshes, kept between its batches.
+_MEMOS: dict[int, tuple[ifcopenshell.file, dict]] = {}
+
+
+def _solid_memo(ifc: ifcopenshell.file) -> dict:
+    found = _MEMOS.get(id(ifc))
+    if found is None or found[0] is not ifc:
+        if len(_MEMOS) > 8:
+            _MEMOS.clear()
+        found = _MEMOS[id(ifc)] = (ifc, {})
+    return found[1]
+
+
+def _angle_scale(ifc: ifcopenshell.file) -> float:
+    """Radians per plane angle unit of the file (1 when it declares none)."""
+    import ifcopenshell.util.unit
+
+    try:
+        scale = float(ifcopenshell.util.unit.calculate_unit_scale(ifc, "PLANEANGLEUNIT"))
+    except Exception:  # malformed units: the kernel decides alone
+        return float("nan")
+    return scale if scale > 0 and np.isfinite(scale) else float("nan")
 
 
 def _stop(proc: multiprocessing.process.BaseProcess) -> None:
@@ -747,6 +818,11 @@ def _worker_main(
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.close(devnull)
+    with contextlib.suppress(OSError, AttributeError):
+        # The parent hashes and looks up what the workers mesh: on as many
+        # cores as workers, it would get a third of a core and starve them;
+        # at a lower priority the workers take what it leaves.
+        os.nice(_WORKER_NICENESS)
     try:
         while True:
             try:
@@ -771,26 +847,51 @@ def _iterate(
     length_scale: float, text: StepText | None = None,
 ) -> Iterator[tuple]:
     """Mesh the given STEP ids: faceted bodies with :mod:`~bimcheck.geometry.facets`,
-    the rest with the geometry iterator. Yield ``("shape", step_id, geometry_id,
-    vertices, faces, matrix)`` per shape of an element's body representation
+    extrusions with :mod:`~bimcheck.geometry.extrusions`, the rest with the
+    geometry iterator. Yield ``("shape", step_id, geometry_id, mesh,
+    matrix)`` (the mesh welded) per shape of an element's body representation
     (:func:`~bimcheck.geometry.bodies.body_representations`; the kernel meshes
     every 3D representation, the others' shapes are dropped here) with local
     vertices in metres and the 4×4 placement matrix, then ``("done", log_text)``."""
+    for msg in _shapes(ifc, ids, settings, threads, length_scale, text):
+        if msg[0] == "shape":
+            # Welded here, in the worker: the parent only places the meshes.
+            _, sid, geometry_id, verts, faces, matrix = msg
+            msg = ("shape", sid, geometry_id,
+                   from_arrays(verts.reshape(-1, 3), faces.reshape(-1, 3)), matrix)
+        yield msg
+
+
+def _shapes(
+    ifc: ifcopenshell.file, ids: list[int], settings: TessellationSettings, threads: int,
+    length_scale: float, text: StepText | None = None,
+) -> Iterator[tuple]:
+    """:func:`_iterate`'s shapes before welding."""
     wrapper.set_log_format_json()
     with contextlib.suppress(Exception):
         ifcopenshell.get_log()  # clear what came before
     placements = Placements(length_scale)
+    angle_scale: float | None = None
     include = []
     #: STEP id -> geometry of its other representations (not its body), to drop.
     unused: dict[int, frozenset[int]] = {}
     for i in ids:
         product = ifc.by_id(i)
         faceted = _faceted_mesh(product, settings, length_scale, placements, text)
-        if faceted is None:
-            include.append(product)
-            unused[i] = unused_geometry_ids(product)
-        else:
+        if faceted is not None:
             yield ("shape", i, _FACETED_ID, *faceted)
+            continue
+        if angle_scale is None:
+            angle_scale = _angle_scale(ifc)
+        extruded = None
+        if np.isfinite(angle_scale):
+            extruded = _extruded_mesh(product, settings, length_scale, angle_scale, placements,
+                                      _solid_memo(ifc))
+        if extruded is not None:
+            yield ("shape", i, _EXTRUDED_ID, *extruded)
+            continue
+        include.append(product)
+        unused[i] = unused_geometry_ids(product)
     if not include:
         yield ("done", "")
         return

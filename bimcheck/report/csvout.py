@@ -14,6 +14,8 @@ import csv
 import io
 from typing import Any
 
+from bimcheck.units import JSON_DECIMALS
+
 _ELEMENT_FIELDS = ("global_id", "ifc_class", "name", "storey", "discipline", "model")
 
 #: Column order of the clash CSV.
@@ -33,7 +35,9 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:.7g}"
+        # As the JSON rounds it first (JSON_DECIMALS), so that float noise
+        # (1.1e-16 for a contact at x = 0) prints as the 0 it is.
+        return f"{round(value, JSON_DECIMALS) + 0.0:.7g}"
     text = str(value)
     if text.startswith(_FORMULA_START):
         return "'" + text

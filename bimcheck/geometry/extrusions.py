@@ -35,7 +35,7 @@ import numpy as np
 from bimcheck.geometry import csg, profiles
 
 #: Part of the mesh cache key: meshes made by this module change with it.
-VERSION = "bimcheck-extrusions/1"
+VERSION = "bimcheck-extrusions/2"
 
 #: Deepest nesting of mapped items followed.
 _MAX_DEPTH = 16

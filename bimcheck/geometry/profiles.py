@@ -234,8 +234,9 @@ def _z_shape(p: Any, scale: float) -> list[np.ndarray]:
     if 2 * tf >= h:
         raise Unsupported("flanges too thick")
     y, w = h / 2, tw / 2
-    return [np.array([[-w, -y], [b - w, -y], [b - w, -y + tf], [w, -y + tf], [w, y], [-b + w, y],
-                      [-b + w, y - tf], [-w, y - tf]])]
+    # The flanges reach FlangeWidth from the web's centre line, as the kernel draws them.
+    return [np.array([[-w, -y], [b, -y], [b, -y + tf], [w, -y + tf], [w, y], [-b, y],
+                      [-b, y - tf], [-w, y - tf]])]
 
 
 #: Parametric profile classes (exact class) and their builders.

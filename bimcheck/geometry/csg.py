@@ -107,14 +107,14 @@ def extrusion(item: ifcopenshell.entity_instance, scale: float,
     sweep = np.array([[1.0, 0.0, depth * dx, 0.0],
                       [0.0, 1.0, depth * dy, 0.0],
                       [0.0, 0.0, depth * dz, 0.0]])
-    solid = _prism(rings).transform(sweep)
+    solid = prism(rings).transform(sweep)
     position = item.Position
     if position is not None:
-        solid = solid.transform(_placement3d(position, scale)[:3])
+        solid = solid.transform(placement3d(position, scale)[:3])
     return solid
 
 
-def _prism(contours: list[np.ndarray]) -> manifold3d.Manifold:
+def prism(contours: list[np.ndarray]) -> manifold3d.Manifold:
     """The closed prism of height 1 over ``contours`` (an outer ring, then holes),
     triangulated as given: no snapping of coordinates to a grid."""
     rings = []
@@ -190,7 +190,7 @@ def _unit(v: tuple[float, ...]) -> tuple[float, float, float]:
     return x / n, y / n, z / n
 
 
-def _placement3d(position: ifcopenshell.entity_instance, scale: float) -> np.ndarray:
+def placement3d(position: ifcopenshell.entity_instance, scale: float) -> np.ndarray:
     """4×4 matrix of an ``IfcAxis2Placement3D`` (translation in metres), its
     axes made orthonormal the way the kernel does (X projected off Z)."""
     if position.is_a() != "IfcAxis2Placement3D":

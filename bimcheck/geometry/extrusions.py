@@ -35,7 +35,7 @@ import numpy as np
 from bimcheck.geometry import csg, profiles
 
 #: Part of the mesh cache key: meshes made by this module change with it.
-VERSION = "bimcheck-extrusions/2"
+VERSION = "bimcheck-extrusions/3"
 
 #: Deepest nesting of mapped items followed.
 _MAX_DEPTH = 16
@@ -51,6 +51,67 @@ class _Unsupported(Exception):
     """The body is outside the subset: leave it to the kernel."""
 
 
+#: The half-spaces a clipping may take away.
+_HALF_SPACES = ("IfcHalfSpaceSolid", "IfcPolygonalBoundedHalfSpace")
+
+
+def _clips(item: Any, depth: int = 0) -> bool:
+    """Whether ``item`` is a clipping of an extrusion by half-spaces (recursively)."""
+    if depth > _MAX_DEPTH or item.Operator != "DIFFERENCE":
+        return False
+    first, second = item.FirstOperand, item.SecondOperand
+    if second is None or second.is_a() not in _HALF_SPACES:
+        return False
+    if first.is_a() == "IfcBooleanClippingResult":
+        return _clips(first, depth + 1)
+    return first.is_a() == "IfcExtrudedAreaSolid" and first.SweptArea is not None and \
+        first.SweptArea.is_a() in profiles.PROFILE_CLASSES
+
+
+def _clipped(item: Any, scale: float, angle_scale: float, depth: int) -> manifold3d.Manifold:
+    """The solid of a clipping result: its first operand less the half-space."""
+    if depth > _MAX_DEPTH or item.Operator != "DIFFERENCE":
+        raise _Unsupported("clipping")
+    first = item.FirstOperand
+    if first.is_a() == "IfcBooleanClippingResult":
+        solid = _clipped(first, scale, angle_scale, depth + 1)
+    elif first.is_a() == "IfcExtrudedAreaSolid":
+        solid = csg.extrusion(first, scale, profiles.contours(first.SweptArea, scale, angle_scale))
+    else:
+        raise _Unsupported(first.is_a())
+    return _less_half_space(solid, item.SecondOperand, scale, angle_scale)
+
+
+def _less_half_space(solid: manifold3d.Manifold, half: Any, scale: float,
+                     angle_scale: float) -> manifold3d.Manifold:
+    """``solid`` without the half-space ``half``: the side of its plane that
+    its agreement flag names (TRUE: the side its normal points away from),
+    bounded, for a polygonal one, by the prism over its boundary."""
+    plane = half.BaseSurface
+    if plane is None or plane.is_a() != "IfcPlane":
+        raise _Unsupported("half-space surface")
+    m = csg.placement3d(plane.Position, scale)
+    normal, origin = m[:3, 2], m[:3, 3]
+    keep = normal if half.AgreementFlag else -normal
+    if half.is_a() == "IfcHalfSpaceSolid":
+        return _snap([solid.trim_by_plane(tuple(keep), float(keep @ origin))])[0]
+    if half.is_a() != "IfcPolygonalBoundedHalfSpace":
+        raise _Unsupported(half.is_a())
+    ring = profiles.curve_points(half.PolygonalBoundary, scale, angle_scale)
+    where = csg.placement3d(half.Position, scale)
+    box = np.array(solid.bounding_box(), dtype=np.float64).reshape(2, 3)
+    reach = float(np.linalg.norm(box[1] - box[0]) + np.linalg.norm(box.mean(axis=0)
+                                                                    - where[:3, 3])) + 1.0
+    stretch = np.diag([1.0, 1.0, 2.0 * reach, 1.0])
+    stretch[2, 3] = -reach
+    prism = csg.prism([ring]).transform((where @ stretch)[:3])
+    taken = prism.trim_by_plane(tuple(-keep), float(-keep @ origin))
+    # A boundary drawn along the solid's own edges (Revit's, ArchiCAD's) must
+    # meet them exactly, or a skin of no thickness is left (see _snap).
+    solid, taken = _snap([solid, taken])
+    return solid - taken
+
+
 def covers(representation: Any, depth: int = 0) -> bool:
     """Whether every item of ``representation`` (through mapped items) is an
     extrusion of a profile class this module may draw; a quick test on
@@ -64,6 +125,9 @@ def covers(representation: Any, depth: int = 0) -> bool:
         if item.is_a("IfcMappedItem"):
             source = item.MappingSource
             if source is None or not covers(source.MappedRepresentation, depth + 1):
+                return False
+        elif item.is_a() == "IfcBooleanClippingResult":
+            if not _clips(item):
                 return False
         elif item.is_a() != "IfcExtrudedAreaSolid" or \
                 item.SweptArea is None or item.SweptArea.is_a() not in profiles.PROFILE_CLASSES:
@@ -185,6 +249,8 @@ def _solids(rep: Any, matrix: np.ndarray, scale: float, angle_scale: float,
             rings = profiles.contours(item.SweptArea, scale, angle_scale)
             solid = csg.extrusion(item, scale, rings)
             out.append(solid.transform(matrix[:3]))
+        elif item.is_a() == "IfcBooleanClippingResult":
+            out.append(_clipped(item, scale, angle_scale, depth).transform(matrix[:3]))
         else:
             raise _Unsupported(item.is_a())
         if len(out) > _MAX_ITEMS:

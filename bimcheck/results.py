@@ -3,8 +3,9 @@ file is not parsed again.
 
 A command whose result depends only on its input files and options (``info``,
 ``qto``) looks the result up under a key made of the command, bimcheck's and
-its geometry libraries' versions, the BLAKE2b digests of the model files'
-bytes and the options (packs as their loaded content). On a hit, the result is
+its geometry libraries' versions, the digest of bimcheck's own source
+(:func:`code_digest`), the BLAKE2b digests of the model files' bytes and the
+options (packs as their loaded content). On a hit, the result is
 rebuilt from the entry and the model is a :class:`~bimcheck.model.Model` made
 from the facts stored with it (schema, units, application, GlobalIds): it is
 parsed only if something asks for more. On a miss, the command runs as always
@@ -53,10 +54,27 @@ _TYPES = {
 }
 
 
+_CODE_DIGEST: str | None = None
+
+
+def code_digest() -> str:
+    """BLAKE2b of bimcheck's own source files (paths and bytes): any change to
+    the code, released or not, makes every cached result a miss."""
+    global _CODE_DIGEST
+    if _CODE_DIGEST is None:
+        root = Path(__file__).resolve().parent
+        h = hashlib.blake2b(digest_size=20)
+        for path in sorted(root.rglob("*.py")):
+            h.update(path.relative_to(root).as_posix().encode() + b"\0")
+            h.update(path.read_bytes())
+        _CODE_DIGEST = h.hexdigest()
+    return _CODE_DIGEST
+
+
 def _versions() -> dict[str, str]:
     from bimcheck import __version__
 
-    out = {"bimcheck": __version__, "format": str(RESULT_FORMAT)}
+    out = {"bimcheck": __version__, "format": str(RESULT_FORMAT), "code": code_digest()}
     for dist in ("ifcopenshell", "manifold3d", "numpy", "python-fcl"):
         try:
             out[dist] = importlib.metadata.version(dist)

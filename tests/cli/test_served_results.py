@@ -141,3 +141,16 @@ def test_info_is_served_with_the_same_json(tmp_path, model):
     shutil.copyfile(model, renamed)
     code, other, _ = run("info", renamed, "--json", "--cache-dir", cache)
     assert json.loads(other)["file"] == "renamed.ifc"  # served, under its own name
+
+
+def test_a_result_cached_by_other_code_is_not_served(tmp_path, model, monkeypatch):
+    """Any change to bimcheck's source (released or not) measures again: a
+    development checkout must never be served what older code computed."""
+    from bimcheck import results
+
+    cache = tmp_path / "cache"
+    assert run("qto", model, "--json", "--cache-dir", cache)[0] == 0
+    monkeypatch.setattr(results, "_CODE_DIGEST", "0" * 40)
+    code, _, err = run("-v", "qto", model, "--json", "--cache-dir", cache)
+    assert code == 0 and "served from the result cache" not in err
+    assert len(_entries(cache)) == 2

@@ -21,7 +21,6 @@ file and rename), as the mesh cache's. Only the dataclasses registered in
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import importlib
@@ -33,7 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bimcheck.geometry.cache import MeshCache, _write_atomic
+from bimcheck.geometry.cache import MeshCache, clear_folder, folder_usage, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -124,33 +123,16 @@ class ResultCache:
 
     def put(self, key: str, entry: Mapping[str, Any]) -> None:
         """Store ``entry`` (see :func:`encode`) atomically."""
-        _write_atomic(self.path_of(key), _encode(entry), "result cache entry")
+        write_atomic(self.path_of(key), _encode(entry), "result cache entry")
 
 
     def usage(self) -> tuple[int, int]:
         """(number of results, total bytes) currently cached."""
-        entries = total = 0
-        for path in self.root.glob("*/*.json.z"):
-            try:
-                total += path.stat().st_size
-            except OSError:
-                continue
-            entries += 1
-        return entries, total
+        return folder_usage(self.root, ".json.z")
 
     def clear(self) -> int:
         """Delete every cached result (and stray temp files); how many results went."""
-        removed = 0
-        for path in self.root.glob("*/*"):
-            try:
-                path.unlink()
-            except OSError:
-                continue
-            removed += path.name.endswith(".json.z")
-        for sub in self.root.glob("*"):
-            with contextlib.suppress(OSError):
-                sub.rmdir()
-        return removed
+        return clear_folder(self.root, ".json.z")
 
 
 def _encode(entry: Mapping[str, Any]) -> bytes:

@@ -115,7 +115,7 @@ class MeshCache:
 
     def put(self, key: str, entry: Mesh | CachedFailure) -> None:
         """Store an entry atomically (temp file + rename)."""
-        _write_atomic(self.path_of(key), _encode(entry), "cache entry")
+        write_atomic(self.path_of(key), _encode(entry), "cache entry")
         self.stats.writes += 1
 
     # -- key index: cache keys of one exact file, so re-runs skip fingerprinting --
@@ -138,38 +138,51 @@ class MeshCache:
         """Store a key map atomically (merged with what is there)."""
         merged = {**self.get_index(name), **keys}
         data = json.dumps({"keys": merged}, sort_keys=True).encode()
-        _write_atomic(self._index_path(name), data, "cache index")
+        write_atomic(self._index_path(name), data, "cache index")
 
     def usage(self) -> tuple[int, int]:
         """(number of entries, total bytes) currently in the cache."""
-        entries = total = 0
-        for path in self._dir.glob("*/*.mesh"):
-            try:
-                total += path.stat().st_size
-            except OSError:
-                continue
-            entries += 1
-        return entries, total
+        return folder_usage(self._dir, ".mesh")
 
     def clear(self) -> int:
         """Delete every entry (and stray temp files); returns how many entries went."""
-        removed = 0
-        for path in self._dir.glob("*/*"):
-            try:
-                path.unlink()
-            except OSError:
-                continue
-            removed += path.suffix == ".mesh"
-        for sub in self._dir.glob("*"):
-            with contextlib.suppress(OSError):
-                sub.rmdir()
+        removed = clear_folder(self._dir, ".mesh")
         for path in (self.root / _INDEX_DIR).glob("*"):
             with contextlib.suppress(OSError):
                 path.unlink()
         return removed
 
 
-def _write_atomic(path: Path, data: bytes, what: str) -> None:
+def folder_usage(folder: Path, suffix: str) -> tuple[int, int]:
+    """(number of ``*suffix`` entries, their total bytes) in ``folder``'s
+    two-character subfolders."""
+    entries = total = 0
+    for path in folder.glob(f"*/*{suffix}"):
+        try:
+            total += path.stat().st_size
+        except OSError:
+            continue
+        entries += 1
+    return entries, total
+
+
+def clear_folder(folder: Path, suffix: str) -> int:
+    """Delete every file in ``folder``'s subfolders (entries and stray temp
+    files) and the emptied subfolders; how many ``*suffix`` entries went."""
+    removed = 0
+    for path in folder.glob("*/*"):
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        removed += path.name.endswith(suffix)
+    for sub in folder.glob("*"):
+        with contextlib.suppress(OSError):
+            sub.rmdir()
+    return removed
+
+
+def write_atomic(path: Path, data: bytes, what: str) -> None:
     """Write to a unique temp file beside ``path``, then rename over it;
     CacheError naming ``what`` and the path if the file system refuses."""
     try:

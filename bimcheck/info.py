@@ -22,7 +22,7 @@ from bimcheck.geometry.tessellate import (
     TessellationStats,
     tessellate,
 )
-from bimcheck.model import Storey, content_digest, open_model
+from bimcheck.model import Storey, open_model
 
 log = logging.getLogger(__name__)
 
@@ -93,26 +93,17 @@ def inspect_model(
 
     t0 = time.monotonic()
     p = Path(path)
-    store = key = None
-    if cache is not None and p.is_file():
-        try:
-            digest: str | None = content_digest(p)
-        except OSError:
-            digest = None  # open_model names the problem
-        if digest is not None:
-            store = results.ResultCache(cache)
-            key = results.result_key("info", [digest], {})
-            served = _served(store.get(key), p)
-            if served is not None:
-                log.info("%s: unchanged (content digest %s): summary served from the result "
-                         "cache without parsing the model", p.name, digest[:12])
-                total = round(time.monotonic() - t0, 3)
-                served.timings = {"open_s": 0.0, "fingerprint_s": 0.0, "cache_read_s": total,
-                                  "tessellate_s": 0.0, "total_s": total,
-                                  "result_from_cache": True}
-                if progress is not None:
-                    progress(1, 1)
-                return served
+    found = results.look_up(cache, "info", p, {})
+    served = _served(found.entry, p)
+    if served is not None:
+        log.info("%s: unchanged (content digest %s): summary served from the result "
+                 "cache without parsing the model", p.name, (found.digest or "")[:12])
+        total = round(time.monotonic() - t0, 3)
+        served.timings = {"open_s": 0.0, "fingerprint_s": 0.0, "cache_read_s": total,
+                          "tessellate_s": 0.0, "total_s": total, "result_from_cache": True}
+        if progress is not None:
+            progress(1, 1)
+        return served
     model = open_model(p)
     t1 = time.monotonic()
     geometry = tessellate(
@@ -146,8 +137,8 @@ def inspect_model(
             "result_from_cache": False,
         },
     )
-    if store is not None and key is not None:
-        store.put(key, {f: results.encode(getattr(report, f)) for f in _CACHED})
+    if found.store is not None:
+        found.put({f: results.encode(getattr(report, f)) for f in _CACHED})
     return report
 
 

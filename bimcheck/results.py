@@ -135,6 +135,40 @@ class ResultCache:
         return clear_folder(self.root, ".json.z")
 
 
+@dataclasses.dataclass
+class Lookup:
+    """What :func:`look_up` found for one file: its digest, its cached entry
+    (``None`` on a miss, or without a cache), and where a fresh one goes."""
+
+    digest: str | None = None
+    entry: dict[str, Any] | None = None
+    store: ResultCache | None = None
+    key: str | None = None
+
+    def put(self, entry: Mapping[str, Any]) -> None:
+        """Store a fresh result for the next run (nothing without a cache)."""
+        if self.store is not None and self.key is not None:
+            self.store.put(self.key, entry)
+
+
+def look_up(cache: MeshCache | None, command: str, path: Path,
+            options: Mapping[str, Any]) -> Lookup:
+    """The cached result of ``command`` on the file at ``path`` with ``options``.
+    A missing or unreadable file, or no cache, is an empty :class:`Lookup`
+    (opening the model then names the problem)."""
+    if cache is None or not path.is_file():
+        return Lookup()
+    from bimcheck.model import content_digest
+
+    try:
+        digest = content_digest(path)
+    except OSError:
+        return Lookup()
+    store = ResultCache(cache)
+    key = result_key(command, [digest], options)
+    return Lookup(digest, store.get(key), store, key)
+
+
 def _encode(entry: Mapping[str, Any]) -> bytes:
     text = json.dumps(entry, sort_keys=True, separators=(",", ":")).encode()
     body = zlib.compress(text, 1)

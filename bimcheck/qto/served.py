@@ -12,7 +12,7 @@ from typing import Any
 
 from bimcheck.geometry.cache import MeshCache
 from bimcheck.geometry.tessellate import Progress
-from bimcheck.model import Model, content_digest, open_model
+from bimcheck.model import Model, open_model
 from bimcheck.packs.schema import Rule
 from bimcheck.qto.rules import DEFAULT_RECONCILE_TOLERANCE
 from bimcheck.qto.takeoff import Takeoff, run_takeoff
@@ -44,32 +44,22 @@ def takeoff_file(
 
     t0 = time.monotonic()
     p = Path(path)
-    store = key = None
-    if cache is not None and p.is_file():
-        try:
-            digest = content_digest(p)
-        except OSError:
-            digest = None  # open_model names the problem
-        if digest is not None:
-            store = results.ResultCache(cache)
-            key = results.result_key("qto", [digest], {
-                "rules": repr(tuple(rules)), "reconcile_tolerance": reconcile_tolerance})
-            served = _served(store.get(key), p, digest)
-            if served is not None:
-                log.info("%s: unchanged (content digest %s): takeoff served from the result "
-                         "cache without parsing the model", p.name, digest[:12])
-                served.timings = {"result_from_cache": True,
-                                  "total_s": round(time.monotonic() - t0, 3)}
-                if progress is not None:
-                    progress(1, 1)
-                return served
+    found = results.look_up(cache, "qto", p, {
+        "rules": repr(tuple(rules)), "reconcile_tolerance": reconcile_tolerance})
+    served = _served(found.entry, p, found.digest or "")
+    if served is not None:
+        log.info("%s: unchanged (content digest %s): takeoff served from the result "
+                 "cache without parsing the model", p.name, (found.digest or "")[:12])
+        served.timings = {"result_from_cache": True, "total_s": round(time.monotonic() - t0, 3)}
+        if progress is not None:
+            progress(1, 1)
+        return served
     model = open_model(p)
     takeoff = run_takeoff(model, rules, cache=cache, timeout=timeout, threads=threads,
                           progress=progress, reconcile_tolerance=reconcile_tolerance)
-    if store is not None and key is not None:
-        entry = {"facts": results.model_facts(model),
-                 "takeoff": {f: results.encode(getattr(takeoff, f)) for f in _FIELDS}}
-        store.put(key, entry)
+    if found.store is not None:
+        found.put({"facts": results.model_facts(model),
+                   "takeoff": {f: results.encode(getattr(takeoff, f)) for f in _FIELDS}})
     takeoff.timings = {"result_from_cache": False, "total_s": round(time.monotonic() - t0, 3)}
     return takeoff
 

@@ -58,9 +58,6 @@ _MAX_REAL = 32
 #: Bytes a real token may hold; a token with any other byte is hashed as spelled.
 _REAL_BYTES = b"0123456789.+-Ee"
 
-#: Most bytes of canonical text built at once (bounds the index arrays).
-_CHUNK_BYTES = 1 << 22
-
 
 def _lut(chars: bytes) -> np.ndarray:
     table = np.zeros(256, dtype=bool)
@@ -70,8 +67,6 @@ def _lut(chars: bytes) -> np.ndarray:
 
 _IS_REAL_BYTE = _lut(_REAL_BYTES)
 _IS_NUMBER_START = _lut(b"0123456789+-")
-_IS_OPENER = _lut(b"(,")
-_IS_DELIMITER = _lut(b"(),")
 _UPPER = np.arange(256, dtype=np.uint8)
 _UPPER[97:123] -= 32
 _HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)

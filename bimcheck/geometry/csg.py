@@ -49,8 +49,6 @@ class Unsupported(Exception):
     """The body is outside the subset: leave it to the kernel."""
 
 
-_Unsupported = Unsupported
-
 
 def local_mesh(
     representation: ifcopenshell.entity_instance, length_scale: float
@@ -63,7 +61,7 @@ def local_mesh(
         return None
     try:
         solid = _solid(items[0], float(length_scale), 0)
-    except (_Unsupported, AttributeError, TypeError, ValueError, ZeroDivisionError):
+    except (Unsupported, AttributeError, TypeError, ValueError, ZeroDivisionError):
         return None
     if solid.status() != manifold3d.Error.NoError or solid.is_empty():
         return None
@@ -77,18 +75,18 @@ def local_mesh(
 
 def _solid(item: ifcopenshell.entity_instance, scale: float, depth: int) -> manifold3d.Manifold:
     if depth > _MAX_DEPTH:
-        raise _Unsupported("boolean tree too deep")
+        raise Unsupported("boolean tree too deep")
     kind = item.is_a()
     if kind == "IfcBooleanResult":
         op = _OPERATORS.get(item.Operator)
         if op is None:
-            raise _Unsupported(item.Operator)
+            raise Unsupported(item.Operator)
         first = _solid(item.FirstOperand, scale, depth + 1)
         second = _solid(item.SecondOperand, scale, depth + 1)
         return op(first, second)
     if kind == "IfcExtrudedAreaSolid":
         return _extrusion(item, scale)
-    raise _Unsupported(kind)
+    raise Unsupported(kind)
 
 
 def _extrusion(item: ifcopenshell.entity_instance, scale: float) -> manifold3d.Manifold:
@@ -102,7 +100,7 @@ def extrusion(item: ifcopenshell.entity_instance, scale: float,
     depth = float(item.Depth) * scale
     dx, dy, dz = _unit(item.ExtrudedDirection.DirectionRatios)
     if not depth > 0 or abs(dz) < 1e-9:
-        raise _Unsupported("degenerate extrusion")
+        raise Unsupported("degenerate extrusion")
     # A unit prism along z, sheared and stretched onto depth × direction.
     sweep = np.array([[1.0, 0.0, depth * dx, 0.0],
                       [0.0, 1.0, depth * dy, 0.0],
@@ -122,7 +120,7 @@ def prism(contours: list[np.ndarray]) -> manifold3d.Manifold:
         area = 0.5 * float(np.sum(ring[:, 0] * np.roll(ring[:, 1], -1)
                                   - np.roll(ring[:, 0], -1) * ring[:, 1]))
         if area == 0.0:
-            raise _Unsupported("zero-area ring")
+            raise Unsupported("zero-area ring")
         # Outer ring counter-clockwise, holes clockwise: material on the left.
         rings.append(ring if (area > 0) == (k == 0) else ring[::-1])
     points = np.concatenate(rings)
@@ -145,7 +143,7 @@ def prism(contours: list[np.ndarray]) -> manifold3d.Manifold:
         manifold3d.Mesh64(vertices, np.ascontiguousarray(faces, dtype=np.uint64))
     )
     if solid.status() != manifold3d.Error.NoError or not solid.volume() > 0:
-        raise _Unsupported("profile does not make a valid prism")
+        raise Unsupported("profile does not make a valid prism")
     return solid
 
 
@@ -154,7 +152,7 @@ def _contours(profile: ifcopenshell.entity_instance, scale: float) -> list[np.nd
     if kind == "IfcRectangleProfileDef":
         hx, hy = float(profile.XDim) * scale / 2, float(profile.YDim) * scale / 2
         if not (hx > 0 and hy > 0):
-            raise _Unsupported("empty rectangle")
+            raise Unsupported("empty rectangle")
         corners = np.array([[-hx, -hy], [hx, -hy], [hx, hy], [-hx, hy]])
         position = getattr(profile, "Position", None)
         if position is not None:
@@ -166,17 +164,17 @@ def _contours(profile: ifcopenshell.entity_instance, scale: float) -> list[np.nd
     if kind == "IfcArbitraryProfileDefWithVoids":
         return [_polyline(profile.OuterCurve, scale),
                 *(_polyline(c, scale) for c in profile.InnerCurves or ())]
-    raise _Unsupported(kind)
+    raise Unsupported(kind)
 
 
 def _polyline(curve: ifcopenshell.entity_instance, scale: float) -> np.ndarray:
     if curve.is_a() != "IfcPolyline":
-        raise _Unsupported(curve.is_a())
+        raise Unsupported(curve.is_a())
     points = np.array([p.Coordinates[:2] for p in curve.Points], dtype=np.float64) * scale
     if len(points) > 1 and np.array_equal(points[0], points[-1]):
         points = points[:-1]
     if len(points) < 3 or not np.isfinite(points).all():
-        raise _Unsupported("degenerate polyline")
+        raise Unsupported("degenerate polyline")
     return points
 
 
@@ -186,7 +184,7 @@ def _unit(v: tuple[float, ...]) -> tuple[float, float, float]:
     x, y, z = c[:3]
     n = math.sqrt(x * x + y * y + z * z)
     if not (n > 0 and math.isfinite(n)):
-        raise _Unsupported("zero direction")
+        raise Unsupported("zero direction")
     return x / n, y / n, z / n
 
 
@@ -194,14 +192,14 @@ def placement3d(position: ifcopenshell.entity_instance, scale: float) -> np.ndar
     """4×4 matrix of an ``IfcAxis2Placement3D`` (translation in metres), its
     axes made orthonormal the way the kernel does (X projected off Z)."""
     if position.is_a() != "IfcAxis2Placement3D":
-        raise _Unsupported(position.is_a())
+        raise Unsupported(position.is_a())
     z = np.array(_unit(position.Axis.DirectionRatios) if position.Axis else (0.0, 0.0, 1.0))
     x = np.array(_unit(position.RefDirection.DirectionRatios) if position.RefDirection
                  else (1.0, 0.0, 0.0))
     x = x - (x @ z) * z
     n = np.linalg.norm(x)
     if n < 1e-9:
-        raise _Unsupported("parallel axes")
+        raise Unsupported("parallel axes")
     x /= n
     m = np.eye(4)
     m[:3, 0], m[:3, 1], m[:3, 2] = x, np.cross(z, x), z
@@ -212,11 +210,11 @@ def placement3d(position: ifcopenshell.entity_instance, scale: float) -> np.ndar
 def _placement2d(position: ifcopenshell.entity_instance, scale: float) -> np.ndarray:
     """3×3 homogeneous matrix of an ``IfcAxis2Placement2D`` (translation in metres)."""
     if position.is_a() != "IfcAxis2Placement2D":
-        raise _Unsupported(position.is_a())
+        raise Unsupported(position.is_a())
     x = _unit(position.RefDirection.DirectionRatios) if position.RefDirection else (1.0, 0.0, 0.0)
     n = math.hypot(x[0], x[1])
     if n < 1e-9:
-        raise _Unsupported("degenerate 2D axis")
+        raise Unsupported("degenerate 2D axis")
     cx, cy = x[0] / n, x[1] / n
     ox, oy = (float(c) * scale for c in position.Location.Coordinates[:2])
     return np.array([[cx, -cy, ox], [cy, cx, oy], [0.0, 0.0, 1.0]])

@@ -9,10 +9,12 @@ check`` and the batch runner call these two; :func:`check_models` does both.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bimcheck import checkserved as served
 from bimcheck.context import Progress, RunContext
 from bimcheck.gate import GatePolicy, Verdict, gate, load_baseline, load_gate, load_waivers
 from bimcheck.geometry.cache import MeshCache
@@ -20,7 +22,7 @@ from bimcheck.model import Model, open_model
 from bimcheck.packs.loader import builtin_rules_dir
 from bimcheck.packs.pack import Pack, load_packs
 from bimcheck.packs.schema import Rule
-from bimcheck.run import CheckReport, run_checks
+from bimcheck.run import CheckReport, run_checks, unmeshed_ids
 
 
 @dataclass
@@ -64,6 +66,11 @@ class Prepared:
     lift_plan: Any
     cache: MeshCache | None
     context: RunContext | None = None
+    #: The result cache's look-up (:mod:`bimcheck.results`): its entry, when
+    #: the models' bytes and every input are unchanged since a stored run.
+    found: Any = None
+    #: GlobalIds without a mesh in the run (set by :func:`run_prepared`).
+    unmeshed: set[str] = field(default_factory=set)
 
 
 def crane_pack_path() -> Path:
@@ -71,9 +78,16 @@ def crane_pack_path() -> Path:
     return builtin_rules_dir() / "crane" / "lifts.yaml"
 
 
-def prepare_check(options: CheckOptions, *, cache: MeshCache | None = None) -> Prepared:
+def prepare_check(options: CheckOptions, *, cache: MeshCache | None = None,
+                  serve: bool = True) -> Prepared:
     """Read and validate every input; a :class:`~bimcheck.errors.BimcheckError`
-    naming the file and what is wrong otherwise."""
+    naming the file and what is wrong otherwise.
+
+    With a ``cache`` (and ``serve``), a check of the same model bytes under
+    the same names, with the same rules, lift plan and options, is served
+    from the result cache by :func:`run_prepared`: the models are then not
+    parsed here (they answer from stored facts, and parse only if something
+    asks for more). The gate, baseline and waivers are applied afresh."""
     from bimcheck.crane.plan import load_lift_plan
 
     packs = load_packs(options.sources)
@@ -86,20 +100,36 @@ def prepare_check(options: CheckOptions, *, cache: MeshCache | None = None) -> P
                             new_only=policy.new_only)
     baseline = None if options.baseline is None else load_baseline(options.baseline)
     waivers = [] if options.waivers is None else load_waivers(options.waivers)
-    models = [open_model(m, require_geometry=False) for m in options.models]
     rules = [r for p in packs for r in p.rules]
+    found = served.look_up(options, packs, rules, plan, cache) if serve else None
+    models = None if found is None else served.facts_models(found, options.models)
+    if models is None:
+        models = [open_model(m, require_geometry=False) for m in options.models]
     return Prepared(options=options, models=models, packs=packs, rules=rules, policy=policy,
-                    baseline=baseline, waivers=waivers, lift_plan=plan, cache=cache)
+                    baseline=baseline, waivers=waivers, lift_plan=plan, cache=cache,
+                    found=found)
 
 
 def run_prepared(prepared: Prepared, *, progress: Progress | None = None,
                  today: dt.date | None = None) -> tuple[CheckReport, Verdict]:
-    """Run the rules on the models and gate the report."""
-    ctx = RunContext(prepared.models, cache=prepared.cache, timeout=prepared.options.timeout,
-                     threads=prepared.options.threads, progress=progress,
-                     lift_plan=prepared.lift_plan, options=prepared.options.header())
-    prepared.context = ctx
-    report = run_checks(ctx, prepared.rules, packs=prepared.packs)
+    """Run the rules on the models (or serve the report from the result
+    cache, see :func:`prepare_check`) and gate the report."""
+    t0 = time.monotonic()
+    report = served.served_report(prepared)
+    if report is not None:
+        report.timings = {"total": time.monotonic() - t0}
+        if progress is not None:
+            progress("served from the result cache", 1, 1)
+    else:
+        ctx = RunContext(prepared.models, cache=prepared.cache,
+                         timeout=prepared.options.timeout, threads=prepared.options.threads,
+                         progress=progress, lift_plan=prepared.lift_plan,
+                         options=prepared.options.header())
+        prepared.context = ctx
+        report = run_checks(ctx, prepared.rules, packs=prepared.packs)
+        prepared.unmeshed = unmeshed_ids(ctx)
+        served.store_report(prepared, report)
+    report.timings["result_from_cache"] = prepared.context is None
     return gate(report, prepared.policy, baseline=prepared.baseline,
                 waivers=prepared.waivers, today=today)
 

@@ -37,7 +37,7 @@ from bimcheck.geometry.cache import MeshCache, clear_folder, folder_usage, write
 log = logging.getLogger(__name__)
 
 #: Bump when a cached result would render otherwise than a fresh one.
-RESULT_FORMAT = 1
+RESULT_FORMAT = 2
 
 _DIR = "results/v1"
 _CHECKSUM_SIZE = 16
@@ -50,6 +50,13 @@ _TYPES = {
     "Failure": ("bimcheck.geometry.tessellate", "Failure"),
     "TessellationStats": ("bimcheck.geometry.tessellate", "TessellationStats"),
     "Storey": ("bimcheck.model", "Storey"),
+    "ElementRef": ("bimcheck.findings", "ElementRef"),
+    "Finding": ("bimcheck.findings", "Finding"),
+    "Quantity": ("bimcheck.findings", "Quantity"),
+    "Clash": ("bimcheck.clash.records", "Clash"),
+    "PairResult": ("bimcheck.clash.records", "PairResult"),
+    "Group": ("bimcheck.clash.records", "Group"),
+    "RuleCoverage": ("bimcheck.clash.records", "RuleCoverage"),
 }
 
 
@@ -80,6 +87,26 @@ def _versions() -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             out[dist] = ""
     return out
+
+
+def canonical(value: Any) -> Any:
+    """``value`` (rules, a lift plan: dataclasses, mappings, sequences, sets)
+    as JSON-able data that is the same in every process: sets are sorted
+    (their ``repr`` follows the string hash seed), mapping items too, and
+    anything else is its ``repr``."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [type(value).__name__, {f.name: canonical(getattr(value, f.name))
+                                       for f in dataclasses.fields(value)}]
+    if isinstance(value, set | frozenset):
+        return ["set", sorted((canonical(v) for v in value), key=repr)]
+    if isinstance(value, Mapping):
+        return ["map", sorted(([canonical(k), canonical(v)] for k, v in value.items()),
+                              key=repr)]
+    if isinstance(value, list | tuple):
+        return [canonical(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return repr(value)
 
 
 def result_key(command: str, digests: Sequence[str], options: Mapping[str, Any]) -> str:
@@ -151,22 +178,23 @@ class Lookup:
             self.store.put(self.key, entry)
 
 
-def look_up(cache: MeshCache | None, command: str, path: Path,
+def look_up(cache: MeshCache | None, command: str, paths: Path | Sequence[Path],
             options: Mapping[str, Any]) -> Lookup:
-    """The cached result of ``command`` on the file at ``path`` with ``options``.
-    A missing or unreadable file, or no cache, is an empty :class:`Lookup`
-    (opening the model then names the problem)."""
-    if cache is None or not path.is_file():
+    """The cached result of ``command`` on the file (or files, in order) at
+    ``paths`` with ``options``. A missing or unreadable file, or no cache, is
+    an empty :class:`Lookup` (opening the model then names the problem)."""
+    files = [paths] if isinstance(paths, Path) else list(paths)
+    if cache is None or not all(p.is_file() for p in files):
         return Lookup()
     from bimcheck.model import content_digest
 
     try:
-        digest = content_digest(path)
+        digests = [content_digest(p) for p in files]
     except OSError:
         return Lookup()
     store = ResultCache(cache)
-    key = result_key(command, [digest], options)
-    return Lookup(digest, store.get(key), store, key)
+    key = result_key(command, digests, options)
+    return Lookup(",".join(digests), store.get(key), store, key)
 
 
 def _encode(entry: Mapping[str, Any]) -> bytes:
@@ -202,12 +230,16 @@ def encode(value: Any) -> Any:
                               for f in dataclasses.fields(value)}}
     if isinstance(value, tuple):
         return {"@": "tuple", "items": [encode(v) for v in value]}
+    if type(value).__name__ == "ndarray" and value.ndim == 1 and value.dtype.kind == "f":
+        return {"@": "floats", "dtype": value.dtype.str, "items": [float(v) for v in value]}
     if isinstance(value, list):
         return [encode(v) for v in value]
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
             raise TypeError("only string keys are cacheable")
-        return {"@": "dict", "items": {k: encode(v) for k, v in value.items()}}
+        # pairs, not an object: the entry is written with sorted keys, and a
+        # mapping's order can show in a report
+        return {"@": "dict", "items": [[k, encode(v)] for k, v in value.items()]}
     if value is None or isinstance(value, bool | int | float | str):
         return value
     raise TypeError(f"a {type(value).__name__} is not cacheable")
@@ -222,7 +254,13 @@ def decode(data: Any) -> Any:
         if tag == "tuple":
             return tuple(decode(v) for v in data["items"])
         if tag == "dict":
-            return {str(k): decode(v) for k, v in data["items"].items()}
+            return {str(k): decode(v) for k, v in data["items"]}
+        if tag == "floats":
+            import numpy as np
+
+            if data["dtype"] not in ("<f8", "<f4"):
+                raise ValueError(f"unknown array type {data['dtype']!r} in a cached result")
+            return np.array([float(v) for v in data["items"]], dtype=np.dtype(data["dtype"]))
         if tag not in _TYPES:
             raise ValueError(f"unknown type {tag!r} in a cached result")
         cls = _type(tag)

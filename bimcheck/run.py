@@ -238,6 +238,16 @@ def _unique(findings: list[Finding], warnings: list[str]) -> list[Finding]:
     return list(seen.values())
 
 
+def unmeshed_ids(ctx: RunContext) -> set[str]:
+    """GlobalIds the run asked meshes of and got none (failed or without a
+    body), every model."""
+    out: set[str] = set()
+    for index in range(len(ctx.models)):
+        _, geometry = ctx.built(index)
+        out.update(f.global_id for f in (*geometry.failures, *geometry.without_body))
+    return out
+
+
 def _geometry_coverage(ctx: RunContext) -> list[dict[str, Any]]:
     """Per model: elements meshed, without a body, failed (from what was built)."""
     out = []

@@ -102,7 +102,7 @@ def check(ctx: click.Context, models: tuple[Path, ...], sources: tuple[Path, ...
     options = CheckOptions(models=list(models), sources=list(sources), lift_plan=lift_plan,
                            gate_file=gate_file, fail_on=fail_on, baseline=baseline,
                            waivers=waiver_file, timeout=timeout, threads=threads)
-    prepared = prepare_check(options, cache=open_cache(cache_dir, no_cache))
+    prepared = prepare_check(options, cache=open_cache(cache_dir, no_cache), serve=not glb)
     precheck_history(history)
     today = date.today()
     with progress_bar("Check", ctx.obj.get("quiet", False)) as bar:

@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from bimcheck.clash.rules import adhoc_rule, load_clash_rules
-from bimcheck.clash.run import ClashReport, run_clash
+from bimcheck.clash.run import ClashReport
+from bimcheck.clash.served import clash_files
 from bimcheck.cli.options import (
     HistoryOptions,
     emit,
@@ -26,7 +27,6 @@ from bimcheck.cli.options import (
 )
 from bimcheck.exitcodes import ExitCode
 from bimcheck.gate import GatePolicy, evaluate
-from bimcheck.model import open_model
 from bimcheck.packs.schema import SEVERITIES, severity_rank
 from bimcheck.report.files import write_atomic
 from bimcheck.report.jsonout import dumps
@@ -142,12 +142,11 @@ def clash(
                             clearance=clearance, allow_touching=allow_touching)]
     else:
         rules = load_clash_rules(packs, rule_ids)
-    opened = [open_model(m) for m in models]
     cache = open_cache(cache_dir, no_cache)
     with progress_bar("Clash", ctx.obj.get("quiet", False)) as bar:
         progress = None if bar is None else (lambda s, d, t: bar(d, t, s))
-        report = run_clash(opened, rules, cache=cache, timeout=timeout, threads=threads,
-                           progress=progress)
+        report, opened = clash_files(models, rules, cache=cache, timeout=timeout,
+                                     threads=threads, progress=progress)
     doc = report.as_dict(timings=timings)
     recorded = _record(history, report, opened, packs, rules, adhoc)
     _write_outputs(doc, output, csv_path, bcf_path, bcf_per_clash, overwrite)

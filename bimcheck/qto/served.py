@@ -45,7 +45,7 @@ def takeoff_file(
     t0 = time.monotonic()
     p = Path(path)
     found = results.look_up(cache, "qto", p, {
-        "rules": repr(tuple(rules)), "reconcile_tolerance": reconcile_tolerance})
+        "rules": results.canonical(list(rules)), "reconcile_tolerance": reconcile_tolerance})
     served = _served(found.entry, p, found.digest or "")
     if served is not None:
         log.info("%s: unchanged (content digest %s): takeoff served from the result "

@@ -118,22 +118,17 @@ def pack_refs(packs: Iterable[Any]) -> list[dict[str, str]]:
     return out
 
 
-def mesh_coverage(rules: Sequence[Any], context: Any) -> tuple[set[str], set[str]]:
-    """``(rules whose kind needs meshes, GlobalIds without a mesh in the run)``
-    from a check run's :class:`~bimcheck.context.RunContext` (geometry failed
-    or no body, every model)."""
+def mesh_coverage(rules: Sequence[Any], unmeshed: Iterable[str] = ()
+                  ) -> tuple[set[str], set[str]]:
+    """``(rules whose kind needs meshes, GlobalIds without a mesh in the run)``:
+    the second is ``unmeshed`` (geometry failed or no body, every model;
+    :func:`bimcheck.run.unmeshed_ids`), empty when no rule needs meshes."""
     from bimcheck.packs.registry import load_kinds
 
     kinds = load_kinds().kinds
     mesh_rules = {r.id for r in rules
                   if r.kind in kinds and {"meshes", "gross"} & set(kinds[r.kind].needs)}
-    unmeshed: set[str] = set()
-    if context is None or not mesh_rules:
-        return mesh_rules, unmeshed
-    for index in range(len(context.models)):
-        _, geometry = context.built(index)
-        unmeshed.update(f.global_id for f in (*geometry.failures, *geometry.without_body))
-    return mesh_rules, unmeshed
+    return mesh_rules, set(unmeshed) if mesh_rules else set()
 
 
 def run_input(*, command: str, models: Sequence[Any], findings: Iterable[Any] = (),
@@ -165,7 +160,7 @@ def check_run_input(report: Any, prepared: Any, *, project: str | None = None,
     from bimcheck.risk import risk_summary
 
     ran, empty = coverage_rules(report.rules, report.coverage)
-    mesh_rules, unmeshed = mesh_coverage(report.rules, prepared.context)
+    mesh_rules, unmeshed = mesh_coverage(report.rules, prepared.unmeshed)
     return run_input(command="check", models=prepared.models, findings=report.findings,
                      packs=prepared.packs, rules_run=ran, rules_empty=empty,
                      totals={"risk": risk_summary(report.findings)["total"]},

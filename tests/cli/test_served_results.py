@@ -5,6 +5,7 @@ in ``--timings``, and any change to the file or the pack measures again."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -154,3 +155,124 @@ def test_a_result_cached_by_other_code_is_not_served(tmp_path, model, monkeypatc
     code, _, err = run("-v", "qto", model, "--json", "--cache-dir", cache)
     assert code == 0 and "served from the result cache" not in err
     assert len(_entries(cache)) == 2
+
+
+def test_a_served_clash_run_writes_the_same_bytes_and_history(tmp_path, model, monkeypatch):
+    monkeypatch.delenv("BIMCHECK_NO_HISTORY", raising=False)
+    outs, lines = [], []
+    for db, cache_args in (("a.sqlite", ["--cache-dir", tmp_path / "c"]),
+                           ("b.sqlite", ["--no-cache"])):
+        for n in range(2):
+            out, csv = tmp_path / f"{db}{n}.json", tmp_path / f"{db}{n}.csv"
+            code, text, err = run("-v", "clash", model, "-o", out, "--csv", csv,
+                                  "--db", tmp_path / db, *cache_args)
+            assert code == 0, err
+            served = "clashes served from the result cache" in err
+            assert served == (n == 1 and db == "a.sqlite"), err
+            outs.append((out.read_bytes(), csv.read_bytes()))
+            lines.append(text.splitlines()[-1].replace(db, "DB"))
+    assert outs[0] == outs[1] == outs[2] == outs[3]
+    # test_clash_cmd.EXPECTED: the 9 clashes of the default pack, by hand
+    assert json.loads(outs[0][0])["summary"]["clashes"] == 9
+    assert lines[:2] == lines[2:]
+    assert "run 2" in lines[1] and "9 active" in lines[1]
+
+
+def test_a_federated_clash_run_is_served_only_for_the_same_files_in_order(tmp_path, model):
+    cache = tmp_path / "cache"
+    other = tmp_path / "tower_rev_b.ifc"
+    shutil.copyfile(SAMPLES / "tower_rev_b.ifc", other)
+    docs = []
+    for files in ((model, other), (model, other), (other, model)):
+        code, out, err = run("-v", "clash", *files, "--json", "--timings", "--no-history",
+                             "--cache-dir", cache)
+        assert code == 0, err
+        docs.append(json.loads(out))
+    assert [d["timings"]["result_from_cache"] for d in docs] == [False, True, False]
+    assert docs[0]["clashes"] == docs[1]["clashes"]
+    assert [m["path"] for m in docs[2]["models"]] == ["tower_rev_b.ifc", "tower_rev_a.ifc"]
+    renamed = tmp_path / "renamed.ifc"
+    shutil.copyfile(model, renamed)
+    code, out, err = run("-v", "clash", renamed, other, "--json", "--no-history",
+                         "--cache-dir", cache)
+    assert code == 0 and "served from the result cache" not in err
+    assert {e["a"]["model"] for e in json.loads(out)["clashes"]} >= {"renamed.ifc"}
+
+
+LIFT_PLAN = SAMPLES / "tower.lift.yaml"
+
+
+def _check(tmp_path: Path, model: Path, out: str, *extra: str | Path) -> tuple[int, str, str]:
+    return run("-v", "check", model, "--lift-plan", LIFT_PLAN, "--out", tmp_path / out,
+               *extra)
+
+
+def test_a_served_check_writes_the_same_report_files(tmp_path, model, monkeypatch):
+    monkeypatch.delenv("BIMCHECK_NO_HISTORY", raising=False)
+    cache = tmp_path / "cache"
+    lines = []
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    for n, args in enumerate((["--cache-dir", cache, "--db", tmp_path / "a" / "h.sqlite"],
+                              ["--cache-dir", cache, "--db", tmp_path / "a" / "h.sqlite"],
+                              ["--no-cache", "--db", tmp_path / "b" / "h.sqlite"],
+                              ["--no-cache", "--db", tmp_path / "b" / "h.sqlite"])):
+        code, out, err = _check(tmp_path, model, f"r{n}", *args)
+        assert code == 0, err
+        assert ("check served from the result cache" in err) == (n == 1), err
+        lines.append(out.splitlines()[-1].replace("/a/", "/").replace("/b/", "/"))
+    files = sorted(p.name for p in (tmp_path / "r0").iterdir())
+    assert files == ["findings.bcf", "report.html", "report.json", "report.junit.xml"]
+    def read(folder: str, name: str) -> bytes:  # the previous run's time is a run time
+        return re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"T",
+                      (tmp_path / folder / name).read_bytes())
+
+    for name in files:  # run 1 and run 2 of each history: served or not, the same bytes
+        for cached, fresh in (("r0", "r2"), ("r1", "r3")):
+            assert read(cached, name) == read(fresh, name), (name, cached)
+    assert lines[:2] == lines[2:]
+    doc = json.loads((tmp_path / "r1" / "report.json").read_text(encoding="utf-8"))
+    assert doc["summary"]["by_family"]["crane"] > 0  # the lift plan's checks ran
+
+
+def test_a_served_check_is_gated_afresh_and_misses_on_a_changed_input(tmp_path, model):
+    cache = tmp_path / "cache"
+    code, _, err = _check(tmp_path, model, "a", "--cache-dir", cache, "--no-history")
+    assert code == 0, err
+    code, _, err = _check(tmp_path, model, "b", "--cache-dir", cache, "--no-history",
+                          "--fail-on", "high")
+    assert code == 1 and "check served from the result cache" in err, err
+    assert "gate:" in err
+    code, _, err = _check(tmp_path, model, "b-fresh", "--no-cache", "--no-history",
+                          "--fail-on", "high")
+    assert code == 1, err
+    for name in ("report.json", "report.html", "report.junit.xml"):
+        assert ((tmp_path / "b" / name).read_bytes()
+                == (tmp_path / "b-fresh" / name).read_bytes()), name
+    plan = tmp_path / "tower.lift.yaml"
+    plan.write_bytes(LIFT_PLAN.read_bytes() + b"\n# the same plan, other bytes\n")
+    code, _, err = run("-v", "check", model, "--lift-plan", plan, "--out", tmp_path / "c",
+                       "--cache-dir", cache, "--no-history")
+    assert code == 0 and "served from the result cache" not in err, err
+    code, _, err = _check(tmp_path, model, "d", "--cache-dir", cache, "--no-history", "--glb")
+    assert code == 0 and "served from the result cache" not in err, err
+    assert (tmp_path / "d" / "report.glb").stat().st_size > 0
+
+
+def test_result_keys_are_the_same_in_every_process(tmp_path):
+    """Rules hold frozensets, whose repr follows the string hash seed: the key
+    must not (a check would never be served in a new process)."""
+    import subprocess
+    import sys
+
+    code = ("from pathlib import Path\n"
+            "from bimcheck.check import CheckOptions, prepare_check\n"
+            "from bimcheck.geometry.cache import MeshCache\n"
+            f"o = CheckOptions(models=[Path({str(MODEL)!r})], lift_plan=Path({str(LIFT_PLAN)!r}))\n"
+            f"print(prepare_check(o, cache=MeshCache(Path({str(tmp_path / 'c')!r}))).found.key)\n")
+    keys = set()
+    for seed in ("1", "2", "3"):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+                              check=True)
+        keys.add(done.stdout.strip())
+    assert len(keys) == 1 and len(keys.pop()) == 40

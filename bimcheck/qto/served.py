@@ -60,7 +60,8 @@ def takeoff_file(
     if found.store is not None:
         found.put({"facts": results.model_facts(model),
                    "takeoff": {f: results.encode(getattr(takeoff, f)) for f in _FIELDS}})
-    takeoff.timings = {"result_from_cache": False, "total_s": round(time.monotonic() - t0, 3)}
+    takeoff.timings = {**takeoff.timings, "result_from_cache": False,
+                       "total_s": round(time.monotonic() - t0, 3)}
     return takeoff
 
 

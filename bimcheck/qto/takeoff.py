@@ -19,6 +19,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,10 +29,11 @@ from bimcheck.geometry.cache import MeshCache
 from bimcheck.geometry.tessellate import Failure, Progress, TessellationSettings
 from bimcheck.model import Model
 from bimcheck.packs.schema import Rule
-from bimcheck.qto import deductions
+from bimcheck.qto import deductions, reuse
 from bimcheck.qto.functions import FUNCTIONS, Measure
 from bimcheck.qto.measure import build_measures, request_measured
 from bimcheck.qto.reconcile import Mismatch, reconcile
+from bimcheck.qto.reuse import Measured
 from bimcheck.qto.rules import DEFAULT_RECONCILE_TOLERANCE, rule_item, rule_quantities
 
 log = logging.getLogger(__name__)
@@ -187,18 +189,61 @@ def run_takeoff(
     ).hexdigest()
     order = {e.id(): n for n, e in enumerate(sorted(union.values(), key=lambda e: e.id()))}
     jobs = [(rule, element) for rule in rules for element in selected[rule.id]]
-    rows, skipped, warnings = _measure_rows(model, jobs, measures, order, context.threads)
-    for warning in warnings:
+    by_element, reused = _reused_or_measured(context, index, jobs, measures, parts_of, order,
+                                             settings_key)
+    rows = [r for m in by_element.values() for r in m[0]]
+    skipped = sorted(s for m in by_element.values() for s in m[1])
+    for warning in sorted(w for m in by_element.values() for w in m[2]):
         log.warning("%s", warning)
     rows.sort(key=lambda r: (r.item, r.quantity, r.global_id, r.rule))
-    skipped.sort()
     compared, findings = 0, []
     if reconcile_tolerance is not None:
         compared, findings = reconcile(rows, {e.GlobalId: e for e in union.values()},
                                        model.file, reconcile_tolerance)
     return Takeoff(model=model, rows=rows, failures=failures, skipped=skipped,
                    settings_key=settings_key, reconcile_tolerance=reconcile_tolerance,
-                   compared=compared, findings=findings)
+                   compared=compared, findings=findings,
+                   timings={"elements_reused": reused,
+                            "elements_measured": len(by_element) - reused})
+
+
+def _reused_or_measured(context: Any, index: int, jobs: _Jobs, measures: dict[str, Measure],
+                        parts_of: dict[int, list[Any]], order: dict[int, int],
+                        settings_key: str) -> tuple[dict[str, Measured], int]:
+    """Every element's rows, skipped quantities and warnings, by GlobalId:
+    those stored for an element whose inputs are unchanged
+    (:mod:`~bimcheck.qto.reuse`) taken as they are, the rest measured (and
+    stored); and how many elements were reused."""
+    model = context.models[index]
+    store = reuse.open_store(context.cache)
+    keys: dict[str, str] = {}
+    found: dict[str, Measured] = {}
+    if store is not None:
+        try:
+            keys = reuse.element_keys(model, context.fingerprinter(index), jobs, measures,
+                                      parts_of, settings_key)
+            found = store.get_many(keys.values())
+        except sqlite3.Error as exc:
+            log.warning("%s: quantity rows not reused (%s: %s)", store.path, type(exc).__name__,
+                        exc)
+            store.close()
+            store, keys, found = None, {}, {}
+    fresh = [(r, e) for r, e in jobs if keys.get(e.GlobalId) not in found]
+    measured = _measure_rows(model, fresh, measures, order, context.threads)
+    if store is not None:
+        try:
+            store.put_many({keys[g]: m for g, m in measured.items()})
+        except sqlite3.Error as exc:
+            log.warning("%s: quantity rows not stored (%s: %s)", store.path,
+                        type(exc).__name__, exc)
+        finally:
+            store.close()
+    out = {g: found[k] for g, k in keys.items() if k in found}
+    if out:
+        log.info("%s: quantities of %d element(s) reused (unchanged), %d measured",
+                 model.path.name, len(out), len(measured))
+    out.update(measured)
+    return dict(sorted(out.items())), len(out) - len(measured)
 
 
 def select_takeoff(
@@ -226,7 +271,8 @@ def select_takeoff(
 _MIN_PARALLEL = 64
 
 _Jobs = list[tuple[Rule, Any]]
-_Result = tuple[list[Row], list[tuple[str, str, str, str]], list[str]]
+#: Per GlobalId: (rows, skipped quantities, warnings).
+_Result = dict[str, Measured]
 
 
 def _measure_rows(model: Model, jobs: _Jobs, measures: dict[str, Measure],
@@ -240,7 +286,10 @@ def _measure_rows(model: Model, jobs: _Jobs, measures: dict[str, Measure],
     function is pure, so the rows do not depend on the split; the caller
     sorts them."""
     processes = min(threads or os.cpu_count() or 1, os.cpu_count() or 1)
-    if processes < 2 or len(order) < _MIN_PARALLEL or not hasattr(os, "fork"):
+    if not jobs:
+        return {}
+    elements = len({element.id() for _, element in jobs})
+    if processes < 2 or elements < _MIN_PARALLEL or not hasattr(os, "fork"):
         return _rows_for(model, jobs, measures)
     # Elements by estimated cost (triangles, plus a constant per job), largest
     # first, each to the least loaded process: deterministic, and even.
@@ -266,10 +315,7 @@ def _measure_rows(model: Model, jobs: _Jobs, measures: dict[str, Measure],
             parts = pool.map(_forked_rows, range(processes), chunksize=1)
     finally:
         _FORKED = None
-    rows = [r for part in parts for r in part[0]]
-    skipped = [s for part in parts for s in part[1]]
-    warnings = sorted(w for part in parts for w in part[2])
-    return rows, skipped, warnings
+    return {g: m for part in parts for g, m in part.items()}  # an element is in one part
 
 
 #: What forked measuring processes read: (model, jobs per process, measures).
@@ -283,10 +329,9 @@ def _forked_rows(index: int) -> _Result:
 
 
 def _rows_for(model: Model, jobs: _Jobs, measures: dict[str, Measure]) -> _Result:
-    rows: list[Row] = []
-    skipped: list[tuple[str, str, str, str]] = []
-    warnings: list[str] = []
+    out: _Result = {}
     for rule, element in jobs:
+        rows, skipped, warnings = out.setdefault(element.GlobalId, ([], [], []))
         item = rule_item(rule)
         measure = measures.get(element.GlobalId)
         info = model.describe(element)
@@ -317,4 +362,4 @@ def _rows_for(model: Model, jobs: _Jobs, measures: dict[str, Measure]) -> _Resul
                 params=tuple(sorted(spec.params.items())),
                 geometry=geometry, deductions=taken,
             ))
-    return rows, skipped, warnings
+    return out

@@ -1,0 +1,224 @@
+"""Quantity rows reused element by element: a warm takeoff, or a revision in
+which a few elements changed, measures only what changed.
+
+Each element's rows (with its skipped quantities and warnings) are stored
+under a digest of everything its measuring reads (:func:`element_keys`):
+
+* bimcheck's code (:func:`bimcheck.results.code_digest`: any change to a
+  quantity function is a miss), the tessellation settings and the model's
+  length unit;
+* the rules that select it, as loaded (function, params, factor, unit, item);
+* its geometry fingerprint (:meth:`~bimcheck.fingerprint.Fingerprinter.geometry`:
+  its representation, placement and openings, free of STEP ids, as the mesh
+  cache keys meshes), and those of its parts (an aggregate measured on its
+  parts) and of its host (an opening measured on the element it voids);
+* what a row shows of it (:meth:`~bimcheck.model.Model.describe`: name,
+  type, storey, material, classification), its own attribute values (the
+  overall width and height of doors and windows...), and its material's
+  density where a rule weighs it.
+
+Entries live in one SQLite file under the result cache,
+``<cache root>/results/v1/rows.sqlite``: key, then the zlib-compressed JSON
+of the element's rows (:func:`bimcheck.results.encode`, floats exact, so a
+reused row renders to the same bytes). An entry that does not read is a
+miss; a store that cannot be opened or written turns reuse off for the run
+with a warning, and the takeoff goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import ifcopenshell
+
+from bimcheck.geometry.cache import MeshCache
+from bimcheck.model import Model
+from bimcheck.packs.schema import Rule
+from bimcheck.qto.functions import Measure, material_density
+from bimcheck.qto.rules import rule_quantities
+
+log = logging.getLogger(__name__)
+
+#: Bump when a stored element's rows would render otherwise than fresh ones.
+FORMAT = 1
+
+#: Quantity functions that read the material's density.
+_WEIGHING = frozenset({"weight", "gross_weight"})
+
+#: SQLite parameters per query (well under SQLite's own limit).
+_BATCH = 500
+
+#: What one element's measuring gave: rows, skipped quantities, warnings.
+Measured = tuple[list[Any], list[tuple[str, str, str, str]], list[str]]
+
+
+class RowStore:
+    """The per-element row entries under a mesh cache's root (module docstring)."""
+
+    def __init__(self, cache: MeshCache) -> None:
+        from bimcheck.results import ResultCache
+
+        self.path = ResultCache(cache).root / "rows.sqlite"
+        self.hits = self.misses = 0
+        self._db: sqlite3.Connection | None = None
+
+    def _open(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            db.execute("CREATE TABLE IF NOT EXISTS rows (key TEXT PRIMARY KEY, body BLOB)")
+            self._db = db
+        return self._db
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Measured]:
+        """The stored rows of those ``keys`` that have an entry that reads."""
+        wanted = sorted(set(keys))
+        found: dict[str, Measured] = {}
+        db = self._open()
+        for start in range(0, len(wanted), _BATCH):
+            chunk = wanted[start:start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            for key, body in db.execute(f"SELECT key, body FROM rows WHERE key IN ({marks})",
+                                        chunk):
+                entry = _decode(body)
+                if entry is not None:
+                    found[key] = entry
+        self.hits += len(found)
+        self.misses += len(wanted) - len(found)
+        return found
+
+    def put_many(self, entries: Mapping[str, Measured]) -> None:
+        """Store every element's rows, in one transaction."""
+        if not entries:
+            return
+        db = self._open()
+        rows = [(k, _encode(v)) for k, v in sorted(entries.items())]
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("INSERT OR REPLACE INTO rows (key, body) VALUES (?, ?)", rows)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def open_store(cache: MeshCache | None) -> RowStore | None:
+    """A :class:`RowStore` of ``cache`` (``None`` without a cache)."""
+    return None if cache is None else RowStore(cache)
+
+
+def store_usage(cache: MeshCache) -> tuple[int, int]:
+    """(elements with stored rows, bytes of the store) of ``cache``."""
+    path = RowStore(cache).path
+    if not path.is_file():
+        return 0, 0
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
+        try:
+            (count,) = db.execute("SELECT COUNT(*) FROM rows").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        count = 0
+    return int(count), path.stat().st_size
+
+
+def clear_store(cache: MeshCache) -> int:
+    """Delete the row store (and SQLite's side files); how many elements it held."""
+    count, _ = store_usage(cache)
+    path = RowStore(cache).path
+    for p in (path, path.with_name(path.name + "-journal"), path.with_name(path.name + "-wal"),
+              path.with_name(path.name + "-shm")):
+        Path(p).unlink(missing_ok=True)
+    return count
+
+
+def element_keys(
+    model: Model,
+    fingerprinter: Any,
+    jobs: Sequence[tuple[Rule, ifcopenshell.entity_instance]],
+    measures: Mapping[str, Measure],
+    parts_of: Mapping[int, Sequence[ifcopenshell.entity_instance]],
+    settings_key: str,
+) -> dict[str, str]:
+    """``{GlobalId: key}`` of every element of ``jobs`` (see the module docstring)."""
+    from bimcheck.results import canonical, code_digest
+
+    rule_text: dict[str, str] = {}
+    rules_of: dict[str, list[Rule]] = {}
+    elements: dict[str, ifcopenshell.entity_instance] = {}
+    for rule, element in jobs:
+        if rule.id not in rule_text:
+            rule_text[rule.id] = json.dumps(canonical(rule), sort_keys=True)
+        rules_of.setdefault(element.GlobalId, []).append(rule)
+        elements[element.GlobalId] = element
+    base = json.dumps([FORMAT, code_digest(), settings_key, model.length_scale]).encode()
+    keys: dict[str, str] = {}
+    for gid, element in elements.items():
+        rules = rules_of[gid]
+        h = hashlib.blake2b(base, digest_size=20)
+        for rule in rules:
+            h.update(rule_text[rule.id].encode())
+        h.update(str(fingerprinter.geometry(element)).encode())
+        for part in parts_of.get(element.id(), ()):
+            h.update(b"part" + str(fingerprinter.geometry(part)).encode())
+        measure = measures.get(gid)
+        if measure is not None and measure.host is not None:
+            h.update(b"host" + str(fingerprinter.geometry(measure.host.element)).encode())
+        h.update(json.dumps(canonical(model.describe(element)), sort_keys=True).encode())
+        h.update(json.dumps(_attributes(element), sort_keys=True).encode())
+        if any(s.function in _WEIGHING for r in rules for s in rule_quantities(r)):
+            h.update(repr(material_density(element)).encode())
+        keys[gid] = h.hexdigest()
+    return keys
+
+
+def _attributes(element: ifcopenshell.entity_instance) -> list[Any]:
+    """The element's own attribute values that are plain data (references
+    are covered by the fingerprint and the description)."""
+    out: list[Any] = [element.is_a()]
+    for name, value in element.get_info(recursive=False, include_identifier=False).items():
+        if name in ("type", "OwnerHistory"):
+            continue
+        if value is None or isinstance(value, bool | int | float | str):
+            out.append([name, value])
+        elif isinstance(value, tuple) and all(
+                isinstance(v, bool | int | float | str) for v in value):
+            out.append([name, list(value)])
+    return out
+
+
+def _encode(measured: Measured) -> bytes:
+    from bimcheck.results import encode
+
+    rows, skipped, warnings = measured
+    text = json.dumps({"rows": encode(list(rows)), "skipped": [list(s) for s in skipped],
+                       "warnings": list(warnings)}, sort_keys=True, separators=(",", ":"))
+    return zlib.compress(text.encode(), 1)
+
+
+def _decode(body: Any) -> Measured | None:
+    from bimcheck.results import decode
+
+    try:
+        data = json.loads(zlib.decompress(bytes(body)))
+        rows = decode(data["rows"])
+        skipped = [(str(a), str(b), str(c), str(d)) for a, b, c, d in data["skipped"]]
+        warnings = [str(w) for w in data["warnings"]]
+    except (zlib.error, ValueError, TypeError, KeyError):
+        return None
+    if not isinstance(rows, list):
+        return None
+    return rows, skipped, warnings

@@ -19,22 +19,28 @@ def cache() -> None:
 @cache_dir_opt
 def cache_info(cache_dir: Path | None) -> None:
     """Print the cache folder, its entries and size."""
+    from bimcheck.qto.reuse import store_usage
     from bimcheck.results import ResultCache
 
     c = MeshCache(cache_dir)
     entries, size = c.usage()
     results, result_size = ResultCache(c).usage()
+    rows, row_size = store_usage(c)
     click.echo(f"{c.root}\n  {entries} entries, {size / 1e6:.1f} MB\n"
-               f"  {results} cached result(s) of unchanged files, {result_size / 1e6:.1f} MB")
+               f"  {results} cached result(s) of unchanged files, {result_size / 1e6:.1f} MB\n"
+               f"  quantity rows of {rows} element(s), {row_size / 1e6:.1f} MB")
 
 
 @cache.command("clear")
 @cache_dir_opt
 def cache_clear(cache_dir: Path | None) -> None:
     """Delete every cached mesh and result (they are rebuilt on the next run)."""
+    from bimcheck.qto.reuse import clear_store
     from bimcheck.results import ResultCache
 
     c = MeshCache(cache_dir)
     removed = c.clear()
+    rows = clear_store(c)
     results = ResultCache(c).clear()
-    click.echo(f"{c.root}: removed {removed} entries and {results} cached result(s)")
+    click.echo(f"{c.root}: removed {removed} entries, {results} cached result(s) and the "
+               f"quantity rows of {rows} element(s)")

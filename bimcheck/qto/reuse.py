@@ -7,7 +7,8 @@ under a digest of everything its measuring reads (:func:`element_keys`):
 * bimcheck's code (:func:`bimcheck.results.code_digest`: any change to a
   quantity function is a miss), the tessellation settings and the model's
   length unit;
-* the rules that select it, as loaded (function, params, factor, unit, item);
+* the rules that select it: id, selector, item and quantities (function,
+  params, factor, unit), not their names, docs or pack file;
 * its geometry fingerprint (:meth:`~bimcheck.fingerprint.Fingerprinter.geometry`:
   its representation, placement and openings, free of STEP ids, as the mesh
   cache keys meshes), and those of its parts (an aggregate measured on its
@@ -161,7 +162,7 @@ def element_keys(
     elements: dict[str, ifcopenshell.entity_instance] = {}
     for rule, element in jobs:
         if rule.id not in rule_text:
-            rule_text[rule.id] = json.dumps(canonical(rule), sort_keys=True)
+            rule_text[rule.id] = json.dumps(canonical(_what_rows_read(rule)), sort_keys=True)
         rules_of.setdefault(element.GlobalId, []).append(rule)
         elements[element.GlobalId] = element
     base = json.dumps([FORMAT, code_digest(), settings_key, model.length_scale]).encode()
@@ -183,6 +184,11 @@ def element_keys(
             h.update(repr(material_density(element)).encode())
         keys[gid] = h.hexdigest()
     return keys
+
+
+def _what_rows_read(rule: Rule) -> list[Any]:
+    """The parts of a rule its rows depend on (not its name, docs or pack file)."""
+    return [rule.id, rule.kind, rule.a, rule.b, rule.params, rule.extra]
 
 
 def _attributes(element: ifcopenshell.entity_instance) -> list[Any]:

@@ -8,14 +8,27 @@ Facets are evaluated by IfcOpenShell's ifctester, corrected where it departs
 from IDS 1.0 (see :mod:`bimcheck.ids.facets` and :mod:`bimcheck.ids.values`).
 """
 
-from bimcheck.ids.check import IdsFailure, IdsResult, check_ids
-from bimcheck.ids.load import IdsDocument, IdsSpecification, load_ids
+from __future__ import annotations
 
-__all__ = [
-    "IdsDocument",
-    "IdsFailure",
-    "IdsResult",
-    "IdsSpecification",
-    "check_ids",
-    "load_ids",
-]
+import importlib
+from typing import Any
+
+#: Where each name lives: imported on first use, so that registering the
+#: ``ids`` kind (:mod:`bimcheck.ids.kind`) does not import ifctester.
+_NAMES = {
+    "IdsFailure": "bimcheck.ids.check",
+    "IdsResult": "bimcheck.ids.check",
+    "check_ids": "bimcheck.ids.check",
+    "IdsDocument": "bimcheck.ids.load",
+    "IdsSpecification": "bimcheck.ids.load",
+    "load_ids": "bimcheck.ids.load",
+}
+
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    module = _NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'bimcheck.ids' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

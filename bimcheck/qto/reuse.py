@@ -178,7 +178,7 @@ def element_keys(
         measure = measures.get(gid)
         if measure is not None and measure.host is not None:
             h.update(b"host" + str(fingerprinter.geometry(measure.host.element)).encode())
-        h.update(json.dumps(canonical(model.describe(element)), sort_keys=True).encode())
+        h.update(repr(model.describe(element)).encode())  # strings and tuples of them
         h.update(json.dumps(_attributes(element), sort_keys=True).encode())
         if any(s.function in _WEIGHING for r in rules for s in rule_quantities(r)):
             h.update(repr(material_density(element)).encode())

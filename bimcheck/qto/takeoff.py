@@ -268,7 +268,7 @@ def select_takeoff(
 
 
 #: Fewest elements worth forking measuring processes for.
-_MIN_PARALLEL = 64
+_MIN_PARALLEL = 192
 
 _Jobs = list[tuple[Rule, Any]]
 #: Per GlobalId: (rows, skipped quantities, warnings).

@@ -51,3 +51,18 @@ def test_the_command_list_says_what_each_command_s_own_help_says():
         assert command is not None and command.name == name
         assert command.get_short_help_str(limit=1000) == short, name
     assert cli.get_command(ctx, "no-such-command") is None
+
+
+def test_registering_the_kinds_does_not_import_ifctester():
+    """A served ``qto`` or ``clash`` loads its pack, which loads every family's
+    kinds: the ids kind must not drag in ifctester and xmlschema (0.27 s)."""
+    probe = ("from bimcheck.packs.registry import load_kinds\nload_kinds()\nimport sys\n"
+             "print(sorted(m for m in ('ifctester', 'xmlschema') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=120, check=True).stdout.strip().splitlines()[-1]
+    assert out == "[]"
+    from bimcheck import ids
+
+    assert callable(ids.check_ids) and callable(ids.load_ids)
+    with pytest.raises(AttributeError):
+        ids.no_such_name  # noqa: B018

@@ -13,6 +13,7 @@ import yaml
 
 from bimcheck.geometry.cache import MeshCache
 from bimcheck.model import open_model
+from bimcheck.qto import takeoff as takeoff_module
 from bimcheck.qto.reuse import RowStore, clear_store, store_usage
 from bimcheck.qto.rules import default_qto_pack_path, load_qto_pack
 from bimcheck.qto.takeoff import run_takeoff
@@ -35,7 +36,8 @@ def _measured(takeoff) -> int:
 
 
 @pytest.mark.parametrize("threads", [1, 2])  # 2: measured by forked processes
-def test_a_revision_measures_only_what_changed(tmp_path, threads):
+def test_a_revision_measures_only_what_changed(tmp_path, threads, monkeypatch):
+    monkeypatch.setattr(takeoff_module, "_MIN_PARALLEL", 1)
     cache = MeshCache(tmp_path / "cache")
     a = _takeoff(SAMPLES / "tower_rev_a.ifc", cache, threads)
     assert a.timings["elements_reused"] == 0

@@ -189,7 +189,7 @@ def test_flat_mesh_without_placement_is_measured_along_world_axes():
 
 
 def test_rows_are_the_same_measured_in_one_process_or_several(monkeypatch, tmp_path):
-    """The forked measuring processes (normally from 64 elements up) give the
+    """The forked measuring processes (normally from 192 elements up) give the
     same takeoff, byte for byte, as measuring everything in this process."""
     import bimcheck.qto.takeoff as takeoff_module
     from bimcheck.report.jsonout import dumps

@@ -25,13 +25,19 @@ A :class:`Fingerprinter` memoises subgraph hashes, so shared subgraphs
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import re
+import signal
+import threading
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import ifcopenshell
 import ifcopenshell.util.element
+import numpy as np
 
 from bimcheck import merkle
 from bimcheck.model import get_classification_codes, get_material_names
@@ -163,17 +169,46 @@ class Fingerprinter:
 
     def prepare_geometry(self, elements: Iterable[ifcopenshell.entity_instance]) -> None:
         """:meth:`prepare` for what :meth:`geometry` reads of ``elements``."""
-        roots: list[int] = []
-        for element in elements:
-            for ref in (getattr(element, "Representation", None),
-                        getattr(element, "ObjectPlacement", None)):
-                if ref is not None:
-                    roots.append(ref.id())
-            for opening in _openings(element):
-                for ref in (opening.Representation, opening.ObjectPlacement):
-                    if ref is not None:
-                        roots.append(ref.id())
-        self.prepare(roots)
+        self.prepare(_geometry_roots(elements))
+
+    def prepare_geometry_parallel(self, elements: list[ifcopenshell.entity_instance],
+                                  helpers: int = 1) -> int:
+        """:meth:`prepare_geometry` shared with ``helpers`` forked processes:
+        the file's index is built here first (the helpers inherit it), then
+        each process hashes one contiguous share of the elements' graphs and
+        the helpers send back every digest they made. The digests are those
+        of :meth:`prepare_geometry` (content hashes: who computes them does
+        not matter). Falls back to hashing here alone where there is no fork,
+        where the process runs other threads (a fork would copy their locks),
+        or where a helper fails. Returns the number of helpers that helped."""
+        roots = _geometry_roots(elements)
+        helpers = max(0, helpers)
+        if (helpers == 0 or len(roots) < _MIN_PARALLEL_ROOTS or not hasattr(os, "fork")
+                or threading.active_count() > 1 or not self.bulk or self.text is None
+                or self.text.spans is None):
+            self.prepare(roots)
+            return 0
+        if self._index is None:
+            self._index = merkle.FileIndex(self.text)
+        shares = [roots[i * len(roots) // (helpers + 1):(i + 1) * len(roots) // (helpers + 1)]
+                  for i in range(helpers + 1)]
+        children = [_fork_hashing(self, share) for share in shares[1:]]
+        helped = 0
+        try:
+            self.prepare(shares[0])
+            for child, share in zip(children, shares[1:], strict=True):
+                received = _receive_digests(child)
+                if received is None:
+                    self.prepare(share)  # the helper failed: its share is hashed here
+                    continue
+                helped += 1
+                memo = self._memo
+                for eid, digest in received:
+                    memo.setdefault(eid, digest)
+        finally:
+            for child in children:
+                _reap(child)
+        return helped
 
     def _exists(self, eid: int) -> bool:
         try:
@@ -291,6 +326,85 @@ class Fingerprinter:
         if isinstance(value, tuple | list):
             return [self._plain(v) for v in value]
         return value
+
+
+#: Fewest graphs worth a helper process for (a fork of a large process and
+#: sending the digests back cost tens of milliseconds).
+_MIN_PARALLEL_ROOTS = 2048
+
+
+def _geometry_roots(elements: Iterable[ifcopenshell.entity_instance]) -> list[int]:
+    """The STEP ids :meth:`Fingerprinter.geometry` hashes for ``elements``."""
+    roots: list[int] = []
+    for element in elements:
+        for ref in (getattr(element, "Representation", None),
+                    getattr(element, "ObjectPlacement", None)):
+            if ref is not None:
+                roots.append(ref.id())
+        for opening in _openings(element):
+            for ref in (opening.Representation, opening.ObjectPlacement):
+                if ref is not None:
+                    roots.append(ref.id())
+    return roots
+
+
+def _fork_hashing(fingerprinter: Fingerprinter, roots: list[int]) -> dict[str, Any]:
+    """A forked child hashing ``roots`` and writing every digest it made to a
+    pipe: its pid and the pipe's read end."""
+    read, write = os.pipe()
+    before = set(fingerprinter._memo)
+    pid = os.fork()
+    if pid == 0:  # the child: no return from here
+        code = 1
+        try:
+            os.close(read)
+            fingerprinter.prepare(roots)
+            fresh = [(e, d) for e, d in fingerprinter._memo.items() if e not in before]
+            ids = np.fromiter((e for e, _ in fresh), dtype=np.int64, count=len(fresh))
+            blob = len(fresh).to_bytes(8, "little") + ids.tobytes() + b"".join(
+                d for _, d in fresh)
+            with os.fdopen(write, "wb") as out:
+                out.write(blob)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    return {"pid": pid, "fd": read, "reaped": False}
+
+
+def _receive_digests(child: dict[str, Any]) -> list[tuple[int, bytes]] | None:
+    """What a hashing child sent, or ``None`` when it failed."""
+    chunks = []
+    while True:
+        chunk = os.read(child["fd"], 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    _, status = os.waitpid(child["pid"], 0)
+    child["reaped"] = True
+    blob = b"".join(chunks)
+    if status != 0 or len(blob) < 8:
+        return None
+    count = int.from_bytes(blob[:8], "little")
+    end = 8 + 8 * count
+    if len(blob) != end + count * _DIGEST_SIZE:
+        return None
+    ids = np.frombuffer(blob[8:end], dtype=np.int64).tolist()
+    return [(eid, blob[end + i * _DIGEST_SIZE:end + (i + 1) * _DIGEST_SIZE])
+            for i, eid in enumerate(ids)]
+
+
+def _reap(child: dict[str, Any]) -> None:
+    """Close the pipe; a child not reaped yet (an error here) is killed and
+    reaped (a reaped child's pid may belong to another process by now)."""
+    with contextlib.suppress(OSError):
+        os.close(child["fd"])
+    if not child["reaped"]:
+        with contextlib.suppress(OSError):
+            os.kill(child["pid"], signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(child["pid"], 0)
+        child["reaped"] = True
 
 
 def _refs_in(text: bytes) -> list[bytes]:

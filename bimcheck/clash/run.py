@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -22,7 +23,7 @@ import ifcopenshell
 import numpy as np
 
 from bimcheck._version import __version__
-from bimcheck.clash import clearance, duplicate, hard
+from bimcheck.clash import clearance, duplicate, hard, parallel
 from bimcheck.clash.grouping import group_clashes
 from bimcheck.clash.identity import clash_key
 from bimcheck.clash.records import Clash, Group, PairResult, RuleCoverage, Subject
@@ -271,7 +272,9 @@ def check_clash(ctx: Any, rules: Sequence[Rule]) -> ClashReport:
     if failed:
         warnings.append(f"{len(failed)} element(s) failed to tessellate and were not checked")
 
-    # 3. Rules.
+    # 3. Rules (the pair tests of a large rule shared among the cores).
+    cores = os.cpu_count() or 1
+    processes = min(ctx.threads or cores, cores)
     clashes: list[Clash] = []
     groups: list[Group] = []
     t0 = time.monotonic()
@@ -283,7 +286,7 @@ def check_clash(ctx: Any, rules: Sequence[Rule]) -> ClashReport:
             b_ids = sorted({g for per in selected for g in per[rule.id][1] if g in subjects})
         cov.a_meshed, cov.b_meshed = len(a_ids), len(b_ids or [])
         found = _check_rule(rule, a_ids, b_ids, subjects, relations, models, cov,
-                            ctx.progress)
+                            ctx.progress, processes)
         grouping = rule_grouping(rule)
         groups.extend(group_clashes(found, radius=grouping.radius,
                                     min_element_clashes=grouping.min_element_clashes))
@@ -316,6 +319,7 @@ def _check_rule(
     models: Sequence[Model],
     cov: RuleCoverage,
     progress: Progress | None,
+    processes: int = 1,
 ) -> list[Clash]:
     params = rule.params
     if rule.kind == "clearance":
@@ -340,10 +344,8 @@ def _check_rule(
     ignore = params["ignore"]
     bands = rule_bands(rule)
     stage = f"checking {rule.id}"
-    found: list[Clash] = []
-    for n, (ga, gb) in enumerate(pairs):
-        if progress is not None and n % 64 == 0:
-            progress(stage, n, len(pairs))
+    todo: list[tuple[str, str]] = []
+    for ga, gb in pairs:
         sa, sb = subjects[ga], subjects[gb]
         other_class = sa.ifc_class != sb.ifc_class
         if rule.kind == "duplicate" and params["same_class"] and other_class:
@@ -356,9 +358,16 @@ def _check_rule(
             continue
         cov.tested += 1
         sa.tested = sb.tested = True
-        result = _test_pair(test, sa, sb, params)
+        todo.append((ga, gb))
+    report = None if progress is None else (lambda done, total: progress(stage, done, total))
+    results = parallel.test_pairs(
+        functools.partial(_test_pair, test, params=params),
+        [(subjects[ga], subjects[gb]) for ga, gb in todo], processes, report)
+    found: list[Clash] = []
+    for (ga, gb), result in zip(todo, results, strict=True):
         if result is None:
             continue
+        sa, sb = subjects[ga], subjects[gb]
         severity = rule.severity
         for band in bands:
             if band.matches(getattr(result, band.metric)):
@@ -370,11 +379,12 @@ def _check_rule(
             storey=_storey_at(models[sa.model_index], result.location, sa, sb),
         ))
     if progress is not None:
-        progress(stage, len(pairs), len(pairs))
+        progress(stage, len(todo), len(todo))
     return found
 
 
-def _test_pair(test: ModuleType, sa: Subject, sb: Subject, params: dict) -> PairResult | None:
+def _test_pair(test: ModuleType, sa: Subject, sb: Subject, *,
+               params: dict) -> PairResult | None:
     """The kind's pair test; a solid the volume kernel rejects after all falls
     back to the triangle test (and is reported as such)."""
     try:
@@ -383,6 +393,7 @@ def _test_pair(test: ModuleType, sa: Subject, sb: Subject, params: dict) -> Pair
         log.warning("%s / %s: exact test failed (%s); using the triangle test",
                     sa.ref.global_id, sb.ref.global_id, exc)
         sa.exact = sb.exact = False
+        parallel.fallbacks += 1
         return test.check_pair(sa, sb, params)
 
 

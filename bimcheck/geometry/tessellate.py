@@ -387,6 +387,16 @@ class _Run:
             if place.get(sid, -1) >= hashed:
                 if hashed == 0:
                     hashed = _FIRST_HASH_CHUNK  # left to the walk, element by element
+                elif self.workers is None and cache is not None and hashed == _FIRST_HASH_CHUNK:
+                    # The first elements were all in the cache (no worker was
+                    # needed): most likely a re-saved file or a revision, where
+                    # the cores are idle while the parent hashes. The rest is
+                    # hashed at once, shared with helper processes.
+                    t0 = clock()
+                    job.fingerprinter.prepare_geometry_parallel(need[hashed:],
+                                                                helpers=self.threads - 1)
+                    hashed = len(need)
+                    job.stats.seconds_fingerprint += clock() - t0
                 else:
                     t0 = clock()
                     job.fingerprinter.prepare_geometry(need[hashed:hashed + _HASH_CHUNK])

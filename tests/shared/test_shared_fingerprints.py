@@ -42,3 +42,47 @@ def test_vectorised_hashes_are_the_walks(name):
     reached = index.index_of(list(walk._memo))
     share = float(index.fast[reached[reached >= 0]].mean())
     assert share >= MODELS[name], share
+
+
+@pytest.mark.parametrize("name", ["ISSUE_021_Mini_Project.ifc", "geometrygym_great_court_roof.ifc"])
+def test_hashing_shared_with_a_helper_process_gives_the_same_digests(name):
+    import os
+
+    from bimcheck import fingerprint
+
+    model = open_model(shared_model(name))
+    elements = model.elements_for_geometry()
+    serial = Fingerprinter(model.file, model.step_text)
+    serial.prepare_geometry(elements)
+    shared = Fingerprinter(model.file, model.step_text)
+    assert len(fingerprint._geometry_roots(elements)) >= fingerprint._MIN_PARALLEL_ROOTS
+    assert shared.prepare_geometry_parallel(elements, helpers=1) == 1
+    hashed = dict(shared._memo)
+    assert [shared.geometry(e) for e in elements] == [serial.geometry(e) for e in elements]
+    assert shared._memo == hashed  # nothing was left for geometry() to hash
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # the helper was reaped
+
+
+def test_a_helper_that_fails_leaves_its_share_to_the_parent(monkeypatch):
+    import os
+
+    from bimcheck import fingerprint
+
+    model = open_model(shared_model("ISSUE_021_Mini_Project.ifc"))
+    elements = model.elements_for_geometry()
+    serial = Fingerprinter(model.file, model.step_text)
+    serial.prepare_geometry(elements)
+
+    def failing(fp, roots):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os._exit(3)
+        os.close(write)
+        return {"pid": pid, "fd": read, "reaped": False}
+
+    monkeypatch.setattr(fingerprint, "_fork_hashing", failing)
+    shared = Fingerprinter(model.file, model.step_text)
+    assert shared.prepare_geometry_parallel(elements, helpers=1) == 0
+    assert [shared.geometry(e) for e in elements] == [serial.geometry(e) for e in elements]

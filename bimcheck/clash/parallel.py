@@ -1,0 +1,146 @@
+"""The pair tests of one clash rule shared out among forked processes.
+
+A structural model checked against itself has tens of thousands of pairs
+that really share volume (a roof's members meeting at every node), each an
+exact boolean intersection of about a millisecond. From :data:`MIN_PAIRS`
+pairs up, with several cores, the pairs are dealt out round-robin to forked
+children (which inherit every mesh and solid) and to this process; each
+sends back its results in pair order, and which of its elements the exact
+test could run on. The report is the one a single process makes: the
+results are put back in pair order, and when any process met a solid the
+volume kernel rejected (whose later pairs then fall back to the triangle
+test, an order-dependent outcome), the rule is tested again in one process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bimcheck.clash.records import PairResult, Subject
+
+#: Fewest pairs worth forking for (a fork of a process holding every mesh
+#: costs tens of milliseconds; a pair test about one).
+MIN_PAIRS = 512
+
+#: ``test(a, b)``: the rule's pair test (None when not a clash).
+PairTest = Callable[[Subject, Subject], PairResult | None]
+
+#: Tests that fell back from the exact to the triangle test, in this process
+#: (:func:`bimcheck.clash.run._test_pair` counts them).
+fallbacks = 0
+
+
+def test_pairs(test: PairTest, pairs: Sequence[tuple[Subject, Subject]], processes: int,
+               progress: Callable[[int, int], None] | None = None) -> list[PairResult | None]:
+    """``[test(a, b) for a, b in pairs]``, shared among ``processes`` (see the
+    module docstring); ``progress(done, total)`` as this process goes."""
+    if (processes < 2 or len(pairs) < MIN_PAIRS or not hasattr(os, "fork")
+            or threading.active_count() > 1):
+        return _serial(test, pairs, progress)
+    subjects = list({id(s): s for pair in pairs for s in pair}.values())
+    initial = [s._exact for s in subjects]  # lazy until a test asks
+    before = fallbacks
+    children = [_fork(test, pairs, k, processes, subjects) for k in range(1, processes)]
+    redo = False
+    try:
+        parts: list[list[PairResult | None]] = [
+            _serial(test, pairs[0::processes], progress, scale=processes)]
+        solid: dict[int, bool] = {}
+        for child in children:
+            sent = _receive(child)
+            if sent is None or sent["fallbacks"]:
+                redo = True
+                break
+            parts.append(sent["results"])
+            solid.update(sent["exact"])
+    finally:
+        for child in children:
+            _reap(child)
+    if redo or fallbacks != before:
+        for s, value in zip(subjects, initial, strict=True):
+            s.exact = value  # as a single process would find them, pair by pair
+        return _serial(test, pairs, progress)
+    for i, value in solid.items():
+        s = subjects[i]
+        if callable(s._exact):  # worked out in a child only
+            s.exact = value
+    out: list[PairResult | None] = [None] * len(pairs)
+    for k, part in enumerate(parts):
+        out[k::processes] = part
+    return out
+
+
+def _serial(test: PairTest, pairs: Sequence[tuple[Subject, Subject]],
+            progress: Callable[[int, int], None] | None, scale: int = 1
+            ) -> list[PairResult | None]:
+    out = []
+    total = len(pairs) * scale
+    for n, (a, b) in enumerate(pairs):
+        if progress is not None and n % 64 == 0:
+            progress(min(n * scale, total), total)
+        out.append(test(a, b))
+    return out
+
+
+def _fork(test: PairTest, pairs: Sequence[tuple[Subject, Subject]], k: int, step: int,
+          subjects: list[Subject]) -> dict[str, Any]:
+    """A child testing ``pairs[k::step]``: its pid and the read end of its pipe."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: no return from here
+        code = 1
+        try:
+            os.close(read)
+            logging.disable(logging.CRITICAL)  # a fallback is redone, and told, by the parent
+            global fallbacks
+            fallbacks = 0
+            results = [test(a, b) for a, b in pairs[k::step]]
+            exact = {i: bool(s._exact) for i, s in enumerate(subjects)
+                     if not callable(s._exact)}
+            blob = pickle.dumps({"results": results, "exact": exact, "fallbacks": fallbacks},
+                                protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write, "wb") as out:
+                out.write(blob)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    return {"pid": pid, "fd": read, "reaped": False}
+
+
+def _receive(child: dict[str, Any]) -> dict[str, Any] | None:
+    """What a child sent, or ``None`` when it failed."""
+    chunks = []
+    while True:
+        chunk = os.read(child["fd"], 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    _, status = os.waitpid(child["pid"], 0)
+    child["reaped"] = True
+    if status != 0 or not chunks:
+        return None
+    try:
+        return pickle.loads(b"".join(chunks))  # our own child's pickle, not input
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+        return None  # a child that died mid-write
+
+
+def _reap(child: dict[str, Any]) -> None:
+    """Close the pipe; a child not reaped yet (an error here) is killed and
+    reaped (a reaped child's pid may belong to another process by now)."""
+    with contextlib.suppress(OSError):
+        os.close(child["fd"])
+    if not child["reaped"]:
+        with contextlib.suppress(OSError):
+            os.kill(child["pid"], signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(child["pid"], 0)
+        child["reaped"] = True

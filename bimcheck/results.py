@@ -219,19 +219,35 @@ def _decode(blob: bytes) -> dict[str, Any] | None:
 # -- plain data of results, and back -------------------------------------------
 
 
+#: Plain JSON types, by exact type (the common case, checked first).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+#: Field names of the registered dataclasses met so far, by class.
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def encode(value: Any) -> Any:
     """``value`` as JSON data: registered dataclasses tagged, tuples tagged, so
     that :func:`decode` gives back an equal value."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        name = type(value).__name__
-        if name not in _TYPES:
-            raise TypeError(f"{name} is not a cacheable result type")
-        return {"@": name, **{f.name: encode(getattr(value, f.name))
-                              for f in dataclasses.fields(value)}}
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is list:
+        return [encode(v) for v in value]
+    names = _FIELD_NAMES.get(kind)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if kind.__name__ not in _TYPES:
+            raise TypeError(f"{kind.__name__} is not a cacheable result type")
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        out = {"@": kind.__name__}
+        for name in names:
+            out[name] = encode(getattr(value, name))
+        return out
     if isinstance(value, tuple):
         return {"@": "tuple", "items": [encode(v) for v in value]}
-    if type(value).__name__ == "ndarray" and value.ndim == 1 and value.dtype.kind == "f":
-        return {"@": "floats", "dtype": value.dtype.str, "items": [float(v) for v in value]}
+    if kind.__name__ == "ndarray" and value.ndim == 1 and value.dtype.kind == "f":
+        return {"@": "floats", "dtype": value.dtype.str, "items": value.tolist()}
     if isinstance(value, list):
         return [encode(v) for v in value]
     if isinstance(value, dict):
@@ -240,7 +256,7 @@ def encode(value: Any) -> Any:
         # pairs, not an object: the entry is written with sorted keys, and a
         # mapping's order can show in a report
         return {"@": "dict", "items": [[k, encode(v)] for k, v in value.items()]}
-    if value is None or isinstance(value, bool | int | float | str):
+    if isinstance(value, bool | int | float | str):
         return value
     raise TypeError(f"a {type(value).__name__} is not cacheable")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from bimcheck.units import JSON_DECIMALS
@@ -39,14 +40,65 @@ def dumps(data: Any, *, decimals: int = JSON_DECIMALS, inline_from: int | None =
     ``[0.0, 1.5, 2.0]``): a takeoff's rows one per line, which a
     diff of two revisions shows row by row, and which Python's C encoder
     writes about ten times faster than the indenting one."""
-    value = _normalise(data, decimals)
     if inline_from is None:
-        text = json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)
-    else:
         out: list[str] = []
-        _write(value, 0, inline_from, out)
-        text = "".join(out)
-    return text + "\n"
+        _indented(data, 0, decimals, out)
+        return "".join(out) + "\n"
+    parts: list[str] = []
+    _write(_normalise(data, decimals), 0, inline_from, parts)
+    return "".join(parts) + "\n"
+
+
+def _indented(value: Any, level: int, decimals: int, out: list[str]) -> None:
+    """``value`` normalised (as :func:`_normalise`) and written as
+    ``json.dumps(..., sort_keys=True, indent=2, ensure_ascii=False)`` writes
+    it, in one walk, about twice as fast as the standard library's indenting
+    encoder (which is pure Python): a report of 23,539 clashes is large."""
+    kind = type(value)
+    if kind is str:
+        out.append(encode_basestring(value))
+    elif kind is float:
+        if not math.isfinite(value):
+            out.append("null")
+        else:
+            r = round(value, decimals)
+            out.append("0.0" if r == 0 else float.__repr__(r))
+    elif kind is dict:
+        if not value:
+            out.append("{}")
+            return
+        if not all(type(k) is str for k in value):
+            value = {str(k): v for k, v in value.items()}
+        inner = "\n" + "  " * (level + 1)
+        sep = "{" + inner
+        for key in sorted(value):
+            out.append(sep)
+            out.append(encode_basestring(key))
+            out.append(": ")
+            _indented(value[key], level + 1, decimals, out)
+            sep = "," + inner
+        out.append("\n" + "  " * level + "}")
+    elif kind is list or kind is tuple:
+        if not value:
+            out.append("[]")
+            return
+        inner = "\n" + "  " * (level + 1)
+        sep = "[" + inner
+        for item in value:
+            out.append(sep)
+            _indented(item, level + 1, decimals, out)
+            sep = "," + inner
+        out.append("\n" + "  " * level + "]")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif value is None:
+        out.append("null")
+    elif kind is int:
+        out.append(int.__repr__(value))
+    else:  # subclasses, numpy scalars and arrays: as _normalise makes them
+        _indented(_normalise(value, decimals), level, decimals, out)
 
 
 def _write(value: Any, depth: int, inline_from: int, out: list[str]) -> None:

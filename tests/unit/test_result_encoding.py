@@ -53,3 +53,43 @@ def test_unregistered_values_are_refused_when_stored():
         results.encode(np.int64(3))
     with pytest.raises(TypeError):
         results.encode({1: "a"})
+
+
+def test_the_report_writer_writes_what_the_standard_indenting_encoder_writes():
+    """jsonout writes indented JSON in one walk of its own: byte for byte what
+    json.dumps(sort_keys=True, indent=2, ensure_ascii=False) writes of the
+    normalised value (floats rounded, NaN and infinities null, no -0.0)."""
+    import random
+
+    from bimcheck.report import jsonout
+
+    rng = random.Random(11)
+
+    def value(depth: int = 0):
+        pick = rng.randrange(11 if depth < 4 else 6)
+        if pick == 0:
+            return rng.random() * 10 ** rng.randrange(-12, 12) * rng.choice([1, -1])
+        if pick == 1:
+            return rng.choice([float("nan"), float("-inf"), -0.0, 1e-9, -4e-7, 1.23456785])
+        if pick == 2:
+            return rng.randrange(-10**9, 10**9)
+        if pick == 3:
+            return rng.choice(["", "ä'\"\\\n\t\u2028", "中文", "\x00\x1f"])
+        if pick == 4:
+            return rng.choice([True, False, None, np.float32(0.1), np.int64(7)])
+        if pick == 5:
+            return np.array([rng.random() for _ in range(rng.randrange(3))])
+        if pick == 6:
+            return [value(depth + 1) for _ in range(rng.randrange(4))]
+        if pick == 7:
+            return tuple(value(depth + 1) for _ in range(rng.randrange(3)))
+        if pick == 8:
+            return {}
+        return {rng.choice(["a", "b", "é", "Z", "1"]): value(depth + 1)
+                for _ in range(rng.randrange(1, 4))}
+
+    for _ in range(2000):
+        doc = {"doc": value(), "n": [value(), value()]}
+        expected = json.dumps(jsonout._normalise(doc, 6), sort_keys=True, indent=2,
+                              ensure_ascii=False) + "\n"
+        assert jsonout.dumps(doc, decimals=6) == expected

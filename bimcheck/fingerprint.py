@@ -25,21 +25,17 @@ A :class:`Fingerprinter` memoises subgraph hashes, so shared subgraphs
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import hashlib
 import json
-import os
 import re
-import signal
-import threading
 from collections.abc import Callable, Iterable
-from typing import Any
 
 import ifcopenshell
 import ifcopenshell.util.element
 import numpy as np
 
-from bimcheck import merkle
+from bimcheck import forking, merkle
 from bimcheck.model import get_classification_codes, get_material_names
 from bimcheck.steptext import StepText
 
@@ -183,21 +179,21 @@ class Fingerprinter:
         or where a helper fails. Returns the number of helpers that helped."""
         roots = _geometry_roots(elements)
         helpers = max(0, helpers)
-        if (helpers == 0 or len(roots) < _MIN_PARALLEL_ROOTS or not hasattr(os, "fork")
-                or threading.active_count() > 1 or not self.bulk or self.text is None
-                or self.text.spans is None):
+        if (helpers == 0 or len(roots) < _MIN_PARALLEL_ROOTS or not forking.can_fork()
+                or not self.bulk or self.text is None or self.text.spans is None):
             self.prepare(roots)
             return 0
         if self._index is None:
             self._index = merkle.FileIndex(self.text)
         shares = [roots[i * len(roots) // (helpers + 1):(i + 1) * len(roots) // (helpers + 1)]
                   for i in range(helpers + 1)]
-        children = [_fork_hashing(self, share) for share in shares[1:]]
+        children = [forking.fork(functools.partial(_hashed, self, share))
+                    for share in shares[1:]]
         helped = 0
         try:
             self.prepare(shares[0])
             for child, share in zip(children, shares[1:], strict=True):
-                received = _receive_digests(child)
+                received = _digests(forking.receive(child))
                 if received is None:
                     self.prepare(share)  # the helper failed: its share is hashed here
                     continue
@@ -207,7 +203,7 @@ class Fingerprinter:
                     memo.setdefault(eid, digest)
         finally:
             for child in children:
-                _reap(child)
+                forking.reap(child)
         return helped
 
     def _exists(self, eid: int) -> bool:
@@ -348,42 +344,19 @@ def _geometry_roots(elements: Iterable[ifcopenshell.entity_instance]) -> list[in
     return roots
 
 
-def _fork_hashing(fingerprinter: Fingerprinter, roots: list[int]) -> dict[str, Any]:
-    """A forked child hashing ``roots`` and writing every digest it made to a
-    pipe: its pid and the pipe's read end."""
-    read, write = os.pipe()
+def _hashed(fingerprinter: Fingerprinter, roots: list[int]) -> bytes:
+    """In a forked child: hash ``roots``; every digest made here, as bytes
+    (count, the ids, the digests)."""
     before = set(fingerprinter._memo)
-    pid = os.fork()
-    if pid == 0:  # the child: no return from here
-        code = 1
-        try:
-            os.close(read)
-            fingerprinter.prepare(roots)
-            fresh = [(e, d) for e, d in fingerprinter._memo.items() if e not in before]
-            ids = np.fromiter((e for e, _ in fresh), dtype=np.int64, count=len(fresh))
-            blob = len(fresh).to_bytes(8, "little") + ids.tobytes() + b"".join(
-                d for _, d in fresh)
-            with os.fdopen(write, "wb") as out:
-                out.write(blob)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
-    return {"pid": pid, "fd": read, "reaped": False}
+    fingerprinter.prepare(roots)
+    fresh = [(e, d) for e, d in fingerprinter._memo.items() if e not in before]
+    ids = np.fromiter((e for e, _ in fresh), dtype=np.int64, count=len(fresh))
+    return len(fresh).to_bytes(8, "little") + ids.tobytes() + b"".join(d for _, d in fresh)
 
 
-def _receive_digests(child: dict[str, Any]) -> list[tuple[int, bytes]] | None:
-    """What a hashing child sent, or ``None`` when it failed."""
-    chunks = []
-    while True:
-        chunk = os.read(child["fd"], 1 << 20)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    _, status = os.waitpid(child["pid"], 0)
-    child["reaped"] = True
-    blob = b"".join(chunks)
-    if status != 0 or len(blob) < 8:
+def _digests(blob: bytes | None) -> list[tuple[int, bytes]] | None:
+    """The (id, digest) pairs a hashing child sent, or ``None`` when it failed."""
+    if blob is None or len(blob) < 8:
         return None
     count = int.from_bytes(blob[:8], "little")
     end = 8 + 8 * count
@@ -392,19 +365,6 @@ def _receive_digests(child: dict[str, Any]) -> list[tuple[int, bytes]] | None:
     ids = np.frombuffer(blob[8:end], dtype=np.int64).tolist()
     return [(eid, blob[end + i * _DIGEST_SIZE:end + (i + 1) * _DIGEST_SIZE])
             for i, eid in enumerate(ids)]
-
-
-def _reap(child: dict[str, Any]) -> None:
-    """Close the pipe; a child not reaped yet (an error here) is killed and
-    reaped (a reaped child's pid may belong to another process by now)."""
-    with contextlib.suppress(OSError):
-        os.close(child["fd"])
-    if not child["reaped"]:
-        with contextlib.suppress(OSError):
-            os.kill(child["pid"], signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError, OSError):
-            os.waitpid(child["pid"], 0)
-        child["reaped"] = True
 
 
 def _refs_in(text: bytes) -> list[bytes]:

@@ -14,15 +14,13 @@ test, an order-dependent outcome), the rule is tested again in one process.
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import logging
-import os
 import pickle
-import signal
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bimcheck import forking
 from bimcheck.clash.records import PairResult, Subject
 
 #: Fewest pairs worth forking for (a fork of a process holding every mesh
@@ -41,20 +39,20 @@ def test_pairs(test: PairTest, pairs: Sequence[tuple[Subject, Subject]], process
                progress: Callable[[int, int], None] | None = None) -> list[PairResult | None]:
     """``[test(a, b) for a, b in pairs]``, shared among ``processes`` (see the
     module docstring); ``progress(done, total)`` as this process goes."""
-    if (processes < 2 or len(pairs) < MIN_PAIRS or not hasattr(os, "fork")
-            or threading.active_count() > 1):
+    if processes < 2 or len(pairs) < MIN_PAIRS or not forking.can_fork():
         return _serial(test, pairs, progress)
     subjects = list({id(s): s for pair in pairs for s in pair}.values())
     initial = [s._exact for s in subjects]  # lazy until a test asks
     before = fallbacks
-    children = [_fork(test, pairs, k, processes, subjects) for k in range(1, processes)]
+    children = [forking.fork(functools.partial(_share, test, pairs, k, processes, subjects))
+                for k in range(1, processes)]
     redo = False
     try:
         parts: list[list[PairResult | None]] = [
             _serial(test, pairs[0::processes], progress, scale=processes)]
         solid: dict[int, bool] = {}
         for child in children:
-            sent = _receive(child)
+            sent = _unpickled(forking.receive(child))
             if sent is None or sent["fallbacks"]:
                 redo = True
                 break
@@ -62,7 +60,7 @@ def test_pairs(test: PairTest, pairs: Sequence[tuple[Subject, Subject]], process
             solid.update(sent["exact"])
     finally:
         for child in children:
-            _reap(child)
+            forking.reap(child)
     if redo or fallbacks != before:
         for s, value in zip(subjects, initial, strict=True):
             s.exact = value  # as a single process would find them, pair by pair
@@ -89,58 +87,24 @@ def _serial(test: PairTest, pairs: Sequence[tuple[Subject, Subject]],
     return out
 
 
-def _fork(test: PairTest, pairs: Sequence[tuple[Subject, Subject]], k: int, step: int,
-          subjects: list[Subject]) -> dict[str, Any]:
-    """A child testing ``pairs[k::step]``: its pid and the read end of its pipe."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: no return from here
-        code = 1
-        try:
-            os.close(read)
-            logging.disable(logging.CRITICAL)  # a fallback is redone, and told, by the parent
-            global fallbacks
-            fallbacks = 0
-            results = [test(a, b) for a, b in pairs[k::step]]
-            exact = {i: bool(s._exact) for i, s in enumerate(subjects)
-                     if not callable(s._exact)}
-            blob = pickle.dumps({"results": results, "exact": exact, "fallbacks": fallbacks},
-                                protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write, "wb") as out:
-                out.write(blob)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
-    return {"pid": pid, "fd": read, "reaped": False}
+def _share(test: PairTest, pairs: Sequence[tuple[Subject, Subject]], k: int, step: int,
+           subjects: list[Subject]) -> bytes:
+    """In a forked child: the results of ``pairs[k::step]``, which elements the
+    exact test was worked out for, and how many pairs fell back."""
+    logging.disable(logging.CRITICAL)  # a fallback is redone, and told, by the parent
+    global fallbacks
+    fallbacks = 0
+    results = [test(a, b) for a, b in pairs[k::step]]
+    exact = {i: bool(s._exact) for i, s in enumerate(subjects) if not callable(s._exact)}
+    return pickle.dumps({"results": results, "exact": exact, "fallbacks": fallbacks},
+                        protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _receive(child: dict[str, Any]) -> dict[str, Any] | None:
+def _unpickled(blob: bytes | None) -> dict[str, Any] | None:
     """What a child sent, or ``None`` when it failed."""
-    chunks = []
-    while True:
-        chunk = os.read(child["fd"], 1 << 20)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    _, status = os.waitpid(child["pid"], 0)
-    child["reaped"] = True
-    if status != 0 or not chunks:
+    if blob is None:
         return None
     try:
-        return pickle.loads(b"".join(chunks))  # our own child's pickle, not input
+        return pickle.loads(blob)  # our own child's pickle, not input
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
         return None  # a child that died mid-write
-
-
-def _reap(child: dict[str, Any]) -> None:
-    """Close the pipe; a child not reaped yet (an error here) is killed and
-    reaped (a reaped child's pid may belong to another process by now)."""
-    with contextlib.suppress(OSError):
-        os.close(child["fd"])
-    if not child["reaped"]:
-        with contextlib.suppress(OSError):
-            os.kill(child["pid"], signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError, OSError):
-            os.waitpid(child["pid"], 0)
-        child["reaped"] = True

@@ -1,0 +1,79 @@
+"""Forked helper processes that compute one thing and send it back as bytes.
+
+Used where the work is pure and the data is already in this process (the
+file's index and memo for fingerprints, every mesh and solid for clash pair
+tests): a forked child inherits it instead of being sent it. Callers fork
+only where no other thread runs (a fork copies the locks other threads hold)
+and fall back to doing the work here when a child fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class Child:
+    """A forked helper: its pid, the read end of its pipe, whether it is reaped."""
+
+    pid: int
+    fd: int
+    reaped: bool = False
+
+
+def can_fork() -> bool:
+    """Whether helpers may be forked here: the platform forks and this process
+    runs no other thread."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def fork(work: Callable[[], bytes]) -> Child:
+    """A child that runs ``work`` and writes what it returns to its pipe; it
+    exits with status 1 (and writes nothing) if ``work`` raises."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: no return from here
+        code = 1
+        try:
+            os.close(read)
+            blob = work()
+            with os.fdopen(write, "wb") as out:
+                out.write(blob)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    return Child(pid, read)
+
+
+def receive(child: Child) -> bytes | None:
+    """Everything ``child`` wrote, once it has exited; ``None`` when it failed."""
+    chunks = []
+    while True:
+        chunk = os.read(child.fd, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    _, status = os.waitpid(child.pid, 0)
+    child.reaped = True
+    if status != 0 or not chunks:
+        return None
+    return b"".join(chunks)
+
+
+def reap(child: Child) -> None:
+    """Close the pipe; a child not reaped yet (after an error here) is killed
+    and reaped (a reaped child's pid may belong to another process by now)."""
+    with contextlib.suppress(OSError):
+        os.close(child.fd)
+    if not child.reaped:
+        with contextlib.suppress(OSError):
+            os.kill(child.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(child.pid, 0)
+        child.reaped = True

@@ -60,6 +60,7 @@ class _Built:
 
 
 def _merge(into: Geometry, more: Geometry) -> None:
+    into.keys.update(more.keys)
     into.meshes.update(more.meshes)
     into.meshes = dict(sorted(into.meshes.items()))
     into.failures = sorted({*into.failures, *more.failures})

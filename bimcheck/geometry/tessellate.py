@@ -149,6 +149,10 @@ class Geometry:
     failures: list[Failure]
     without_body: list[Failure]
     stats: TessellationStats = field(default_factory=TessellationStats)
+    #: The mesh cache key of every element looked up in the cache, by
+    #: GlobalId (a digest of its geometry fingerprint and the settings; empty
+    #: without a cache).
+    keys: dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.meshes)
@@ -272,6 +276,7 @@ class _Job:
             failures=self.failures,
             without_body=self.without_body,
             stats=self.stats,
+            keys={p.GlobalId: self.keys[p.id()] for p in self.with_body if p.id() in self.keys},
         )
 
 

@@ -9,10 +9,12 @@ under a digest of everything its measuring reads (:func:`element_keys`):
   length unit;
 * the rules that select it: id, selector, item and quantities (function,
   params, factor, unit), not their names, docs or pack file;
-* its geometry fingerprint (:meth:`~bimcheck.fingerprint.Fingerprinter.geometry`:
-  its representation, placement and openings, free of STEP ids, as the mesh
-  cache keys meshes), and those of its parts (an aggregate measured on its
-  parts) and of its host (an opening measured on the element it voids);
+* its geometry: the mesh cache keys of its net and gross meshes (digests of
+  its geometry fingerprint, :meth:`~bimcheck.fingerprint.Fingerprinter.geometry`:
+  its representation, placement and openings, free of STEP ids), or the
+  fingerprint itself for an element without a mesh; and those of its parts
+  (an aggregate measured on its parts) and of its host (an opening measured
+  on the element it voids);
 * what a row shows of it (:meth:`~bimcheck.model.Model.describe`: name,
   type, storey, material, classification), its own attribute values (the
   overall width and height of doors and windows...), and its material's
@@ -153,10 +155,16 @@ def element_keys(
     measures: Mapping[str, Measure],
     parts_of: Mapping[int, Sequence[ifcopenshell.entity_instance]],
     settings_key: str,
+    net_keys: Mapping[str, str] | None = None,
+    gross_keys: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """``{GlobalId: key}`` of every element of ``jobs`` (see the module docstring)."""
+    """``{GlobalId: key}`` of every element of ``jobs`` (see the module
+    docstring). ``net_keys`` and ``gross_keys`` are the mesh cache keys of the
+    tessellation (:attr:`~bimcheck.geometry.tessellate.Geometry.keys`)."""
     from bimcheck.results import canonical, code_digest
 
+    net_keys = net_keys or {}
+    gross_keys = gross_keys or {}
     rule_text: dict[str, str] = {}
     rules_of: dict[str, list[Rule]] = {}
     elements: dict[str, ifcopenshell.entity_instance] = {}
@@ -166,18 +174,28 @@ def element_keys(
         rules_of.setdefault(element.GlobalId, []).append(rule)
         elements[element.GlobalId] = element
     base = json.dumps([FORMAT, code_digest(), settings_key, model.length_scale]).encode()
+
+    def geometry_of(element: ifcopenshell.entity_instance) -> bytes:
+        """The element's net and gross mesh keys (digests of its geometry
+        fingerprint: known without fingerprinting when the tessellator found
+        them in its key index), else its geometry fingerprint."""
+        gid = element.GlobalId
+        if gid in net_keys:
+            return f"{net_keys[gid]}/{gross_keys.get(gid, '')}".encode()
+        return str(fingerprinter.geometry(element)).encode()
+
     keys: dict[str, str] = {}
     for gid, element in elements.items():
         rules = rules_of[gid]
         h = hashlib.blake2b(base, digest_size=20)
         for rule in rules:
             h.update(rule_text[rule.id].encode())
-        h.update(str(fingerprinter.geometry(element)).encode())
+        h.update(geometry_of(element))
         for part in parts_of.get(element.id(), ()):
-            h.update(b"part" + str(fingerprinter.geometry(part)).encode())
+            h.update(b"part" + geometry_of(part))
         measure = measures.get(gid)
         if measure is not None and measure.host is not None:
-            h.update(b"host" + str(fingerprinter.geometry(measure.host.element)).encode())
+            h.update(b"host" + geometry_of(measure.host.element))
         h.update(repr(model.describe(element)).encode())  # strings and tuples of them
         h.update(json.dumps(_attributes(element), sort_keys=True).encode())
         if any(s.function in _WEIGHING for r in rules for s in rule_quantities(r)):

@@ -221,7 +221,8 @@ def _reused_or_measured(context: Any, index: int, jobs: _Jobs, measures: dict[st
     if store is not None:
         try:
             keys = reuse.element_keys(model, context.fingerprinter(index), jobs, measures,
-                                      parts_of, settings_key)
+                                      parts_of, settings_key, context.geometry(index).keys,
+                                      context.gross(index).keys)
             found = store.get_many(keys.values())
         except sqlite3.Error as exc:
             log.warning("%s: quantity rows not reused (%s: %s)", store.path, type(exc).__name__,

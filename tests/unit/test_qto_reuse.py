@@ -105,3 +105,27 @@ def test_a_renamed_element_is_measured_again(tmp_path):
     t = _takeoff(model, cache)
     assert _measured(t) == 1
     assert {r.name for r in t.rows if r.global_id == "2Q44_X5hvGGwJBQoF4B7J5"} == {"SL-ROOF"}
+
+
+def test_unchanged_bytes_reuse_rows_without_fingerprinting_the_meshed_elements(tmp_path,
+                                                                              monkeypatch):
+    """The tessellator skips fingerprinting a file it has seen (its key index);
+    the rows' keys then use the mesh keys it found, instead of hashing every
+    element again one entity at a time (8 s on Janesville)."""
+    from bimcheck.fingerprint import Fingerprinter
+
+    cache = MeshCache(tmp_path / "cache")
+    cold = _takeoff(SAMPLES / "tower_rev_a.ifc", cache)
+    asked: list[str] = []
+    original = Fingerprinter.geometry
+
+    def counted(self, element):
+        asked.append(element.GlobalId)
+        return original(self, element)
+
+    monkeypatch.setattr(Fingerprinter, "geometry", counted)
+    warm = _takeoff(SAMPLES / "tower_rev_a.ifc", cache)
+    assert _measured(warm) == 0 and warm.as_dict() == cold.as_dict()
+    meshed = {r.global_id for r in cold.rows if r.geometry != "attributes"}
+    assert not set(asked) & meshed
+    assert len(asked) <= 2  # the two elements without a body (samples/README.md)

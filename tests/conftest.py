@@ -49,3 +49,31 @@ def load_sample_script(filename: str):
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return sys.modules[name]
+
+
+@pytest.fixture
+def forked_pids(monkeypatch):
+    """The pids of the helper processes :mod:`bimcheck.forking` forks during
+    the test (to check that each one was reaped)."""
+    from bimcheck import forking
+
+    pids: list[int] = []
+    original = forking.fork
+
+    def recording(work):
+        child = original(work)
+        pids.append(child.pid)
+        return child
+
+    monkeypatch.setattr(forking, "fork", recording)
+    return pids
+
+
+def assert_reaped(pids: list[int]) -> None:
+    """Every pid in ``pids`` is gone and reaped (no zombie left)."""
+    import os
+
+    assert pids
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)

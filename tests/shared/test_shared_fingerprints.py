@@ -9,7 +9,7 @@ import pytest
 
 from bimcheck.fingerprint import Fingerprinter
 from bimcheck.model import open_model
-from tests.conftest import shared_model
+from tests.conftest import assert_reaped, shared_model
 
 #: model: the share of reached entities the vectors hash (the rest have string
 #: literals or share a line), at least.
@@ -45,9 +45,7 @@ def test_vectorised_hashes_are_the_walks(name):
 
 
 @pytest.mark.parametrize("name", ["ISSUE_021_Mini_Project.ifc", "geometrygym_great_court_roof.ifc"])
-def test_hashing_shared_with_a_helper_process_gives_the_same_digests(name):
-    import os
-
+def test_hashing_shared_with_a_helper_process_gives_the_same_digests(name, forked_pids):
     from bimcheck import fingerprint
 
     model = open_model(shared_model(name))
@@ -60,8 +58,7 @@ def test_hashing_shared_with_a_helper_process_gives_the_same_digests(name):
     hashed = dict(shared._memo)
     assert [shared.geometry(e) for e in elements] == [serial.geometry(e) for e in elements]
     assert shared._memo == hashed  # nothing was left for geometry() to hash
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # the helper was reaped
+    assert_reaped(forked_pids)
 
 
 def test_a_helper_that_fails_leaves_its_share_to_the_parent(monkeypatch):

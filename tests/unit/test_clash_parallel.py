@@ -16,7 +16,7 @@ from bimcheck.findings import ElementRef
 from bimcheck.geometry.mesh import Mesh
 from bimcheck.model import open_model
 from bimcheck.report.jsonout import dumps
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, assert_reaped
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
 
@@ -44,15 +44,14 @@ def _same(x: list, y: list) -> bool:
     return [_key(r) for r in x] == [_key(r) for r in y]
 
 
-def test_the_shared_results_are_in_pair_order():
+def test_the_shared_results_are_in_pair_order(forked_pids):
     subjects = _subjects(80)
     pairs = [(subjects[i], subjects[j]) for i in range(80) for j in range(i + 1, 80)]
     assert len(pairs) >= parallel.MIN_PAIRS
     shared = parallel.test_pairs(_result, pairs, 2)
     assert _same(shared, [_result(a, b) for a, b in pairs])
     assert all(not callable(s._exact) for s in subjects)  # worked out in a child, kept here
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # every child reaped
+    assert_reaped(forked_pids)
 
 
 @pytest.mark.parametrize("other", ["G41", "G42"])  # pair 118 (this process), 119 (the child)

@@ -4,6 +4,7 @@ gives the rows a fresh takeoff gives."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sqlite3
 from pathlib import Path
@@ -76,6 +77,17 @@ def test_rows_follow_the_rules_that_select_an_element(tmp_path):
 
 
 def test_a_garbled_entry_is_measured_again_and_a_broken_store_is_skipped(tmp_path, caplog):
+    # The command line stops bimcheck's logger from propagating (a CLI test
+    # may have run first in this process): listen to it directly.
+    logger = logging.getLogger("bimcheck")
+    logger.addHandler(caplog.handler)
+    try:
+        _garbled_and_broken(tmp_path, caplog)
+    finally:
+        logger.removeHandler(caplog.handler)
+
+
+def _garbled_and_broken(tmp_path, caplog):
     cache = MeshCache(tmp_path / "cache")
     cold = _takeoff(SAMPLES / "tower_rev_a.ifc", cache)
     store = RowStore(cache)

@@ -83,3 +83,25 @@ def test_a_shared_clash_run_is_the_single_process_one(monkeypatch):
     two = run_clash([open_model(model)], rules, threads=2)
     assert dumps(two.as_dict()) == dumps(one.as_dict())
     assert one.summary()["clashes"] == 9  # test_clash_cmd.EXPECTED, by hand
+
+
+def test_no_helper_is_forked_while_another_thread_runs(monkeypatch):
+    """A fork copies the locks other threads hold: with a second thread alive,
+    the pairs are tested here."""
+    import threading
+
+    from bimcheck import forking
+
+    assert forking.can_fork() == (threading.active_count() == 1)
+    monkeypatch.setattr(forking, "fork", lambda work: pytest.fail("forked with a thread alive"))
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not forking.can_fork()
+        subjects = _subjects(80)
+        pairs = [(subjects[i], subjects[j]) for i in range(80) for j in range(i + 1, 80)]
+        assert _same(parallel.test_pairs(_result, pairs, 2), [_result(a, b) for a, b in pairs])
+    finally:
+        stop.set()
+        other.join()

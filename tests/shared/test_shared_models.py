@@ -3,7 +3,7 @@ exactly the elements IfcOpenShell's own geometry iterator produces.
 
 The reference counts come from running the plain iterator in the test (and
 the iterator's shape totals from ../shared/ifc/SOURCES.md), never from
-bimcheck's output. The two slowest models run under ``-m slow``.
+bimcheck's output. The four slowest models run under ``-m slow``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,12 @@ CENSUS = {
     "revit2012_janesville_restaurant.ifc": ("IFC2X3", 3628, 1662),
     "ACCA_RFI_Signalling.ifc": ("IFC4X3", 825, 732),
 }
-SLOW = {"revit2012_janesville_restaurant.ifc", "ACCA_RFI_Signalling.ifc"}
+#: Run under ``-m slow``: the kernel iterator alone takes 40-47 s on the Tekla
+#: model and the great court roof here (the default run keeps the other five
+#: within its 10-minute budget; their extrusions and facets are checked
+#: against the kernel by test_shared_extrusions and test_shared_facets).
+SLOW = {"revit2012_janesville_restaurant.ifc", "ACCA_RFI_Signalling.ifc",
+        "ISSUE_021_Mini_Project.ifc", "geometrygym_great_court_roof.ifc"}
 
 
 @pytest.mark.parametrize("name", sorted(CENSUS))

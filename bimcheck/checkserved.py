@@ -59,15 +59,12 @@ def look_up(options: Any, packs: Sequence[Any], rules: Sequence[Rule], plan: Any
 def facts_models(found: Any, paths: Sequence[Path]) -> list[Model] | None:
     """The models of a cached check, made from its stored facts (not parsed),
     or ``None`` on a miss."""
+    from bimcheck import results
+
     if found.entry is None:
         return None
     try:
-        facts = found.entry["facts"]
-        digests = (found.digest or "").split(",")
-        if len(facts) != len(paths) or len(digests) != len(paths):
-            raise ValueError(f"{len(facts)} models stored, {len(paths)} asked for")
-        return [Model.from_facts(Path(p), f, d)
-                for p, f, d in zip(paths, facts, digests, strict=True)]
+        return results.models_from_facts(found.entry["facts"], paths, found.digest or "")
     except (KeyError, TypeError, ValueError) as exc:
         log.warning("%s: a cached check does not read (%s); checking again",
                     Path(paths[0]).name, exc)

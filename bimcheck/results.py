@@ -304,3 +304,15 @@ def model_facts(model: Any) -> dict[str, Any]:
         "application": model.application,
         "global_ids": sorted(model.global_ids()),
     }
+
+
+def models_from_facts(facts: Sequence[Any], paths: Sequence[Path], digests: str) -> list[Any]:
+    """The :class:`~bimcheck.model.Model` of each file at ``paths``, made from
+    the facts stored with a cached result (not parsed); ``digests`` is the
+    :class:`Lookup`'s comma-joined digests. ValueError when they do not match."""
+    from bimcheck.model import Model
+
+    split = digests.split(",")
+    if len(facts) != len(paths) or len(split) != len(paths):
+        raise ValueError(f"{len(facts)} models stored, {len(paths)} asked for")
+    return [Model.from_facts(Path(p), f, d) for p, f, d in zip(paths, facts, split, strict=True)]

@@ -80,11 +80,7 @@ def _served(entry: dict[str, Any] | None, files: list[Path], rules: Sequence[Rul
 
     try:
         fields = {f: results.decode(entry["report"][f]) for f in _FIELDS}
-        facts = entry["facts"]
-        if len(facts) != len(files):
-            raise ValueError(f"{len(facts)} models stored, {len(files)} asked for")
-        models = [Model.from_facts(p, f, d)
-                  for p, f, d in zip(files, facts, digests.split(","), strict=True)]
+        models = results.models_from_facts(entry["facts"], files, digests)
         return ClashReport(rules=list(rules), **fields), models
     except (KeyError, TypeError, ValueError) as exc:
         log.warning("%s: a cached clash report does not read (%s); checking again",

@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bimcheck.fingerprint import Fingerprinter  # noqa: E402
-from bimcheck.model import get_storey  # noqa: E402
+from bimcheck.relations import get_storey  # noqa: E402
 from bimcheck.testing import revisions as rv  # noqa: E402
 from bimcheck.testing.revcopies import (  # noqa: E402
     editable_property,

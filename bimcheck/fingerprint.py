@@ -36,7 +36,7 @@ import ifcopenshell.util.element
 import numpy as np
 
 from bimcheck import forking, merkle
-from bimcheck.model import get_classification_codes, get_material_names
+from bimcheck.relations import get_classification_codes, get_material_names
 from bimcheck.steptext import StepText
 
 #: A STEP string literal (with '' escapes) or an entity reference ``#123``.

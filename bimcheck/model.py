@@ -9,7 +9,10 @@ predefined type, name, type object, storey, materials, classification
 references and discipline (from a rule-pack table, see
 :mod:`bimcheck.packs.disciplines`).
 
-Selection uses IfcOpenShell's selector syntax (``ifcopenshell.util.selector``).
+Selection uses IfcOpenShell's selector syntax (:mod:`bimcheck.selectors`).
+
+Importing this module does not import IfcOpenShell (a command served from the
+result cache never needs it): it is imported where a file is parsed or read.
 """
 
 from __future__ import annotations
@@ -21,32 +24,25 @@ import shutil
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import ifcopenshell
-import ifcopenshell.util.classification
-import ifcopenshell.util.element
-import ifcopenshell.util.placement
-import ifcopenshell.util.selector
-import ifcopenshell.util.unit
-import lark
+from typing import TYPE_CHECKING, Any
 
 from bimcheck.errors import (
     ModelError,
     ModelNotFoundError,
     NoGeometryError,
     NotIfcError,
-    SelectorError,
     TruncatedModelError,
     UnsupportedSchemaError,
 )
 from bimcheck.findings import ElementRef
 from bimcheck.packs.disciplines import DisciplineTable, load_discipline_table
 from bimcheck.steptext import StepText
+
+if TYPE_CHECKING:
+    import ifcopenshell
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +221,8 @@ class Model:
     def length_scale(self) -> float:
         """Metres per file length unit (1 for a file without an IfcProject:
         IFC's default unit is the metre)."""
+        import ifcopenshell.util.unit
+
         if not self.file.by_type("IfcProject"):
             return 1.0
         return float(ifcopenshell.util.unit.calculate_unit_scale(self.file, "LENGTHUNIT"))
@@ -235,6 +233,8 @@ class Model:
         (the unit's name for anything else); ``m`` without an IfcProject."""
         if not self.file.by_type("IfcProject"):
             return "m"
+        import ifcopenshell.util.unit
+
         unit = ifcopenshell.util.unit.get_project_unit(self.file, "LENGTHUNIT")
         if unit is None:
             return "m"
@@ -264,6 +264,8 @@ class Model:
     @cached_property
     def storeys(self) -> list[Storey]:
         """Storeys sorted by elevation (metres), then name."""
+        import ifcopenshell.util.placement
+
         out = []
         for s in self.file.by_type("IfcBuildingStorey"):
             elev = s.Elevation
@@ -314,16 +316,11 @@ class Model:
         not parse; logs a warning for selectors that parse but cannot match as
         intended (see :func:`lint_selector`).
         """
+        from bimcheck.selectors import filter_elements, lint_selector
+
         for warning in lint_selector(selector):
             log.warning("%s: selector %r: %s", self.path.name, selector, warning)
-        try:
-            found = ifcopenshell.util.selector.filter_elements(self.file, selector)
-        except lark.exceptions.UnexpectedInput as exc:
-            raise _selector_error(selector, exc, self.path) from None
-        except lark.exceptions.LarkError as exc:
-            raise SelectorError(
-                f"selector {selector!r} is invalid: {exc}", selector=selector, path=self.path
-            ) from None
+        found = filter_elements(self.file, selector, self.path)
         return sorted(found, key=lambda e: getattr(e, "GlobalId", "") or f"#{e.id()}")
 
     # -- element metadata -------------------------------------------------
@@ -346,6 +343,8 @@ class Model:
     def ref(self, element: ifcopenshell.entity_instance) -> ElementRef:
         """The reference a finding or a report row gives ``element``: GlobalId,
         class, name, storey, discipline and this model's file name."""
+        from bimcheck.relations import get_storey
+
         storey = get_storey(element)
         return ElementRef(
             global_id=getattr(element, "GlobalId", None) or f"#{element.id()}",
@@ -355,12 +354,21 @@ class Model:
         )
 
     def _describe(self, element: ifcopenshell.entity_instance) -> ElementInfo:
+        import ifcopenshell.util.element
+
+        from bimcheck.relations import (
+            get_classification_codes,
+            get_material_names,
+            get_storey,
+            predefined_type,
+        )
+
         etype = ifcopenshell.util.element.get_type(element)
         storey = get_storey(element)
         return ElementInfo(
             global_id=element.GlobalId,
             ifc_class=element.is_a(),
-            predefined_type=_predefined_type(element),
+            predefined_type=predefined_type(element),
             name=getattr(element, "Name", None),
             type_global_id=etype.GlobalId if etype is not None else None,
             type_name=etype.Name if etype is not None else None,
@@ -489,6 +497,8 @@ def _open_ifczip(p: Path) -> ifcopenshell.file:
 
 def _parse(source: Path, shown: Path) -> ifcopenshell.file:
     """Let IfcOpenShell parse ``source``; errors name ``shown`` (what the user gave)."""
+    import ifcopenshell
+
     try:
         return ifcopenshell.open(str(source))
     except ifcopenshell.SchemaError as exc:
@@ -497,179 +507,3 @@ def _parse(source: Path, shown: Path) -> ifcopenshell.file:
         raise ModelNotFoundError(f"cannot read file: {exc}", path=shown) from None
     except (ifcopenshell.Error, RuntimeError, ValueError) as exc:
         raise NotIfcError(f"IfcOpenShell cannot parse the file: {exc}", path=shown) from None
-
-
-# -- selectors ---------------------------------------------------------------
-
-
-def _material_facet(self: Any, args: Any) -> None:
-    """IfcOpenShell 0.9.0's ``material`` selector facet, with negation fixed.
-
-    Upstream compares each material with the negated operator and then negates
-    the result again, so ``material!=X`` matches no element that has a material
-    at all (and ``rules/qto/*.yaml`` rely on it for concrete and masonry). Here
-    a negated comparison is the complement of the positive one over the
-    element's materials (names and categories); elements without a material
-    compare ``None`` as upstream does."""
-    comparison, value = args
-    negated = comparison.startswith("!")
-    positive = comparison[1:] if negated else comparison
-
-    def filter_function(element: ifcopenshell.entity_instance) -> bool:
-        materials = ifcopenshell.util.element.get_materials(element)
-        if not materials:
-            return self.compare(None, comparison, value)
-        found = any(self.compare(getattr(m, name, None), positive, value)
-                    for m in materials for name in ("Name", "Category"))
-        return not found if negated else found
-
-    self.add_default_elements()
-    self.elements = set(filter(filter_function, self.elements))
-
-
-ifcopenshell.util.selector.FacetTransformer.material = _material_facet  # type: ignore[method-assign]
-
-
-def lint_selector(selector: str) -> list[str]:
-    """Problems in a selector that parses but will not select what was meant.
-
-    ``query:storey.Name="X"`` parses as a property facet (property set
-    ``query:storey``) and silently matches nothing; the keys must be quoted:
-    ``query:"storey.Name"="X"``. Returns human-readable warnings (empty if fine).
-    """
-    try:
-        tree = _parse_selector(selector)
-    except lark.exceptions.LarkError:
-        return []
-    warnings = []
-    for prop in tree.find_data("property"):
-        pset = prop.children[0]
-        token = pset.children[0] if pset.children else None
-        text = str(getattr(token, "children", [token])[0]) if token is not None else ""
-        if text.startswith("query:"):
-            keys = text[len("query:") :]
-            name = prop.children[1]
-            attr = str(getattr(name.children[0], "children", [name.children[0]])[0])
-            warnings.append(
-                f"unquoted query keys 'query:{keys}.{attr}' match nothing; "
-                f'write query:"{keys}.{attr}"'
-            )
-    return warnings
-
-
-@lru_cache(maxsize=256)
-def _parse_selector(selector: str) -> lark.Tree:
-    """IfcOpenShell's parse tree of a selector (a pack repeats its selectors; an
-    Earley parse costs ~10 ms). Raises lark's ``UnexpectedInput``; failures
-    are not cached."""
-    return ifcopenshell.util.selector.filter_elements_grammar.parse(selector)
-
-
-def validate_selector(selector: str, *, path: str | Path | None = None) -> None:
-    """Raise :class:`SelectorError` with the column if ``selector`` does not parse."""
-    try:
-        _parse_selector(selector)
-    except lark.exceptions.UnexpectedInput as exc:
-        raise _selector_error(selector, exc, path) from None
-
-
-def _selector_error(
-    selector: str, exc: lark.exceptions.UnexpectedInput, path: str | Path | None
-) -> SelectorError:
-    column = getattr(exc, "column", None)
-    column = column if isinstance(column, int) and column > 0 else None
-    if isinstance(exc, lark.exceptions.UnexpectedEOF) or column is None:
-        column = len(selector) + 1
-        what = "unexpected end of selector"
-    else:
-        char = selector[column - 1] if column - 1 < len(selector) else ""
-        what = f"unexpected {char!r}"
-    return SelectorError(
-        f"invalid selector {selector!r}: {what} at column {column}",
-        selector=selector,
-        column=column,
-        path=path,
-    )
-
-
-# -- element relations ---------------------------------------------------------
-
-
-def get_storey(element: ifcopenshell.entity_instance) -> ifcopenshell.entity_instance | None:
-    """The IfcBuildingStorey holding ``element``: through spatial containment,
-    through the parent of an aggregate or nest, or up from a space; None if the
-    element sits directly in a building or site."""
-    seen: set[int] = set()
-    current = element
-    while current is not None and current.id() not in seen:
-        seen.add(current.id())
-        if current.is_a("IfcBuildingStorey"):
-            return current
-        if current is not element and (current.is_a("IfcBuilding") or current.is_a("IfcSite")):
-            return None
-        parent = ifcopenshell.util.element.get_container(current)
-        if parent is None:
-            parent = ifcopenshell.util.element.get_aggregate(current)
-        if parent is None:
-            parent = ifcopenshell.util.element.get_nest(current)
-        if parent is None and current.is_a("IfcOpeningElement"):
-            parent = ifcopenshell.util.element.get_voided_element(current)
-        if parent is None and (current.is_a("IfcDoor") or current.is_a("IfcWindow")):
-            void = ifcopenshell.util.element.get_filled_void(current)
-            parent = ifcopenshell.util.element.get_voided_element(void) if void else None
-        current = parent
-    return None
-
-
-def get_parents(element: ifcopenshell.entity_instance) -> Iterator[ifcopenshell.entity_instance]:
-    """The element's spatial container or, failing one, its aggregate, then
-    theirs, upwards (each once: a cyclic file ends the walk)."""
-    seen = {element.id()}
-    current = element
-    while True:
-        current = (ifcopenshell.util.element.get_container(current)
-                   or ifcopenshell.util.element.get_aggregate(current))
-        if current is None or current.id() in seen:
-            return
-        seen.add(current.id())
-        yield current
-
-
-def get_material_names(element: ifcopenshell.entity_instance) -> tuple[str, ...]:
-    """Sorted unique names of the materials of an element, its layer/profile/
-    constituent sets expanded; the type's materials when the occurrence has none."""
-    try:
-        materials = ifcopenshell.util.element.get_materials(element, should_inherit=True)
-    except Exception:
-        log.debug("cannot read materials of %s", element)
-        return ()
-    return tuple(sorted({m.Name for m in materials if getattr(m, "Name", None)}))
-
-
-def get_classification_codes(element: ifcopenshell.entity_instance) -> tuple[str, ...]:
-    """Sorted ``SOURCE:CODE`` strings of the element's classification references
-    (inherited from its type too). SOURCE is the classification's name."""
-    codes = set()
-    try:
-        refs = ifcopenshell.util.classification.get_references(element, should_inherit=True)
-    except Exception:
-        return ()
-    for ref in refs:
-        code = getattr(ref, "Identification", None) or getattr(ref, "ItemReference", None)
-        code = code or ref.Name or "?"
-        source = None
-        try:
-            system = ifcopenshell.util.classification.get_classification(ref)
-            source = getattr(system, "Name", None) if system is not None else None
-        except Exception:
-            source = None
-        codes.add(f"{source}:{code}" if source else str(code))
-    return tuple(sorted(codes))
-
-
-def _predefined_type(element: ifcopenshell.entity_instance) -> str | None:
-    try:
-        value = ifcopenshell.util.element.get_predefined_type(element)
-    except Exception:
-        return None
-    return None if value in (None, "NOTDEFINED") else str(value)

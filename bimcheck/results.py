@@ -44,11 +44,11 @@ _CHECKSUM_SIZE = 16
 
 #: Dataclasses an entry may hold, by tag (module, class name).
 _TYPES = {
-    "Row": ("bimcheck.qto.takeoff", "Row"),
-    "Deduction": ("bimcheck.qto.deductions", "Deduction"),
-    "Mismatch": ("bimcheck.qto.reconcile", "Mismatch"),
-    "Failure": ("bimcheck.geometry.tessellate", "Failure"),
-    "TessellationStats": ("bimcheck.geometry.tessellate", "TessellationStats"),
+    "Row": ("bimcheck.qto.records", "Row"),
+    "Deduction": ("bimcheck.qto.records", "Deduction"),
+    "Mismatch": ("bimcheck.qto.records", "Mismatch"),
+    "Failure": ("bimcheck.geometry.records", "Failure"),
+    "TessellationStats": ("bimcheck.geometry.records", "TessellationStats"),
     "Storey": ("bimcheck.model", "Storey"),
     "ElementRef": ("bimcheck.findings", "ElementRef"),
     "Finding": ("bimcheck.findings", "Finding"),
@@ -263,29 +263,37 @@ def encode(value: Any) -> Any:
 
 def decode(data: Any) -> Any:
     """The value :func:`encode` made ``data`` of; ValueError for anything else."""
-    if isinstance(data, list):
+    kind = type(data)
+    if kind is list:
         return [decode(v) for v in data]
-    if isinstance(data, dict):
-        tag = data.get("@")
-        if tag == "tuple":
-            return tuple(decode(v) for v in data["items"])
-        if tag == "dict":
-            return {str(k): decode(v) for k, v in data["items"]}
-        if tag == "floats":
-            import numpy as np
+    if kind is not dict:
+        return data
+    tag = data.get("@")
+    if tag == "tuple":
+        return tuple(decode(v) for v in data["items"])
+    if tag == "dict":
+        return {str(k): decode(v) for k, v in data["items"]}
+    if tag == "floats":
+        import numpy as np
 
-            if data["dtype"] not in ("<f8", "<f4"):
-                raise ValueError(f"unknown array type {data['dtype']!r} in a cached result")
-            return np.array([float(v) for v in data["items"]], dtype=np.dtype(data["dtype"]))
+        if data["dtype"] not in ("<f8", "<f4"):
+            raise ValueError(f"unknown array type {data['dtype']!r} in a cached result")
+        return np.array([float(v) for v in data["items"]], dtype=np.dtype(data["dtype"]))
+    found = _DECODERS.get(tag) if isinstance(tag, str) else None
+    if found is None:
         if tag not in _TYPES:
             raise ValueError(f"unknown type {tag!r} in a cached result")
         cls = _type(tag)
-        names = {f.name for f in dataclasses.fields(cls)}
-        fields = {k: decode(v) for k, v in data.items() if k != "@"}
-        if set(fields) != names:
-            raise ValueError(f"a cached {tag} has other fields than {sorted(names)}")
-        return cls(**fields)
-    return data
+        found = _DECODERS[tag] = (cls, frozenset(f.name for f in dataclasses.fields(cls)))
+    cls, names = found
+    fields = {k: decode(v) for k, v in data.items() if k != "@"}
+    if fields.keys() != names:
+        raise ValueError(f"a cached {tag} has other fields than {sorted(names)}")
+    return cls(**fields)
+
+
+#: Class and field names of each registered tag met so far.
+_DECODERS: dict[str, tuple[Callable[..., Any], frozenset[str]]] = {}
 
 
 def _type(tag: str) -> Callable[..., Any]:

@@ -22,9 +22,9 @@ from bimcheck.cli.options import (
     progress_bar,
     record_run,
 )
-from bimcheck.qto.rules import default_qto_pack_path, load_qto_pack
-from bimcheck.qto.served import takeoff_file
-from bimcheck.qto.takeoff import GROUP_FIELDS, Takeoff
+from bimcheck.packs.loader import builtin_rules_dir
+from bimcheck.qto.records import GROUP_FIELDS, Takeoff
+from bimcheck.qto.served import PACK_TOLERANCE, PackRun, takeoff_pack_file
 from bimcheck.report.jsonout import dumps
 
 #: Reconciliation findings listed under the summary (all are in the JSON).
@@ -115,19 +115,16 @@ def qto(
         )
     precheck_output(output, overwrite)
     precheck_history(history)
-    loaded = load_qto_pack(pack if pack is not None else default_qto_pack_path())
-    if no_reconcile:
-        tolerance = None
-    elif tolerance is None:
-        tolerance = loaded.reconcile_tolerance
+    pack_path = pack if pack is not None else builtin_rules_dir() / "qto" / "ifc-base.yaml"
+    reconcile = None if no_reconcile else PACK_TOLERANCE if tolerance is None else tolerance
     cache = open_cache(cache_dir, no_cache)
     with progress_bar("Takeoff", ctx.obj.get("quiet", False)) as bar:
-        takeoff = takeoff_file(model, loaded.rules, cache=cache, timeout=timeout,
-                               threads=threads, progress=bar, reconcile_tolerance=tolerance)
+        takeoff, ran = takeoff_pack_file(model, pack_path, reconcile=reconcile, cache=cache,
+                                         timeout=timeout, threads=threads, progress=bar)
     doc = takeoff.as_dict(group_by)
     if timings:
         doc["timings"] = dict(sorted(takeoff.timings.items()))
-    recorded = _record(history, takeoff, loaded, pack)
+    recorded = _record(history, takeoff, ran, pack_path)
     if output is not None:
         suffix = output.suffix.lower()
         if suffix == ".csv":
@@ -148,21 +145,20 @@ def qto(
     click.echo(history_line(recorded), nl=False, err=as_json and output is None)
 
 
-def _record(history: HistoryOptions, takeoff: Takeoff, loaded: Any, pack: Path | None) -> Any:
+def _record(history: HistoryOptions, takeoff: Takeoff, pack: PackRun, path: Path) -> Any:
     """The run recorded in the history (None with --no-history): the
     reconciliation findings and the totals per item and quantity."""
     if not history.enabled:
         return None
     from bimcheck.packs.pack import file_digest
 
-    path = pack if pack is not None else default_qto_pack_path()
-    ran = [r.id for r in loaded.rules] if takeoff.reconcile_tolerance is not None else []
+    ran = list(pack.rule_ids) if takeoff.reconcile_tolerance is not None else []
     totals = {"rows": len(takeoff.rows),
               "quantities": {f"{s['item']}/{s['quantity']}/{s['unit']}": s["total"]
                              for s in takeoff.summary()}}
     return record_run(history, command="qto", models=[takeoff.model],
                       findings=takeoff.findings,
-                      packs=[{"name": loaded.name, "digest": file_digest(path)}],
+                      packs=[{"name": pack.name, "digest": file_digest(path)}],
                       rules_run=ran, totals=totals)
 
 

@@ -122,7 +122,7 @@ def read_obstacle_keys(where: _Fails, doc: dict[str, Any],
         if not isinstance(selector, str) or not selector.strip():
             raise where.fail("obstacles", f"must be a selector (a non-empty string), not "
                                           f"{selector!r}")
-        from bimcheck.model import validate_selector
+        from bimcheck.selectors import validate_selector
 
         try:
             validate_selector(selector)
@@ -144,7 +144,7 @@ def _stray_quote(selector: str) -> str | None:
     string, or None. IfcOpenShell's grammar reads ``Name="x`` as the unquoted
     value ``"x``, which matches nothing; an unquoted value cannot hold a
     ``"``, so any such value is a quote left open."""
-    from bimcheck.model import _parse_selector
+    from bimcheck.selectors import _parse_selector
 
     for node in _parse_selector(selector).find_data("unquoted_string"):
         for token in node.children:

@@ -47,7 +47,8 @@ from bimcheck.diff.reuse import (
 from bimcheck.geometry.cache import MeshCache
 from bimcheck.model import Model
 from bimcheck.packs.schema import Rule
-from bimcheck.qto.takeoff import VALUE_DECIMALS, Row, run_takeoff, select_takeoff
+from bimcheck.qto.records import VALUE_DECIMALS, Row
+from bimcheck.qto.takeoff import run_takeoff, select_takeoff
 
 #: (old GlobalId or None, new GlobalId or None, status, diff entry or None).
 _Pair = tuple[str | None, str | None, str, ElementDiff | None]

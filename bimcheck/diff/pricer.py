@@ -15,7 +15,7 @@ from collections import defaultdict
 from bimcheck.diff.rates import Rate, RateTable
 from bimcheck.diff.result import RevisionDiff
 from bimcheck.errors import RateTableError
-from bimcheck.qto.takeoff import Row
+from bimcheck.qto.records import Row
 
 
 class Pricer:

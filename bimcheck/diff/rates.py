@@ -407,7 +407,7 @@ def _rate(p: Path, row: str, values: dict[str, Any]) -> Rate:
                              field="rate")
     selector = values.get("selector") or None
     if selector is not None:
-        from bimcheck.model import validate_selector
+        from bimcheck.selectors import validate_selector
 
         try:
             validate_selector(selector)

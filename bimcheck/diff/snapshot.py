@@ -25,7 +25,8 @@ import numpy as np
 
 from bimcheck.diff.values import ValueReader
 from bimcheck.fingerprint import Fingerprinter
-from bimcheck.model import Model, get_classification_codes, get_material_names, get_storey
+from bimcheck.model import Model
+from bimcheck.relations import get_classification_codes, get_material_names, get_storey
 
 log = logging.getLogger(__name__)
 

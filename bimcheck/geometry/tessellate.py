@@ -58,6 +58,7 @@ from bimcheck.geometry.bodies import (
 from bimcheck.geometry.cache import CachedFailure, MeshCache
 from bimcheck.geometry.instances import Placements, shape_key
 from bimcheck.geometry.mesh import Mesh, concatenate, from_arrays, moved
+from bimcheck.geometry.records import Failure, TessellationStats
 from bimcheck.model import Model
 from bimcheck.steptext import StepText
 from bimcheck.units import WELD_TOLERANCE_M
@@ -109,36 +110,6 @@ class TessellationSettings:
             "angular_deflection": s.get("mesher-angular-deflection"),
         }
         return json.dumps(doc, sort_keys=True)
-
-
-@dataclass(frozen=True, order=True)
-class Failure:
-    """An element without a mesh: GlobalId, class and why."""
-
-    global_id: str
-    ifc_class: str
-    reason: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"global_id": self.global_id, "ifc_class": self.ifc_class, "reason": self.reason}
-
-
-@dataclass
-class TessellationStats:
-    """What a tessellation run did. Times in seconds."""
-
-    requested: int = 0
-    from_cache: int = 0
-    tessellated: int = 0
-    reused: int = 0
-    csg: int = 0
-    faceted: int = 0
-    extruded: int = 0
-    failed: int = 0
-    corrupt_rebuilt: int = 0
-    seconds_fingerprint: float = 0.0
-    seconds_cache: float = 0.0
-    seconds_tessellate: float = 0.0
 
 
 @dataclass

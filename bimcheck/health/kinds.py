@@ -33,9 +33,9 @@ import numpy as np
 from bimcheck.findings import Quantity, make_finding
 from bimcheck.geometry.query import is_solid
 from bimcheck.geometry.tessellate import has_body
-from bimcheck.model import get_parents, get_storey
 from bimcheck.packs.registry import REGISTRY
 from bimcheck.packs.schema import Kind, Param, Rule
+from bimcheck.relations import get_parents, get_storey
 
 _RUN = "bimcheck.health.kinds:run_health"
 _SELECT = "bimcheck.health.kinds:select_health"

@@ -14,12 +14,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import ifcopenshell
-import ifcopenshell.util.element
+from typing import TYPE_CHECKING
 
 from bimcheck.errors import RulePackError
 from bimcheck.packs.loader import builtin_rules_dir, load_yaml, require
+
+if TYPE_CHECKING:
+    import ifcopenshell
 
 DISCIPLINES: tuple[str, ...] = (
     "architecture", "structure", "hvac", "plumbing", "electrical", "other",
@@ -52,6 +53,8 @@ class DisciplineTable:
         the same two gets the same answer."""
         etype = None
         if any(rule.type_classes for rule in self.rules):
+            import ifcopenshell.util.element
+
             etype = ifcopenshell.util.element.get_type(element)
         key = (element.is_a(True), etype.is_a(True) if etype is not None else None)
         found = self._memo.get(key)

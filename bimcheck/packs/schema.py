@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bimcheck.errors import RulePackError, SelectorError
-from bimcheck.model import validate_selector
+from bimcheck.selectors import validate_selector
 
 #: Severities from the most to the least severe.
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")

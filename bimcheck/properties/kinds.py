@@ -31,15 +31,15 @@ import ifcopenshell
 import ifcopenshell.util.element
 
 from bimcheck.findings import make_finding
-from bimcheck.model import (
+from bimcheck.packs.registry import REGISTRY
+from bimcheck.packs.schema import Kind, Param, Rule
+from bimcheck.properties.requirement import REQUIREMENT_PARAMS, Found, problem
+from bimcheck.relations import (
     get_classification_codes,
     get_material_names,
     get_parents,
     get_storey,
 )
-from bimcheck.packs.registry import REGISTRY
-from bimcheck.packs.schema import Kind, Param, Rule
-from bimcheck.properties.requirement import REQUIREMENT_PARAMS, Found, problem
 
 _RUN = "bimcheck.properties.kinds:run_property_rules"
 

@@ -1,7 +1,21 @@
 """Quantity takeoff: quantity functions measured from geometry (:mod:`.functions`),
-with the threshold-aware ``deducted_*`` ones of :mod:`.deductions` registered too."""
+with the threshold-aware ``deducted_*`` ones of :mod:`.deductions` registered too.
 
-from bimcheck.qto import deductions as _deductions  # noqa: F401  (registers deducted_*)
-from bimcheck.qto.functions import FUNCTIONS, Measure, QuantityFunction, quantity
+The names below are resolved on first use (PEP 562): importing a submodule
+such as :mod:`.records` does not load the functions, IfcOpenShell or the
+geometry engine."""
+
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["FUNCTIONS", "Measure", "QuantityFunction", "quantity"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from bimcheck.qto import deductions as _deductions  # noqa: F401  (registers deducted_*)
+        from bimcheck.qto import functions
+
+        return getattr(functions, name)
+    raise AttributeError(f"module 'bimcheck.qto' has no attribute {name!r}")

@@ -26,7 +26,8 @@ from bimcheck.packs.schema import Kind, Param, Rule
 from bimcheck.qto import FUNCTIONS
 from bimcheck.qto.measure import build_measures, request_measured
 from bimcheck.qto.reconcile import ABSOLUTE_FLOOR
-from bimcheck.qto.rules import DEFAULT_RECONCILE_TOLERANCE, load_qto_pack
+from bimcheck.qto.records import DEFAULT_RECONCILE_TOLERANCE
+from bimcheck.qto.rules import load_qto_pack
 from bimcheck.qto.takeoff import run_takeoff, select_takeoff
 
 

@@ -29,7 +29,6 @@ relative 1e-6 for tessellation round-off, so a 0.3 m² hole measured as
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from bimcheck.errors import GeometryError
@@ -43,6 +42,7 @@ from bimcheck.qto.functions import (
     quantity,
     thickness,
 )
+from bimcheck.qto.records import Deduction
 
 #: Relative slack when comparing a measured area or volume with a threshold.
 THRESHOLD_SLACK = 1e-6
@@ -53,31 +53,6 @@ DEDUCTION_PARAMS: dict[str, Any] = {
     "max_kept_volume": 0.0,
     "deduct_filled": True,
 }
-
-
-@dataclass(frozen=True)
-class Deduction:
-    """One opening of an element, deducted or not. Areas in m², volumes in m³."""
-
-    opening: str
-    #: Class of the door or window filling the opening, if any.
-    filling: str | None
-    applied: bool
-    why: str
-    #: Area in the host's face (``None``: not measured for this row).
-    area: float | None = None
-    #: Volume removed from the host (``None``: not measured for this row).
-    volume: float | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "opening": self.opening,
-            "filling": self.filling,
-            "applied": self.applied,
-            "why": self.why,
-            "area": None if self.area is None else round(self.area, 6) + 0.0,
-            "volume": None if self.volume is None else round(self.volume, 6) + 0.0,
-        }
 
 
 def filling_class(opening: Measure) -> str | None:

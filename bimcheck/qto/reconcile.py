@@ -25,6 +25,8 @@ from typing import Any
 import ifcopenshell
 import ifcopenshell.util.unit
 
+from bimcheck.qto.records import Mismatch
+
 #: Quantity entity -> the unit of the rows it can be compared with.
 _KINDS = {
     "IfcQuantityLength": "m",
@@ -34,7 +36,6 @@ _KINDS = {
     "IfcQuantityCount": "1",
 }
 
-_SYMBOLS = {"m": "m", "m2": "m²", "m3": "m³", "kg": "kg", "1": ""}
 
 #: Differences smaller than this (in the row's unit) are never findings,
 #: whatever the declared value (0 against 1e-9 is not a 100 % difference).
@@ -51,57 +52,6 @@ class Declared:
     value: float
 
 
-@dataclass(frozen=True)
-class Mismatch:
-    """A declared quantity that disagrees with the measured one."""
-
-    global_id: str
-    ifc_class: str
-    name: str | None
-    storey: str | None
-    rule: str
-    item: str
-    quantity: str
-    unit: str
-    qset: str
-    declared: float
-    computed: float
-    #: (computed − declared) / declared; ``None`` when nothing was declared (0).
-    difference: float | None
-
-    @property
-    def message(self) -> str:
-        sym = _SYMBOLS.get(self.unit, self.unit)
-        text = (f"declared {self.quantity} {_fmt(self.declared)} {sym}, "
-                f"computed {_fmt(self.computed)} {sym}").replace(" ,", ",")
-        if self.difference is not None:
-            text += f", {_percent(self.difference)}"
-        return text.rstrip()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "global_id": self.global_id,
-            "ifc_class": self.ifc_class,
-            "name": self.name,
-            "storey": self.storey,
-            "rule": self.rule,
-            "item": self.item,
-            "quantity": self.quantity,
-            "unit": self.unit,
-            "declared_in": self.qset,
-            "declared": round(self.declared, 6) + 0.0,
-            "computed": round(self.computed, 6) + 0.0,
-            "difference": None if self.difference is None else round(self.difference, 6) + 0.0,
-            "message": self.message,
-        }
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.2f}" if abs(value) >= 0.1 or value == 0 else f"{value:.3g}"
-
-
-def _percent(fraction: float) -> str:
-    return f"{fraction * 100:+.1f}%".replace("-", "\u2212")
 
 
 def _scale(quantity: ifcopenshell.entity_instance, file: ifcopenshell.file, unit: str) -> float:

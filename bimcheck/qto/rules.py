@@ -36,6 +36,7 @@ from bimcheck.packs.loader import builtin_rules_dir
 from bimcheck.packs.registry import REGISTRY
 from bimcheck.packs.schema import Kind, PackField, Param, Rule
 from bimcheck.qto import FUNCTIONS
+from bimcheck.qto.records import DEFAULT_RECONCILE_TOLERANCE
 
 #: (function unit, row unit) -> multiplier, for a quantity's ``unit:`` field.
 UNIT_FACTORS: dict[tuple[str, str], float] = {
@@ -46,9 +47,6 @@ UNIT_FACTORS: dict[tuple[str, str], float] = {
 
 _PACK_FIELDS = {"pack", "version", "doc", "reconcile", "rules"}
 
-#: Default relative difference (0.01 = 1 %) above which a declared base
-#: quantity that disagrees with the computed one becomes a finding.
-DEFAULT_RECONCILE_TOLERANCE = 0.01
 
 
 @dataclass(frozen=True)

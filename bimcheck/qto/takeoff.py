@@ -20,142 +20,22 @@ import logging
 import multiprocessing
 import os
 import sqlite3
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from bimcheck.geometry.cache import MeshCache
-from bimcheck.geometry.tessellate import Failure, Progress, TessellationSettings
+from bimcheck.geometry.tessellate import Progress, TessellationSettings
 from bimcheck.model import Model
 from bimcheck.packs.schema import Rule
 from bimcheck.qto import deductions, reuse
 from bimcheck.qto.functions import FUNCTIONS, Measure
 from bimcheck.qto.measure import build_measures, request_measured
-from bimcheck.qto.reconcile import Mismatch, reconcile
+from bimcheck.qto.reconcile import reconcile
+from bimcheck.qto.records import DEFAULT_RECONCILE_TOLERANCE, Row, Takeoff
 from bimcheck.qto.reuse import Measured
-from bimcheck.qto.rules import DEFAULT_RECONCILE_TOLERANCE, rule_item, rule_quantities
+from bimcheck.qto.rules import rule_item, rule_quantities
 
 log = logging.getLogger(__name__)
-
-#: Decimals kept in the plain-data rows (m, m², m³: 1e-6; kg: 1e-6 kg).
-VALUE_DECIMALS = 6
-
-#: Fields a summary can be grouped by, besides item and quantity.
-GROUP_FIELDS = ("storey", "type", "material", "ifc_class")
-
-
-@dataclass(frozen=True)
-class Row:
-    """One measured quantity of one element."""
-
-    global_id: str
-    ifc_class: str
-    type: str | None
-    name: str | None
-    storey: str | None
-    material: str | None
-    classification: str | None
-    item: str
-    quantity: str
-    value: float
-    unit: str
-    rule: str
-    function: str
-    params: tuple[tuple[str, Any], ...] = ()
-    #: ``net``, ``gross``, ``deducted``, ``host`` or ``attributes``
-    #: (:data:`~bimcheck.qto.functions.GEOMETRIES`).
-    geometry: str = "net"
-    #: The element's openings, subtracted or not, and why.
-    deductions: tuple[deductions.Deduction, ...] = ()
-
-    def as_dict(self, tessellation: str = "") -> dict[str, Any]:
-        return {
-            "global_id": self.global_id,
-            "ifc_class": self.ifc_class,
-            "type": self.type,
-            "name": self.name,
-            "storey": self.storey,
-            "material": self.material,
-            "classification": self.classification,
-            "item": self.item,
-            "quantity": self.quantity,
-            "value": round(self.value, VALUE_DECIMALS) + 0.0,
-            "unit": self.unit,
-            "rule": self.rule,
-            "provenance": {
-                "function": self.function,
-                "params": dict(self.params),
-                "geometry": self.geometry,
-                "deductions": [d.as_dict() for d in self.deductions],
-                "tessellation": tessellation,
-            },
-        }
-
-
-@dataclass
-class Takeoff:
-    """The result of a takeoff run: rows, elements not measured, and why."""
-
-    model: Model
-    rows: list[Row]
-    failures: list[Failure]
-    #: (rule id, GlobalId, quantity, why) for quantities that do not apply.
-    skipped: list[tuple[str, str, str, str]] = field(default_factory=list)
-    settings_key: str = ""
-    #: Relative tolerance of the reconciliation (``None``: not run).
-    reconcile_tolerance: float | None = None
-    #: Rows compared with a declared quantity.
-    compared: int = 0
-    #: Declared quantities off by more than the tolerance.
-    findings: list[Mismatch] = field(default_factory=list)
-    #: Seconds, and whether the takeoff was served from the result cache
-    #: (:func:`~bimcheck.qto.served.takeoff_file`); not part of :meth:`as_dict`.
-    timings: dict[str, Any] = field(default_factory=dict)
-
-    def summary(self, group_by: Sequence[str] = ()) -> list[dict[str, Any]]:
-        """Totals by item, quantity and unit, and by each of ``group_by``
-        (of :data:`GROUP_FIELDS`), sorted."""
-        for g in group_by:
-            if g not in GROUP_FIELDS:
-                choices = ", ".join(GROUP_FIELDS)
-                raise ValueError(f"cannot group by {g!r}; expected one of {choices}")
-        totals: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0])
-        for row in self.rows:
-            key = (row.item, row.quantity, row.unit, *(getattr(row, g) for g in group_by))
-            totals[key][0] += row.value
-            totals[key][1] += 1
-        out = []
-        for key in sorted(totals, key=lambda k: tuple("" if v is None else str(v) for v in k)):
-            item, quantity, unit, *groups = key
-            entry = {"item": item, "quantity": quantity, "unit": unit,
-                     "total": round(totals[key][0], VALUE_DECIMALS) + 0.0,
-                     "count": totals[key][1]}
-            entry.update(dict(zip(group_by, groups, strict=True)))
-            out.append(entry)
-        return out
-
-    def as_dict(self, group_by: Sequence[str] = ()) -> dict[str, Any]:
-        """Plain data for the JSON report (deterministic)."""
-        return {
-            "model": {"path": self.model.path.name, "schema": self.model.schema_identifier,
-                      "length_unit": self.model.length_unit,
-                      "content_digest": self.model.content_digest},
-            "tessellation": self.settings_key,
-            "rows": [r.as_dict(self.settings_key) for r in self.rows],
-            "summary": self.summary(group_by),
-            "failed": [f.as_dict() for f in self.failures],
-            "skipped": [
-                {"rule": r, "global_id": g, "quantity": q, "reason": why}
-                for r, g, q, why in self.skipped
-            ],
-            "reconciliation": {
-                "tolerance": self.reconcile_tolerance,
-                "compared": self.compared,
-                "findings": [f.as_dict() for f in self.findings],
-            },
-        }
-
 
 def run_takeoff(
     model: Model,

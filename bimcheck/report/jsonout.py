@@ -15,13 +15,31 @@ from bimcheck.units import JSON_DECIMALS
 
 
 def _normalise(value: Any, decimals: int) -> Any:
-    if isinstance(value, bool) or value is None or isinstance(value, int | str):
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
         return value
-    if isinstance(value, float):
+    if kind is float:
         if not math.isfinite(value):
             return None
         r = round(value, decimals)
         return 0.0 if r == 0 else r  # no "-0.0"
+    if kind is dict:
+        return {k if type(k) is str else str(k): _normalise(v, decimals)
+                for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_normalise(v, decimals) for v in value]
+    return _normalise_other(value, decimals)
+
+
+def _normalise_other(value: Any, decimals: int) -> Any:
+    """:func:`_normalise` of the subclasses of the plain types, and of numpy values."""
+    if isinstance(value, bool) or isinstance(value, int | str):
+        return value
+    if isinstance(value, float):  # numpy's float64: its own round, as before
+        if not math.isfinite(value):
+            return None
+        r = round(value, decimals)
+        return 0.0 if r == 0 else r
     if isinstance(value, dict):
         return {str(k): _normalise(v, decimals) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -133,7 +133,7 @@ def change_storey_elevation(
     """Raise (or lower) a storey by ``dz_m`` metres: its Elevation and its
     placement, and every product in it moves by (0, 0, dz) in the world (those
     whose placement is not relative to the storey's are moved themselves)."""
-    from bimcheck.model import get_storey
+    from bimcheck.relations import get_storey
 
     f = open_ifc(src)
     storey = find_entity(f, storey_name_or_gid, "IfcBuildingStorey")

@@ -53,7 +53,7 @@ def test_a_served_takeoff_writes_the_same_bytes(tmp_path, model, suffix):
         assert served == (n == 1), err
         outs.append(out.read_bytes())
     assert outs[0] == outs[1] == outs[2]
-    assert len(_entries(cache)) == 1
+    assert len(_entries(cache)) == 2  # the takeoff, and its key by the files' bytes
 
 
 def test_timings_say_where_the_takeoff_came_from(tmp_path, model):
@@ -81,20 +81,59 @@ def test_a_changed_byte_or_another_pack_measures_again(tmp_path, model):
     assert "reconcile: 0.02" in pack.read_text(encoding="utf-8")
     code, _, err = run("-v", "qto", model, "--json", "--rules", pack, "--cache-dir", cache)
     assert code == 0 and "served from the result cache" not in err
-    assert len(_entries(cache)) == 3
+    assert len(_entries(cache)) == 6  # each takeoff, and its key by the files' bytes
 
 
 def test_a_corrupt_entry_is_measured_again(tmp_path, model):
     cache = tmp_path / "cache"
     code, first, _ = run("qto", model, "--json", "--cache-dir", cache)
     assert code == 0
-    (entry,) = _entries(cache)
-    blob = bytearray(entry.read_bytes())
-    blob[len(blob) // 2] ^= 0xFF
-    entry.write_bytes(bytes(blob))
+    for entry in _entries(cache):
+        blob = bytearray(entry.read_bytes())
+        blob[len(blob) // 2] ^= 0xFF
+        entry.write_bytes(bytes(blob))
     code, again, err = run("-v", "qto", model, "--json", "--cache-dir", cache)
     assert code == 0 and again == first
     assert "served from the result cache" not in err
+
+
+def test_a_takeoff_found_by_the_files_bytes_needs_its_entry(tmp_path, model):
+    """The entry keyed by the bytes of the model and the pack points to the
+    takeoff's own entry: when that one is gone, the takeoff is measured again."""
+    cache = tmp_path / "cache"
+    code, first, _ = run("qto", model, "--json", "--cache-dir", cache)
+    assert code == 0
+    biggest = max(_entries(cache), key=lambda e: e.stat().st_size)
+    biggest.unlink()
+    code, again, err = run("-v", "qto", model, "--json", "--cache-dir", cache)
+    assert code == 0 and again == first
+    assert "served from the result cache" not in err
+    code, third, err = run("-v", "qto", model, "--json", "--cache-dir", cache)
+    assert code == 0 and third == first and "served from the result cache" in err
+
+
+_SERVED_IMPORTS = """
+import sys
+from click.testing import CliRunner
+from bimcheck.cli.main import cli
+result = CliRunner().invoke(cli, sys.argv[1:])
+print(result.exit_code, sorted(m for m in sys.modules
+                               if m.split(".")[0] in ("ifcopenshell", "lark", "fcl", "manifold3d")
+                               or m in ("bimcheck.qto.takeoff", "bimcheck.packs.pack")))
+"""
+
+
+def test_a_takeoff_served_by_the_files_bytes_loads_neither_pack_nor_ifcopenshell(tmp_path,
+                                                                                  model):
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache"
+    args = ["qto", str(model), "--json", "--cache-dir", str(cache), "--no-history"]
+    assert run(*args)[0] == 0
+    child = subprocess.run([sys.executable, "-c", _SERVED_IMPORTS, *args],
+                           capture_output=True, text=True, check=True)
+    assert child.stdout.split("\n")[-2] == "0 []", child.stdout[-500:]
 
 
 def test_the_served_takeoff_has_not_parsed_the_model(tmp_path, model):
@@ -154,7 +193,7 @@ def test_a_result_cached_by_other_code_is_not_served(tmp_path, model, monkeypatc
     monkeypatch.setattr(results, "_CODE_DIGEST", "0" * 40)
     code, _, err = run("-v", "qto", model, "--json", "--cache-dir", cache)
     assert code == 0 and "served from the result cache" not in err
-    assert len(_entries(cache)) == 2
+    assert len(_entries(cache)) == 4  # by each code: the takeoff and its key by bytes
 
 
 def test_a_served_clash_run_writes_the_same_bytes_and_history(tmp_path, model, monkeypatch):

@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from bimcheck.errors import RulePackError, SelectorError
-from bimcheck.model import lint_selector, open_model
+from bimcheck.model import open_model
 from bimcheck.packs.disciplines import load_discipline_table
+from bimcheck.selectors import lint_selector
 from tests.conftest import SAMPLES, shared_model
 
 TRUTH = yaml.safe_load((SAMPLES / "tower_rev_a.truth.yaml").read_text())
@@ -144,7 +145,7 @@ def test_unquoted_query_keys_warn(rev_a, caplog):
 
 
 def test_validate_selector_names_file_and_column(tmp_path):
-    from bimcheck.model import validate_selector
+    from bimcheck.selectors import validate_selector
 
     validate_selector('IfcWall, location="Level 1"')  # fine: no error
     with pytest.raises(SelectorError) as exc:

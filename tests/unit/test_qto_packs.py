@@ -11,7 +11,7 @@ import yaml
 
 from bimcheck.errors import RulePackError
 from bimcheck.model import open_model
-from bimcheck.qto.reconcile import Mismatch
+from bimcheck.qto.records import Mismatch
 from bimcheck.qto.rules import builtin_rules_dir, default_qto_pack_path, load_qto_pack
 from bimcheck.qto.takeoff import run_takeoff
 from tests.conftest import SAMPLES

@@ -165,12 +165,16 @@ class Model:
 
     @property
     def file(self) -> ifcopenshell.file:
-        """The parsed file (a model made :meth:`from_facts` parses it here, once)."""
+        """The parsed file (a model made :meth:`from_facts`, or opened with
+        ``lazy=True``, parses it here, once)."""
         if self._file is None:
-            log.info("%s: parsing (the cached result did not hold all that was asked)",
-                     self.path.name)
-            opened = open_model(self.path, require_geometry=False)
+            lazy = self.__dict__.get("_lazy")
+            if lazy is None:
+                log.info("%s: parsing (the cached result did not hold all that was asked)",
+                         self.path.name)
+            opened = open_model(self.path, require_geometry=bool(lazy))
             self._file, self.parsed_stat = opened._file, opened.parsed_stat
+            self.__dict__.pop("_lazy", None)
         return self._file
 
     @property
@@ -387,12 +391,20 @@ def open_model(
     *,
     require_geometry: bool = True,
     disciplines: DisciplineTable | None = None,
+    lazy: bool = False,
 ) -> Model:
     """Open an IFC file (.ifc STEP or .ifczip) and validate it.
 
     Raises a :class:`~bimcheck.errors.ModelError` subclass naming the file when
     it is missing or unreadable, not IFC, truncated, of an unsupported schema,
     or (with ``require_geometry``) has no element with a representation.
+
+    ``lazy``: check what can be checked without parsing (the file exists, is
+    STEP, is complete) and leave the parse, and the checks that need it, to
+    the first use of :attr:`Model.file`, which raises the same errors then.
+    A tessellation of the whole model that the cache holds entirely
+    (:func:`~bimcheck.geometry.tessellate.tessellate`) never parses it. An
+    .ifczip is parsed at once.
     """
     p = Path(path)
     if not p.exists():
@@ -410,6 +422,10 @@ def open_model(
         ifc = _open_ifczip(p)
     else:
         _check_step(p, head)
+        if lazy:
+            model = Model(p, None, disciplines)
+            model.__dict__["_lazy"] = require_geometry
+            return model
         st = p.stat()
         stat = (st.st_size, st.st_mtime_ns)
         ifc = _parse(p, p)

@@ -140,6 +140,32 @@ class MeshCache:
         data = json.dumps({"keys": merged}, sort_keys=True).encode()
         write_atomic(self._index_path(name), data, "cache index")
 
+    # -- manifests: every element of one exact file, so a re-run need not parse it --
+
+    def get_manifest(self, name: str) -> dict | None:
+        """The stored manifest called ``name`` (``None`` if there is none, or
+        it is short, garbled or fails its checksum)."""
+        try:
+            blob = (self.root / _INDEX_DIR / f"{name}.manifest").read_bytes()
+        except OSError:
+            return None
+        body, checksum = blob[:-_CHECKSUM_SIZE], blob[-_CHECKSUM_SIZE:]
+        if len(blob) <= _CHECKSUM_SIZE or \
+                hashlib.blake2b(body, digest_size=_CHECKSUM_SIZE).digest() != checksum:
+            return None
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            return None
+        return doc if isinstance(doc, dict) else None
+
+    def put_manifest(self, name: str, doc: dict) -> None:
+        """Store a manifest atomically, with a checksum."""
+        body = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+        write_atomic(self.root / _INDEX_DIR / f"{name}.manifest",
+                     body + hashlib.blake2b(body, digest_size=_CHECKSUM_SIZE).digest(),
+                     "cache manifest")
+
     def usage(self) -> tuple[int, int]:
         """(number of entries, total bytes) currently in the cache."""
         return folder_usage(self._dir, ".mesh")

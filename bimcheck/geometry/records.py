@@ -1,10 +1,12 @@
-"""What a tessellation run reports besides its meshes: the elements that
-have none (and why) and its counters. Plain records, importable without
-IfcOpenShell (a result served from the cache holds them)."""
+"""What a tessellation run gives: the meshes, the elements that have none
+(and why) and its counters. Plain records, importable without IfcOpenShell
+(a result served from the cache holds them)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from bimcheck.geometry.mesh import Mesh
 
 
 @dataclass(frozen=True, order=True)
@@ -35,3 +37,20 @@ class TessellationStats:
     seconds_fingerprint: float = 0.0
     seconds_cache: float = 0.0
     seconds_tessellate: float = 0.0
+
+
+@dataclass
+class Geometry:
+    """Meshes of a set of elements, keyed by GlobalId, with what is missing."""
+
+    meshes: dict[str, Mesh]
+    failures: list[Failure]
+    without_body: list[Failure]
+    stats: TessellationStats = field(default_factory=TessellationStats)
+    #: The mesh cache key of every element looked up in the cache, by
+    #: GlobalId (a digest of its geometry fingerprint and the settings; empty
+    #: without a cache).
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.meshes)

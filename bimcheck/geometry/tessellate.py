@@ -37,7 +37,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import ifcopenshell
@@ -47,7 +47,7 @@ import numpy as np
 
 from bimcheck.errors import GeometryError, TessellationTimeout
 from bimcheck.fingerprint import Fingerprinter
-from bimcheck.geometry import csg, extrusions, facets
+from bimcheck.geometry import csg, extrusions, facets, manifest
 from bimcheck.geometry.bodies import (
     BODY_IDENTIFIERS,
     body_representations,
@@ -58,7 +58,7 @@ from bimcheck.geometry.bodies import (
 from bimcheck.geometry.cache import CachedFailure, MeshCache
 from bimcheck.geometry.instances import Placements, shape_key
 from bimcheck.geometry.mesh import Mesh, concatenate, from_arrays, moved
-from bimcheck.geometry.records import Failure, TessellationStats
+from bimcheck.geometry.records import Failure, Geometry, TessellationStats
 from bimcheck.model import Model
 from bimcheck.steptext import StepText
 from bimcheck.units import WELD_TOLERANCE_M
@@ -112,23 +112,6 @@ class TessellationSettings:
         return json.dumps(doc, sort_keys=True)
 
 
-@dataclass
-class Geometry:
-    """Meshes of a set of elements, keyed by GlobalId, with what is missing."""
-
-    meshes: dict[str, Mesh]
-    failures: list[Failure]
-    without_body: list[Failure]
-    stats: TessellationStats = field(default_factory=TessellationStats)
-    #: The mesh cache key of every element looked up in the cache, by
-    #: GlobalId (a digest of its geometry fingerprint and the settings; empty
-    #: without a cache).
-    keys: dict[str, str] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return len(self.meshes)
-
-
 def tessellate(
     model: Model,
     elements: Iterable[ifcopenshell.entity_instance] | None = None,
@@ -179,14 +162,27 @@ def tessellate_models(
     started = time.monotonic()
     deadline = None if timeout is None else started + float(timeout)
     fps = list(fingerprinters or [None] * len(requests))
-    jobs = [_Job(i, model, elements, fps[i]) for i, (model, elements) in enumerate(requests)]
+    # A whole model not parsed yet whose every element the cache holds: served
+    # from its manifest, not parsed.
+    results: list[Geometry | None] = [
+        manifest.served(model, settings.key(1.0), cache)
+        if elements is None and not model.parsed and cache is not None else None
+        for model, elements in requests]
+    todo = [i for i, r in enumerate(results) if r is None]
+    jobs = [_Job(n, requests[i][0], requests[i][1], fps[i]) for n, i in enumerate(todo)]
     run = _Run(jobs, settings, cache, progress, threads or os.cpu_count() or 1, deadline, timeout)
+    run.done = sum(len(r) + len(r.failures) for r in results if r is not None)
+    run.total += run.done
     run.execute()
-    results = []
-    for job in jobs:
+    for i, job in zip(todo, jobs, strict=True):
         job.stats.seconds_tessellate = time.monotonic() - started - job.stats.seconds_fingerprint
-        results.append(job.result())
-    return results
+        results[i] = job.result()
+        if requests[i][1] is None and cache is not None:
+            manifest.remember(job.model, settings.key(1.0), cache, job.with_body, job.keys,
+                              job.without_body)
+    if progress is not None and not jobs:
+        progress(run.done, run.total)
+    return [r for r in results if r is not None]
 
 
 class _Job:

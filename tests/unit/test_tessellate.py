@@ -173,3 +173,97 @@ def test_rerun_on_the_same_file_skips_fingerprinting(tmp_path, monkeypatch):
     calls.clear()
     fourth = tessellate(open_model(path), cache=MeshCache(root))
     assert len(calls) == len(fourth.meshes) and fourth.stats.tessellated == 0
+
+
+def _same_geometry(a, b) -> None:
+    assert a.meshes.keys() == b.meshes.keys()
+    for gid, mesh in a.meshes.items():
+        assert np.array_equal(mesh.vertices, b.meshes[gid].vertices)
+        assert np.array_equal(mesh.faces, b.meshes[gid].faces)
+        assert mesh.closed == b.meshes[gid].closed
+    assert a.failures == b.failures and a.without_body == b.without_body
+    assert a.keys == b.keys
+
+
+def _failing_model(path: Path) -> Path:
+    f = ModelFactory()
+    storey = f.add_storey("L0", 0.0)
+    f.add_element("IfcWall", "W-ok", shape=Box((0, 0, 0), (10, 0.2, 3)), storey=storey)
+    bad = f.add_element("IfcWall", "W-bad", shape=Box((0, 5, 0), (10, 5.2, 3)), storey=storey)
+    f.add_element("IfcBuildingElementProxy", "PX", storey=storey)  # no representation
+    profile = bad.Representation.Representations[0].Items[0].SweptArea
+    profile.XDim = profile.YDim = 0.0
+    return f.write(path)
+
+
+@pytest.mark.parametrize("sample", ["tower_rev_a.ifc", "failing"])
+def test_an_unchanged_file_opened_lazily_is_meshed_from_the_cache_without_a_parse(
+        tmp_path, sample):
+    path = (_failing_model(tmp_path / "bad.ifc") if sample == "failing"
+            else SAMPLES / sample)
+    cache = MeshCache(tmp_path / "cache")
+    fresh = tessellate(open_model(path))
+    first_model = open_model(path, lazy=True)
+    assert not first_model.parsed
+    first = tessellate(first_model, cache=cache)
+    assert first_model.parsed  # nothing in the cache yet: parsed and meshed
+    calls: list[tuple[int, int]] = []
+    again_model = open_model(path, lazy=True)
+    again = tessellate(again_model, cache=cache, progress=lambda d, t: calls.append((d, t)))
+    assert not again_model.parsed
+    assert again.stats.from_cache == again.stats.requested == len(first.meshes) + len(
+        first.failures)
+    n = len(first.meshes) + len(first.failures)
+    assert calls[-1] == (n, n)
+    _same_geometry(again, first)
+    assert {k: (m.vertices.tolist(), m.faces.tolist()) for k, m in fresh.meshes.items()} == {
+        k: (m.vertices.tolist(), m.faces.tolist()) for k, m in again.meshes.items()}
+    assert fresh.failures == again.failures and fresh.without_body == again.without_body
+    if sample == "failing":
+        assert [f.ifc_class for f in again.failures] == ["IfcWall"]
+        assert "zero sized profile" in again.failures[0].reason
+
+
+def test_a_manifest_whose_meshes_are_gone_or_garbled_parses_again(tmp_path):
+    import shutil
+
+    path = tmp_path / "model.ifc"
+    shutil.copy(SAMPLES / "tower_rev_a.ifc", path)
+    root = tmp_path / "cache"
+    first = tessellate(open_model(path), cache=MeshCache(root))
+    cache = MeshCache(root)
+    next(iter(cache.path_of(k) for k in first.keys.values())).unlink()
+    model = open_model(path, lazy=True)
+    _same_geometry(tessellate(model, cache=cache), first)
+    # missed by the manifest, then by the parsed run, which rebuilds it
+    assert model.parsed and cache.stats.misses == 2 and cache.stats.writes == 1
+    (manifest,) = (root / "index" / "v1").glob("*.manifest")
+    blob = bytearray(manifest.read_bytes())
+    blob[len(blob) // 2] ^= 0x01
+    manifest.write_bytes(bytes(blob))
+    model = open_model(path, lazy=True)
+    _same_geometry(tessellate(model, cache=MeshCache(root)), first)
+    assert model.parsed
+    # A selection, not the whole model, is never served from the manifest.
+    model = open_model(path, lazy=True)
+    walls = tessellate(model, model.select("IfcWall"), cache=MeshCache(root))
+    assert model.parsed and set(walls.meshes) < set(first.meshes)
+
+
+def test_a_lazily_opened_file_is_checked_when_it_is_parsed(tmp_path):
+    from bimcheck.errors import NoGeometryError, TruncatedModelError
+
+    text = (SAMPLES / "tower_rev_a.ifc").read_text(encoding="utf-8")
+    cut = tmp_path / "cut.ifc"
+    cut.write_text(text[: len(text) // 2], encoding="utf-8")
+    with pytest.raises(TruncatedModelError):
+        open_model(cut, lazy=True)  # found before any parse
+    f = ModelFactory()
+    f.add_element("IfcBuildingElementProxy", "PX", storey=f.add_storey("L0", 0.0))
+    empty = f.write(tmp_path / "empty.ifc")
+    model = open_model(empty, lazy=True)
+    with pytest.raises(NoGeometryError, match="empty.ifc"):
+        tessellate(model, cache=MeshCache(tmp_path / "cache"))
+    with pytest.raises(NoGeometryError):
+        model.file  # noqa: B018 - still refused on the next use
+    assert open_model(empty, lazy=True, require_geometry=False).file.by_type("IfcProject")

@@ -109,6 +109,7 @@ def test_avoiding_zones_it_goes_over_the_block_and_crosses_no_zone():
     assert cfg["time_s"][-1] == pytest.approx(route.path.duration)
 
 
+@pytest.mark.slow  # 40-60 s of planner search: the 10-minute budget of the default run
 def test_when_every_way_crosses_a_zone_it_crosses_the_fewest():
     """Two zones cut the short arc (wedges from the mast to past the jib);
     the road alone lies on the long arc. No zone-free path exists; the long
@@ -153,6 +154,7 @@ def test_a_power_line_over_the_short_arc_is_an_obstacle_to_the_planner():
     assert route.path.waypoints[-1, 0] == pytest.approx(-270.0)
 
 
+@pytest.mark.slow  # 40-60 s of planner search: the 10-minute budget of the default run
 def test_an_uneven_grid_still_finds_the_zone_free_path_over_the_block():
     """The scene with the set at 24.3 m, 0.5 m up: the grid's steps no longer
     divide the spans evenly (a half-move just under 0.5 m), which once threw

@@ -144,6 +144,9 @@ class Model:
         #: ``(size, mtime_ns)`` of a plain STEP file when it was parsed (set by
         #: :func:`open_model`); ``None`` for an ifczip or a file parsed elsewhere.
         self.parsed_stat: tuple[int, int] | None = None
+        #: For a model opened with ``lazy=True`` and not parsed yet, its
+        #: ``require_geometry`` (checked when it is parsed); else ``None``.
+        self._deferred_require_geometry: bool | None = None
 
     @classmethod
     def from_facts(
@@ -168,13 +171,13 @@ class Model:
         """The parsed file (a model made :meth:`from_facts`, or opened with
         ``lazy=True``, parses it here, once)."""
         if self._file is None:
-            lazy = self.__dict__.get("_lazy")
+            lazy = self._deferred_require_geometry
             if lazy is None:
                 log.info("%s: parsing (the cached result did not hold all that was asked)",
                          self.path.name)
             opened = open_model(self.path, require_geometry=bool(lazy))
             self._file, self.parsed_stat = opened._file, opened.parsed_stat
-            self.__dict__.pop("_lazy", None)
+            self._deferred_require_geometry = None
         return self._file
 
     @property
@@ -424,7 +427,7 @@ def open_model(
         _check_step(p, head)
         if lazy:
             model = Model(p, None, disciplines)
-            model.__dict__["_lazy"] = require_geometry
+            model._deferred_require_geometry = require_geometry
             return model
         st = p.stat()
         stat = (st.st_size, st.st_mtime_ns)

@@ -22,7 +22,7 @@ from bimcheck.cli.options import (
     progress_bar,
     record_run,
 )
-from bimcheck.packs.loader import builtin_rules_dir
+from bimcheck.qto import default_qto_pack_path
 from bimcheck.qto.records import GROUP_FIELDS, Takeoff
 from bimcheck.qto.served import PACK_TOLERANCE, PackRun, takeoff_pack_file
 from bimcheck.report.jsonout import dumps
@@ -115,7 +115,7 @@ def qto(
         )
     precheck_output(output, overwrite)
     precheck_history(history)
-    pack_path = pack if pack is not None else builtin_rules_dir() / "qto" / "ifc-base.yaml"
+    pack_path = pack if pack is not None else default_qto_pack_path()
     reconcile = None if no_reconcile else PACK_TOLERANCE if tolerance is None else tolerance
     cache = open_cache(cache_dir, no_cache)
     with progress_bar("Takeoff", ctx.obj.get("quiet", False)) as bar:

@@ -146,12 +146,10 @@ class MeshCache:
         """The stored manifest called ``name`` (``None`` if there is none, or
         it is short, garbled or fails its checksum)."""
         try:
-            blob = (self.root / _INDEX_DIR / f"{name}.manifest").read_bytes()
+            body = _checked((self.root / _INDEX_DIR / f"{name}.manifest").read_bytes())
         except OSError:
             return None
-        body, checksum = blob[:-_CHECKSUM_SIZE], blob[-_CHECKSUM_SIZE:]
-        if len(blob) <= _CHECKSUM_SIZE or \
-                hashlib.blake2b(body, digest_size=_CHECKSUM_SIZE).digest() != checksum:
+        if body is None:
             return None
         try:
             doc = json.loads(body)
@@ -162,8 +160,7 @@ class MeshCache:
     def put_manifest(self, name: str, doc: dict) -> None:
         """Store a manifest atomically, with a checksum."""
         body = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
-        write_atomic(self.root / _INDEX_DIR / f"{name}.manifest",
-                     body + hashlib.blake2b(body, digest_size=_CHECKSUM_SIZE).digest(),
+        write_atomic(self.root / _INDEX_DIR / f"{name}.manifest", _with_checksum(body),
                      "cache manifest")
 
     def usage(self) -> tuple[int, int]:
@@ -238,15 +235,28 @@ def _encode(entry: Mesh | CachedFailure) -> bytes:
         header = {"kind": "mesh", "nv": len(v), "nf": len(f), "closed": bool(entry.closed)}
         payload = v.tobytes() + f.tobytes()
     hb = json.dumps(header, sort_keys=True).encode()
-    body = _HEADER.pack(_MAGIC, len(hb)) + hb + payload
+    return _with_checksum(_HEADER.pack(_MAGIC, len(hb)) + hb + payload)
+
+
+def _with_checksum(body: bytes) -> bytes:
+    """``body`` followed by its BLAKE2b checksum."""
     return body + hashlib.blake2b(body, digest_size=_CHECKSUM_SIZE).digest()
 
 
-def _decode(blob: bytes) -> Mesh | CachedFailure | None:
-    if len(blob) < _HEADER.size + _CHECKSUM_SIZE:
+def _checked(blob: bytes) -> bytes | None:
+    """The body of a blob :func:`_with_checksum` made; ``None`` when it is
+    short or fails its checksum."""
+    if len(blob) <= _CHECKSUM_SIZE:
         return None
     body, checksum = blob[:-_CHECKSUM_SIZE], blob[-_CHECKSUM_SIZE:]
     if hashlib.blake2b(body, digest_size=_CHECKSUM_SIZE).digest() != checksum:
+        return None
+    return body
+
+
+def _decode(blob: bytes) -> Mesh | CachedFailure | None:
+    body = _checked(blob) if len(blob) >= _HEADER.size + _CHECKSUM_SIZE else None
+    if body is None:
         return None
     magic, hlen = _HEADER.unpack_from(body)
     if magic != _MAGIC or _HEADER.size + hlen > len(body):

@@ -163,9 +163,11 @@ def tessellate_models(
     deadline = None if timeout is None else started + float(timeout)
     fps = list(fingerprinters or [None] * len(requests))
     # A whole model not parsed yet whose every element the cache holds: served
-    # from its manifest, not parsed.
+    # from its manifest, not parsed. Manifests are named by the file's bytes,
+    # which fix its length unit: their settings key holds a placeholder scale.
+    manifest_key = settings.key(1.0)
     results: list[Geometry | None] = [
-        manifest.served(model, settings.key(1.0), cache)
+        manifest.served(model, manifest_key, cache)
         if elements is None and not model.parsed and cache is not None else None
         for model, elements in requests]
     todo = [i for i, r in enumerate(results) if r is None]
@@ -178,7 +180,7 @@ def tessellate_models(
         job.stats.seconds_tessellate = time.monotonic() - started - job.stats.seconds_fingerprint
         results[i] = job.result()
         if requests[i][1] is None and cache is not None:
-            manifest.remember(job.model, settings.key(1.0), cache, job.with_body, job.keys,
+            manifest.remember(job.model, manifest_key, cache, job.with_body, job.keys,
                               job.without_body)
     if progress is not None and not jobs:
         progress(run.done, run.total)

@@ -7,9 +7,17 @@ geometry engine."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 __all__ = ["FUNCTIONS", "Measure", "QuantityFunction", "quantity"]
+
+
+def default_qto_pack_path() -> Path:
+    """The shipped IFC base quantities pack, ``rules/qto/ifc-base.yaml``."""
+    from bimcheck.packs.loader import builtin_rules_dir
+
+    return builtin_rules_dir() / "qto" / "ifc-base.yaml"
 
 
 def __getattr__(name: str) -> Any:

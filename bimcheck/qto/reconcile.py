@@ -36,7 +36,6 @@ _KINDS = {
     "IfcQuantityCount": "1",
 }
 
-
 #: Differences smaller than this (in the row's unit) are never findings,
 #: whatever the declared value (0 against 1e-9 is not a 100 % difference).
 ABSOLUTE_FLOOR = 1e-6
@@ -50,8 +49,6 @@ class Declared:
     name: str
     unit: str
     value: float
-
-
 
 
 def _scale(quantity: ifcopenshell.entity_instance, file: ifcopenshell.file, unit: str) -> float:

@@ -32,10 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bimcheck.packs.loader import builtin_rules_dir
 from bimcheck.packs.registry import REGISTRY
 from bimcheck.packs.schema import Kind, PackField, Param, Rule
-from bimcheck.qto import FUNCTIONS
+from bimcheck.qto import FUNCTIONS, default_qto_pack_path  # noqa: F401  (re-exported)
 from bimcheck.qto.records import DEFAULT_RECONCILE_TOLERANCE
 
 #: (function unit, row unit) -> multiplier, for a quantity's ``unit:`` field.
@@ -46,7 +45,6 @@ UNIT_FACTORS: dict[tuple[str, str], float] = {
 }
 
 _PACK_FIELDS = {"pack", "version", "doc", "reconcile", "rules"}
-
 
 
 @dataclass(frozen=True)
@@ -200,6 +198,3 @@ def load_qto_pack(path: str | os.PathLike[str]) -> QtoPack:
                    reconcile_tolerance=pack.settings["reconcile"])
 
 
-def default_qto_pack_path() -> Path:
-    """The shipped IFC base quantities pack, ``rules/qto/ifc-base.yaml``."""
-    return builtin_rules_dir() / "qto" / "ifc-base.yaml"

@@ -52,14 +52,8 @@ def test_opening_net_and_gross(tmp_path, unit):
 
 
 def test_failed_element_is_recorded_and_the_run_goes_on(tmp_path):
-    f = ModelFactory()
-    storey = f.add_storey("L0", 0.0)
-    f.add_element("IfcWall", "W-ok", shape=Box((0, 0, 0), (10, 0.2, 3)), storey=storey)
-    bad = f.add_element("IfcWall", "W-bad", shape=Box((0, 5, 0), (10, 5.2, 3)), storey=storey)
-    f.add_element("IfcBuildingElementProxy", "PX", storey=storey)  # no representation
-    profile = bad.Representation.Representations[0].Items[0].SweptArea
-    profile.XDim = profile.YDim = 0.0  # a zero-sized profile cannot be meshed
-    model = open_model(f.write(tmp_path / "bad.ifc"))
+    model = open_model(_failing_model(tmp_path / "bad.ifc"))
+    (bad,) = [w for w in model.select("IfcWall") if w.Name == "W-bad"]
     cache = MeshCache(tmp_path / "cache")
     calls: list[tuple[int, int]] = []
     geometry = tessellate(model, cache=cache, progress=lambda d, t: calls.append((d, t)))
@@ -186,13 +180,15 @@ def _same_geometry(a, b) -> None:
 
 
 def _failing_model(path: Path) -> Path:
+    """A wall that meshes, a wall with a zero-sized profile (it cannot be
+    meshed) and a proxy without a representation."""
     f = ModelFactory()
     storey = f.add_storey("L0", 0.0)
     f.add_element("IfcWall", "W-ok", shape=Box((0, 0, 0), (10, 0.2, 3)), storey=storey)
     bad = f.add_element("IfcWall", "W-bad", shape=Box((0, 5, 0), (10, 5.2, 3)), storey=storey)
     f.add_element("IfcBuildingElementProxy", "PX", storey=storey)  # no representation
     profile = bad.Representation.Representations[0].Items[0].SweptArea
-    profile.XDim = profile.YDim = 0.0
+    profile.XDim = profile.YDim = 0.0  # a zero-sized profile cannot be meshed
     return f.write(path)
 
 

@@ -11,8 +11,9 @@ import yaml
 
 from bimcheck.errors import RulePackError
 from bimcheck.model import open_model
+from bimcheck.packs.loader import builtin_rules_dir
 from bimcheck.qto.records import Mismatch
-from bimcheck.qto.rules import builtin_rules_dir, default_qto_pack_path, load_qto_pack
+from bimcheck.qto.rules import default_qto_pack_path, load_qto_pack
 from bimcheck.qto.takeoff import run_takeoff
 from tests.conftest import SAMPLES
 

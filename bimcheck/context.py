@@ -129,9 +129,11 @@ class RunContext:
             return None
         left = self.deadline - time.monotonic()
         if left <= 0:
+            names = [m.path for m in self.models]
             raise TessellationTimeout(
-                f"the time budget of {self.timeout:g} s is spent", budget=float(self.timeout or 0),
-                done=0, total=0,
+                f"the time limit of {self.timeout:g} s (--timeout) is spent",
+                budget=float(self.timeout or 0), done=0, total=0,
+                path=names[0] if len(names) == 1 else ", ".join(str(n) for n in names) or None,
             )
         return left
 

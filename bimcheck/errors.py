@@ -43,6 +43,11 @@ class UnsupportedSchemaError(ModelError):
     """The file's schema is not one bimcheck supports."""
 
 
+class BrokenModelError(ModelError):
+    """The file's entity structure cannot be read (an id defined twice, an id
+    too long to be one)."""
+
+
 class NoGeometryError(ModelError):
     """The model has no element with a geometric representation."""
 

@@ -23,6 +23,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -34,11 +35,12 @@ from bimcheck.errors import (
     ModelNotFoundError,
     NoGeometryError,
     NotIfcError,
-    TruncatedModelError,
     UnsupportedSchemaError,
 )
 from bimcheck.findings import ElementRef
+from bimcheck.limits import format_size, max_file_bytes
 from bimcheck.packs.disciplines import DisciplineTable, load_discipline_table
+from bimcheck.stepcheck import Integrity, check_envelope, scan_references
 from bimcheck.steptext import StepText
 
 if TYPE_CHECKING:
@@ -49,23 +51,9 @@ log = logging.getLogger(__name__)
 #: Schemas bimcheck reads (``ifcopenshell.file.schema``); IFC4X3 covers IFC4X3_ADD2.
 SUPPORTED_SCHEMAS: tuple[str, ...] = ("IFC2X3", "IFC4", "IFC4X3")
 
-#: Largest IFC member of an .ifczip that will be extracted, in bytes (4 GiB).
-MAX_ZIP_MEMBER_BYTES: int = 4 * 1024**3
-
-_STEP_MAGIC = b"ISO-10303-21;"
-_STEP_TRAILER = b"END-ISO-10303-21;"
-
-#: Recognisable non-IFC file signatures, for a helpful message.
-_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG", "a PNG image"),
-    (b"%PDF", "a PDF document"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"<?xml", "an XML document (ifcXML is not supported)"),
-    (b"SQLite format 3", "an SQLite database"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"glTF", "a glTF binary"),
-)
+#: Metres per length unit accepted (a micrometre to a kilometre): a unit
+#: outside it (an EXA-metre) is an error in the file, not a building.
+LENGTH_SCALE_RANGE: tuple[float, float] = (1e-6, 1e3)
 
 #: Symbols of conversion-based length units, by lower-case unit name.
 _CONVERSION_SYMBOLS = {"foot": "ft", "inch": "in", "yard": "yd", "mile": "mi"}
@@ -144,6 +132,8 @@ class Model:
         #: ``(size, mtime_ns)`` of a plain STEP file when it was parsed (set by
         #: :func:`open_model`); ``None`` for an ifczip or a file parsed elsewhere.
         self.parsed_stat: tuple[int, int] | None = None
+        #: References to entities that are not in the file (set by :func:`open_model`).
+        self.integrity = Integrity(0)
         #: For a model opened with ``lazy=True`` and not parsed yet, its
         #: ``require_geometry`` (checked when it is parsed); else ``None``.
         self._deferred_require_geometry: bool | None = None
@@ -177,6 +167,7 @@ class Model:
                          self.path.name)
             opened = open_model(self.path, require_geometry=bool(lazy))
             self._file, self.parsed_stat = opened._file, opened.parsed_stat
+            self.integrity = opened.integrity
             self._deferred_require_geometry = None
         return self._file
 
@@ -227,12 +218,24 @@ class Model:
     @cached_property
     def length_scale(self) -> float:
         """Metres per file length unit (1 for a file without an IfcProject:
-        IFC's default unit is the metre)."""
+        IFC's default unit is the metre). :class:`ModelError` when the unit
+        cannot be read, or is outside :data:`LENGTH_SCALE_RANGE`."""
         import ifcopenshell.util.unit
 
         if not self.file.by_type("IfcProject"):
             return 1.0
-        return float(ifcopenshell.util.unit.calculate_unit_scale(self.file, "LENGTHUNIT"))
+        try:
+            scale = float(ifcopenshell.util.unit.calculate_unit_scale(self.file, "LENGTHUNIT"))
+        except (AttributeError, TypeError, ValueError, RuntimeError, ZeroDivisionError,
+                OverflowError) as exc:
+            raise ModelError(f"the project's length unit cannot be read: {exc}",
+                             path=self.path) from None
+        low, high = LENGTH_SCALE_RANGE
+        if not (low <= scale <= high):
+            raise ModelError(
+                f"the project's length unit is {scale:g} m, outside what a building model "
+                f"uses ({low:g} to {high:g} m)", path=self.path)
+        return scale
 
     @cached_property
     def length_unit(self) -> str:
@@ -242,12 +245,18 @@ class Model:
             return "m"
         import ifcopenshell.util.unit
 
-        unit = ifcopenshell.util.unit.get_project_unit(self.file, "LENGTHUNIT")
+        self.length_scale  # noqa: B018 - refuses a unit that cannot be read
+        try:
+            unit = ifcopenshell.util.unit.get_project_unit(self.file, "LENGTHUNIT")
+        except (AttributeError, TypeError, ValueError, RuntimeError):
+            unit = None
         if unit is None:
             return "m"
         if unit.is_a("IfcSIUnit"):
-            return _SI_SYMBOLS.get(unit.Prefix or "", f"{(unit.Prefix or '').lower()}m")
-        name = (getattr(unit, "Name", None) or "").strip().lower()
+            prefix = unit.Prefix if isinstance(unit.Prefix, str) else ""
+            return _SI_SYMBOLS.get(prefix, f"{prefix.lower()}m")
+        name = getattr(unit, "Name", None)
+        name = name.strip().lower() if isinstance(name, str) else ""
         return _CONVERSION_SYMBOLS.get(name, name or "unknown")
 
     @cached_property
@@ -414,6 +423,7 @@ def open_model(
         raise ModelNotFoundError("file not found", path=p)
     if not p.is_file():
         raise ModelNotFoundError("not a regular file", path=p)
+    _check_size(p, p.stat().st_size)
     try:
         with p.open("rb") as fh:
             head = fh.read(512)
@@ -421,19 +431,20 @@ def open_model(
         raise ModelNotFoundError(f"cannot read file: {exc.strerror or exc}", path=p) from None
 
     stat: tuple[int, int] | None = None
-    if head.startswith(b"PK\x03\x04"):
-        ifc = _open_ifczip(p)
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):  # an archive (or an empty one)
+        ifc, integrity = _open_ifczip(p)
     else:
-        _check_step(p, head)
+        check_envelope(p, head)
         if lazy:
             model = Model(p, None, disciplines)
             model._deferred_require_geometry = require_geometry
             return model
         st = p.stat()
         stat = (st.st_size, st.st_mtime_ns)
-        ifc = _parse(p, p)
+        ifc, integrity = _parse(p, p)
     model = Model(p, ifc, disciplines)
     model.parsed_stat = stat
+    model.integrity = integrity
     if model.schema not in SUPPORTED_SCHEMAS:
         raise UnsupportedSchemaError(
             f"schema {model.schema_identifier} is not supported "
@@ -445,37 +456,14 @@ def open_model(
     return model
 
 
-def _check_step(p: Path, head: bytes) -> None:
-    """Refuse anything that is not a complete ISO 10303-21 file."""
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not stripped:
-        raise NotIfcError("not an IFC file: the file is empty", path=p)
-    if not stripped.startswith(_STEP_MAGIC):
-        what = next((w for sig, w in _SIGNATURES if stripped.startswith(sig)), None)
-        if what is None:
-            what = "text" if _looks_like_text(stripped) else "binary data"
-        raise NotIfcError(
-            f"not an IFC file: it is {what}, not an ISO-10303-21 (STEP) file", path=p
-        )
-    size = p.stat().st_size
-    with p.open("rb") as fh:
-        fh.seek(max(0, size - 4096))
-        tail = fh.read()
-    if not tail.rstrip(b" \t\r\n\x00\x1a").endswith(_STEP_TRAILER):
-        raise TruncatedModelError(
-            "the file is truncated: it does not end with END-ISO-10303-21;", path=p
-        )
+def _check_size(p: Path, size: int, what: str = "the file") -> None:
+    limit = max_file_bytes()
+    if size > limit:
+        raise ModelError(f"{what} is {format_size(size)}, over the limit of "
+                         f"{format_size(limit)} (--max-file-size)", path=p)
 
 
-def _looks_like_text(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return b"\x00" not in data
-
-
-def _open_ifczip(p: Path) -> ifcopenshell.file:
+def _open_ifczip(p: Path) -> tuple[ifcopenshell.file, Integrity]:
     """Extract the single .ifc member of an ifczip to a temp dir and parse it."""
     try:
         zf = zipfile.ZipFile(p)
@@ -489,24 +477,20 @@ def _open_ifczip(p: Path) -> ifcopenshell.file:
             names = ", ".join(sorted(i.filename for i in members))
             raise NotIfcError(f"the ifczip archive holds several .ifc files ({names})", path=p)
         member = members[0]
-        if member.file_size > MAX_ZIP_MEMBER_BYTES:
-            raise ModelError(
-                f"the ifczip member {member.filename} is {member.file_size} bytes, "
-                f"over the {MAX_ZIP_MEMBER_BYTES} byte limit",
-                path=p,
-            )
-        tmpdir = tempfile.mkdtemp(prefix="bimcheck-ifczip-")
+        _check_size(p, member.file_size, f"the ifczip member {member.filename}")
+        _sweep_extractions()
+        tmpdir = tempfile.mkdtemp(prefix=f"{_EXTRACTION_PREFIX}{os.getpid()}-")
         try:
             target = Path(tmpdir) / "model.ifc"
             try:
-                with zf.open(member) as src, target.open("wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                _extract(zf, member, target, p)
+            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError,
+                    ValueError, zlib.error) as exc:
                 raise NotIfcError(f"cannot extract {member.filename}: {exc}", path=p) from None
             with target.open("rb") as fh:
                 head = fh.read(512)
             try:
-                _check_step(target, head)
+                check_envelope(target, head)
             except ModelError as exc:
                 raise type(exc)(f"{member.filename}: {exc.message}", path=p) from None
             return _parse(target, p)
@@ -514,12 +498,53 @@ def _open_ifczip(p: Path) -> ifcopenshell.file:
             shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _parse(source: Path, shown: Path) -> ifcopenshell.file:
-    """Let IfcOpenShell parse ``source``; errors name ``shown`` (what the user gave)."""
+#: Temporary folders of extracted .ifczip members: ``<prefix><pid>-<random>``.
+_EXTRACTION_PREFIX = "bimcheck-ifczip-"
+
+
+def _extract(zf: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, p: Path) -> None:
+    """Copy ``member`` to ``target``, stopping past the size limit (the
+    size an archive declares may be forged: a zip bomb)."""
+    limit = max_file_bytes()
+    written = 0
+    with zf.open(member) as src, target.open("wb") as dst:
+        while chunk := src.read(1 << 20):
+            written += len(chunk)
+            if written > limit:
+                raise ModelError(
+                    f"the ifczip member {member.filename} inflates past the limit of "
+                    f"{format_size(limit)} (--max-file-size)", path=p)
+            dst.write(chunk)
+
+
+def _sweep_extractions() -> None:
+    """Remove the extraction folders of processes that are gone (killed
+    while parsing): a crash must not leave gigabytes in the temp folder."""
+    root = Path(tempfile.gettempdir())
+    for folder in root.glob(f"{_EXTRACTION_PREFIX}*"):
+        pid = folder.name[len(_EXTRACTION_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def _parse(source: Path, shown: Path) -> tuple[ifcopenshell.file, Integrity]:
+    """Scan the entity ids of ``source`` (:func:`~bimcheck.stepcheck.scan_references`),
+    then let IfcOpenShell parse it; errors name ``shown`` (what the user gave)."""
     import ifcopenshell
 
+    integrity = scan_references(source, shown=shown)
+    if integrity.dangling:
+        log.warning("%s: %d entities are referred to but not in the file: %s; the elements "
+                    "whose geometry uses them are reported as failures", shown.name,
+                    len(integrity.dangling), integrity.summary())
     try:
-        return ifcopenshell.open(str(source))
+        return ifcopenshell.open(str(source)), integrity
     except ifcopenshell.SchemaError as exc:
         raise UnsupportedSchemaError(f"{exc}", path=shown) from None
     except OSError as exc:

@@ -19,13 +19,15 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from bimcheck import limits
 from bimcheck._version import __version__
 from bimcheck.batch.manifest import Manifest, Project, Revision
 from bimcheck.model import content_digest
 
-#: Default per-model time-out (s) and largest model file (bytes) of a batch.
-DEFAULT_TIMEOUT_S = 1800.0
-DEFAULT_MAX_FILE_SIZE = 2 * 1024**3
+#: Default per-model time-out (s) and largest model file (bytes) of a batch:
+#: those of every command (:mod:`bimcheck.limits`).
+DEFAULT_TIMEOUT_S = limits.DEFAULT_TIMEOUT_S
+DEFAULT_MAX_FILE_SIZE = limits.DEFAULT_MAX_FILE_BYTES
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ and write the portfolio dashboard and the daily digest."""
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,23 +15,16 @@ import click
 from bimcheck.batch.plan import DEFAULT_MAX_FILE_SIZE, DEFAULT_TIMEOUT_S
 from bimcheck.cli.options import DEFAULT_HISTORY_DB, cache_dir_opt, no_cache_opt
 from bimcheck.exitcodes import ExitCode
+from bimcheck.limits import parse_size
 from bimcheck.packs.schema import SEVERITIES
 from bimcheck.report.digest import signed_money
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
-
-
-def parse_size(text: str) -> int:
-    """``500M``, ``2G``, ``1.5GiB``, ``123456`` → bytes (powers of 1024)."""
-    m = _SIZE.match(text)
-    if not m:
-        raise click.BadParameter(f"{text!r}: give bytes, or a number with K, M, G or T")
-    scale = 1024 ** " KMGT".index((m.group(2) or " ").upper())
-    return int(float(m.group(1)) * scale)
-
 
 def _size(ctx: Any, param: Any, value: str | None) -> int:
-    return DEFAULT_MAX_FILE_SIZE if value is None else parse_size(value)
+    try:
+        return DEFAULT_MAX_FILE_SIZE if value is None else parse_size(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command()

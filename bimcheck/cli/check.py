@@ -27,7 +27,7 @@ from bimcheck.report.checkfiles import (
     report_targets,
     write_reports,
 )
-from bimcheck.report.files import check_writable
+from bimcheck.report.files import check_outputs
 from bimcheck.report.gatedoc import gate_active
 
 #: Findings listed on the terminal by default.
@@ -96,9 +96,9 @@ def check(ctx: click.Context, models: tuple[Path, ...], sources: tuple[Path, ...
     targets = report_targets(out, glb=glb)
     if out.exists() and not out.is_dir():
         raise click.UsageError(f"--out {out}: not a folder")
-    if out.is_dir():
-        for p in targets.values():
-            check_writable(p, overwrite=overwrite)
+    inputs = [*models, *sources, lift_plan, gate_file, baseline, waiver_file]
+    check_outputs({f"--out {out}/{p.name}": p for p in targets.values()}, inputs,
+                  overwrite=overwrite, writable=out.is_dir())
     options = CheckOptions(models=list(models), sources=list(sources), lift_plan=lift_plan,
                            gate_file=gate_file, fail_on=fail_on, baseline=baseline,
                            waivers=waiver_file, timeout=timeout, threads=threads)

@@ -21,7 +21,7 @@ from bimcheck.cli.options import (
     output_opt,
     overwrite_opt,
     precheck_history,
-    precheck_output,
+    precheck_outputs,
     progress_bar,
     record_run,
 )
@@ -130,11 +130,8 @@ def clash(
         raise click.UsageError("--clearance applies to --kind clearance")
     if bcf_per_clash and bcf_path is None:
         raise click.UsageError("--bcf-per-clash needs --bcf FILE")
-    outputs = [p for p in (output, csv_path, bcf_path) if p is not None]
-    if len({p.resolve() for p in outputs}) < len(outputs):
-        raise click.UsageError("-o, --csv and --bcf must be different files")
-    for p in outputs:
-        precheck_output(p, overwrite)
+    precheck_outputs({"-o": output, "--csv": csv_path, "--bcf": bcf_path}, overwrite,
+                     [*models, *packs])
     precheck_history(history)
 
     if adhoc:

@@ -17,7 +17,7 @@ from bimcheck.cli.options import (
     open_cache,
     output_opt,
     overwrite_opt,
-    precheck_output,
+    precheck_outputs,
     progress_bar,
 )
 from bimcheck.crane.drawing import element_label
@@ -70,8 +70,8 @@ def crane(ctx: click.Context, model: Path, liftplan: Path, as_json: bool, fail_o
 
     Exit 0 when done, 1 with --fail-on and a lift that bad, 2 on bad input.
     """
-    for target in (output, html_out, bcf_out):
-        precheck_output(target, overwrite)
+    precheck_outputs({"-o": output, "--html": html_out, "--bcf": bcf_out}, overwrite,
+                     [model, liftplan])
     plan = load_lift_plan(liftplan)
     policy = load_pack(crane_pack_path(), family="crane").settings["lift_policy"]
     opened = open_model(model)

@@ -12,7 +12,7 @@ from bimcheck.cli.options import (
     open_cache,
     output_opt,
     overwrite_opt,
-    precheck_output,
+    precheck_outputs,
     progress_bar,
 )
 from bimcheck.diff import RevisionDiff, diff_models
@@ -55,11 +55,8 @@ def diff(ctx: click.Context, old: Path, new: Path, as_json: bool, limit: int, ti
 
     Exit 0 when done (changes are not an error), 2 on bad input.
     """
-    outputs = [p for p in (output, html_path, bcf_path) if p is not None]
-    if len({p.resolve() for p in outputs}) < len(outputs):
-        raise click.UsageError("-o, --html and --bcf must be different files")
-    for p in outputs:
-        precheck_output(p, overwrite)
+    precheck_outputs({"-o": output, "--html": html_path, "--bcf": bcf_path}, overwrite,
+                     [old, new])
     old_model, new_model = open_model(old), open_model(new)
     cache = open_cache(cache_dir, no_cache)
     with progress_bar("Diff", ctx.obj.get("quiet", False)) as bar:

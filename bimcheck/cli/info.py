@@ -13,7 +13,7 @@ from bimcheck.cli.options import (
     open_cache,
     output_opt,
     overwrite_opt,
-    precheck_output,
+    precheck_outputs,
     progress_bar,
 )
 from bimcheck.info import InfoReport, inspect_model
@@ -41,7 +41,7 @@ def info(
     no_cache: bool,
 ) -> None:
     """Summarise MODEL and check that its geometry can be made."""
-    precheck_output(output, overwrite)
+    precheck_outputs({"-o": output}, overwrite, [model])
     cache = open_cache(cache_dir, no_cache)
     with progress_bar(f"Tessellating {model.name}", ctx.obj.get("quiet", False)) as progress:
         report = inspect_model(model, cache=cache, timeout=timeout, threads=threads,

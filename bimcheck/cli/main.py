@@ -2,19 +2,41 @@
 
 Exit codes: 0 ok; 1 findings over the gate; 2 bad input or usage;
 3 internal error (a bug: run with -v for the traceback); 130 interrupted.
+
+An error is one line on stderr, at most :data:`MAX_MESSAGE` characters (a
+value echoed from a hostile input is cut, not printed in full).
 """
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import sys
+import traceback
 
 import click
 
 from bimcheck._version import __version__
 from bimcheck.errors import BimcheckError
 from bimcheck.exitcodes import ExitCode
+
+#: Longest error line printed, in characters.
+MAX_MESSAGE: int = 1000
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line, cut to :data:`MAX_MESSAGE` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 1] + "\u2026"
+
+
+def _say(text: str) -> None:
+    """One line on stderr; nothing when stderr itself cannot be written."""
+    try:
+        click.echo(text, err=True)
+    except OSError:
+        pass
 
 
 class _Group(click.Group):
@@ -48,21 +70,32 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except BimcheckError as exc:
-            click.echo(f"bimcheck: error: {exc}", err=True)
+            _say(_one_line(f"bimcheck: error: {exc}"))
             ctx.exit(ExitCode.BAD_INPUT)
         except KeyboardInterrupt:
-            click.echo("bimcheck: interrupted", err=True)
+            _say("bimcheck: interrupted")
             ctx.exit(ExitCode.INTERRUPTED)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EPIPE, errno.EDQUOT, errno.EROFS,
+                                 errno.ENAMETOOLONG, errno.EIO):
+                self._internal(ctx, exc)
+            where = f"{exc.filename}: " if exc.filename else "output: "
+            _say(_one_line(f"bimcheck: error: {where}{exc.strerror or exc}"))
+            ctx.exit(ExitCode.BAD_INPUT)
         except Exception as exc:
-            if logging.getLogger("bimcheck").isEnabledFor(logging.DEBUG):
-                raise
-            click.echo(
-                f"bimcheck: internal error: {type(exc).__name__}: {exc} (run with -v for details)",
-                err=True,
-            )
-            ctx.exit(ExitCode.INTERNAL_ERROR)
+            self._internal(ctx, exc)
+
+    @staticmethod
+    def _internal(ctx: click.Context, exc: BaseException) -> None:
+        """A bug: one line (and with -v, the traceback) on stderr; exit 3."""
+        verbose = logging.getLogger("bimcheck").isEnabledFor(logging.INFO)
+        if verbose:
+            _say(traceback.format_exc().rstrip())
+        hint = "" if verbose else " (run with -v for the traceback)"
+        _say(_one_line(f"bimcheck: internal error: {type(exc).__name__}: {exc}") + hint)
+        ctx.exit(ExitCode.INTERNAL_ERROR)
 
 
 def _setup_logging(verbose: int, quiet: int) -> None:

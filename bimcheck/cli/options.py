@@ -14,7 +14,14 @@ from typing import Any
 import click
 
 from bimcheck.geometry.cache import MeshCache
-from bimcheck.report.files import check_writable, write_atomic
+from bimcheck.limits import (
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_TIMEOUT_S,
+    file_size_limit,
+    parse_size,
+    time_limit,
+)
+from bimcheck.report.files import check_outputs, write_atomic
 
 output_opt = click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -24,8 +31,22 @@ overwrite_opt = click.option(
     "--overwrite", is_flag=True, help="Replace the output file if it exists."
 )
 timeout_opt = click.option(
-    "--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
-    help="Time budget for tessellation (all the models of the run); what finished stays cached.",
+    "--timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT_S,
+    show_default=True, metavar="SECONDS",
+    help="Time limit of the command per model; what finished stays cached.",
+)
+
+
+def _size(ctx: Any, param: Any, value: str | None) -> int:
+    try:
+        return DEFAULT_MAX_FILE_BYTES if value is None else parse_size(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+max_file_size_opt = click.option(
+    "--max-file-size", "max_file_size", callback=_size, default=None, metavar="SIZE",
+    help="Largest model file read, e.g. 500M (default 2G).",
 )
 threads_opt = click.option(
     "--threads", type=click.IntRange(min=1), default=None,
@@ -39,10 +60,35 @@ no_cache_opt = click.option("--no-cache", is_flag=True, help="Do not read or wri
 
 
 def geometry_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--timeout, --threads, --cache-dir, --no-cache."""
-    for opt in (no_cache_opt, cache_dir_opt, threads_opt, timeout_opt):
-        f = opt(f)
-    return f
+    """--timeout, --max-file-size, --threads, --cache-dir, --no-cache.
+
+    The command runs inside the limits: ``--timeout`` seconds per model it
+    was given (:func:`~bimcheck.limits.time_limit`), and no model file larger
+    than ``--max-file-size`` is read (:func:`~bimcheck.limits.file_size_limit`).
+    """
+    @functools.wraps(f)
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        models = _models(kwargs)
+        timeout = kwargs.get("timeout")
+        # A little past the library's own budget, which ends tessellation
+        # with a fuller message; this catches every other long step.
+        seconds = None if timeout is None else timeout * max(1, len(models)) * 1.05 + 5
+        shown = ", ".join(str(m) for m in models) or None
+        with file_size_limit(kwargs.pop("max_file_size")), \
+                time_limit(seconds, f"bimcheck {f.__name__}", shown):
+            return f(*args, **kwargs)
+
+    for opt in (no_cache_opt, cache_dir_opt, threads_opt, max_file_size_opt, timeout_opt):
+        limited = opt(limited)
+    return limited
+
+
+def _models(params: Mapping[str, Any]) -> list[Any]:
+    """The models a command was given (``models``, or ``model``/``old``/``new``)."""
+    many = params.get("models")
+    if many:
+        return list(many)
+    return [params[n] for n in ("old", "new", "model") if params.get(n) is not None]
 
 
 def open_cache(cache_dir: Path | None, no_cache: bool) -> MeshCache | None:
@@ -58,10 +104,12 @@ def emit(text: str, output: Path | None, overwrite: bool) -> None:
         write_atomic(output, text, overwrite=overwrite)
 
 
-def precheck_output(output: Path | None, overwrite: bool) -> None:
-    """Refuse a bad -o before any long work starts."""
-    if output is not None:
-        check_writable(output, overwrite=overwrite)
+def precheck_outputs(outputs: Mapping[str, Path | None], overwrite: bool,
+                     inputs: Iterable[Path | None] = ()) -> None:
+    """Refuse bad outputs before any long work starts: one that exists
+    without --overwrite, one that is an input, two that are one file
+    (:func:`~bimcheck.report.files.check_outputs`)."""
+    check_outputs(outputs, inputs, overwrite=overwrite)
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from bimcheck.cli.options import (
     open_cache,
     overwrite_opt,
     precheck_history,
-    precheck_output,
+    precheck_outputs,
     progress_bar,
     store_run,
 )
@@ -98,8 +98,8 @@ def price(
                                f"use {', '.join(_FORMATS)}")
     if schedule is not None and schedule.suffix.lower() != ".ifc":
         raise click.UsageError(f"--ifc-cost-schedule {schedule}: the file must end in .ifc")
-    precheck_output(output, overwrite)
-    precheck_output(schedule, overwrite)
+    precheck_outputs({"-o": output, "--ifc-cost-schedule": schedule}, overwrite,
+                     [old, new, rates_path, pack])
     precheck_history(history)
     table = load_rates(rates_path) if rates_path is not None else None
     loaded = load_pack(pack if pack is not None else default_qto_pack_path(), family="qto")

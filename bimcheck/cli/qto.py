@@ -18,7 +18,7 @@ from bimcheck.cli.options import (
     output_opt,
     overwrite_opt,
     precheck_history,
-    precheck_output,
+    precheck_outputs,
     progress_bar,
     record_run,
 )
@@ -113,7 +113,7 @@ def qto(
             f"-o {output}: unsupported format {output.suffix or '(none)'}; "
             f"use {', '.join(_FORMATS)}"
         )
-    precheck_output(output, overwrite)
+    precheck_outputs({"-o": output}, overwrite, [model, pack])
     precheck_history(history)
     pack_path = pack if pack is not None else default_qto_pack_path()
     reconcile = None if no_reconcile else PACK_TOLERANCE if tolerance is None else tolerance

@@ -25,6 +25,7 @@ import numpy as np
 
 from bimcheck.diff.values import ValueReader
 from bimcheck.fingerprint import Fingerprinter
+from bimcheck.forking import die_with_parent
 from bimcheck.model import Model
 from bimcheck.relations import get_classification_codes, get_material_names, get_storey
 
@@ -359,7 +360,7 @@ def snapshot_pair(old: Model, new: Model, fingerprinters: tuple[Fingerprinter, F
     global _FORKED
     _FORKED = (new, fingerprinters[1], scope)
     try:
-        with multiprocessing.get_context("fork").Pool(1) as pool:
+        with multiprocessing.get_context("fork").Pool(1, die_with_parent, (os.getpid(),)) as pool:
             pending = pool.map_async(_forked_snapshot, [0])
             first = snapshot(old, fingerprinters[0], scope)
             ((second, memo),) = pending.get()

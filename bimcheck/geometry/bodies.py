@@ -100,8 +100,8 @@ def geometry_representation_id(geometry_id: str) -> int | None:
 
 def _candidates(product: ifcopenshell.entity_instance) -> list[ifcopenshell.entity_instance]:
     shape = getattr(product, "Representation", None)
-    if shape is None:
-        return []
+    if shape is None or not shape.is_a("IfcProductRepresentation"):
+        return []  # none, or not a representation (a malformed file)
     found: dict[int, ifcopenshell.entity_instance] = {}
     for rep in shape.Representations or ():
         if rep.id() in found or not rep.is_a("IfcShapeRepresentation"):

@@ -121,24 +121,31 @@ class MeshCache:
     # -- key index: cache keys of one exact file, so re-runs skip fingerprinting --
 
     def _index_path(self, name: str) -> Path:
-        return self.root / _INDEX_DIR / f"{name}.json"
+        return self.root / _INDEX_DIR / f"{name}.keys"
 
     def get_index(self, name: str) -> dict[str, str]:
-        """The stored ``{STEP id: cache key}`` map called ``name`` ({} if none or unreadable)."""
+        """The stored ``{STEP id: cache key}`` map called ``name`` ({} if none,
+        or it is short, garbled or fails its checksum: a damaged index would
+        give elements each other's meshes)."""
         try:
-            doc = json.loads(self._index_path(name).read_text(encoding="utf-8"))
-            keys = doc["keys"]
-        except (OSError, ValueError, KeyError, TypeError):
+            body = _checked(self._index_path(name).read_bytes())
+        except OSError:
+            return {}
+        if body is None:
+            return {}
+        try:
+            keys = json.loads(body)["keys"]
+        except (ValueError, KeyError, TypeError):
             return {}
         if not isinstance(keys, dict):
             return {}
         return {str(k): str(v) for k, v in keys.items()}
 
     def put_index(self, name: str, keys: dict[str, str]) -> None:
-        """Store a key map atomically (merged with what is there)."""
+        """Store a key map atomically, with a checksum (merged with what is there)."""
         merged = {**self.get_index(name), **keys}
-        data = json.dumps({"keys": merged}, sort_keys=True).encode()
-        write_atomic(self._index_path(name), data, "cache index")
+        body = json.dumps({"keys": merged}, sort_keys=True, separators=(",", ":")).encode()
+        write_atomic(self._index_path(name), _with_checksum(body), "cache index")
 
     # -- manifests: every element of one exact file, so a re-run need not parse it --
 
@@ -271,8 +278,9 @@ def _decode(blob: bytes) -> Mesh | CachedFailure | None:
             return None
         v = np.frombuffer(body, dtype="<f8", count=nv * 3, offset=start).reshape(nv, 3)
         f = np.frombuffer(body, dtype="<i4", count=nf * 3, offset=start + nv * 24).reshape(nf, 3)
+        closed = bool(header["closed"])
     except (ValueError, KeyError, TypeError):
         return None
     if nf and (int(f.min()) < 0 or int(f.max()) >= nv):
         return None
-    return Mesh(vertices=v, faces=f, closed=bool(header["closed"]))
+    return Mesh(vertices=v, faces=f, closed=closed)

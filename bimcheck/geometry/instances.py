@@ -58,7 +58,8 @@ class Placements:
         relative = placement.RelativePlacement
         if relative is None or relative.is_a() not in _AXIS_PLACEMENTS:
             return None
-        if not relative.Location.is_a("IfcCartesianPoint"):
+        location = getattr(relative, "Location", None)
+        if location is None or not location.is_a("IfcCartesianPoint"):
             return None
         parent = np.eye(4)
         if placement.PlacementRelTo is not None:

@@ -37,7 +37,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import ifcopenshell
@@ -45,8 +45,9 @@ import ifcopenshell.geom
 import ifcopenshell.ifcopenshell_wrapper as wrapper
 import numpy as np
 
-from bimcheck.errors import GeometryError, TessellationTimeout
+from bimcheck.errors import TessellationTimeout
 from bimcheck.fingerprint import Fingerprinter
+from bimcheck.forking import die_with_parent
 from bimcheck.geometry import csg, extrusions, facets, manifest
 from bimcheck.geometry.bodies import (
     BODY_IDENTIFIERS,
@@ -59,6 +60,8 @@ from bimcheck.geometry.cache import CachedFailure, MeshCache
 from bimcheck.geometry.instances import Placements, shape_key
 from bimcheck.geometry.mesh import Mesh, concatenate, from_arrays, moved
 from bimcheck.geometry.records import Failure, Geometry, TessellationStats
+from bimcheck.geometry.screen import Screen
+from bimcheck.limits import KERNEL_ELEMENT_SECONDS
 from bimcheck.model import Model
 from bimcheck.steptext import StepText
 from bimcheck.units import WELD_TOLERANCE_M
@@ -141,6 +144,7 @@ def tessellate_models(
     threads: int | None = None,
     progress: Progress | None = None,
     fingerprinters: Sequence[Fingerprinter | None] | None = None,
+    element_timeout: float = KERNEL_ELEMENT_SECONDS,
 ) -> list[Geometry]:
     """Meshes for the elements of several models, in one pass (one :class:`Geometry`
     per ``(model, elements)`` request; ``elements=None`` means
@@ -157,6 +161,10 @@ def tessellate_models(
     :class:`~bimcheck.errors.TessellationTimeout` is raised and everything
     finished so far is already in the cache. ``progress(done, total)`` is
     called as elements complete, counted over all the models.
+
+    A worker that crashes on an element, or works ``element_timeout``
+    seconds on one without a result, is replaced: that element is a failure
+    (its reason says which), the others are meshed.
     """
     settings = settings or TessellationSettings()
     started = time.monotonic()
@@ -172,14 +180,15 @@ def tessellate_models(
         for model, elements in requests]
     todo = [i for i, r in enumerate(results) if r is None]
     jobs = [_Job(n, requests[i][0], requests[i][1], fps[i]) for n, i in enumerate(todo)]
-    run = _Run(jobs, settings, cache, progress, threads or os.cpu_count() or 1, deadline, timeout)
+    run = _Run(jobs, settings, cache, progress, threads or os.cpu_count() or 1, deadline, timeout,
+               element_timeout)
     run.done = sum(len(r) + len(r.failures) for r in results if r is not None)
     run.total += run.done
     run.execute()
     for i, job in zip(todo, jobs, strict=True):
         job.stats.seconds_tessellate = time.monotonic() - started - job.stats.seconds_fingerprint
         results[i] = job.result()
-        if requests[i][1] is None and cache is not None:
+        if requests[i][1] is None and cache is not None and not job.unreadable:
             manifest.remember(job.model, manifest_key, cache, job.with_body, job.keys,
                               job.without_body)
     if progress is not None and not jobs:
@@ -200,15 +209,21 @@ class _Job:
         products = sorted({p.id(): p for p in products}.values(), key=lambda p: p.id())
         self.with_body: list[ifcopenshell.entity_instance] = []
         self.without_body: list[Failure] = []
+        #: Elements whose geometry cannot be read (:mod:`~bimcheck.geometry.screen`).
+        self.unreadable: list[Failure] = []
+        screen = Screen(model.file, model.integrity)
         for p in products:
-            if has_body(p):
+            problem = screen.reason(p)
+            if problem is not None:
+                self.unreadable.append(Failure(p.GlobalId, p.is_a(), problem))
+            elif has_body(p):
                 self.with_body.append(p)
             else:
                 self.without_body.append(Failure(p.GlobalId, p.is_a(), "no body representation"))
         self.without_body.sort()
-        self.stats = TessellationStats(requested=len(self.with_body))
+        self.stats = TessellationStats(requested=len(self.with_body) + len(self.unreadable))
         self.meshes: dict[str, Mesh] = {}
-        self.failures: list[Failure] = []
+        self.failures: list[Failure] = list(self.unreadable)
         self.keys: dict[int, str] = {}
         #: Elements not in the cache, by STEP id.
         self.todo: dict[int, ifcopenshell.entity_instance] = {}
@@ -222,6 +237,8 @@ class _Job:
         #: Representative STEP id -> {geometry id: (welded local mesh, matrix)}.
         self.parts: dict[int, dict[str, tuple[Mesh, np.ndarray]]] = {}
         self.empty: set[int] = set()
+        #: Representative STEP id -> why the kernel could not mesh it (it crashed or stalled).
+        self.kernel_failed: dict[int, str] = {}
         self.logs: list[str] = []
         self.fingerprinter = fingerprinter or Fingerprinter(model.file, lambda: model.step_text)
         self.placements = Placements(model.length_scale)
@@ -256,6 +273,10 @@ class _Worker:
     proc: multiprocessing.process.BaseProcess
     conn: Any
     batch: tuple[int, list[int]] | None = None
+    #: When it last sent something, or was given its batch (monotonic seconds).
+    last: float = 0.0
+    #: STEP ids of its batch whose shapes have arrived.
+    got: set[int] = field(default_factory=set)
 
 
 #: Elements hashed one entity at a time before the first vectorised chunk,
@@ -294,6 +315,7 @@ class _Run:
         threads: int,
         deadline: float | None,
         timeout: float | None,
+        element_timeout: float = KERNEL_ELEMENT_SECONDS,
     ) -> None:
         self.jobs = jobs
         self.settings = settings
@@ -305,6 +327,10 @@ class _Run:
         self.total = sum(len(j.with_body) for j in jobs)
         self.done = 0
         self.pending: deque[tuple[int, int]] = deque()  # (job index, representative id)
+        #: Representatives of a batch whose worker crashed or stalled: each is
+        #: tried again alone, and fails alone if it does that again.
+        self.suspects: deque[tuple[int, int]] = deque()
+        self.element_timeout = element_timeout
         self.looking_up = True
         self.workers: list[_Worker] | None = None
         # Cache files are written by one background thread (file-system calls
@@ -442,7 +468,7 @@ class _Run:
         if self.workers is None:  # pragma: no cover - platforms without fork
             self._drain_in_process()
             return
-        while self.pending or any(w.batch is not None for w in self.workers):
+        while self.pending or self.suspects or any(w.batch is not None for w in self.workers):
             wait = 0.25
             if self.deadline is not None:
                 wait = min(wait, self.deadline - time.monotonic())
@@ -460,6 +486,8 @@ class _Run:
                 reason = reasons[rid]
             elif rid in job.empty:
                 reason = "the geometry kernel produced a shape with no triangles"
+            elif rid in job.kernel_failed:
+                reason = job.kernel_failed[rid]
             else:
                 reason = _failure_reason(job.model.file, job.todo[rid], entries)
             reasons[rid] = reason
@@ -557,18 +585,19 @@ class _Run:
         separate processes scale (2 × 1 thread: 7.0 s), so the work is split
         by process.
         """
+        self.workers = [self._spawn() for _ in range(self.threads)]
+
+    def _spawn(self) -> _Worker:
+        """One forked kernel worker."""
         ctx = multiprocessing.get_context("fork")
         files = [(job.model.file, job.model.length_scale, job.model.step_text)
                  for job in self.jobs]
-        self.workers = []
-        for _ in range(self.threads):
-            parent_end, child_end = ctx.Pipe(duplex=True)
-            proc = ctx.Process(
-                target=_worker_main, args=(files, self.settings, child_end), daemon=True
-            )
-            proc.start()
-            child_end.close()
-            self.workers.append(_Worker(proc, parent_end))
+        parent_end, child_end = ctx.Pipe(duplex=True)
+        proc = ctx.Process(target=_worker_main,
+                           args=(files, self.settings, child_end, os.getpid()), daemon=True)
+        proc.start()
+        child_end.close()
+        return _Worker(proc, parent_end)
 
     def _stop_workers(self) -> None:
         for w in self.workers or ():
@@ -584,6 +613,10 @@ class _Run:
         assert self.workers is not None
         idle = [w for w in self.workers if w.batch is None]
         for w in idle:
+            if self.suspects:
+                job_index, sid = self.suspects.popleft()
+                self._give(w, (job_index, [sid]))
+                continue
             if not self.pending:
                 return
             job_index = self.pending[0][0]
@@ -597,8 +630,14 @@ class _Run:
                 size = -(-same // (2 * len(self.workers)))
             size = max(1, min(size, _MAX_BATCH))
             ids = [self.pending.popleft()[1] for _ in range(size)]
-            w.batch = (job_index, ids)
-            w.conn.send(w.batch)
+            self._give(w, (job_index, ids))
+
+    def _give(self, w: _Worker, batch: tuple[int, list[int]]) -> None:
+        w.batch, w.last, w.got = batch, time.monotonic(), set()
+        try:
+            w.conn.send(batch)
+        except OSError:
+            self._lost(w, "stopped before it started")
 
     def _service(self, timeout: float) -> None:
         """Dispatch work, then take in what the workers sent, waiting up to ``timeout`` s."""
@@ -611,46 +650,77 @@ class _Run:
         self._dispatch()
 
     def _receive(self, timeout: float) -> None:
-        """Take in what the workers sent, waiting up to ``timeout`` s for the first."""
+        """Take in what the workers sent, waiting up to ``timeout`` s for the first;
+        a worker that died, failed, or sent nothing for :attr:`element_timeout`
+        seconds is replaced (:meth:`_lost`)."""
         assert self.workers is not None
         busy = {w.conn: w for w in self.workers if w.batch is not None}
         if not busy:
             return
         ready = multiprocessing.connection.wait(list(busy), timeout=timeout)
-        if not ready and timeout > 0:
-            for w in busy.values():
-                if not w.proc.is_alive() and not w.conn.poll(0):
-                    raise self._crashed(w)
+        now = time.monotonic()
+        for w in busy.values():
+            if w.conn in ready:
+                continue
+            if not w.proc.is_alive():
+                self._lost(w, f"stopped unexpectedly (exit code {w.proc.exitcode})")
+            elif now - w.last > self.element_timeout:
+                self._lost(w, f"took more than {self.element_timeout:g} s")
         for conn in ready:
             w = busy[conn]
             while w.batch is not None:
                 try:
                     msg = conn.recv()
-                except EOFError:
+                except (EOFError, OSError):
                     w.proc.join(1)
-                    raise self._crashed(w) from None
+                    self._lost(w, f"stopped unexpectedly (exit code {w.proc.exitcode})")
+                    break
+                w.last = time.monotonic()
                 job = self.jobs[w.batch[0]]
                 if msg[0] == "shape":
+                    w.got.add(msg[1])
                     self._accept(job, *msg[1:])
                 elif msg[0] == "error":
-                    raise GeometryError(f"geometry iterator failed: {msg[1]}",
-                                        path=job.model.path)
+                    self._lost(w, f"failed ({msg[1]})")
+                    break
                 else:  # "done"
                     job.logs.append(msg[1])
                     w.batch = None
                 if not conn.poll(0):
                     break
 
-    def _crashed(self, w: _Worker) -> GeometryError:
-        path = self.jobs[w.batch[0]].model.path if w.batch is not None else None
-        return GeometryError(
-            f"the geometry kernel stopped unexpectedly (exit code {w.proc.exitcode})", path=path
-        )
+    def _lost(self, w: _Worker, why: str) -> None:
+        """Replace worker ``w``, which crashed, failed or stalled on its batch:
+        the batch's representatives without a shape are tried again one at a
+        time; a representative tried alone fails, with ``why`` as its reason."""
+        assert self.workers is not None and w.batch is not None
+        job_index, ids = w.batch
+        job = self.jobs[job_index]
+        w.batch = None
+        with contextlib.suppress(OSError):
+            w.conn.close()
+        _stop(w.proc)
+        left = [sid for sid in ids if sid not in w.got]
+        if len(ids) == 1:
+            for sid in left:
+                job.kernel_failed[sid] = f"the geometry kernel {why} on it"
+            log.warning("%s: the geometry kernel %s on #%d; it is reported as a failure",
+                        job.model.path.name, why, ids[0])
+        else:
+            log.info("%s: the geometry kernel %s on a batch of %d; trying its %d elements "
+                     "one at a time", job.model.path.name, why, len(ids), len(left))
+            self.suspects.extend((job_index, sid) for sid in left)
+        # A fork must not copy the lock of a thread at work: the cache writer
+        # is stopped first (it starts again at the next write).
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+        self.workers[self.workers.index(w)] = self._spawn()
 
     def _timeout_error(self) -> TessellationTimeout:
         names = ", ".join(j.model.path.name for j in self.jobs)
         return TessellationTimeout(
-            f"tessellation exceeded the time budget of {self.timeout or 0.0:g} s "
+            f"tessellation exceeded the time limit of {self.timeout or 0.0:g} s (--timeout) "
             f"({self.done} of {self.total} elements done and cached; a re-run continues "
             "from there)",
             budget=self.timeout or 0.0,
@@ -788,7 +858,7 @@ def _stop(proc: multiprocessing.process.BaseProcess) -> None:
 
 def _worker_main(
     files: list[tuple[ifcopenshell.file, float, StepText | None]],
-    settings: TessellationSettings, conn: Any,
+    settings: TessellationSettings, conn: Any, parent: int,
 ) -> None:
     """Entry point of a forked worker: take ``(model index, STEP ids)`` batches
     from the parent, stream each batch's shapes back and then ``("done", log)``;
@@ -796,8 +866,10 @@ def _worker_main(
 
     The geometry kernel prints diagnostics on stdout (e.g. "local z ... delta"
     for alignment placements); the worker's stdout goes to /dev/null so they
-    never mix with a report written to stdout.
+    never mix with a report written to stdout. It dies with its parent
+    (:func:`~bimcheck.forking.die_with_parent`), even one killed with -9.
     """
+    die_with_parent(parent)
     with contextlib.suppress(OSError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)

@@ -1,13 +1,15 @@
 """Safe YAML loading for rule packs and the directory of built-in packs.
 
-Rule packs come from uploads: they are read with ``yaml.safe_load`` only,
-limited in size, and every problem becomes a :class:`RulePackError` that
-names the file (and rule id and field where known).
+Rule packs come from uploads: they are read with a safe, bounded loader only
+(:mod:`~bimcheck.packs.safeyaml`), limited in size, and every problem becomes
+a :class:`RulePackError` that names the file (and rule id and field where
+known).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import yaml
 
 from bimcheck.errors import BimcheckError, RulePackError
+from bimcheck.packs import safeyaml
 
 #: Largest rule-pack file read, in bytes (4 MiB): packs are small; this bounds
 #: memory and parse time for hostile uploads.
@@ -37,36 +40,47 @@ def builtin_rules_dir() -> Path:
 
 def read_bounded(path: str | os.PathLike[str], *, limit: int, what: str,
                  error: type[BimcheckError]) -> bytes:
-    """The bytes of a file of at most ``limit`` bytes; ``error`` naming the
-    file (and ``what`` it is) when it cannot be read or is larger."""
+    """The bytes of a regular file of at most ``limit`` bytes; ``error``
+    naming the file (and ``what`` it is) when it cannot be read, is not a
+    regular file (a FIFO, a device such as /dev/zero) or is larger. At most
+    ``limit + 1`` bytes are read whatever its size says."""
     p = Path(path)
     try:
-        size = p.stat().st_size
+        st = p.stat()
     except OSError as exc:
         raise error(f"cannot read {what}: {exc.strerror or exc}", path=p) from None
-    if size > limit:
-        raise error(f"{what} is {size} bytes, over the {limit} limit", path=p)
+    if not stat.S_ISREG(st.st_mode):
+        raise error(f"cannot read {what}: not a regular file", path=p)
+    if st.st_size > limit:
+        raise error(f"{what} is {st.st_size} bytes, over the {limit} limit", path=p)
     try:
-        return p.read_bytes()
+        with p.open("rb") as fh:
+            data = fh.read(limit + 1)
     except OSError as exc:
         raise error(f"cannot read {what}: {exc.strerror or exc}", path=p) from None
+    if len(data) > limit:
+        raise error(f"{what} is over the {limit} byte limit", path=p)
+    return data
 
 
 def parse_yaml(data: bytes, path: str | os.PathLike[str], *, what: str = "rule pack",
                error: type[BimcheckError] = RulePackError) -> Any:
-    """``yaml.safe_load`` of UTF-8 bytes; ``error`` naming the file, line and column."""
+    """Safe, bounded YAML (:mod:`~bimcheck.packs.safeyaml`) of UTF-8 bytes;
+    ``error`` naming the file, line and column."""
     p = Path(path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise error(f"cannot read {what}: {exc}", path=p) from None
     try:
-        return yaml.safe_load(text)
+        return safeyaml.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise error(f"invalid YAML{where}: {problem}", path=p) from None
+    except RecursionError:
+        raise error("invalid YAML: nested too deeply", path=p) from None
 
 
 def load_yaml(path: str | os.PathLike[str], *, what: str = "rule pack",

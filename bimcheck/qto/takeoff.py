@@ -23,6 +23,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from bimcheck.forking import die_with_parent
 from bimcheck.geometry.cache import MeshCache
 from bimcheck.geometry.tessellate import Progress, TessellationSettings
 from bimcheck.model import Model
@@ -192,7 +193,7 @@ def _measure_rows(model: Model, jobs: _Jobs, measures: dict[str, Measure],
     _FORKED = (model, shares, measures)
     try:
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(processes) as pool:
+        with ctx.Pool(processes, die_with_parent, (os.getpid(),)) as pool:
             parts = pool.map(_forked_rows, range(processes), chunksize=1)
     finally:
         _FORKED = None

@@ -12,6 +12,7 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from bimcheck.errors import OutputError
@@ -31,6 +32,42 @@ def check_writable(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
     if not parent.is_dir():
         raise OutputError(f"output folder {parent} does not exist", path=p)
     return p
+
+
+def check_outputs(outputs: Mapping[str, str | os.PathLike[str] | None],
+                  inputs: Iterable[str | os.PathLike[str] | None], *, overwrite: bool,
+                  writable: bool = True) -> None:
+    """Fail early (OutputError) when an output is one of the ``inputs`` (it
+    would replace the model or plan it reads, ``--overwrite`` or not), when
+    two outputs are one file (the second would replace the first), or when
+    one is not writable (:func:`check_writable`, unless ``writable`` is
+    false: a folder the run will make). ``outputs`` maps an
+    option's name (``-o``, ``--html``) to its path; ``None`` s are skipped,
+    and so are devices such as ``/dev/null``."""
+    named = [(opt, Path(p)) for opt, p in outputs.items() if p is not None]
+    sources = [Path(p) for p in inputs if p is not None]
+    seen: dict[str, str] = {}
+    for opt, p in named:
+        if _is_special(p):
+            continue
+        for source in sources:
+            if _same_file(p, source):
+                raise OutputError(f"{opt} is the input {source}; it would be replaced, so "
+                                  "choose another output", path=p)
+        key = os.path.realpath(p)
+        if key in seen:
+            raise OutputError(f"{seen[key]} and {opt} name the same file", path=p)
+        seen[key] = opt
+    for _, p in named:
+        if writable:
+            check_writable(p, overwrite=overwrite)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, overwrite: bool) -> Path:

@@ -151,7 +151,7 @@ def test_time_budget_ends_cleanly_and_resumes_from_cache(tmp_path):
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
-    assert str(path) in lines[0] and "time budget of 2 s" in lines[0]
+    assert str(path) in lines[0] and "time limit of 2 s" in lines[0]
     assert "Traceback" not in proc.stderr
     assert elapsed < 2 + 10  # opening (~2 s) plus the budget plus a little
     cached = sum(1 for _ in (tmp_path / "cache").rglob("*.mesh"))

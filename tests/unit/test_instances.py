@@ -142,17 +142,44 @@ def test_several_models_in_one_pass_equal_one_at_a_time(tmp_path):
             np.testing.assert_allclose(geometry.meshes[gid].vertices, mesh.vertices, atol=1e-12)
 
 
-def test_a_crashing_kernel_names_the_model(tmp_path, monkeypatch):
-    import os
+def _stalling_on(name: str, action):
+    """An ``_iterate`` that does ``action()`` in the worker when its batch holds
+    the element called ``name``, and meshes normally otherwise."""
+    from bimcheck.geometry import tessellate as tess
 
-    from bimcheck.errors import GeometryError
+    real = tess._iterate
+
+    def iterate(ifc, ids, *args, **kwargs):
+        if any(ifc.by_id(i).Name == name for i in ids):
+            action()
+        return real(ifc, ids, *args, **kwargs)
+    return iterate
+
+
+@pytest.mark.parametrize("how", ["crash", "stall"])
+def test_a_kernel_that_crashes_or_stalls_on_one_element_fails_only_that_one(
+        tmp_path, monkeypatch, how):
+    import os
+    import time
+
     from bimcheck.geometry import tessellate as tess
 
     model = open_model(_columns(tmp_path / "c.ifc", list(range(5))))
-    monkeypatch.setattr(tess, "_iterate", lambda *a: os._exit(3))  # runs in the worker
-    with pytest.raises(GeometryError, match=r"stopped unexpectedly \(exit code 3\)") as info:
-        tessellate(model)
-    assert info.value.path is not None and Path(info.value.path).name == "c.ifc"
+    whole = tessellate(model)
+    action = (lambda: os._exit(3)) if how == "crash" else (lambda: time.sleep(60))
+    monkeypatch.setattr(tess, "_iterate", _stalling_on("W3", action))
+    started = time.monotonic()
+    (geometry,) = tess.tessellate_models([(model, None)], element_timeout=1.0)
+    assert time.monotonic() - started < 20
+    w3 = next(e for e in model.select("IfcWall") if e.Name == "W3").GlobalId
+    (failure,) = geometry.failures
+    assert failure.global_id == w3 and failure.ifc_class == "IfcWall"
+    why = "stopped unexpectedly (exit code 3)" if how == "crash" else "took more than 1 s"
+    assert failure.reason == f"the geometry kernel {why} on it"
+    # Every other element is meshed, as without the fault.
+    assert geometry.meshes.keys() == whole.meshes.keys() - {w3}
+    for gid, mesh in geometry.meshes.items():
+        np.testing.assert_allclose(mesh.vertices, whole.meshes[gid].vertices, atol=1e-12)
 
 
 def test_the_time_budget_stops_stuck_workers(tmp_path, monkeypatch):
@@ -164,6 +191,6 @@ def test_the_time_budget_stops_stuck_workers(tmp_path, monkeypatch):
     model = open_model(_columns(tmp_path / "c.ifc", list(range(5))))
     monkeypatch.setattr(tess, "_iterate", lambda *a: time.sleep(60) or iter(()))
     started = time.monotonic()
-    with pytest.raises(TessellationTimeout, match=r"budget of 0\.5 s"):
+    with pytest.raises(TessellationTimeout, match=r"limit of 0\.5 s"):
         tessellate(model, timeout=0.5)
     assert time.monotonic() - started < 10

@@ -1,0 +1,188 @@
+"""Elements whose geometry cannot be read, found before they are meshed.
+
+IfcOpenShell reads a reference to an entity that is not in the file as
+``None``, drops it from a list, and does not check that a reference has the
+type the schema asks for. Meshing or fingerprinting such an element would
+fail deep inside (or, worse, measure what is left of it). So before an
+element is meshed, :class:`Screen` gives the reason it cannot be, or
+``None``:
+
+* its representation, its placement (up the ``PlacementRelTo`` chain), or an
+  opening that voids it, uses an entity that refers to one not in the file
+  (:attr:`~bimcheck.stepcheck.Integrity.dangling`, found from the file's text
+  before the parse); found by walking up from those entities, so it costs
+  nothing for a sound file;
+* its ``Representation`` is not an ``IfcProductRepresentation`` of
+  ``IfcRepresentation`` s, or its ``ObjectPlacement`` is not an
+  ``IfcObjectPlacement``;
+* a local placement in its chain has no ``IfcAxis2Placement``, a location
+  that is not a point of finite coordinates, an axis that is not a finite,
+  non-zero direction, or the chain loops.
+
+Such an element becomes a geometry failure (GlobalId, class, reason) in every
+output's coverage; the rest of the model is checked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import ifcopenshell
+
+from bimcheck.stepcheck import Integrity
+
+#: Deepest ``PlacementRelTo`` chain followed.
+MAX_PLACEMENT_DEPTH: int = 256
+
+#: Entities visited walking up from the broken ones, at most.
+MAX_TAINT_VISITS: int = 5_000_000
+
+
+class Screen:
+    """The reasons elements of one file cannot be meshed (see the module doc)."""
+
+    def __init__(self, ifc: ifcopenshell.file, integrity: Integrity) -> None:
+        self._ifc = ifc
+        self._placements: dict[int, str | None] = {}
+        self._tainted = _tainted_products(ifc, integrity) if integrity.dangling else {}
+
+    def reason(self, product: ifcopenshell.entity_instance) -> str | None:
+        """Why ``product``'s geometry cannot be read, or ``None``."""
+        missing = self._tainted.get(product.id())
+        if missing is not None:
+            return (f"its geometry refers to #{missing}, which is not in the file")
+        shape = getattr(product, "Representation", None)
+        if shape is not None:
+            if not _is(shape, "IfcProductRepresentation"):
+                return f"its Representation is {_what(shape)}, not an IfcProductRepresentation"
+            reps = shape.Representations
+            if not isinstance(reps, tuple) or not all(_is(r, "IfcRepresentation") for r in reps):
+                return "its representation's Representations are not all IfcRepresentation"
+        placement = getattr(product, "ObjectPlacement", None)
+        if placement is not None:
+            problem = self._placement(placement)
+            if problem is not None:
+                return problem
+        for rel in getattr(product, "HasOpenings", None) or ():
+            opening = getattr(rel, "RelatedOpeningElement", None)
+            if not _is(opening, "IfcFeatureElementSubtraction"):
+                return f"an opening that voids it is {_what(opening)}"
+            if opening.id() != product.id():
+                problem = self.reason(opening)
+                if problem is not None:
+                    return f"an opening that voids it, #{opening.id()}: {problem}"
+        return None
+
+    def _placement(self, placement: object) -> str | None:
+        chain: list[int] = []
+        seen: set[int] = set()
+        current = placement
+        reason: str | None = None
+        while current is not None:
+            if not _is(current, "IfcObjectPlacement"):
+                reason = f"its placement is {_what(current)}, not an IfcObjectPlacement"
+                break
+            pid = current.id()
+            if pid in self._placements:
+                reason = self._placements[pid]
+                break
+            if pid in seen or len(chain) >= MAX_PLACEMENT_DEPTH:
+                reason = f"its placement chain loops or is deeper than {MAX_PLACEMENT_DEPTH}"
+                break
+            seen.add(pid)
+            chain.append(pid)
+            reason = _local_problem(current)
+            if reason is not None:
+                break
+            current = getattr(current, "PlacementRelTo", None)
+        for pid in chain:
+            self._placements[pid] = reason
+        return reason
+
+
+def _local_problem(placement: ifcopenshell.entity_instance) -> str | None:
+    """What is wrong with one placement's own attributes, or ``None``."""
+    if not placement.is_a("IfcLocalPlacement"):
+        return None  # grid and linear placements: left to the kernel
+    relative = placement.RelativePlacement
+    if not _is(relative, "IfcPlacement"):
+        return f"placement #{placement.id()} has {_what(relative)} as its RelativePlacement"
+    location = getattr(relative, "Location", None)
+    if not _is(location, "IfcCartesianPoint") or not _finite(location.Coordinates):
+        return (f"placement #{placement.id()} has no location of finite coordinates "
+                f"({_what(location)})")
+    for name in ("Axis", "RefDirection"):
+        direction = getattr(relative, name, None)
+        if direction is None:
+            continue
+        ratios = getattr(direction, "DirectionRatios", None) if _is(direction,
+                                                                     "IfcDirection") else None
+        if not _finite(ratios) or not any(abs(float(r)) > 0.0 for r in ratios):
+            return (f"placement #{placement.id()}'s {name} is not a finite, non-zero "
+                    f"direction ({_what(direction)})")
+    return None
+
+
+def _tainted_products(ifc: ifcopenshell.file, integrity: Integrity) -> dict[int, int]:
+    """STEP id of every product whose geometry uses an entity that refers to a
+    missing one -> that missing id (walking up the inverse references)."""
+    origin: dict[int, int] = {}
+    for missing in sorted(integrity.dangling):
+        for eid in integrity.dangling[missing]:
+            origin.setdefault(eid, missing)
+    queue: deque[tuple[ifcopenshell.entity_instance, int]] = deque()
+    seen: set[int] = set()
+    for eid, missing in origin.items():
+        try:
+            entity = ifc.by_id(eid)
+        except RuntimeError:
+            continue
+        if (entity.is_a("IfcProduct") and getattr(entity, "ObjectPlacement", None) is not None
+                and getattr(entity, "Representation", None) is not None):
+            continue  # what it misses is not its shape or placement (an owner history...)
+        queue.append((entity, missing))
+        seen.add(eid)
+    tainted: dict[int, int] = {}
+    visits = 0
+    while queue and visits < MAX_TAINT_VISITS:
+        entity, missing = queue.popleft()
+        visits += 1
+        if entity.is_a("IfcRelationship"):
+            continue  # properties, containment...: not geometry
+        if entity.is_a("IfcProduct"):
+            tainted.setdefault(entity.id(), missing)
+            # An opening's shape is cut from its host; a product's placement
+            # is its children's (walked up through IfcLocalPlacement below).
+            if entity.is_a("IfcOpeningElement"):
+                for rel in getattr(entity, "VoidsElements", None) or ():
+                    host = getattr(rel, "RelatingBuildingElement", None)
+                    if host is not None and host.id() not in seen:
+                        seen.add(host.id())
+                        queue.append((host, missing))
+            continue
+        for parent in ifc.get_inverse(entity):
+            pid = parent.id()
+            if pid not in seen:
+                seen.add(pid)
+                queue.append((parent, missing))
+    return tainted
+
+
+def _is(value: object, ifc_class: str) -> bool:
+    return isinstance(value, ifcopenshell.entity_instance) and value.is_a(ifc_class)
+
+
+def _what(value: object) -> str:
+    if isinstance(value, ifcopenshell.entity_instance):
+        return f"#{value.id()} {value.is_a()}"
+    return "missing" if value is None else type(value).__name__
+
+
+def _finite(values: object) -> bool:
+    if not isinstance(values, tuple) or not values:
+        return False
+    try:
+        return all(isinstance(v, (int, float)) and math.isfinite(float(v)) for v in values)
+    except (TypeError, ValueError, OverflowError):
+        return False

@@ -1,0 +1,166 @@
+"""Broken and hostile IFC files: each defect of the hostile-input survey has
+a regression test here. A file whose structure cannot be read is a clear
+ModelError naming it (exit 2); an element whose geometry cannot be read is
+a failure with its GlobalId, class and reason, and the rest is checked.
+
+Cases that crashed IfcOpenShell's parser (SIGSEGV) run in a subprocess, so a
+regression fails the test instead of killing the test run."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bimcheck.errors import BrokenModelError, ModelError, NotIfcError
+from bimcheck.geometry.tessellate import tessellate
+from bimcheck.model import open_model
+from bimcheck.stepcheck import scan_references
+from tests.conftest import SAMPLES
+
+QTO = SAMPLES / "qto_m.ifc"
+
+
+def _edited(tmp_path: Path, name: str, edit) -> Path:
+    out = tmp_path / name
+    out.write_bytes(edit(QTO.read_bytes()))
+    return out
+
+
+def _line(data: bytes, step_id: int) -> bytes:
+    m = re.search(rb"^#%d=.*$" % step_id, data, re.M)
+    assert m is not None
+    return m.group(0)
+
+
+def _info(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bimcheck.cli", "info", str(path),
+                           "--no-cache"], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("schema", [b"$", b"*", b"(#1)", b"((.T.))", b"(('" + b"X" * 5000 + b"'))",
+                                    b"(())", b"(('IFC4','IFC2X3'))"])
+def test_a_malformed_file_schema_is_refused_before_the_parser_sees_it(tmp_path, schema):
+    # FILE_SCHEMA($), (*), (#1), ((.T.)) and a 5,000-character name crashed
+    # IfcOpenShell 0.8's parser with SIGSEGV.
+    path = _edited(tmp_path, "s.ifc", lambda d: re.sub(rb"FILE_SCHEMA\([^;]*\);",
+                                                        b"FILE_SCHEMA(" + schema + b");", d))
+    proc = _info(path)
+    assert proc.returncode == 2, proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith(f"bimcheck: error: {path}: the STEP header")
+    assert len(line) < 300
+
+
+def test_a_file_without_a_header_is_refused(tmp_path):
+    path = _edited(tmp_path, "h.ifc", lambda d: re.sub(rb"FILE_NAME\([^;]*\);", b"", d))
+    with pytest.raises(NotIfcError, match="the STEP header has no FILE_NAME"):
+        open_model(path)
+
+
+def test_an_entity_defined_twice_names_it_and_both_lines(tmp_path):
+    data = QTO.read_bytes()
+    lines = data.split(b"\n")
+    at = next(i for i, ln in enumerate(lines) if ln.startswith(b"#9="))
+    lines.insert(at + 3, b"#9=IFCCARTESIANPOINT((1.,2.,3.));")
+    path = tmp_path / "dup.ifc"
+    path.write_bytes(b"\n".join(lines))
+    with pytest.raises(BrokenModelError) as info:
+        open_model(path)
+    assert str(info.value) == (f"{path}: entity #9 is defined twice (lines {at + 1} and "
+                               f"{at + 4}); the file's structure cannot be read")
+
+
+def test_an_entity_id_too_long_to_read_is_refused(tmp_path):
+    path = _edited(tmp_path, "long.ifc", lambda d: d.replace(b"(#36)", b"(#36000000000000)", 1))
+    with pytest.raises(BrokenModelError, match="an entity id of more than 9 digits"):
+        open_model(path)
+
+
+def test_references_inside_strings_and_comments_are_not_references(tmp_path):
+    data = QTO.read_bytes().replace(b"DATA;\n", b"DATA;\n/* see #99999 */\n", 1)
+    data = data.replace(b"'Site'", b"'Site #88888, it''s #77777'", 1)
+    path = tmp_path / "strings.ifc"
+    path.write_bytes(data)
+    found = scan_references(path)
+    assert found.dangling == {}
+    assert found.entities == data.count(b"\n#")
+
+
+def test_a_dangling_reference_fails_only_the_element_whose_geometry_uses_it(tmp_path):
+    # Deleting a solid's line leaves its shape representation referring to
+    # nothing: IfcOpenShell reads the list without it, an element with no
+    # body. It must be a failure naming the missing entity instead.
+    whole = open_model(QTO)
+    owner = next(p for p in whole.file.by_type("IfcProduct") if p.Representation is not None
+                 and any(i.id() == 36 for r in p.Representation.Representations
+                         for i in r.Items))
+    data = QTO.read_bytes()
+    path = tmp_path / "dangling.ifc"
+    path.write_bytes(data.replace(_line(data, 36) + b"\n", b""))
+    model = open_model(path)
+    assert model.integrity.dangling == {36: (37,)}
+    geometry = tessellate(model, cache=None)
+    (failure,) = geometry.failures
+    assert (failure.global_id, failure.ifc_class) == (owner.GlobalId, owner.is_a())
+    assert failure.reason == "its geometry refers to #36, which is not in the file"
+    reference = tessellate(whole, cache=None)
+    assert geometry.meshes.keys() == reference.meshes.keys() - {owner.GlobalId}
+    for gid, mesh in geometry.meshes.items():
+        np.testing.assert_allclose(mesh.vertices, reference.meshes[gid].vertices, atol=1e-12)
+
+
+def test_a_missing_placement_point_fails_the_elements_placed_by_it(tmp_path):
+    whole = open_model(QTO)
+    owner = next(p for p in whole.file.by_type("IfcElement")
+                 if p.ObjectPlacement is not None and p.Representation is not None
+                 and not p.is_a("IfcOpeningElement"))
+    location = owner.ObjectPlacement.RelativePlacement.Location
+    users = [p for p in whole.file.get_inverse(location)]
+    assert len(users) == 1, "the factory writes one point per placement"
+    data = QTO.read_bytes()
+    path = tmp_path / "placement.ifc"
+    path.write_bytes(data.replace(_line(data, location.id()) + b"\n", b""))
+    geometry = tessellate(open_model(path), cache=None)
+    failed = {f.global_id: f.reason for f in geometry.failures}
+    assert failed[owner.GlobalId] == (f"its geometry refers to #{location.id()}, which is not "
+                                      "in the file")
+    assert owner.GlobalId not in geometry.meshes
+
+
+def test_a_reference_of_the_wrong_type_is_a_failure_not_a_crash(tmp_path):
+    # A product whose Representation is a point: AttributeError
+    # 'Representations' in every command before.
+    whole = open_model(QTO)
+    beam = whole.file.by_type("IfcBeam")[0]
+    data = QTO.read_bytes()
+    line = _line(data, beam.id())
+    rep = beam.Representation.id()
+    bad = line.replace(b",#%d," % rep, b",#7,") if b",#%d," % rep in line else \
+        line.replace(b",#%d)" % rep, b",#7)")
+    path = tmp_path / "wrongtype.ifc"
+    path.write_bytes(data.replace(line, bad))
+    geometry = tessellate(open_model(path), cache=None)
+    failed = {f.global_id: f.reason for f in geometry.failures}
+    assert failed == {beam.GlobalId: "its Representation is #7 IfcCartesianPoint, not an "
+                                     "IfcProductRepresentation"}
+
+
+@pytest.mark.parametrize(("unit", "message"), [
+    (b"IFCCONVERSIONBASEDUNIT(*,.LENGTHUNIT.,'foot',$)", "length unit cannot be read"),
+    (b"IFCSIUNIT(*,.LENGTHUNIT.,.EXA.,.METRE.)", r"length unit is 1e\+18 m, outside"),
+    (b"IFCSIUNIT(*,.LENGTHUNIT.,.ATTO.,.METRE.)", "length unit is 1e-18 m, outside"),
+])
+def test_a_nonsense_length_unit_is_a_clear_error(tmp_path, unit, message):
+    # A conversion-based unit without its factor ended in
+    # "float *= NoneType"; an EXA-metre unit hung the geometry kernel.
+    path = _edited(tmp_path, "u.ifc", lambda d: d.replace(
+        b"IFCSIUNIT(*,.LENGTHUNIT.,$,.METRE.)", unit, 1))
+    with pytest.raises(ModelError, match=message):
+        open_model(path).length_scale  # noqa: B018
+    proc = _info(path)
+    assert proc.returncode == 2 and re.search(message, proc.stderr) and str(path) in proc.stderr

@@ -1,0 +1,155 @@
+"""Hostile YAML files (packs, lift plans, gate and waiver files, rate tables,
+batch manifests), special files, and .ifczip archives: each is a clear error
+naming the file, quickly; none constructs an object, hangs or runs out of
+memory. One test per defect of the hostile-input survey."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bimcheck.batch.manifest import load_manifest
+from bimcheck.crane.plan import load_lift_plan
+from bimcheck.diff.rates import load_rates
+from bimcheck.errors import BimcheckError, ModelError, NotIfcError
+from bimcheck.gate import load_gate, load_waivers
+from bimcheck.limits import file_size_limit
+from bimcheck.model import open_model
+from bimcheck.packs.pack import load_pack
+from tests.conftest import SAMPLES
+
+LOADERS = {
+    "pack": (load_pack, "p.yaml"),
+    "lift plan": (load_lift_plan, "p.lift.yaml"),
+    "gate": (load_gate, "gate.yaml"),
+    "waivers": (load_waivers, "waivers.yaml"),
+    "rates": (load_rates, "rates.yaml"),
+    "manifest": (load_manifest, "portfolio.yaml"),
+}
+
+_BOMB = "".join(f"l{i}: &l{i} [" + ",".join([f"*l{i - 1}" if i else "x"] * 10) + "]\n"
+                for i in range(9))
+
+HOSTILE = {
+    # An alias bomb: 10^9 nodes as shared lists; MemoryError or a hang before.
+    "alias bomb": (_BOMB, "aliases expand to more than"),
+    # RecursionError before.
+    "deep nesting": ("a: " + "[" * 3000 + "]" * 3000, "nesting deeper than 64"),
+    "recursive alias": ("a: &a [1, *a]\n", "refers to the node that holds it"),
+    # "Exceeds the limit (4300 digits)" before.
+    "huge integer": ("a: " + "7" * 5000 + "\n", "an integer of 5000 digits"),
+    "duplicate key": ("a: 1\nb: 2\na: 3\n", "the key 'a' appears twice"),
+    "nan": ("a: .nan\n", "is not a finite number"),
+    "python tag": ("a: !!python/object/apply:os.system ['echo owned']\n", "invalid YAML"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+@pytest.mark.parametrize("kind", sorted(LOADERS))
+def test_hostile_yaml_is_a_clear_error_in_every_loader(tmp_path, kind, case):
+    load, name = LOADERS[kind]
+    text, message = HOSTILE[case]
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(BimcheckError) as info:
+        load(path)
+    assert time.monotonic() - started < 5
+    assert str(path) in str(info.value) and message in str(info.value)
+    assert len(str(info.value)) < 500
+
+
+@pytest.mark.parametrize("kind", sorted(LOADERS))
+def test_a_device_or_fifo_is_refused_without_reading_it(tmp_path, kind):
+    # /dev/zero read until MemoryError (its size is 0); a FIFO blocked.
+    load, _ = LOADERS[kind]
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    for path in (Path("/dev/zero"), fifo):
+        started = time.monotonic()
+        with pytest.raises(BimcheckError, match="not a regular file"):
+            load(path)
+        assert time.monotonic() - started < 2
+
+
+def test_a_model_path_that_is_a_device_or_fifo_is_refused(tmp_path):
+    fifo = tmp_path / "m.ifc"
+    os.mkfifo(fifo)
+    for path in (Path("/dev/zero"), fifo):
+        with pytest.raises(ModelError, match="not a regular file"):
+            open_model(path)
+
+
+def test_a_model_over_the_size_limit_is_refused_unread(tmp_path):
+    with file_size_limit(1000), pytest.raises(ModelError) as info:
+        open_model(SAMPLES / "qto_m.ifc")
+    assert "over the limit of 1000 bytes (--max-file-size)" in str(info.value)
+
+
+def _zip(path: Path, members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> Path:
+    with zipfile.ZipFile(path, "w", method) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_a_zip_bomb_is_refused_before_it_is_extracted(tmp_path):
+    # A member that inflates to 64 MiB from a few kB, with a 1 MiB limit:
+    # refused by its size, nothing extracted. (A member that lies about its
+    # size fails its CRC check at the declared size.)
+    bomb = _zip(tmp_path / "bomb.ifczip", {"m.ifc": b"ISO-10303-21;" + b" " * (64 << 20)})
+    assert bomb.stat().st_size < 1 << 20
+    before = set(Path(tempfile.gettempdir()).glob("bimcheck-ifczip-*"))
+    with file_size_limit(1 << 20), pytest.raises(ModelError) as info:
+        open_model(bomb)
+    assert str(info.value) == (f"{bomb}: the ifczip member m.ifc is 64 MiB, over the limit "
+                               "of 1 MiB (--max-file-size)")
+    assert set(Path(tempfile.gettempdir()).glob("bimcheck-ifczip-*")) == before
+
+
+def test_an_unsupported_compression_method_is_a_clear_error(tmp_path):
+    # A Deflate64 member ended in NotImplementedError (exit 3).
+    path = _zip(tmp_path / "d64.ifczip", {"m.ifc": (SAMPLES / "qto_m.ifc").read_bytes()},
+                zipfile.ZIP_STORED)
+    data = bytearray(path.read_bytes())
+    for sig, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        at = data.index(sig)
+        data[at + offset:at + offset + 2] = (9).to_bytes(2, "little")  # Deflate64
+    path.write_bytes(bytes(data))
+    with pytest.raises(NotIfcError, match=r"cannot extract m\.ifc"):
+        open_model(path)
+
+
+@pytest.mark.parametrize(("members", "message"), [
+    ({}, "holds no .ifc file"),
+    ({"a.ifc": b"x", "b.ifc": b"y"}, r"holds several .ifc files \(a.ifc, b.ifc\)"),
+    ({"readme.txt": b"hello"}, "holds no .ifc file"),
+])
+def test_an_archive_without_exactly_one_model_is_refused(tmp_path, members, message):
+    with pytest.raises(NotIfcError, match=message):
+        open_model(_zip(tmp_path / "a.ifczip", members))
+
+
+def test_a_path_traversal_member_name_writes_nothing_outside(tmp_path):
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    path = _zip(inner / "t.ifczip", {"../../evil.ifc": (SAMPLES / "qto_m.ifc").read_bytes()})
+    model = open_model(path)
+    assert model.schema == "IFC4"
+    assert not (tmp_path / "evil.ifc").exists() and not Path("evil.ifc").exists()
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["inner", "t.ifczip"]
+
+
+def test_the_extraction_folder_of_a_killed_run_is_removed(tmp_path):
+    # Each zip-bomb crash left a 3.5 GB folder in the temp dir.
+    stale = Path(tempfile.gettempdir()) / "bimcheck-ifczip-999999999-test"
+    stale.mkdir(exist_ok=True)
+    (stale / "model.ifc").write_bytes(b"x" * 1000)
+    path = _zip(tmp_path / "ok.ifczip", {"m.ifc": (SAMPLES / "qto_m.ifc").read_bytes()})
+    open_model(path)
+    assert not stale.exists()

@@ -377,5 +377,8 @@ def _refs_in(text: bytes) -> list[bytes]:
 
 
 def _openings(element: ifcopenshell.entity_instance) -> list[ifcopenshell.entity_instance]:
+    """The openings voiding ``element`` (what a malformed file puts there that
+    is not one is left out; the element is a geometry failure already)."""
     rels = getattr(element, "HasOpenings", None) or ()
-    return [r.RelatedOpeningElement for r in rels]
+    found = (getattr(r, "RelatedOpeningElement", None) for r in rels)
+    return [o for o in found if o is not None and o.is_a("IfcFeatureElementSubtraction")]

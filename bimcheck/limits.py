@@ -36,6 +36,13 @@ DEFAULT_MAX_FILE_BYTES: int = 2 * 1024**3
 KERNEL_ELEMENT_SECONDS: float = 300.0
 
 
+#: Most points of one profile curve (polyline, arcs as chords, all rings):
+#: past it the element is a failure ("its profile has N points, over the
+#: limit"). The geometry kernel takes minutes on a 50,000-point profile;
+#: the largest in the shared models has a few hundred.
+MAX_PROFILE_POINTS: int = 20_000
+
+
 class TimeLimitError(BimcheckError):
     """A command ran past its time limit."""
 

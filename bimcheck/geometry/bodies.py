@@ -120,12 +120,17 @@ def _candidates(product: ifcopenshell.entity_instance) -> list[ifcopenshell.enti
 def _is_3d(ctx: ifcopenshell.entity_instance | None) -> bool:
     if ctx is None:
         return True
-    if getattr(ctx, "CoordinateSpaceDimension", 3) == 2:
-        return False
-    if ctx.is_a("IfcGeometricRepresentationSubContext"):
-        parent = ctx.ParentContext
-        if parent is not None and getattr(parent, "CoordinateSpaceDimension", 3) == 2:
+    try:
+        if getattr(ctx, "CoordinateSpaceDimension", 3) == 2:
             return False
+        if ctx.is_a("IfcGeometricRepresentationSubContext"):
+            parent = ctx.ParentContext
+            if parent is not None and getattr(parent, "CoordinateSpaceDimension", 3) == 2:
+                return False
+    except RecursionError:
+        # A subcontext whose parent chain loops: IfcOpenShell derives its
+        # dimension from its parent's, without end. Not a context to mesh in.
+        return False
     return True
 
 

@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from bimcheck.limits import MAX_PROFILE_POINTS
+
 #: Most radians one segment of an arc spans, and most metres between an arc and
 #: its chords: what the kernel gives with IfcOpenShell's default settings
 #: (``mesher-angular-deflection`` 0.5, ``mesher-linear-deflection`` 0.001, both
@@ -45,12 +47,18 @@ MIN_ARC_SEGMENTS = 3
 _JOIN = 1e-9
 #: A composite curve whose ends are further apart than this (metres) is not closed.
 _CLOSE = 1e-6
-#: Most points of one profile (uploads may hold absurd curves).
-MAX_POINTS = 200_000
+#: Most points of one profile (uploads may hold absurd curves): past it the
+#: element is a failure (:class:`TooLarge`), not left to the kernel.
+MAX_POINTS = MAX_PROFILE_POINTS
 
 
 class Unsupported(Exception):
     """The profile is outside what this module covers."""
+
+
+class TooLarge(Exception):
+    """The profile has more points than anything built holds (:data:`MAX_POINTS`):
+    the element is a failure, and the kernel is not given it either."""
 
 
 def arc_segments(radius: float, sweep: float) -> int:
@@ -61,7 +69,8 @@ def arc_segments(radius: float, sweep: float) -> int:
         step = 2.0 * math.acos(1.0 - LINEAR_DEFLECTION / radius)
         n = max(n, math.ceil(sweep / step - 1e-9))
     if n > MAX_POINTS:
-        raise Unsupported("arc needs too many segments")
+        raise TooLarge(f"an arc of its profile needs {n} segments, over the limit of "
+                       f"{MAX_POINTS:,}")
     return max(n, MIN_ARC_SEGMENTS)
 
 
@@ -93,8 +102,9 @@ def contours(profile: Any, scale: float, angle_scale: float) -> list[np.ndarray]
     for ring in rings:
         if len(ring) < 3 or not np.isfinite(ring).all():
             raise Unsupported("degenerate ring")
-    if sum(len(r) for r in rings) > MAX_POINTS:
-        raise Unsupported("profile has too many points")
+    total = sum(len(r) for r in rings)
+    if total > MAX_POINTS:
+        raise TooLarge(f"its profile has {total:,} points, over the limit of {MAX_POINTS:,}")
     return rings
 
 
@@ -298,7 +308,8 @@ def _curve(curve: Any, scale: float, angle_scale: float, depth: int) -> np.ndarr
     if kind == "IfcPolyline":
         pts = curve.Points
         if len(pts) > MAX_POINTS:
-            raise Unsupported("polyline too long")
+            raise TooLarge(f"a polyline of its profile has {len(pts):,} points, over the "
+                           f"limit of {MAX_POINTS:,}")
         return np.array([_coords(p, scale) for p in pts])
     if kind == "IfcIndexedPolyCurve":
         return _indexed(curve, scale)

@@ -15,6 +15,7 @@ element is meshed, :class:`Screen` gives the reason it cannot be, or
 * its ``Representation`` is not an ``IfcProductRepresentation`` of
   ``IfcRepresentation`` s, or its ``ObjectPlacement`` is not an
   ``IfcObjectPlacement``;
+* its body nests booleans deeper than :data:`MAX_BOOLEAN_DEPTH`;
 * a local placement in its chain has no ``IfcAxis2Placement``, a location
   that is not a point of finite coordinates, an axis that is not a finite,
   non-zero direction, or the chain loops.
@@ -34,6 +35,10 @@ from bimcheck.stepcheck import Integrity
 
 #: Deepest ``PlacementRelTo`` chain followed.
 MAX_PLACEMENT_DEPTH: int = 256
+
+#: Deepest nesting of boolean results meshed (the kernel recurses through
+#: them: 20,000 levels take it minutes). Real models nest a few.
+MAX_BOOLEAN_DEPTH: int = 64
 
 #: Entities visited walking up from the broken ones, at most.
 MAX_TAINT_VISITS: int = 5_000_000
@@ -59,6 +64,11 @@ class Screen:
             reps = shape.Representations
             if not isinstance(reps, tuple) or not all(_is(r, "IfcRepresentation") for r in reps):
                 return "its representation's Representations are not all IfcRepresentation"
+            for rep in reps:
+                for item in rep.Items or ():
+                    if _is(item, "IfcBooleanResult") and _boolean_depth(item) > MAX_BOOLEAN_DEPTH:
+                        return (f"its body nests booleans deeper than {MAX_BOOLEAN_DEPTH} "
+                                "levels")
         placement = getattr(product, "ObjectPlacement", None)
         if placement is not None:
             problem = self._placement(placement)
@@ -167,6 +177,24 @@ def _tainted_products(ifc: ifcopenshell.file, integrity: Integrity) -> dict[int,
                 seen.add(pid)
                 queue.append((parent, missing))
     return tainted
+
+
+def _boolean_depth(item: ifcopenshell.entity_instance) -> int:
+    """How deep booleans nest under ``item`` (1 for a boolean of two solids),
+    counted up to one past :data:`MAX_BOOLEAN_DEPTH`."""
+    deepest = 0
+    stack = [(item, 1)]
+    seen: set[int] = set()
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_BOOLEAN_DEPTH:
+            break
+        for operand in (getattr(node, "FirstOperand", None), getattr(node, "SecondOperand", None)):
+            if _is(operand, "IfcBooleanResult") and operand.id() not in seen:
+                seen.add(operand.id())
+                stack.append((operand, depth + 1))
+    return deepest
 
 
 def _is(value: object, ifc_class: str) -> bool:

@@ -48,7 +48,7 @@ import numpy as np
 from bimcheck.errors import TessellationTimeout
 from bimcheck.fingerprint import Fingerprinter
 from bimcheck.forking import die_with_parent
-from bimcheck.geometry import csg, extrusions, facets, manifest
+from bimcheck.geometry import csg, extrusions, facets, manifest, profiles
 from bimcheck.geometry.bodies import (
     BODY_IDENTIFIERS,
     body_representations,
@@ -680,6 +680,9 @@ class _Run:
                 if msg[0] == "shape":
                     w.got.add(msg[1])
                     self._accept(job, *msg[1:])
+                elif msg[0] == "failed":  # too large to give the kernel
+                    w.got.add(msg[1])
+                    job.kernel_failed[msg[1]] = msg[2]
                 elif msg[0] == "error":
                     self._lost(w, f"failed ({msg[1]})")
                     break
@@ -740,6 +743,8 @@ class _Run:
                                 job.model.length_scale, job.model.step_text):
                 if msg[0] == "shape":
                     self._accept(job, *msg[1:])
+                elif msg[0] == "failed":
+                    job.kernel_failed[msg[1]] = msg[2]
                 elif msg[0] == "done":
                     job.logs.append(msg[1])
                 if self.deadline is not None and time.monotonic() > self.deadline:
@@ -941,8 +946,12 @@ def _shapes(
             angle_scale = _angle_scale(ifc)
         extruded = None
         if np.isfinite(angle_scale):
-            extruded = _extruded_mesh(product, settings, length_scale, angle_scale, placements,
-                                      _solid_memo(ifc))
+            try:
+                extruded = _extruded_mesh(product, settings, length_scale, angle_scale,
+                                          placements, _solid_memo(ifc))
+            except profiles.TooLarge as exc:
+                yield ("failed", i, str(exc))
+                continue
         if extruded is not None:
             yield ("shape", i, _EXTRUDED_ID, *extruded)
             continue

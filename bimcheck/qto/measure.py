@@ -135,7 +135,9 @@ def build_measures(
     for e in products:
         if not e.is_a("IfcOpeningElement"):
             continue
-        hosts = [r.RelatingBuildingElement for r in getattr(e, "VoidsElements", None) or ()]
+        hosts = [h for h in (getattr(r, "RelatingBuildingElement", None)
+                             for r in getattr(e, "VoidsElements", None) or ())
+                 if h is not None and h.is_a("IfcElement")]
         host = measures.get(hosts[0].GlobalId) if hosts else None
         measures[e.GlobalId] = build(e, host)
         if host is not None:

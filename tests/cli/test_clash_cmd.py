@@ -456,7 +456,7 @@ def test_same_file_for_json_and_csv_is_a_usage_error(tmp_path):
     out = tmp_path / "same.txt"
     code, _, err = run("clash", TOWER, "-o", out, "--csv", tmp_path / "x" / ".." / "same.txt")
     assert code == 2
-    assert "different files" in err
+    assert "-o and --csv name the same file" in err
     assert not out.exists()
 
 

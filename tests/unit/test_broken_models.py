@@ -164,3 +164,36 @@ def test_a_nonsense_length_unit_is_a_clear_error(tmp_path, unit, message):
         open_model(path).length_scale  # noqa: B018
     proc = _info(path)
     assert proc.returncode == 2 and re.search(message, proc.stderr) and str(path) in proc.stderr
+
+
+def test_a_profile_of_too_many_points_fails_its_element_without_the_kernel(tmp_path):
+    # A 200,000-point polyline profile hung every command in the kernel.
+    import math
+
+    from bimcheck.limits import MAX_PROFILE_POINTS
+
+    whole = open_model(QTO)
+    solid = whole.file.by_id(36)
+    owner = next(p for p in whole.file.by_type("IfcProduct") if p.Representation is not None
+                 and any(i.id() == 36 for r in p.Representation.Representations
+                         for i in r.Items))
+    n = MAX_PROFILE_POINTS + 1000
+    first = max(e.id() for e in whole.file) + 1
+    points = [b"#%d=IFCCARTESIANPOINT((%.6f,%.6f));" % (
+        first + k, 0.2 * math.cos(2 * math.pi * k / n), 0.2 * math.sin(2 * math.pi * k / n))
+        for k in range(n)]
+    refs = b",".join(b"#%d" % (first + k) for k in range(n))
+    extra = [*points, b"#%d=IFCPOLYLINE((%s,#%d));" % (first + n, refs, first),
+             b"#%d=IFCARBITRARYCLOSEDPROFILEDEF(.AREA.,$,#%d);" % (first + n + 1, first + n)]
+    data = QTO.read_bytes()
+    line = _line(data, 36)
+    new = line.replace(b"(#%d," % solid.SweptArea.id(), b"(#%d," % (first + n + 1), 1)
+    data = data.replace(line, new).replace(b"ENDSEC;\nEND-ISO", b"\n".join(extra)
+                                           + b"\nENDSEC;\nEND-ISO")
+    path = tmp_path / "huge.ifc"
+    path.write_bytes(data)
+    geometry = tessellate(open_model(path), cache=None)
+    failed = {f.global_id: f.reason for f in geometry.failures}
+    assert failed == {owner.GlobalId: f"a polyline of its profile has {n + 1:,} points, over "
+                                      f"the limit of {MAX_PROFILE_POINTS:,}"}
+    assert len(geometry.meshes) == len(tessellate(whole, cache=None).meshes) - 1

@@ -3,6 +3,7 @@ failures recorded, and the cache only re-tessellating what changed."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -162,11 +163,30 @@ def test_rerun_on_the_same_file_skips_fingerprinting(tmp_path, monkeypatch):
     }
 
     # A garbled index is ignored and rebuilt.
-    for index in (root / "index").rglob("*.json"):
+    indexes = list((root / "index").rglob("*.keys"))
+    assert indexes
+    for index in indexes:
         index.write_text("{not json")
     calls.clear()
     fourth = tessellate(open_model(path), cache=MeshCache(root))
     assert len(calls) == len(fourth.meshes) and fourth.stats.tessellated == 0
+
+    # So is one whose keys were shuffled (valid JSON, but the checksum fails):
+    # used, it gave elements each other's meshes, and 45 clashes instead of 9.
+    for index in (root / "index").rglob("*.keys"):
+        blob = index.read_bytes()
+        if blob == b"{not json":
+            continue  # the index of rev A's bytes, garbled above
+        body, checksum = blob[:-16], blob[-16:]
+        doc = json.loads(body)
+        keys = list(doc["keys"].values())
+        doc["keys"] = dict(zip(doc["keys"], keys[1:] + keys[:1], strict=True))
+        index.write_bytes(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+                          + checksum)
+    calls.clear()
+    fifth = tessellate(open_model(path), cache=MeshCache(root))
+    assert len(calls) == len(fifth.meshes)
+    _same_geometry(fifth, fourth)
 
 
 def _same_geometry(a, b) -> None:

@@ -21,7 +21,7 @@ from bimcheck.testing.fuzz.runner import GOOD, run_cases
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bimcheck.testing.fuzz")
-    parser.add_argument("kinds", nargs="+", choices=sorted(CAMPAIGNS))
+    parser.add_argument("kinds", nargs="+", choices=["all", *sorted(CAMPAIGNS)])
     parser.add_argument("--cases", type=int, default=100, help="inputs per kind")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=2)
@@ -29,11 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write every outcome here")
     parser.add_argument("--keep", type=Path, help="make the inputs in this folder and keep them")
     args = parser.parse_args(argv)
+    kinds = sorted(CAMPAIGNS) if "all" in args.kinds else args.kinds
     outcomes = []
     table: dict[str, Counter] = {}
     with tempfile.TemporaryDirectory(prefix="bimcheck-fuzz-cases-") as scratch:
         tmp = args.keep or scratch
-        for kind in args.kinds:
+        for kind in kinds:
             started = time.monotonic()
             folder = Path(tmp) / kind
             folder.mkdir(parents=True, exist_ok=True)

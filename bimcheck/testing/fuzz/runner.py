@@ -45,6 +45,9 @@ CASE_TIMEOUT_S: float = 60.0
 #: allocation fails, which the command must report as a clean error.
 CASE_MEMORY_BYTES: int = 8 * 1024**3
 
+#: Seconds a case's helper processes have to end after the case itself did.
+ORPHAN_GRACE_S: float = 3.0
+
 #: Longest stderr line of a clean error, in characters.
 MAX_ERROR_LINE: int = 2000
 
@@ -140,10 +143,15 @@ def run_cases(cases: Iterable[Case], *, jobs: int = 2, timeout: float = CASE_TIM
               memory: int = CASE_MEMORY_BYTES) -> Iterator[Outcome]:
     """Run ``cases``, ``jobs`` at a time, each in a forked child; yield each
     outcome as its case ends (not in input order)."""
+    import importlib
+
     import ifcopenshell  # noqa: F401
 
     import bimcheck.geometry.tessellate  # noqa: F401
-    from bimcheck.cli.main import cli  # noqa: F401 - imported once, before the forks
+    from bimcheck.cli.main import COMMANDS
+
+    for module, _, _ in COMMANDS.values():  # imported once, before the forks
+        importlib.import_module(module)
 
     pending = iter(cases)
     running: dict[int, _Running] = {}
@@ -171,20 +179,29 @@ def run_cases(cases: Iterable[Case], *, jobs: int = 2, timeout: float = CASE_TIM
 
 def _wait_any(running: dict[int, _Running], timeout: float) -> dict[int, tuple[int, bool]]:
     """Wait until at least one running case ends (or is killed at its limit)."""
-    while True:
+    while running:
         done: dict[int, tuple[int, bool]] = {}
         now = time.monotonic()
         for pid, r in running.items():
-            got, status = os.waitpid(pid, os.WNOHANG)
+            try:
+                got, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # reaped already: nothing to wait for
+                got, status = pid, 0
             if got:
                 done[pid] = (status, False)
             elif now - r.started > timeout:
                 _kill_group(pid)
-                _, status = os.waitpid(pid, 0)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                try:
+                    _, status = os.waitpid(pid, 0)
+                except ChildProcessError:
+                    status = 0
                 done[pid] = (status, True)
         if done:
             return done
         time.sleep(0.005)
+    return {}
 
 
 def _kill_group(pgid: int) -> bool:
@@ -222,7 +239,12 @@ def _outcome(r: _Running, status: int, timed_out: bool) -> Outcome:
     seconds = time.monotonic() - r.started
     # Anything still running in the case's group after its leader ended was
     # left behind (exited children not yet reaped by init do not count).
-    orphans = False if timed_out else _live_members(r.pid)
+    orphans = False
+    if not timed_out:
+        # A helper that notices its parent is gone (a forkserver) needs a moment.
+        settle = time.monotonic() + ORPHAN_GRACE_S
+        while (orphans := _live_members(r.pid)) and time.monotonic() < settle:
+            time.sleep(0.05)
     _kill_group(r.pid)
     stderr = r.err.read_bytes().decode("utf-8", "replace")
     r.out.unlink(missing_ok=True)

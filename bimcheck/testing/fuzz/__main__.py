@@ -42,7 +42,10 @@ def main(argv: list[str] | None = None) -> int:
             counts = table.setdefault(kind, Counter())
             for o in run_cases(cases, jobs=args.jobs, timeout=args.timeout):
                 counts[o.kind] += 1
-                outcomes.append(o.as_dict() | {"campaign": kind})
+                row = o.as_dict() | {"campaign": kind}
+                if o.kind in GOOD:
+                    row["stderr"] = row["stderr"][-300:]
+                outcomes.append(row)
                 if o.kind not in GOOD:
                     tail = o.stderr.strip().splitlines()[-1:] or [""]
                     print(f"{o.kind:8} {o.case.name} {' '.join(o.case.args[:1])}: "

@@ -40,6 +40,7 @@ from bimcheck.errors import (
 from bimcheck.findings import ElementRef
 from bimcheck.limits import format_size, max_file_bytes
 from bimcheck.packs.disciplines import DisciplineTable, load_discipline_table
+from bimcheck.relcheck import set_aside_broken_relationships
 from bimcheck.stepcheck import Integrity, check_envelope, scan_references
 from bimcheck.steptext import StepText
 
@@ -544,10 +545,17 @@ def _parse(source: Path, shown: Path) -> tuple[ifcopenshell.file, Integrity]:
                     "whose geometry uses them are reported as failures", shown.name,
                     len(integrity.dangling), integrity.summary())
     try:
-        return ifcopenshell.open(str(source)), integrity
+        ifc = ifcopenshell.open(str(source))
     except ifcopenshell.SchemaError as exc:
         raise UnsupportedSchemaError(f"{exc}", path=shown) from None
     except OSError as exc:
         raise ModelNotFoundError(f"cannot read file: {exc}", path=shown) from None
     except (ifcopenshell.Error, RuntimeError, ValueError) as exc:
         raise NotIfcError(f"IfcOpenShell cannot parse the file: {exc}", path=shown) from None
+    set_aside = set_aside_broken_relationships(ifc, integrity.broken_ids)
+    if set_aside:
+        more = f" and {len(set_aside) - 3} more" if len(set_aside) > 3 else ""
+        log.warning("%s: %d relationships have an end that is missing or of the wrong class "
+                    "and are ignored: %s%s", shown.name, len(set_aside),
+                    "; ".join(set_aside[:3]), more)
+    return ifc, integrity

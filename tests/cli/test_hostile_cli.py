@@ -164,3 +164,28 @@ def test_geometry_workers_die_with_a_parent_killed_by_sigkill(tmp_path):
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.mark.parametrize("after", [0.5, 1.5, 3.0])
+def test_a_check_killed_with_sigkill_leaves_no_half_report_and_the_next_run_succeeds(
+        tmp_path, after):
+    import json
+    import sqlite3
+
+    out, db, cache = tmp_path / "out", tmp_path / "h.sqlite", tmp_path / "cache"
+    cmd = [sys.executable, "-m", "bimcheck.cli", "-q", "check", str(MODEL), "--lift-plan",
+           str(PLAN), "--out", str(out), "--db", str(db), "--cache-dir", str(cache)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(after)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    for path in out.glob("*") if out.exists() else ():
+        assert not path.name.endswith(".tmp"), f"a half-written {path.name} remains"
+        if path.suffix == ".json":
+            json.loads(path.read_text())  # whole, or not there at all
+    again = subprocess.run([*cmd, "--overwrite"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert json.loads((out / "report.json").read_text())["findings"]
+    with sqlite3.connect(db) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []

@@ -197,3 +197,42 @@ def test_a_profile_of_too_many_points_fails_its_element_without_the_kernel(tmp_p
     assert failed == {owner.GlobalId: f"a polyline of its profile has {n + 1:,} points, over "
                                       f"the limit of {MAX_PROFILE_POINTS:,}"}
     assert len(geometry.meshes) == len(tessellate(whole, cache=None).meshes) - 1
+
+
+def test_relationships_with_a_missing_or_wrong_end_are_set_aside_and_the_rest_read(tmp_path):
+    # An opening's line deleted: its IfcRelVoidsElement reads a None end
+    # ('NoneType' object has no attribute 'id' in qto); a containment's
+    # structure pointed at a profile ('IfcRectangleProfileDef' has no
+    # attribute 'GlobalId' in check).
+    from click.testing import CliRunner
+
+    from bimcheck.cli.main import cli
+
+    whole = open_model(QTO)
+    voids = whole.file.by_type("IfcRelVoidsElement")[0]
+    opening = voids.RelatedOpeningElement
+    contained = whole.file.by_type("IfcRelContainedInSpatialStructure")[0]
+    profile = whole.file.by_type("IfcRectangleProfileDef")[0]
+    data = QTO.read_bytes()
+    data = data.replace(_line(data, opening.id()) + b"\n", b"")
+    line = _line(data, contained.id())
+    structure = b"#%d);" % contained.RelatingStructure.id()
+    assert line.endswith(structure)
+    data = data.replace(line, line[: -len(structure)] + b"#%d);" % profile.id())
+    path = tmp_path / "rels.ifc"
+    path.write_bytes(data)
+    model = open_model(path)
+    ids = {e.id() for e in model.file.by_type("IfcRelationship")}
+    # Set aside: the containment, and what had the opening as an end (its
+    # void, and the filling of the door or window that sits in it).
+    using_opening = {r.id() for r in whole.file.get_inverse(opening)
+                     if r.is_a("IfcRelVoidsElement") or r.is_a("IfcRelFillsElement")}
+    assert voids.id() in using_opening
+    assert {r.id() for r in whole.file.by_type("IfcRelationship")} - ids == \
+        using_opening | {contained.id()}
+    for args in (["qto", str(path), "--no-history", "-o", str(tmp_path / "t.csv")],
+                 ["check", str(path), "--no-history", "--out", str(tmp_path / "r")]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code in (0, 1), result.output
+        assert (f"#{contained.id()} IfcRelContainedInSpatialStructure: its RelatingStructure is "
+                f"#{profile.id()} IfcRectangleProfileDef, not an IfcProduct") in result.stderr

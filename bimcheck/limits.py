@@ -43,6 +43,12 @@ KERNEL_ELEMENT_SECONDS: float = 300.0
 MAX_PROFILE_POINTS: int = 20_000
 
 
+#: Farthest a mesh vertex may be from the model's origin, in metres (100,000
+#: km: georeferenced models put their origin thousands of km away); a mesh
+#: with a vertex farther, or not finite, is a failure of its element.
+MAX_COORDINATE_M: float = 1e8
+
+
 class TimeLimitError(BimcheckError):
     """A command ran past its time limit."""
 

@@ -320,11 +320,23 @@ class Model:
         ]
 
     def element(self, global_id: str) -> ifcopenshell.entity_instance:
-        """The rooted entity with this GlobalId; ModelError if there is none."""
+        """The rooted entity with this GlobalId; ModelError if there is none.
+
+        IfcOpenShell's own index misses a GlobalId that is not the 22
+        characters IFC asks for (a file from a broken exporter); those are
+        found by a scan of every rooted entity, once."""
         try:
             return self.file.by_guid(global_id)
-        except RuntimeError as exc:
-            raise ModelError(f"no element with GlobalId {global_id!r}", path=self.path) from exc
+        except RuntimeError:
+            pass
+        odd = self.__dict__.get("_odd_global_ids")
+        if odd is None:
+            odd = {str(e.GlobalId): e for e in self.file.by_type("IfcRoot")
+                   if isinstance(getattr(e, "GlobalId", None), str) and len(e.GlobalId) != 22}
+            self.__dict__["_odd_global_ids"] = odd
+        if global_id in odd:
+            return odd[global_id]
+        raise ModelError(f"no element with GlobalId {global_id[:40]!r}", path=self.path)
 
     def select(self, selector: str) -> list[ifcopenshell.entity_instance]:
         """Elements matching an IfcOpenShell selector, sorted by GlobalId.

@@ -61,7 +61,7 @@ from bimcheck.geometry.instances import Placements, shape_key
 from bimcheck.geometry.mesh import Mesh, concatenate, from_arrays, moved
 from bimcheck.geometry.records import Failure, Geometry, TessellationStats
 from bimcheck.geometry.screen import Screen
-from bimcheck.limits import KERNEL_ELEMENT_SECONDS
+from bimcheck.limits import KERNEL_ELEMENT_SECONDS, MAX_COORDINATE_M
 from bimcheck.model import Model
 from bimcheck.steptext import StepText
 from bimcheck.units import WELD_TOLERANCE_M
@@ -239,6 +239,8 @@ class _Job:
         self.empty: set[int] = set()
         #: Representative STEP id -> why the kernel could not mesh it (it crashed or stalled).
         self.kernel_failed: dict[int, str] = {}
+        #: STEP id -> why its placed mesh is not kept (coordinates not finite).
+        self.bad_mesh: dict[int, str] = {}
         self.logs: list[str] = []
         self.fingerprinter = fingerprinter or Fingerprinter(model.file, lambda: model.step_text)
         self.placements = Placements(model.length_scale)
@@ -482,6 +484,11 @@ class _Run:
             if product.GlobalId in job.meshes:
                 continue
             rid = job.representative.get(sid, sid)
+            if sid in job.bad_mesh:
+                job.failures.append(Failure(product.GlobalId, product.is_a(), job.bad_mesh[sid]))
+                self._put(job.keys.get(sid, ""), CachedFailure(job.bad_mesh[sid]))
+                self._advance(1)
+                continue
             if rid in reasons:
                 reason = reasons[rid]
             elif rid in job.empty:
@@ -542,6 +549,16 @@ class _Run:
                 moved(local, matrix if own is None else own @ matrix)
                 for local, matrix in (parts[k] for k in sorted(parts))
             ])
+            if len(mesh.vertices) and not (np.abs(mesh.vertices) <= MAX_COORDINATE_M).all():
+                # Non-finite or absurd coordinates (a 1E400 in the file): every
+                # measure of it would be NaN or infinite.
+                job.bad_mesh[element.id()] = (
+                    "its geometry has coordinates that are not finite or are more than "
+                    f"{MAX_COORDINATE_M:g} m from the origin")
+                if job.meshes.pop(element.GlobalId, None) is not None:  # an earlier part's
+                    job.stats.tessellated -= 1
+                    self.done -= 1
+                continue
             fresh = element.GlobalId not in job.meshes
             job.meshes[element.GlobalId] = mesh
             self._put(job.keys.get(element.id(), ""), mesh)

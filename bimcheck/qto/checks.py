@@ -159,7 +159,7 @@ def run_reconcile_rules(ctx: Any, rules: Sequence[Rule]) -> Any:
             cov["checked"] += len({r.global_id for r in takeoff.rows})
             cov["compared"] += takeoff.compared
             for f in takeoff.findings:
-                element = model.file.by_guid(f.global_id)
+                element = model.element(f.global_id)
                 measures = {"declared": Quantity(f.declared, f.unit),
                             "computed": Quantity(f.computed, f.unit)}
                 if f.difference is not None:

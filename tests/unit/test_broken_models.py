@@ -236,3 +236,27 @@ def test_relationships_with_a_missing_or_wrong_end_are_set_aside_and_the_rest_re
         assert result.exit_code in (0, 1), result.output
         assert (f"#{contained.id()} IfcRelContainedInSpatialStructure: its RelatingStructure is "
                 f"#{profile.id()} IfcRectangleProfileDef, not an IfcProduct") in result.stderr
+
+
+@pytest.mark.parametrize("y", [b"-1.E308", b"1.E200", b"5.E8"])
+def test_an_element_placed_absurdly_far_away_is_a_failure(tmp_path, y):
+    # A placement at y = -1E308 reached the report's plan view as NaN
+    # (GEOSException in shapely), through the overflowing arithmetic.
+    from bimcheck.limits import MAX_COORDINATE_M
+
+    whole = open_model(QTO)
+    owner = next(p for p in whole.file.by_type("IfcElement")
+                 if p.ObjectPlacement is not None and p.Representation is not None
+                 and not p.is_a("IfcOpeningElement") and not getattr(p, "HasOpenings", None))
+    location = owner.ObjectPlacement.RelativePlacement.Location
+    assert len(whole.file.get_inverse(location)) == 1
+    data = QTO.read_bytes()
+    line = _line(data, location.id())
+    x, _, z = location.Coordinates
+    moved = b"#%d=IFCCARTESIANPOINT((%r,%s,%r));" % (location.id(), x, y, z)
+    path = tmp_path / "far.ifc"
+    path.write_bytes(data.replace(line, moved))
+    geometry = tessellate(open_model(path), cache=None)
+    failed = {f.global_id: f.reason for f in geometry.failures}
+    assert failed == {owner.GlobalId: "its geometry has coordinates that are not finite or are "
+                                      f"more than {MAX_COORDINATE_M:g} m from the origin"}

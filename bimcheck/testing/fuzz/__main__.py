@@ -51,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{o.kind:8} {o.case.name} {' '.join(o.case.args[:1])}: "
                           f"{tail[0][:300]}", flush=True)
             counts["seconds"] = round(time.monotonic() - started)
+            runs = sum(v for k, v in counts.items() if k != "seconds")
+            print(f"done {kind}: {runs} runs, {counts['ok']} ok, {counts['clean']} clean, "
+                  f"{runs - counts['ok'] - counts['clean']} bad, {counts['seconds']} s",
+                  flush=True)
     print(f"{'kind':12} {'runs':>6} {'ok':>6} {'clean':>6} {'bad':>5}  seconds")
     bad_total = 0
     for kind, c in table.items():

@@ -10,6 +10,7 @@ is a pure function of the original and a :class:`random.Random`.
 
 from __future__ import annotations
 
+import copy
 import random
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -45,6 +46,7 @@ def _get(node: Any, path: tuple) -> Any:
 
 
 def _set(tree: Any, path: tuple, value: Any) -> Any:
+    value = copy.deepcopy(value)  # never the same list or map twice (a cycle)
     if not path:
         return value
     parent = _get(tree, path[:-1])

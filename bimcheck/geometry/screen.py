@@ -16,9 +16,8 @@ element is meshed, :class:`Screen` gives the reason it cannot be, or
   ``IfcRepresentation`` s, or its ``ObjectPlacement`` is not an
   ``IfcObjectPlacement``;
 * its body nests booleans deeper than :data:`MAX_BOOLEAN_DEPTH`;
-* a local placement in its chain has no ``IfcAxis2Placement``, a location
-  that is not a point of finite coordinates, an axis that is not a finite,
-  non-zero direction, or the chain loops.
+* a local placement in its chain has no ``IfcAxis2Placement``, or the chain
+  loops.
 
 Such an element becomes a geometry failure (GlobalId, class, reason) in every
 output's coverage; the rest of the model is checked.
@@ -39,6 +38,9 @@ MAX_PLACEMENT_DEPTH: int = 256
 #: Deepest nesting of boolean results meshed (the kernel recurses through
 #: them: 20,000 levels take it minutes). Real models nest a few.
 MAX_BOOLEAN_DEPTH: int = 64
+
+#: Representation types that hold booleans (IFC's CSG and Clipping).
+_BOOLEAN_TYPES = frozenset({"CSG", "Clipping"})
 
 #: Entities visited walking up from the broken ones, at most.
 MAX_TAINT_VISITS: int = 5_000_000
@@ -65,6 +67,8 @@ class Screen:
             if not isinstance(reps, tuple) or not all(_is(r, "IfcRepresentation") for r in reps):
                 return "its representation's Representations are not all IfcRepresentation"
             for rep in reps:
+                if getattr(rep, "RepresentationType", None) not in _BOOLEAN_TYPES:
+                    continue
                 for item in rep.Items or ():
                     if _is(item, "IfcBooleanResult") and _boolean_depth(item) > MAX_BOOLEAN_DEPTH:
                         return (f"its body nests booleans deeper than {MAX_BOOLEAN_DEPTH} "
@@ -112,25 +116,14 @@ class Screen:
 
 
 def _local_problem(placement: ifcopenshell.entity_instance) -> str | None:
-    """What is wrong with one placement's own attributes, or ``None``."""
+    """What is wrong with one placement's own position, or ``None``. (Its
+    coordinates are not checked here: a mesh placed at non-finite or absurd
+    coordinates is refused when it is placed, :data:`~bimcheck.limits.MAX_COORDINATE_M`.)"""
     if not placement.is_a("IfcLocalPlacement"):
         return None  # grid and linear placements: left to the kernel
     relative = placement.RelativePlacement
     if not _is(relative, "IfcPlacement"):
         return f"placement #{placement.id()} has {_what(relative)} as its RelativePlacement"
-    location = getattr(relative, "Location", None)
-    if not _is(location, "IfcCartesianPoint") or not _finite(location.Coordinates):
-        return (f"placement #{placement.id()} has no location of finite coordinates "
-                f"({_what(location)})")
-    for name in ("Axis", "RefDirection"):
-        direction = getattr(relative, name, None)
-        if direction is None:
-            continue
-        ratios = getattr(direction, "DirectionRatios", None) if _is(direction,
-                                                                     "IfcDirection") else None
-        if not _finite(ratios) or not any(abs(float(r)) > 0.0 for r in ratios):
-            return (f"placement #{placement.id()}'s {name} is not a finite, non-zero "
-                    f"direction ({_what(direction)})")
     return None
 
 

@@ -49,6 +49,12 @@ MAX_PROFILE_POINTS: int = 20_000
 MAX_COORDINATE_M: float = 1e8
 
 
+#: Most triangles of one element's mesh: past it the element is a failure
+#: (a 2,000,000-triangle mesh is 72 MB; the largest element of the shared
+#: models has about 60,000).
+MAX_ELEMENT_TRIANGLES: int = 2_000_000
+
+
 class TimeLimitError(BimcheckError):
     """A command ran past its time limit."""
 

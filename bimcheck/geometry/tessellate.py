@@ -61,7 +61,7 @@ from bimcheck.geometry.instances import Placements, shape_key
 from bimcheck.geometry.mesh import Mesh, concatenate, from_arrays, moved
 from bimcheck.geometry.records import Failure, Geometry, TessellationStats
 from bimcheck.geometry.screen import Screen
-from bimcheck.limits import KERNEL_ELEMENT_SECONDS, MAX_COORDINATE_M
+from bimcheck.limits import KERNEL_ELEMENT_SECONDS, MAX_COORDINATE_M, MAX_ELEMENT_TRIANGLES
 from bimcheck.model import Model
 from bimcheck.steptext import StepText
 from bimcheck.units import WELD_TOLERANCE_M
@@ -549,12 +549,9 @@ class _Run:
                 moved(local, matrix if own is None else own @ matrix)
                 for local, matrix in (parts[k] for k in sorted(parts))
             ])
-            if len(mesh.vertices) and not (np.abs(mesh.vertices) <= MAX_COORDINATE_M).all():
-                # Non-finite or absurd coordinates (a 1E400 in the file): every
-                # measure of it would be NaN or infinite.
-                job.bad_mesh[element.id()] = (
-                    "its geometry has coordinates that are not finite or are more than "
-                    f"{MAX_COORDINATE_M:g} m from the origin")
+            problem = _mesh_problem(mesh)
+            if problem is not None:
+                job.bad_mesh[element.id()] = problem
                 if job.meshes.pop(element.GlobalId, None) is not None:  # an earlier part's
                     job.stats.tessellated -= 1
                     self.done -= 1
@@ -766,6 +763,19 @@ class _Run:
                     job.logs.append(msg[1])
                 if self.deadline is not None and time.monotonic() > self.deadline:
                     raise self._timeout_error()
+
+
+def _mesh_problem(mesh: Mesh) -> str | None:
+    """Why a placed mesh is not kept: coordinates not finite or absurd (a
+    1E400 in the file: every measure of it would be NaN or infinite), or
+    more triangles than :data:`~bimcheck.limits.MAX_ELEMENT_TRIANGLES`."""
+    if len(mesh.faces) > MAX_ELEMENT_TRIANGLES:
+        return (f"its mesh has {len(mesh.faces):,} triangles, over the limit of "
+                f"{MAX_ELEMENT_TRIANGLES:,}")
+    if len(mesh.vertices) and not (np.abs(mesh.vertices) <= MAX_COORDINATE_M).all():
+        return ("its geometry has coordinates that are not finite or are more than "
+                f"{MAX_COORDINATE_M:g} m from the origin")
+    return None
 
 
 def _csg_mesh(product: ifcopenshell.entity_instance, length_scale: float) -> Mesh | None:

@@ -260,3 +260,15 @@ def test_an_element_placed_absurdly_far_away_is_a_failure(tmp_path, y):
     failed = {f.global_id: f.reason for f in geometry.failures}
     assert failed == {owner.GlobalId: "its geometry has coordinates that are not finite or are "
                                       f"more than {MAX_COORDINATE_M:g} m from the origin"}
+
+
+def test_an_element_of_more_triangles_than_the_limit_is_a_failure(tmp_path, monkeypatch):
+    from bimcheck import limits
+    from bimcheck.geometry import tessellate as tess
+
+    monkeypatch.setattr(tess, "MAX_ELEMENT_TRIANGLES", 11)  # a box has 12
+    geometry = tess.tessellate(open_model(QTO), cache=None)
+    reasons = {f.reason for f in geometry.failures}
+    assert "its mesh has 12 triangles, over the limit of 11" in reasons
+    assert all(len(m.faces) <= 11 for m in geometry.meshes.values())
+    assert limits.MAX_ELEMENT_TRIANGLES == 2_000_000

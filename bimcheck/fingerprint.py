@@ -36,7 +36,7 @@ import ifcopenshell.util.element
 import numpy as np
 
 from bimcheck import forking, merkle
-from bimcheck.relations import get_classification_codes, get_material_names
+from bimcheck.relations import get_classification_codes, get_material_names, get_psets_safely
 from bimcheck.steptext import StepText
 
 #: A STEP string literal (with '' escapes) or an entity reference ``#123``.
@@ -301,7 +301,7 @@ class Fingerprinter:
             if name in _NON_DATA_ATTRIBUTES or name == "type":
                 continue
             attributes[name] = self._plain(value)
-        psets = ifcopenshell.util.element.get_psets(element, should_inherit=True)
+        psets = get_psets_safely(element, should_inherit=True)
         for props in psets.values():
             props.pop("id", None)
         etype = ifcopenshell.util.element.get_type(element)

@@ -93,3 +93,24 @@ def predefined_type(element: ifcopenshell.entity_instance) -> str | None:
     except Exception:
         return None
     return None if value in (None, "NOTDEFINED") else str(value)
+
+
+def get_psets_safely(entity: ifcopenshell.entity_instance, **kwargs) -> dict[str, dict]:
+    """``ifcopenshell.util.element.get_psets(entity, **kwargs)``, or ``{}`` when
+    a malformed file makes it fail (an entity where a property value belongs:
+    it reads ``.wrappedValue`` of it)."""
+    try:
+        return ifcopenshell.util.element.get_psets(entity, **kwargs)
+    except (AttributeError, TypeError, ValueError, RuntimeError, RecursionError) as exc:
+        log.debug("#%d %s: its property sets cannot be read (%s)", entity.id(), entity.is_a(),
+                  exc)
+        return {}
+
+
+def get_pset_safely(entity: ifcopenshell.entity_instance, pset: str, prop: str):
+    """``ifcopenshell.util.element.get_pset(entity, pset, prop)``, or ``None``
+    when a malformed file makes it fail."""
+    try:
+        return ifcopenshell.util.element.get_pset(entity, pset, prop)
+    except (AttributeError, TypeError, ValueError, RuntimeError, RecursionError):
+        return None

@@ -21,6 +21,8 @@ from collections import defaultdict
 import ifcopenshell
 import ifcopenshell.util.element
 
+from bimcheck.relations import get_pset_safely
+
 
 def _gid(entity: ifcopenshell.entity_instance | None) -> str | None:
     return getattr(entity, "GlobalId", None) if entity is not None else None
@@ -141,7 +143,7 @@ class Relations:
             except RuntimeError:
                 element = None
             if element is not None:
-                value = ifcopenshell.util.element.get_pset(element, pset, prop)
+                value = get_pset_safely(element, pset, prop)
             cache[gid] = None if value in (None, "") else str(value)
         return cache[gid]
 

@@ -197,6 +197,12 @@ def _definitions(e: ifcopenshell.entity_instance, inherit: bool) -> list[Any]:
     return out
 
 
+def _is_value(v: object) -> bool:
+    """Whether ``v`` is a typed value (``IFCLABEL('x')``), not nothing or an
+    entity a malformed file put where a value belongs."""
+    return v is not None and hasattr(v, "wrappedValue")
+
+
 def property_value(e: ifcopenshell.entity_instance, pset: str, prop: str, *,
                    inherit: bool = True) -> Found:
     """``pset.prop`` of ``e`` (a property set's property or a quantity set's
@@ -214,15 +220,13 @@ def property_value(e: ifcopenshell.entity_instance, pset: str, prop: str, *,
                     continue
                 if item.is_a("IfcPropertySingleValue"):
                     v = item.NominalValue
-                    if v is None:
-                        return Found(False)
+                    if not _is_value(v):
+                        return Found(False)  # none, or an entity where a value belongs
                     return Found(True, v.wrappedValue, v.is_a())
-                if item.is_a("IfcPropertyEnumeratedValue"):
-                    vals = item.EnumerationValues or ()
-                    return Found(bool(vals), [v.wrappedValue for v in vals],
-                                 vals[0].is_a() if vals else None)
-                if item.is_a("IfcPropertyListValue"):
-                    vals = item.ListValues or ()
+                if item.is_a("IfcPropertyEnumeratedValue") or item.is_a("IfcPropertyListValue"):
+                    vals = [v for v in (item.EnumerationValues if item.is_a(
+                        "IfcPropertyEnumeratedValue") else item.ListValues) or ()
+                            if _is_value(v)]
                     return Found(bool(vals), [v.wrappedValue for v in vals],
                                  vals[0].is_a() if vals else None)
                 return Found(True, item.is_a(), item.is_a())

@@ -35,6 +35,7 @@ from bimcheck.geometry import query
 from bimcheck.geometry.mesh import Mesh
 from bimcheck.model import Model
 from bimcheck.qto import axes, shape
+from bimcheck.relations import get_psets_safely
 
 _UP = np.array([0.0, 0.0, 1.0])
 
@@ -421,7 +422,7 @@ def count(m: Measure, params: Mapping[str, Any]) -> float | None:
 def _density_of(material: ifcopenshell.entity_instance | None) -> float | None:
     if material is None or not material.is_a("IfcMaterial"):
         return None
-    psets = ifcopenshell.util.element.get_psets(material)
+    psets = get_psets_safely(material)
     value = psets.get("Pset_MaterialCommon", {}).get("MassDensity")
     return float(value) if isinstance(value, int | float) and value > 0 else None
 

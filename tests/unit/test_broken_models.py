@@ -272,3 +272,24 @@ def test_an_element_of_more_triangles_than_the_limit_is_a_failure(tmp_path, monk
     assert "its mesh has 12 triangles, over the limit of 11" in reasons
     assert all(len(m.faces) <= 11 for m in geometry.meshes.values())
     assert limits.MAX_ELEMENT_TRIANGLES == 2_000_000
+
+
+def test_a_property_whose_value_is_an_entity_reads_as_no_value(tmp_path):
+    # AttributeError 'wrappedValue' in check's property rules before.
+    from click.testing import CliRunner
+
+    from bimcheck.cli.main import cli
+    from bimcheck.qto.functions import material_density
+
+    data = QTO.read_bytes()
+    old = b"IFCPROPERTYSINGLEVALUE('MassDensity',$,IFCMASSDENSITYMEASURE(7850.),$)"
+    assert old in data
+    whole = open_model(QTO)  # kept: its file owns the entities
+    assert material_density(whole.file.by_type("IfcBeam")[0]) == 7850.0
+    path = tmp_path / "value.ifc"
+    path.write_bytes(data.replace(old, b"IFCPROPERTYSINGLEVALUE('MassDensity',$,#1,$)"))
+    broken = open_model(path)
+    assert material_density(broken.file.by_type("IfcBeam")[0]) is None
+    result = CliRunner().invoke(cli, ["check", str(path), "--no-history", "--out",
+                                      str(tmp_path / "r")])
+    assert result.exit_code in (0, 1), result.output

@@ -111,9 +111,9 @@ def _parse_quantities(raw: Any) -> tuple[QuantitySpec, ...]:
             to_unit = value.get("unit")
         else:
             raise ValueError(f"{name}: expected a function name or {{function, params}}")
-        if function not in FUNCTIONS:
+        if not isinstance(function, str) or function not in FUNCTIONS:
             raise ValueError(
-                f"{name}: unknown function {function!r}; expected one of "
+                f"{name}: unknown function {str(function)[:80]!r}; expected one of "
                 f"{', '.join(sorted(FUNCTIONS))}"
             )
         plain = int | float | str | bool
@@ -131,7 +131,8 @@ def _parse_quantities(raw: Any) -> tuple[QuantitySpec, ...]:
             problem = _check_param(key, v)
             if problem:
                 raise ValueError(f"{name}: {key}: {problem}")
-        if to_unit is not None and (FUNCTIONS[function].unit, to_unit) not in UNIT_FACTORS:
+        if to_unit is not None and (not isinstance(to_unit, str) or (
+                FUNCTIONS[function].unit, to_unit) not in UNIT_FACTORS):
             choices = sorted(b for a, b in UNIT_FACTORS if a == FUNCTIONS[function].unit)
             raise ValueError(
                 f"{name}: {function} is in {FUNCTIONS[function].unit}; unit {to_unit!r} "

@@ -153,3 +153,19 @@ def test_the_extraction_folder_of_a_killed_run_is_removed(tmp_path):
     path = _zip(tmp_path / "ok.ifczip", {"m.ifc": (SAMPLES / "qto_m.ifc").read_bytes()})
     open_model(path)
     assert not stale.exists()
+
+
+@pytest.mark.parametrize("value", ["function: [x, y]", "function: {a: 1}",
+                                   "function: gross_volume\n        unit: [m3]"])
+def test_a_qto_function_or_unit_of_the_wrong_type_names_the_quantity(tmp_path, value):
+    # "unhashable type: 'list'" (exit 3), found by the long fuzz run.
+    from bimcheck.errors import RulePackError
+
+    pack = tmp_path / "q.yaml"
+    pack.write_text(
+        "pack: q\nversion: 1\ndoc: d\nrules:\n  - id: Q1\n    name: volumes\n"
+        "    kind: measure\n    severity: info\n    doc: {what: w, why: w, fix: f}\n"
+        "    a: IfcWall\n    item: Qto_WallBaseQuantities\n    quantities:\n"
+        "      GrossVolume:\n        " + value + "\n", encoding="utf-8")
+    with pytest.raises(RulePackError, match="GrossVolume"):
+        load_pack(pack, family="qto")

@@ -64,6 +64,11 @@ class Path:
         return float(self.durations.sum())
 
 
+
+#: Most samples of one move of a lift's path (a 300 m jib slewing 360° at
+#: 0.1 m is about 19,000): a plan whose numbers ask for more is refused.
+MAX_PATH_SAMPLES: int = 1_000_000
+
 def radius_of(crane: Crane, reach: np.ndarray | float) -> np.ndarray:
     """Hook radius (m) for ``reach`` (a trolley radius, or a boom angle in °)."""
     reach = np.asarray(reach, dtype=np.float64)
@@ -221,6 +226,11 @@ def sample(crane: Crane, path: Path, step: float, extent: float = 0.0
         else:
             assert crane.boom_length is not None
             moved = far * math.radians(d[0]) + crane.boom_length * math.radians(d[1]) + d[2]
+        if not math.isfinite(moved) or moved / step > MAX_PATH_SAMPLES:
+            raise MotionError(
+                f"a move of the lift's path spans {moved:.3g} m, more than "
+                f"{MAX_PATH_SAMPLES:,} samples of {step:g} m: check the plan's positions "
+                "and angles")
         pieces = max(1, math.ceil(moved / step))
         t = np.linspace(0.0, 1.0, pieces + 1)
         if k > 0:

@@ -304,7 +304,14 @@ def _decimal(text: str) -> Decimal | None:
         value = Decimal(t)
     except InvalidOperation:
         return None
-    return value if value.is_finite() else None
+    # A rate or quantity past 1e15 (or finer than 1e-9) is no price: money
+    # arithmetic at 0.01 would overflow the decimal context with it.
+    if not value.is_finite() or abs(value) > _LARGEST or (value and abs(value) < _SMALLEST):
+        return None
+    return value
+
+
+_LARGEST, _SMALLEST = Decimal("1e15"), Decimal("1e-9")
 
 
 def _param(params: dict[str, tuple[str, str]], p: Path, key: str, default: Decimal,

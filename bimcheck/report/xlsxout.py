@@ -25,7 +25,7 @@ import zipfile
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.utils import get_column_letter
 
 _IDENTITY = ("global_id", "ifc_class", "type", "name", "storey", "material", "classification")
@@ -33,6 +33,10 @@ _EPOCH = dt.datetime(2000, 1, 1)
 
 
 def _put(cell: Cell, value: Any) -> None:
+    if isinstance(value, str):
+        # Control characters (a NUL from a damaged file) cannot be stored in a
+        # worksheet: each becomes U+FFFD, the rest of the text is kept.
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # never a formula, whatever the text starts with

@@ -169,3 +169,51 @@ def test_a_qto_function_or_unit_of_the_wrong_type_names_the_quantity(tmp_path, v
         "      GrossVolume:\n        " + value + "\n", encoding="utf-8")
     with pytest.raises(RulePackError, match="GrossVolume"):
         load_pack(pack, family="qto")
+
+
+def test_an_absurd_rate_is_refused_in_its_line(tmp_path):
+    # 1e+300 overflowed the money arithmetic (decimal.InvalidOperation, exit 3).
+    from bimcheck.errors import RateTableError
+
+    text = (SAMPLES / "tower.rates.csv").read_text(encoding="utf-8")
+    assert ",720.00," in text
+    rates = tmp_path / "r.csv"
+    rates.write_text(text.replace(",720.00,", ",1e+300,", 1), encoding="utf-8")
+    with pytest.raises(RateTableError, match=r"rate '1e\+300'"):
+        load_rates(rates)
+
+
+def test_control_characters_in_text_do_not_stop_an_xlsx(tmp_path):
+    # A NUL in a description ended in openpyxl's IllegalCharacterError (exit 3).
+    from openpyxl import Workbook
+
+    from bimcheck.report.xlsxout import _put
+
+    cell = Workbook().active.cell(1, 1)
+    _put(cell, "砌块墙\x00 200 mm\x07")
+    assert cell.value == "砌块墙\ufffd 200 mm\ufffd" and cell.data_type == "s"
+
+
+def test_a_lift_whose_path_would_need_absurdly_many_samples_is_a_problem_of_that_lift(
+        tmp_path):
+    # A plan number scaled by 1e300 (the long fuzz run's case): numpy's
+    # "Maximum allowed size exceeded" (exit 3) before.
+    import json
+
+    from click.testing import CliRunner
+
+    from bimcheck.cli.main import cli
+    from bimcheck.testing.fuzz import data_mutations as dm
+
+    seed = (SAMPLES / "tower.lift.yaml").read_bytes()
+    cases = dm.mutants(seed, dm.YAML_MUTATIONS, 165, seed=1, heavy=dm.YAML_HEAVY)
+    name, blob = list(cases)[164]
+    assert name == "scale-number/164"
+    plan = tmp_path / "p.lift.yaml"
+    plan.write_bytes(blob)
+    out = tmp_path / "l.json"
+    result = CliRunner().invoke(cli, ["crane", str(SAMPLES / "tower_rev_a.ifc"), str(plan),
+                                      "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    problems = [p for lift in json.loads(out.read_text())["lifts"] for p in lift["problems"]]
+    assert any("more than 1,000,000 samples" in p for p in problems)

@@ -114,3 +114,13 @@ def get_pset_safely(entity: ifcopenshell.entity_instance, pset: str, prop: str):
         return ifcopenshell.util.element.get_pset(entity, pset, prop)
     except (AttributeError, TypeError, ValueError, RuntimeError, RecursionError):
         return None
+
+
+def defined_by(entity: ifcopenshell.entity_instance) -> tuple:
+    """``entity.IsDefinedBy`` (its type and property relationships), or ``()``
+    when a malformed file makes it unreadable (a relationship set aside by
+    :mod:`bimcheck.relcheck` that an inverse still names)."""
+    try:
+        return tuple(getattr(entity, "IsDefinedBy", None) or ())
+    except RuntimeError:
+        return ()

@@ -35,6 +35,7 @@ from bimcheck.packs.registry import REGISTRY
 from bimcheck.packs.schema import Kind, Param, Rule
 from bimcheck.properties.requirement import REQUIREMENT_PARAMS, Found, problem
 from bimcheck.relations import (
+    defined_by,
     get_classification_codes,
     get_material_names,
     get_parents,
@@ -186,10 +187,16 @@ def _attribute_type(e: ifcopenshell.entity_instance, name: str) -> str | None:
 def _definitions(e: ifcopenshell.entity_instance, inherit: bool) -> list[Any]:
     """The element's property and quantity sets, the occurrence's first."""
     out = []
-    for rel in getattr(e, "IsDefinedBy", None) or ():
-        if rel.is_a("IfcRelDefinesByProperties") and rel.RelatingPropertyDefinition is not None:
+    for rel in defined_by(e):
+        try:
+            if not rel.is_a("IfcRelDefinesByProperties"):
+                continue
             d = rel.RelatingPropertyDefinition
-            out.extend(d if isinstance(d, tuple) else [d])
+        except RuntimeError:  # a relationship set aside from a malformed file
+            continue
+        if d is not None:
+            out.extend(x for x in (d if isinstance(d, tuple) else [d])
+                       if x is not None and x.is_a("IfcPropertySetDefinition"))
     if inherit:
         etype = ifcopenshell.util.element.get_type(e)
         if etype is not None:
@@ -212,11 +219,11 @@ def property_value(e: ifcopenshell.entity_instance, pset: str, prop: str, *,
             continue
         if d.is_a("IfcElementQuantity"):
             for q in d.Quantities or ():
-                if q.Name == prop:
+                if q is not None and q.is_a("IfcPhysicalQuantity") and q.Name == prop:
                     return Found(True, q[3], q.is_a())
         elif d.is_a("IfcPropertySet"):
             for item in d.HasProperties or ():
-                if item.Name != prop:
+                if item is None or not item.is_a("IfcProperty") or item.Name != prop:
                     continue
                 if item.is_a("IfcPropertySingleValue"):
                     v = item.NominalValue

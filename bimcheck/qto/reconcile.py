@@ -26,6 +26,7 @@ import ifcopenshell
 import ifcopenshell.util.unit
 
 from bimcheck.qto.records import Mismatch
+from bimcheck.relations import defined_by
 
 #: Quantity entity -> the unit of the rows it can be compared with.
 _KINDS = {
@@ -67,10 +68,13 @@ def declared_quantities(
 ) -> dict[tuple[str, str], Declared]:
     """``{(quantity set, quantity name): Declared}`` of one element, SI units."""
     out: dict[tuple[str, str], Declared] = {}
-    for rel in getattr(element, "IsDefinedBy", None) or ():
-        if not rel.is_a("IfcRelDefinesByProperties"):
+    for rel in defined_by(element):
+        try:
+            if not rel.is_a("IfcRelDefinesByProperties"):
+                continue
+            qset = rel.RelatingPropertyDefinition
+        except RuntimeError:  # a relationship set aside from a malformed file
             continue
-        qset = rel.RelatingPropertyDefinition
         if qset is None or not qset.is_a("IfcElementQuantity"):
             continue
         for q in qset.Quantities or ():

@@ -124,3 +124,24 @@ def defined_by(entity: ifcopenshell.entity_instance) -> tuple:
         return tuple(getattr(entity, "IsDefinedBy", None) or ())
     except RuntimeError:
         return ()
+
+
+def property_definitions(entity: ifcopenshell.entity_instance) -> list:
+    """The property and quantity sets (``IfcPropertySetDefinition``) the
+    element's ``IfcRelDefinesByProperties`` relate, in the file's order, with
+    an IFC4 ``IfcPropertySetDefinitionSet`` (several sets in one
+    relationship) flattened, as ``ifcopenshell.util.element.get_psets`` does.
+    A relationship or set a malformed file leaves unreadable is skipped."""
+    out = []
+    for rel in defined_by(entity):
+        try:
+            if not rel.is_a("IfcRelDefinesByProperties"):
+                continue
+            d = rel.RelatingPropertyDefinition
+            if d is not None and d.is_a("IfcPropertySetDefinitionSet"):
+                d = d.wrappedValue
+            out.extend(x for x in (d if isinstance(d, tuple) else (d,))
+                       if hasattr(x, "is_a") and x.is_a("IfcPropertySetDefinition"))
+        except RuntimeError:  # a relationship set aside from a malformed file
+            continue
+    return out

@@ -14,6 +14,8 @@ from typing import Any
 import ifcopenshell
 import ifcopenshell.util.unit
 
+from bimcheck.relations import property_definitions
+
 #: Measure types converted, and the unit type whose scale converts them.
 _MEASURES = {
     "IfcLengthMeasure": "LENGTHUNIT",
@@ -132,11 +134,7 @@ class ValueReader:
     def psets(self, entity: ifcopenshell.entity_instance) -> dict[str, dict[str, Any]]:
         """Property and quantity sets defined on the entity itself (an occurrence
         through IfcRelDefinesByProperties, a type through HasPropertySets)."""
-        definitions: list[ifcopenshell.entity_instance] = []
-        for rel in getattr(entity, "IsDefinedBy", None) or ():
-            if rel.is_a("IfcRelDefinesByProperties"):
-                d = rel.RelatingPropertyDefinition
-                definitions.extend(d if isinstance(d, tuple) else [d])
+        definitions = property_definitions(entity)
         definitions.extend(getattr(entity, "HasPropertySets", None) or ())
         out: dict[str, dict[str, Any]] = {}
         for d in sorted((d for d in definitions if d is not None), key=lambda d: d.id()):

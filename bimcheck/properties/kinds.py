@@ -35,11 +35,11 @@ from bimcheck.packs.registry import REGISTRY
 from bimcheck.packs.schema import Kind, Param, Rule
 from bimcheck.properties.requirement import REQUIREMENT_PARAMS, Found, problem
 from bimcheck.relations import (
-    defined_by,
     get_classification_codes,
     get_material_names,
     get_parents,
     get_storey,
+    property_definitions,
 )
 
 _RUN = "bimcheck.properties.kinds:run_property_rules"
@@ -186,17 +186,7 @@ def _attribute_type(e: ifcopenshell.entity_instance, name: str) -> str | None:
 
 def _definitions(e: ifcopenshell.entity_instance, inherit: bool) -> list[Any]:
     """The element's property and quantity sets, the occurrence's first."""
-    out = []
-    for rel in defined_by(e):
-        try:
-            if not rel.is_a("IfcRelDefinesByProperties"):
-                continue
-            d = rel.RelatingPropertyDefinition
-        except RuntimeError:  # a relationship set aside from a malformed file
-            continue
-        if d is not None:
-            out.extend(x for x in (d if isinstance(d, tuple) else [d])
-                       if x is not None and x.is_a("IfcPropertySetDefinition"))
+    out = property_definitions(e)
     if inherit:
         etype = ifcopenshell.util.element.get_type(e)
         if etype is not None:

@@ -26,7 +26,7 @@ import ifcopenshell
 import ifcopenshell.util.unit
 
 from bimcheck.qto.records import Mismatch
-from bimcheck.relations import defined_by
+from bimcheck.relations import property_definitions
 
 #: Quantity entity -> the unit of the rows it can be compared with.
 _KINDS = {
@@ -68,14 +68,8 @@ def declared_quantities(
 ) -> dict[tuple[str, str], Declared]:
     """``{(quantity set, quantity name): Declared}`` of one element, SI units."""
     out: dict[tuple[str, str], Declared] = {}
-    for rel in defined_by(element):
-        try:
-            if not rel.is_a("IfcRelDefinesByProperties"):
-                continue
-            qset = rel.RelatingPropertyDefinition
-        except RuntimeError:  # a relationship set aside from a malformed file
-            continue
-        if qset is None or not qset.is_a("IfcElementQuantity"):
+    for qset in property_definitions(element):
+        if not qset.is_a("IfcElementQuantity"):
             continue
         for q in qset.Quantities or ():
             unit = _KINDS.get(q.is_a())

@@ -1,7 +1,7 @@
 """The run history (bimcheck/store): statuses between runs, the database
 file (schema, version, refusals), reviews, trends, and safety: a writer
 killed with SIGKILL inside its transaction leaves a sound database without
-its run, and a reader reads while a writer writes."""
+its run, a reader reads while a writer writes, and processes writing at once lose no run."""
 
 from __future__ import annotations
 
@@ -372,3 +372,45 @@ def test_a_reader_reads_while_a_writer_is_inside_its_transaction(tmp_path):
         runs = list_runs(store)
     assert [(r["revision"], r["findings"]) for r in runs] == [("r1", 1), ("r2", 50)]
     assert runs[1]["statuses"]["new"] == 50 and runs[1]["statuses"]["resolved"] == 1
+
+
+CONCURRENT_WRITER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from bimcheck.store import FindingRecord, RunInput, open_db, record_run
+    path, project, runs, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
+    while not go.exists():
+        time.sleep(0.005)
+    for r in range(runs):
+        findings = [FindingRecord(f"{project}{i:04d}".ljust(32, "0"), "CL001", "hard",
+                                  "high", "m", ("A", "B")) for i in range(r + 1)]
+        with open_db(path) as db:
+            record_run(db, RunInput(project=project, revision=f"r{r}", command="check",
+                                    models=[{"name": f"{project}.ifc", "digest": "d"}],
+                                    findings=findings, rules_run=["CL001"], elements=["A", "B"]))
+""")
+
+
+def test_processes_writing_one_history_at_once_lose_no_run(tmp_path):
+    # Four processes, released together, each record eight runs of their own
+    # project (run r has findings 0..r, so nothing resolves) into one database.
+    path, go = tmp_path / "h.sqlite", tmp_path / "go"
+    committed_run(path)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    projects = ["p0", "p1", "p2", "p3"]
+    procs = [subprocess.Popen([sys.executable, "-c", CONCURRENT_WRITER, str(path), p, "8",
+                               str(go)], env=env, stderr=subprocess.PIPE) for p in projects]
+    time.sleep(0.5)
+    go.touch()
+    for p in procs:
+        assert p.wait(timeout=120) == 0, p.stderr.read().decode() if p.stderr else ""
+    assert integrity(path) == "ok"
+    with open_db(path, create=False) as store:
+        runs = list_runs(store)
+        assert len(runs) == 1 + 4 * 8
+        assert sorted(r["run"] for r in runs) == list(range(1, 34))
+        for p in projects:
+            mine = sorted((r for r in runs if r["project"] == p), key=lambda r: r["revision"])
+            assert [(r["revision"], r["findings"]) for r in mine] == \
+                [(f"r{i}", i + 1) for i in range(8)]
+        assert store.query("SELECT count(*) FROM findings")[0][0] == 1 + 4 * sum(range(1, 9))

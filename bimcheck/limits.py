@@ -55,6 +55,13 @@ MAX_COORDINATE_M: float = 1e8
 MAX_ELEMENT_TRIANGLES: int = 2_000_000
 
 
+#: Default most elements (``IfcProduct`` instances) of one model: past it the
+#: model is refused after the parse, before any engine runs. A large metro
+#: station or rail-hub model holds a few hundred thousand; the shared
+#: models a few thousand each.
+DEFAULT_MAX_ELEMENTS: int = 1_000_000
+
+
 class TimeLimitError(BimcheckError):
     """A command ran past its time limit."""
 
@@ -101,6 +108,25 @@ def file_size_limit(limit: int | None) -> Iterator[None]:
         yield
     finally:
         _MAX_FILE.reset(token)
+
+
+_MAX_ELEMENTS = contextvars.ContextVar("bimcheck_max_elements", default=DEFAULT_MAX_ELEMENTS)
+
+
+def max_elements() -> int:
+    """The most elements (``IfcProduct``) a model opened now may hold."""
+    return _MAX_ELEMENTS.get()
+
+
+@contextlib.contextmanager
+def element_limit(limit: int | None) -> Iterator[None]:
+    """Models opened inside are refused when they hold more than ``limit``
+    elements (``None``: :data:`DEFAULT_MAX_ELEMENTS`)."""
+    token = _MAX_ELEMENTS.set(DEFAULT_MAX_ELEMENTS if limit is None else int(limit))
+    try:
+        yield
+    finally:
+        _MAX_ELEMENTS.reset(token)
 
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)

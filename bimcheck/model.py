@@ -38,7 +38,7 @@ from bimcheck.errors import (
     UnsupportedSchemaError,
 )
 from bimcheck.findings import ElementRef
-from bimcheck.limits import format_size, max_file_bytes
+from bimcheck.limits import format_size, max_elements, max_file_bytes
 from bimcheck.packs.disciplines import DisciplineTable, load_discipline_table
 from bimcheck.relcheck import set_aside_broken_relationships
 from bimcheck.stepcheck import Integrity, check_envelope, scan_references
@@ -155,6 +155,9 @@ class Model:
             cached[name] = str(facts[name])
         cached["length_scale"] = float(facts["length_scale"])
         cached["_global_ids"] = frozenset(str(g) for g in facts["global_ids"])
+        if "products" in facts:
+            cached["product_count"] = int(facts["products"])
+            _check_elements(path, model.product_count)
         return model
 
     @property
@@ -304,6 +307,11 @@ class Model:
     def counts(self) -> dict[str, int]:
         """Number of IfcProduct instances by exact class."""
         return dict(sorted(Counter(p.is_a() for p in self.file.by_type("IfcProduct")).items()))
+
+    @cached_property
+    def product_count(self) -> int:
+        """Number of IfcProduct instances (what ``--max-elements`` bounds)."""
+        return len(self.file.by_type("IfcProduct"))
 
     @cached_property
     def has_geometry(self) -> bool:
@@ -464,9 +472,17 @@ def open_model(
             f"(supported: {', '.join(SUPPORTED_SCHEMAS)})",
             path=p,
         )
+    _check_elements(p, model.product_count)
     if require_geometry and not model.has_geometry:
         raise NoGeometryError("the model has no elements with geometry", path=p)
     return model
+
+
+def _check_elements(p: Path, count: int) -> None:
+    limit = max_elements()
+    if count > limit:
+        raise ModelError(f"the model holds {count:,} elements (IfcProduct), over the limit "
+                         f"of {limit:,} (--max-elements)", path=p)
 
 
 def _check_size(p: Path, size: int, what: str = "the file") -> None:

@@ -311,6 +311,7 @@ def model_facts(model: Any) -> dict[str, Any]:
         "length_scale": model.length_scale,
         "application": model.application,
         "global_ids": sorted(model.global_ids()),
+        "products": model.product_count,
     }
 
 

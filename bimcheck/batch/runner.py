@@ -60,6 +60,7 @@ class BatchOptions:
     scheduler: str | None = None
     timeout: float | None = DEFAULT_TIMEOUT_S
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    max_elements: int | None = None
     force: bool = False
     fail_on: str | None = None
     send_models: bool = False
@@ -157,6 +158,7 @@ def run_batch(manifest: Manifest, options: BatchOptions, *,
                        options={"fail_on": options.fail_on})
     threads = options.threads or max(1, (os.cpu_count() or 1) // options.workers())
     budget = Budget(timeout=options.timeout, threads=threads,
+                    max_file_size=options.max_file_size, max_elements=options.max_elements,
                     cache_dir=None if options.cache_dir is None else str(options.cache_dir),
                     no_cache=options.no_cache)
     with open_db(options.db, clock=options.clock) as db:

@@ -34,10 +34,14 @@ class ModelSource:
 class Budget:
     """Per-task limits and the engine's settings: ``timeout`` (s of wall
     time, per model), ``threads`` (geometry worker processes of the task),
-    ``cache_dir`` (the mesh cache, ``None``: the default one), ``no_cache``."""
+    ``cache_dir`` (the mesh cache, ``None``: the default one), ``no_cache``,
+    ``max_file_size`` (bytes) and ``max_elements`` of one model (``None``:
+    the defaults of :mod:`bimcheck.limits`)."""
 
     timeout: float | None = None
     threads: int | None = None
+    max_file_size: int | None = None
+    max_elements: int | None = None
     cache_dir: str | None = None
     no_cache: bool = False
 

@@ -62,13 +62,22 @@ def _cache(budget: Budget) -> Any:
     return None if budget.no_cache else MeshCache(budget.cache_dir)
 
 
+@contextlib.contextmanager
+def _limits(budget: Budget) -> Iterator[None]:
+    """The budget's file-size and element limits, for the models the task opens."""
+    from bimcheck.limits import element_limit, file_size_limit
+
+    with file_size_limit(budget.max_file_size), element_limit(budget.max_elements):
+        yield
+
+
 def run_check(spec: CheckSpec, progress: Progress | None = None) -> CheckValue:
     """``check`` of the revision (errors: :class:`~bimcheck.errors.BimcheckError`);
     ``progress(stage, done, total)`` as the run goes."""
     from bimcheck.check import CheckOptions, prepare_check, run_prepared
     from bimcheck.store.inputs import check_run_input
 
-    with model_paths(spec.model) as (path,):
+    with _limits(spec.budget), model_paths(spec.model) as (path,):
         options = CheckOptions(
             models=[path], sources=[Path(s) for s in spec.sources],
             lift_plan=None if spec.lift_plan is None else Path(spec.lift_plan),
@@ -101,7 +110,7 @@ def run_change(spec: ChangeSpec, progress: Progress | None = None) -> ChangeValu
     table = None if spec.rates is None else load_rates(Path(spec.rates))
     pack = load_pack(Path(spec.price_rules) if spec.price_rules else default_qto_pack_path(),
                      family="qto")
-    with model_paths(spec.old, spec.new) as (old_path, new_path):
+    with _limits(spec.budget), model_paths(spec.old, spec.new) as (old_path, new_path):
         old, new = open_model(old_path), open_model(new_path)
         ctx = RunContext([old, new], cache=_cache(spec.budget), timeout=spec.budget.timeout,
                          threads=spec.budget.threads, progress=progress)

@@ -15,7 +15,7 @@ import click
 from bimcheck.batch.plan import DEFAULT_MAX_FILE_SIZE, DEFAULT_TIMEOUT_S
 from bimcheck.cli.options import DEFAULT_HISTORY_DB, cache_dir_opt, no_cache_opt
 from bimcheck.exitcodes import ExitCode
-from bimcheck.limits import parse_size
+from bimcheck.limits import DEFAULT_MAX_ELEMENTS, parse_size
 from bimcheck.packs.schema import SEVERITIES
 from bimcheck.report.digest import signed_money
 
@@ -52,6 +52,10 @@ def _size(ctx: Any, param: Any, value: str | None) -> int:
 @click.option("--max-file-size", "max_file_size", callback=_size, default=None,
               metavar="SIZE", help="Largest model file (default 2G); bigger ones are "
               "reported as failed, not read.")
+@click.option("--max-elements", "max_elements", type=click.IntRange(min=1),
+              default=DEFAULT_MAX_ELEMENTS, metavar="N",
+              help=f"Most elements (IfcProduct) of one model (default {DEFAULT_MAX_ELEMENTS:,}); "
+              "a bigger one is a failed revision.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None, metavar="SEVERITY",
               help="Exit 1 when a project's latest revision has a finding this severe or "
               "worse (projects' own gate files apply too).")
@@ -65,8 +69,9 @@ def _size(ctx: Any, param: Any, value: str | None) -> int:
 @click.pass_context
 def batch(ctx: click.Context, source: Path, out_dir: Path, db: Path | None, jobs: int | None,
           engine: str, scheduler: str | None, send_models: bool, timeout: float,
-          max_file_size: int, fail_on: str | None, force: bool, digest_json: Path | None,
-          threads: int | None, cache_dir: Path | None, no_cache: bool) -> None:
+          max_file_size: int, max_elements: int, fail_on: str | None, force: bool,
+          digest_json: Path | None, threads: int | None, cache_dir: Path | None,
+          no_cache: bool) -> None:
     """Check every revision of every project in SOURCE; from the second
     revision on, diff and price it against the previous one. SOURCE is a
     manifest (YAML, docs/batch.md) or a folder laid out DIR/<project>/<revision>.ifc.
@@ -98,6 +103,7 @@ def batch(ctx: click.Context, source: Path, out_dir: Path, db: Path | None, jobs
     manifest = discover(source) if source.is_dir() else load_manifest(source)
     options = BatchOptions(out=out_dir, db=db or DEFAULT_HISTORY_DB, engine=engine, jobs=jobs,
                            scheduler=scheduler, timeout=timeout, max_file_size=max_file_size,
+                           max_elements=max_elements,
                            force=force, fail_on=fail_on, send_models=send_models,
                            threads=threads, cache_dir=cache_dir, no_cache=no_cache)
     with _progress(ctx.obj.get("quiet", False)) as events:

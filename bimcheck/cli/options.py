@@ -15,8 +15,10 @@ import click
 
 from bimcheck.geometry.cache import MeshCache
 from bimcheck.limits import (
+    DEFAULT_MAX_ELEMENTS,
     DEFAULT_MAX_FILE_BYTES,
     DEFAULT_TIMEOUT_S,
+    element_limit,
     file_size_limit,
     parse_size,
     time_limit,
@@ -48,6 +50,11 @@ max_file_size_opt = click.option(
     "--max-file-size", "max_file_size", callback=_size, default=None, metavar="SIZE",
     help="Largest model file read, e.g. 500M (default 2G).",
 )
+max_elements_opt = click.option(
+    "--max-elements", "max_elements", type=click.IntRange(min=1), default=DEFAULT_MAX_ELEMENTS,
+    metavar="N",
+    help=f"Most elements (IfcProduct) of one model (default {DEFAULT_MAX_ELEMENTS:,}).",
+)
 threads_opt = click.option(
     "--threads", type=click.IntRange(min=1), default=None,
     help="Geometry worker processes (default: one per core).",
@@ -60,11 +67,13 @@ no_cache_opt = click.option("--no-cache", is_flag=True, help="Do not read or wri
 
 
 def geometry_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--timeout, --max-file-size, --threads, --cache-dir, --no-cache.
+    """--timeout, --max-file-size, --max-elements, --threads, --cache-dir, --no-cache.
 
     The command runs inside the limits: ``--timeout`` seconds per model it
-    was given (:func:`~bimcheck.limits.time_limit`), and no model file larger
-    than ``--max-file-size`` is read (:func:`~bimcheck.limits.file_size_limit`).
+    was given (:func:`~bimcheck.limits.time_limit`), no model file larger
+    than ``--max-file-size`` is read (:func:`~bimcheck.limits.file_size_limit`)
+    and no model of more than ``--max-elements`` elements is checked
+    (:func:`~bimcheck.limits.element_limit`).
     """
     @functools.wraps(f)
     def limited(*args: Any, **kwargs: Any) -> Any:
@@ -75,10 +84,12 @@ def geometry_options(f: Callable[..., Any]) -> Callable[..., Any]:
         seconds = None if timeout is None else timeout * max(1, len(models)) * 1.05 + 5
         shown = ", ".join(str(m) for m in models) or None
         with file_size_limit(kwargs.pop("max_file_size")), \
+                element_limit(kwargs.pop("max_elements")), \
                 time_limit(seconds, f"bimcheck {f.__name__}", shown):
             return f(*args, **kwargs)
 
-    for opt in (no_cache_opt, cache_dir_opt, threads_opt, max_file_size_opt, timeout_opt):
+    for opt in (no_cache_opt, cache_dir_opt, threads_opt, max_elements_opt, max_file_size_opt,
+                timeout_opt):
         limited = opt(limited)
     return limited
 

@@ -189,3 +189,28 @@ def test_a_check_killed_with_sigkill_leaves_no_half_report_and_the_next_run_succ
     with sqlite3.connect(db) as con:
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_model_of_more_elements_than_the_limit_is_refused_cold_and_served(tmp_path):
+    import ifcopenshell
+
+    n = len(ifcopenshell.open(str(MODEL)).by_type("IfcProduct"))  # the peer's count
+    assert n > 10
+    message = (f"{MODEL}: the model holds {n:,} elements (IfcProduct), over the limit of "
+               f"{n - 1:,} (--max-elements)")
+    cache = str(tmp_path / "cache")
+    over = _bimcheck("info", str(MODEL), "--max-elements", str(n - 1), "--cache-dir", cache)
+    assert over.returncode == 2, over.stderr
+    assert over.stderr.strip().splitlines()[-1] == f"bimcheck: error: {message}"
+    # at the limit the model is checked; the result is cached ...
+    qto = ["qto", str(MODEL), "--no-history", "--cache-dir", cache, "-o"]
+    at = _bimcheck(*qto, str(tmp_path / "a.csv"), "--max-elements", str(n))
+    assert at.returncode == 0, at.stderr
+    # ... and a run served from that cache, without a parse, keeps the limit
+    served = _bimcheck("-v", *qto, str(tmp_path / "b.csv"), "--max-elements", str(n - 1))
+    assert served.returncode == 2, served.stderr
+    assert served.stderr.strip().splitlines()[-1] == f"bimcheck: error: {message}"
+    assert not (tmp_path / "b.csv").exists()
+    again = _bimcheck("-v", *qto, str(tmp_path / "c.csv"))
+    assert again.returncode == 0 and "without parsing" in again.stderr, again.stderr
+    assert (tmp_path / "c.csv").read_bytes() == (tmp_path / "a.csv").read_bytes()

@@ -216,6 +216,10 @@ def test_failures_are_reported_in_their_place_and_the_batch_goes_on(tmp_path, cr
                    max_file_size=1000, jobs=1)
     assert [s["failure"] for s in small.items] == ["size", "size"]
     assert "over the size limit" in small.items[0]["error"]
+    _, many = run(tmp_path, manifest(tmp_path, real=False), "elements", max_elements=3,
+                  jobs=1)
+    assert [s["failure"] for s in many.items] == ["input", "input"]
+    assert "over the limit of 3 (--max-elements)" in many.items[0]["error"]
     _, slow = run(tmp_path, manifest(tmp_path, real=False), "slow", timeout=0.001, jobs=1,
                   no_cache=True)
     assert [s["failure"] for s in slow.items] == ["timeout", "timeout"]

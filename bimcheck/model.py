@@ -232,7 +232,9 @@ class Model:
             scale = float(ifcopenshell.util.unit.calculate_unit_scale(self.file, "LENGTHUNIT"))
         except (AttributeError, TypeError, ValueError, RuntimeError, ZeroDivisionError,
                 OverflowError) as exc:
-            raise ModelError(f"the project's length unit cannot be read: {exc}",
+            log.debug("%s: calculate_unit_scale: %r", self.path.name, exc)
+            raise ModelError(f"the project's length unit cannot be read: "
+                             f"{_length_unit_entities(self.file)} is malformed",
                              path=self.path) from None
         low, high = LENGTH_SCALE_RANGE
         if not (low <= scale <= high):
@@ -483,6 +485,21 @@ def _check_elements(p: Path, count: int) -> None:
     if count > limit:
         raise ModelError(f"the model holds {count:,} elements (IfcProduct), over the limit "
                          f"of {limit:,} (--max-elements)", path=p)
+
+
+def _length_unit_entities(ifc: ifcopenshell.file) -> str:
+    """Where a project's length unit is declared, for an error message:
+    ``#12 IfcSIUnit`` (every unit whose UnitType is LENGTHUNIT), else the
+    unit assignment, else the project."""
+    project = ifc.by_type("IfcProject")[0]
+    try:
+        assignment = project.UnitsInContext
+        units = [u for u in (assignment.Units or ()) if hasattr(u, "is_a")]
+        named = [f"#{u.id()} {u.is_a()}" for u in units
+                 if getattr(u, "UnitType", None) == "LENGTHUNIT"]
+        return ", ".join(named) or f"#{assignment.id()} {assignment.is_a()}"
+    except (AttributeError, TypeError, ValueError, RuntimeError):
+        return f"the unit assignment of #{project.id()} IfcProject"
 
 
 def _check_size(p: Path, size: int, what: str = "the file") -> None:

@@ -151,7 +151,9 @@ def test_a_reference_of_the_wrong_type_is_a_failure_not_a_crash(tmp_path):
 
 
 @pytest.mark.parametrize(("unit", "message"), [
-    (b"IFCCONVERSIONBASEDUNIT(*,.LENGTHUNIT.,'foot',$)", "length unit cannot be read"),
+    (b"IFCCONVERSIONBASEDUNIT(*,.LENGTHUNIT.,'foot',$)",
+     r"length unit cannot be read: #\d+ IfcConversionBasedUnit is malformed"),
+    (b"IFCSIUNIT(*,.LENGTHUNIT.,$,$)", r"length unit cannot be read: #\d+ IfcSIUnit is malformed"),
     (b"IFCSIUNIT(*,.LENGTHUNIT.,.EXA.,.METRE.)", r"length unit is 1e\+18 m, outside"),
     (b"IFCSIUNIT(*,.LENGTHUNIT.,.ATTO.,.METRE.)", "length unit is 1e-18 m, outside"),
 ])

@@ -90,15 +90,16 @@ def parse_policy(raw: Any) -> LiftPolicy:
     results = raw.get("results") or {}
     if not isinstance(results, dict) or set(map(str, results)) - {"fail", "warning"}:
         raise ValueError("results: expected a mapping of fail and warning to condition lists")
+    for name in ("fail", "warning"):
+        items = results.get(name, [])
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ValueError(f"results.{name}: expected a list of conditions")
     sets = {}
     for name in ("fail", "warning"):
         other = "warning" if name == "fail" else "fail"
-        given_other = set(results.get(other) or []) if isinstance(results.get(other),
-                                                                  list) else set()
         # a list left out is the default one, less what the other list claims
-        items = results.get(name, sorted(getattr(LiftPolicy(), name) - given_other))
-        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise ValueError(f"results.{name}: expected a list of conditions")
+        items = results.get(name, sorted(getattr(LiftPolicy(), name)
+                                         - set(results.get(other, []))))
         bad = [i for i in items if i not in CONDITIONS]
         if bad:
             raise ValueError(f"results.{name}: unknown condition {bad[0]!r}; expected one of "

@@ -217,3 +217,83 @@ def test_a_lift_whose_path_would_need_absurdly_many_samples_is_a_problem_of_that
     assert result.exit_code == 0, result.output
     problems = [p for lift in json.loads(out.read_text())["lifts"] for p in lift["problems"]]
     assert any("more than 1,000,000 samples" in p for p in problems)
+
+
+def _leaves(doc, path=()):
+    """Every path into ``doc`` (maps and lists), containers included."""
+    yield path
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield from _leaves(v, (*path, k))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            yield from _leaves(v, (*path, i))
+
+
+def _replaced(doc, path, value):
+    import copy
+
+    if not path:
+        return value
+    out = copy.deepcopy(doc)
+    node = out
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+    return out
+
+
+#: Each shipped or sample YAML file, and the loader that reads it.
+SEEDS = {
+    "clash pack": (load_pack, Path("rules/clash/default.yaml")),
+    "qto pack": (load_pack, Path("rules/qto/ifc-base.yaml")),
+    "crane pack": (load_pack, Path("rules/crane/lifts.yaml")),
+    "bill pack": (load_pack, SAMPLES / "tower.bill.yaml"),
+    "lift plan": (load_lift_plan, SAMPLES / "tower.lift.yaml"),
+    "manifest": (load_manifest, SAMPLES / "portfolio.yaml"),
+}
+
+#: A value of every wrong type, and extremes: the survey's
+#: "unhashable type: 'list'", "'<' not supported between 'str' and 'int'"
+#: and "int too large to convert to float" came from these.
+WRONG = [[1, 2], {"a": 1}, "text", None, -1, 10**25]
+
+
+@pytest.mark.parametrize("seed", sorted(SEEDS))
+def test_every_field_of_the_wrong_type_is_a_clear_error_or_accepted(tmp_path, seed):
+    import yaml
+
+    load, source = SEEDS[seed]
+    source = source if source.is_absolute() else Path(__file__).resolve().parents[2] / source
+    doc = yaml.safe_load(source.read_text(encoding="utf-8"))
+    every = list(_leaves(doc))
+    assert len(every) > 10
+    paths = every[::max(1, len(every) // 40)]  # 40 of them, spread over the file
+    path = tmp_path / source.name
+    tried = refused = 0
+    for where in paths:
+        for value in WRONG:
+            path.write_text(yaml.safe_dump(_replaced(doc, where, value)), encoding="utf-8")
+            tried += 1
+            try:
+                load(path)
+            except BimcheckError as exc:  # anything else fails the test, with its traceback
+                refused += 1
+                assert str(path) in str(exc), (where, value, str(exc))
+                assert "\n" not in str(exc) and len(str(exc)) < 1500, (where, value)
+    assert refused > tried // 4  # most wrong types are refused, not silently taken
+
+
+@pytest.mark.parametrize("results", ["{fail: [[band_fail]]}", "{warning: [{a: 1}]}",
+                                     "{fail: band_fail}"])
+def test_a_lift_policy_result_list_of_the_wrong_type_names_the_field(tmp_path, results):
+    # "unhashable type: 'list'" before: the other list was made a set unchecked.
+    text = (Path(__file__).resolve().parents[2] / "rules/crane/lifts.yaml").read_text()
+    start = text.index("  results:\n")
+    end = text.index("  avoid_zones:")
+    path = tmp_path / "lifts.yaml"
+    path.write_text(text[:start] + f"  results: {results}\n" + text[end:])
+    with pytest.raises(BimcheckError, match=r"results\.(fail|warning): expected a list of "
+                                            "conditions") as info:
+        load_pack(path)
+    assert str(path) in str(info.value)

@@ -170,7 +170,7 @@ def format_summary(doc: dict[str, Any], *, limit: int = _SHOWN,
     shown = ranked if limit == 0 else ranked[:limit]
     approved = set(gate.get("approved") or [])
     for f in shown:
-        gids = ",".join(e["global_id"] for e in f["elements"][:2])
+        gids = ",".join(_cut(e["global_id"], _GID_SHOWN) for e in f["elements"][:2])
         tags = ([] if f["status"] == "open" else [f["status"]]) + (
             ["approved"] if f["key"] in approved else [])
         status = f" [{', '.join(tags)}]" if tags else ""
@@ -185,10 +185,24 @@ def format_summary(doc: dict[str, Any], *, limit: int = _SHOWN,
     if limit and len(gone) > limit:
         lines.append(f"  ... {len(gone) - limit} more resolved or unretested in the report")
     for w in gate.get("stale_waivers", []):
-        lines.append(f"  stale waiver: {w['key']} ({w['owner']}) matches no finding")
+        lines.append(f"  stale waiver: {_cut(w['key'], 80)} ({_cut(w['owner'], 40)}) "
+                     "matches no finding")
     if files:
         lines.append("report: " + ", ".join(str(p) for p in files.values()))
     return "\n".join(lines) + "\n"
+
+
+#: Longest GlobalId shown whole in the terminal (a real one has 22 characters;
+#: a malformed file can hold megabytes in one).
+_GID_SHOWN = 40
+
+#: Longest message of one GitHub annotation, in characters.
+_ANNOTATION_CHARS = 2000
+
+
+def _cut(text: str, n: int) -> str:
+    """``text``, or its first ``n - 1`` characters and an ellipsis."""
+    return text if len(text) <= n else text[:n - 1] + "…"
 
 
 def _escape(text: str, *, prop: bool = False) -> str:
@@ -214,8 +228,9 @@ def github_annotations(doc: dict[str, Any]) -> str:
         bad = f["key"] in failing if active else (severity_rank(f["severity"]) <= 1
                                                   and f["key"] not in approved)
         level = "error" if bad else "warning"
-        gids = ", ".join(e["global_id"] for e in f["elements"])
+        gids = ", ".join(_cut(e["global_id"], _GID_SHOWN) for e in f["elements"])
         title = _escape(f"{f['rule']} {f['severity']}", prop=True)
-        message = _escape(f"{f['message']}" + (f" [{gids}]" if gids else ""))
+        message = _escape(_cut(f"{f['message']}" + (f" [{gids}]" if gids else ""),
+                               _ANNOTATION_CHARS))
         lines.append(f"::{level} file={_escape(model, prop=True)},title={title}::{message}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -296,3 +296,22 @@ def test_crane_bcf_guids_do_not_depend_on_the_plan_file_name(tmp_path):
         assert r.exit_code == 0, r.output
         names.append(sorted(zipfile.ZipFile(out).namelist()))
     assert len(names[0]) > 2 and names[0] == names[1]
+
+
+def test_a_huge_global_id_is_cut_in_the_terminal_and_annotations_but_kept_in_the_report(
+        base, tmp_path):
+    # A malformed file can hold a GlobalId of megabytes; the summary printed it whole.
+    _, doc = base
+    gid = next(f for f in doc["findings"] if f["elements"])["elements"][0]["global_id"]
+    huge = "Q" * 200_000
+    model = tmp_path / "huge_gid.ifc"
+    text = (SAMPLES / "tower_rev_a.ifc").read_text()
+    assert text.count(f"'{gid}'") == 1
+    model.write_text(text.replace(f"'{gid}'", f"'{huge}'"))
+    r = invoke(model, "--fail-on", "high", "--annotations", "github", "--out", tmp_path / "o")
+    assert r.exit_code in (0, 1), r.output
+    longest = max(len(ln) for ln in r.output.splitlines())
+    assert longest <= 2300, longest
+    assert "Q" * 39 + "…" in r.output
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert any(e["global_id"] == huge for f in report["findings"] for e in f["elements"])

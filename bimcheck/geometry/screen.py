@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterator
 
 import ifcopenshell
 
@@ -39,8 +40,9 @@ MAX_PLACEMENT_DEPTH: int = 256
 #: them: 20,000 levels take it minutes). Real models nest a few.
 MAX_BOOLEAN_DEPTH: int = 64
 
-#: Representation types that hold booleans (IFC's CSG and Clipping).
-_BOOLEAN_TYPES = frozenset({"CSG", "Clipping"})
+#: Most representations reached through mapped items from one element's
+#: representation (the boolean check follows them).
+MAX_MAPPED_REPRESENTATIONS: int = 1_000
 
 #: Entities visited walking up from the broken ones, at most.
 MAX_TAINT_VISITS: int = 5_000_000
@@ -66,13 +68,13 @@ class Screen:
             reps = shape.Representations
             if not isinstance(reps, tuple) or not all(_is(r, "IfcRepresentation") for r in reps):
                 return "its representation's Representations are not all IfcRepresentation"
-            for rep in reps:
-                if getattr(rep, "RepresentationType", None) not in _BOOLEAN_TYPES:
-                    continue
-                for item in rep.Items or ():
-                    if _is(item, "IfcBooleanResult") and _boolean_depth(item) > MAX_BOOLEAN_DEPTH:
-                        return (f"its body nests booleans deeper than {MAX_BOOLEAN_DEPTH} "
-                                "levels")
+            # Any representation, whatever type it declares, and those its
+            # mapped items bring in: a boolean chain under 'SweptSolid' took
+            # the kernel 10 s.
+            for item in _items(reps):
+                if _is(item, "IfcBooleanResult") and _boolean_depth(item) > MAX_BOOLEAN_DEPTH:
+                    return (f"its body nests booleans deeper than {MAX_BOOLEAN_DEPTH} "
+                            "levels, or in a loop")
         placement = getattr(product, "ObjectPlacement", None)
         if placement is not None:
             problem = self._placement(placement)
@@ -172,22 +174,54 @@ def _tainted_products(ifc: ifcopenshell.file, integrity: Integrity) -> dict[int,
     return tainted
 
 
+def _items(reps: tuple) -> Iterator[ifcopenshell.entity_instance]:
+    """The items of ``reps`` and of the representations their mapped items
+    map (each once, at most :data:`MAX_MAPPED_REPRESENTATIONS`)."""
+    queue = list(reps)
+    seen = {r.id() for r in queue}
+    while queue:
+        for item in getattr(queue.pop(), "Items", None) or ():
+            if not _is(item, "IfcMappedItem"):
+                yield item
+                continue
+            mapped = getattr(getattr(item, "MappingSource", None), "MappedRepresentation", None)
+            if (_is(mapped, "IfcRepresentation") and mapped.id() not in seen
+                    and len(seen) < MAX_MAPPED_REPRESENTATIONS):
+                seen.add(mapped.id())
+                queue.append(mapped)
+
+
+def _operands(node: ifcopenshell.entity_instance) -> list[ifcopenshell.entity_instance]:
+    return [o for o in (getattr(node, "FirstOperand", None), getattr(node, "SecondOperand", None))
+            if _is(o, "IfcBooleanResult")]
+
+
 def _boolean_depth(item: ifcopenshell.entity_instance) -> int:
-    """How deep booleans nest under ``item`` (1 for a boolean of two solids),
-    counted up to one past :data:`MAX_BOOLEAN_DEPTH`."""
-    deepest = 0
-    stack = [(item, 1)]
-    seen: set[int] = set()
+    """The longest chain of booleans under ``item`` (1 for a boolean of two
+    solids), shared operands counted on every path; one past
+    :data:`MAX_BOOLEAN_DEPTH` as soon as it is known to be deeper, or when
+    the booleans loop (the kernel would never finish)."""
+    too_deep = MAX_BOOLEAN_DEPTH + 1
+    depth: dict[int, int] = {}
+    path: set[int] = set()  # the booleans from item down to the one being walked
+    stack: list[tuple[ifcopenshell.entity_instance, bool]] = [(item, False)]
     while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > MAX_BOOLEAN_DEPTH:
-            break
-        for operand in (getattr(node, "FirstOperand", None), getattr(node, "SecondOperand", None)):
-            if _is(operand, "IfcBooleanResult") and operand.id() not in seen:
-                seen.add(operand.id())
-                stack.append((operand, depth + 1))
-    return deepest
+        node, finished = stack.pop()
+        nid = node.id()
+        if finished:
+            path.discard(nid)
+            depth[nid] = 1 + max((depth[o.id()] for o in _operands(node)), default=0)
+            if depth[nid] >= too_deep:
+                return too_deep
+            continue
+        if nid in depth:
+            continue
+        if nid in path or len(path) >= too_deep:
+            return too_deep
+        path.add(nid)
+        stack.append((node, True))
+        stack.extend((o, False) for o in _operands(node) if o.id() not in depth)
+    return depth[item.id()]
 
 
 def _is(value: object, ifc_class: str) -> bool:

@@ -295,3 +295,101 @@ def test_a_property_whose_value_is_an_entity_reads_as_no_value(tmp_path):
     result = CliRunner().invoke(cli, ["check", str(path), "--no-history", "--out",
                                       str(tmp_path / "r")])
     assert result.exit_code in (0, 1), result.output
+
+
+def _with_boolean_body(tmp_path: Path, name: str, chain) -> tuple[Path, str]:
+    """qto_m with the body item #36 (an extrusion) of one element replaced by
+    the booleans ``chain(first_id, solid_id)`` gives (STEP lines, the top's
+    id); its representation still says 'SweptSolid'. (path, that GlobalId)."""
+    whole = open_model(QTO)
+    owner = next(p for p in whole.file.by_type("IfcProduct") if p.Representation is not None
+                 and any(i.id() == 36 for r in p.Representation.Representations
+                         for i in r.Items))
+    rep = next(r for r in owner.Representation.Representations
+               if any(i.id() == 36 for i in r.Items))
+    first = max(e.id() for e in whole.file) + 1
+    lines, top = chain(first, 36)
+    data = QTO.read_bytes()
+    line = _line(data, rep.id())
+    assert b"'SweptSolid'" in line
+    data = data.replace(line, line.replace(b"#36", b"#%d" % top, 1))
+    data = data.replace(b"ENDSEC;\nEND-ISO", b"\n".join(lines) + b"\nENDSEC;\nEND-ISO")
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path, owner.GlobalId
+
+
+def _chain(n: int):
+    def make(first: int, solid: int) -> tuple[list[bytes], int]:
+        lines = [b"#%d=IFCBOOLEANRESULT(.UNION.,#%d,#%d);" % (first, solid, solid)]
+        lines += [b"#%d=IFCBOOLEANRESULT(.UNION.,#%d,#%d);" % (first + k, first + k - 1, solid)
+                  for k in range(1, n)]
+        return lines, first + n - 1
+    return make
+
+
+def _loop(first: int, solid: int) -> tuple[list[bytes], int]:
+    return [b"#%d=IFCBOOLEANRESULT(.UNION.,#%d,#%d);" % (first, first + 1, solid),
+            b"#%d=IFCBOOLEANRESULT(.UNION.,#%d,#%d);" % (first + 1, first, solid)], first
+
+
+@pytest.mark.parametrize(("name", "chain"), [("chain", _chain(2000)), ("loop", _loop)])
+def test_booleans_too_deep_or_in_a_loop_fail_their_element_whatever_the_type_says(
+        tmp_path, name, chain):
+    # 2,000 nested unions in a representation typed 'SweptSolid' took the
+    # kernel 10 s: the depth was only checked under 'CSG' and 'Clipping'.
+    import time
+
+    path, gid = _with_boolean_body(tmp_path, f"{name}.ifc", chain)
+    started = time.monotonic()
+    geometry = tessellate(open_model(path), cache=None)
+    assert time.monotonic() - started < 5
+    failed = {f.global_id: f.reason for f in geometry.failures}
+    assert failed == {gid: "its body nests booleans deeper than 64 levels, or in a loop"}
+
+
+def test_a_boolean_chain_at_the_depth_limit_is_meshed(tmp_path):
+    path, gid = _with_boolean_body(tmp_path, "ok.ifc", _chain(64))
+    geometry = tessellate(open_model(path), cache=None)
+    assert gid not in {f.global_id for f in geometry.failures}
+    assert gid in geometry.meshes
+
+
+def test_boolean_depth_counts_the_longest_path_through_shared_operands():
+    import ifcopenshell
+
+    from bimcheck.geometry.screen import _boolean_depth
+
+    f = ifcopenshell.file(schema="IFC4")
+    solid = f.createIfcBlock(f.createIfcAxis2Placement3D(f.createIfcCartesianPoint((0., 0., 0.))),
+                             1.0, 1.0, 1.0)
+    chain = [f.createIfcBooleanResult("UNION", solid, solid)]
+    for _ in range(9):
+        chain.append(f.createIfcBooleanResult("UNION", chain[-1], solid))
+    assert _boolean_depth(chain[-1]) == 10
+    # the top uses the chain's bottom directly and through the chain: 1 + 10
+    top = f.createIfcBooleanResult("UNION", chain[0], chain[-1])
+    assert _boolean_depth(top) == 11
+    top2 = f.createIfcBooleanResult("UNION", chain[-1], chain[0])
+    assert _boolean_depth(top2) == 11
+
+
+def test_the_boolean_check_follows_mapped_items():
+    import ifcopenshell
+
+    from bimcheck.geometry.screen import _items
+
+    f = ifcopenshell.file(schema="IFC4")
+    origin = f.createIfcAxis2Placement3D(f.createIfcCartesianPoint((0., 0., 0.)))
+    solid = f.createIfcBlock(origin, 1.0, 1.0, 1.0)
+    boolean = f.createIfcBooleanResult("UNION", solid, solid)
+    inner = f.createIfcShapeRepresentation(None, "Body", "CSG", [boolean])
+    source = f.createIfcRepresentationMap(origin, inner)
+    operator = f.createIfcCartesianTransformationOperator3D(
+        None, None, f.createIfcCartesianPoint((0., 0., 0.)), 1.0, None)
+    mapped = f.createIfcMappedItem(source, operator)
+    outer = f.createIfcShapeRepresentation(None, "Body", "MappedRepresentation", [mapped])
+    loop = f.createIfcShapeRepresentation(None, "Body", "MappedRepresentation", [])
+    loop.Items = [f.createIfcMappedItem(f.createIfcRepresentationMap(origin, loop), operator)]
+    assert [i.id() for i in _items((outer,))] == [boolean.id()]
+    assert list(_items((loop,))) == []  # a map of itself ends

@@ -589,6 +589,12 @@ def _parse(source: Path, shown: Path) -> tuple[ifcopenshell.file, Integrity]:
         log.warning("%s: %d entities are referred to but not in the file: %s; the elements "
                     "whose geometry uses them are reported as failures", shown.name,
                     len(integrity.dangling), integrity.summary())
+    if integrity.non_finite:
+        shown_ids = ", ".join(f"#{i}" for i in integrity.non_finite[:3])
+        more = len(integrity.non_finite) - 3
+        log.warning("%s: %d entities hold a number that is not finite (%s%s); the elements "
+                    "whose geometry uses them are reported as failures", shown.name,
+                    len(integrity.non_finite), shown_ids, f" and {more} more" if more > 0 else "")
     try:
         ifc = ifcopenshell.open(str(source))
     except ifcopenshell.SchemaError as exc:

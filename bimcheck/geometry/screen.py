@@ -10,8 +10,10 @@ element is meshed, :class:`Screen` gives the reason it cannot be, or
 * its representation, its placement (up the ``PlacementRelTo`` chain), or an
   opening that voids it, uses an entity that refers to one not in the file
   (:attr:`~bimcheck.stepcheck.Integrity.dangling`, found from the file's text
-  before the parse); found by walking up from those entities, so it costs
-  nothing for a sound file;
+  before the parse), or that holds a number that is not finite
+  (:attr:`~bimcheck.stepcheck.Integrity.non_finite`: the kernel loops on
+  them); found by walking up from those entities, so it costs nothing for a
+  sound file;
 * its ``Representation`` is not an ``IfcProductRepresentation`` of
   ``IfcRepresentation`` s, or its ``ObjectPlacement`` is not an
   ``IfcObjectPlacement``;
@@ -54,13 +56,14 @@ class Screen:
     def __init__(self, ifc: ifcopenshell.file, integrity: Integrity) -> None:
         self._ifc = ifc
         self._placements: dict[int, str | None] = {}
-        self._tainted = _tainted_products(ifc, integrity) if integrity.dangling else {}
+        self._tainted = (_tainted_products(ifc, integrity)
+                         if integrity.dangling or integrity.non_finite else {})
 
     def reason(self, product: ifcopenshell.entity_instance) -> str | None:
         """Why ``product``'s geometry cannot be read, or ``None``."""
-        missing = self._tainted.get(product.id())
-        if missing is not None:
-            return (f"its geometry refers to #{missing}, which is not in the file")
+        tainted = self._tainted.get(product.id())
+        if tainted is not None:
+            return tainted
         shape = getattr(product, "Representation", None)
         if shape is not None:
             if not _is(shape, "IfcProductRepresentation"):
@@ -129,16 +132,20 @@ def _local_problem(placement: ifcopenshell.entity_instance) -> str | None:
     return None
 
 
-def _tainted_products(ifc: ifcopenshell.file, integrity: Integrity) -> dict[int, int]:
+def _tainted_products(ifc: ifcopenshell.file, integrity: Integrity) -> dict[int, str]:
     """STEP id of every product whose geometry uses an entity that refers to a
-    missing one -> that missing id (walking up the inverse references)."""
-    origin: dict[int, int] = {}
+    missing one, or holds a number that is not finite -> the reason, naming
+    that entity (walking up the inverse references)."""
+    origin: dict[int, str] = {}
     for missing in sorted(integrity.dangling):
         for eid in integrity.dangling[missing]:
-            origin.setdefault(eid, missing)
-    queue: deque[tuple[ifcopenshell.entity_instance, int]] = deque()
+            origin.setdefault(eid, f"its geometry refers to #{missing}, which is not in the file")
+    for eid in integrity.non_finite:
+        origin.setdefault(eid, f"its geometry uses #{eid}, which holds a number that is not "
+                               "finite")
+    queue: deque[tuple[ifcopenshell.entity_instance, str]] = deque()
     seen: set[int] = set()
-    for eid, missing in origin.items():
+    for eid, why in origin.items():
         try:
             entity = ifc.by_id(eid)
         except RuntimeError:
@@ -146,17 +153,17 @@ def _tainted_products(ifc: ifcopenshell.file, integrity: Integrity) -> dict[int,
         if (entity.is_a("IfcProduct") and getattr(entity, "ObjectPlacement", None) is not None
                 and getattr(entity, "Representation", None) is not None):
             continue  # what it misses is not its shape or placement (an owner history...)
-        queue.append((entity, missing))
+        queue.append((entity, why))
         seen.add(eid)
-    tainted: dict[int, int] = {}
+    tainted: dict[int, str] = {}
     visits = 0
     while queue and visits < MAX_TAINT_VISITS:
-        entity, missing = queue.popleft()
+        entity, why = queue.popleft()
         visits += 1
         if entity.is_a("IfcRelationship"):
             continue  # properties, containment...: not geometry
         if entity.is_a("IfcProduct"):
-            tainted.setdefault(entity.id(), missing)
+            tainted.setdefault(entity.id(), why)
             # An opening's shape is cut from its host; a product's placement
             # is its children's (walked up through IfcLocalPlacement below).
             if entity.is_a("IfcOpeningElement"):
@@ -164,13 +171,13 @@ def _tainted_products(ifc: ifcopenshell.file, integrity: Integrity) -> dict[int,
                     host = getattr(rel, "RelatingBuildingElement", None)
                     if host is not None and host.id() not in seen:
                         seen.add(host.id())
-                        queue.append((host, missing))
+                        queue.append((host, why))
             continue
         for parent in ifc.get_inverse(entity):
             pid = parent.id()
             if pid not in seen:
                 seen.add(pid)
-                queue.append((parent, missing))
+                queue.append((parent, why))
     return tainted
 
 

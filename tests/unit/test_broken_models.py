@@ -393,3 +393,54 @@ def test_the_boolean_check_follows_mapped_items():
     loop.Items = [f.createIfcMappedItem(f.createIfcRepresentationMap(origin, loop), operator)]
     assert [i.id() for i in _items((outer,))] == [boolean.id()]
     assert list(_items((loop,))) == []  # a map of itself ends
+
+
+@pytest.mark.parametrize("number", [b"NAN", b"-INF", b"inf"])
+def test_a_number_that_is_not_finite_fails_the_element_before_the_kernel(tmp_path, number):
+    # NAN or -INF in a point or a direction made the kernel loop: the command
+    # waited for its time limit (or the 300 s per element).
+    import time
+
+    whole = open_model(QTO)
+    owner = next(p for p in whole.file.by_type("IfcProduct") if p.Representation is not None
+                 and any(i.id() == 36 for r in p.Representation.Representations
+                         for i in r.Items))
+    data = QTO.read_bytes()
+    assert b"#36=IFCEXTRUDEDAREASOLID(#30,#34,#35,3.);" in data
+    path = tmp_path / "nonfinite.ifc"
+    path.write_bytes(data.replace(b"#36=IFCEXTRUDEDAREASOLID(#30,#34,#35,3.);",
+                                  b"#36=IFCEXTRUDEDAREASOLID(#30,#34,#35,%s);" % number))
+    model = open_model(path)
+    assert model.integrity.non_finite == (36,)
+    started = time.monotonic()
+    geometry = tessellate(model, cache=None)
+    assert time.monotonic() - started < 10
+    failed = {f.global_id: f.reason for f in geometry.failures}
+    assert failed == {owner.GlobalId: "its geometry uses #36, which holds a number that is not "
+                                      "finite"}
+    assert len(geometry.meshes) == len(tessellate(whole, cache=None).meshes) - 1
+
+
+def test_a_number_beyond_a_double_is_a_file_that_cannot_be_read(tmp_path):
+    data = QTO.read_bytes().replace(b"#36=IFCEXTRUDEDAREASOLID(#30,#34,#35,3.);",
+                                    b"#36=IFCEXTRUDEDAREASOLID(#30,#34,#35,1.E400);")
+    path = tmp_path / "overflow.ifc"
+    path.write_bytes(data)
+    with pytest.raises(NotIfcError, match="cannot parse the file"):
+        open_model(path)
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    (b"#5=IFCCARTESIANPOINT((1.,nan,0.));", (5,)),
+    (b"#5=IFCCARTESIANPOINT((1.,1.E400,0.));", (5,)),
+    (b"#5=IFCCARTESIANPOINT((1.,-Infinity,0.));", (5,)),
+    (b"#5=IFCCARTESIANPOINT((1.,1.5E308,0.));", ()),  # finite: the mesh limits catch it
+    (b"#5=IFCCARTESIANPOINT((1.,1.E-400,0.));", ()),  # zero
+    (b"#5=IFCLABEL('NAN -INF 1E999');", ()),  # in a string
+    (b"#5=IFCSOMETHING(.INF.,'INFO',$);", ()),  # an enumeration, a word
+])
+def test_the_scan_finds_numbers_that_are_not_finite_and_nothing_else(tmp_path, text, found):
+    path = tmp_path / "n.ifc"
+    path.write_bytes(b"ISO-10303-21;\nHEADER;\nENDSEC;\nDATA;\n#1=IFCX(2.);\n" + text
+                     + b"\nENDSEC;\nEND-ISO-10303-21;\n")
+    assert scan_references(path).non_finite == found

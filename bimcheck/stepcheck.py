@@ -314,7 +314,8 @@ def _scan(arr: np.ndarray, offset: int, mm: mmap.mmap, shown: Path) -> Integrity
     dangling: dict[int, tuple[int, ...]] = {}
     if missing.any():
         owner = np.searchsorted(def_pos, ref_pos[missing]) - 1
-        owner_ids = np.where(owner >= 0, def_ids[np.maximum(owner, 0)], 0)
+        owner_ids = (np.where(owner >= 0, def_ids[np.maximum(owner, 0)], 0) if len(def_ids)
+                     else np.zeros(len(owner), dtype=np.int64))  # no entity defined at all
         pairs = sorted(set(zip(ref_ids[missing].tolist(), owner_ids.tolist(), strict=True)))
         for mid, by in pairs:
             refs = dangling.setdefault(int(mid), ())

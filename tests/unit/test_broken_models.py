@@ -444,3 +444,14 @@ def test_the_scan_finds_numbers_that_are_not_finite_and_nothing_else(tmp_path, t
     path.write_bytes(b"ISO-10303-21;\nHEADER;\nENDSEC;\nDATA;\n#1=IFCX(2.);\n" + text
                      + b"\nENDSEC;\nEND-ISO-10303-21;\n")
     assert scan_references(path).non_finite == found
+
+
+def test_references_in_a_data_section_that_defines_nothing(tmp_path):
+    # Found by the guided fuzzing (atheris): the scan indexed an empty array
+    # (IndexError, exit 3).
+    path = tmp_path / "nothing.ifc"
+    header = QTO.read_bytes()[:QTO.read_bytes().index(b"DATA;")]
+    path.write_bytes(header + b"DATA;\n#1));\n(#7);\nENDSEC;\nEND-ISO-10303-21;\n")
+    assert scan_references(path).dangling == {1: (0,), 7: (0,)}
+    with pytest.raises(ModelError):
+        open_model(path)

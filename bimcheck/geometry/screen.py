@@ -71,6 +71,9 @@ class Screen:
             reps = shape.Representations
             if not isinstance(reps, tuple) or not all(_is(r, "IfcRepresentation") for r in reps):
                 return "its representation's Representations are not all IfcRepresentation"
+            for rep in reps:
+                if not isinstance(rep.Items, tuple):
+                    return f"representation #{rep.id()} has {_what(rep.Items)} as its Items"
             # Any representation, whatever type it declares, and those its
             # mapped items bring in: a boolean chain under 'SweptSolid' took
             # the kernel 10 s.
@@ -187,7 +190,8 @@ def _items(reps: tuple) -> Iterator[ifcopenshell.entity_instance]:
     queue = list(reps)
     seen = {r.id() for r in queue}
     while queue:
-        for item in getattr(queue.pop(), "Items", None) or ():
+        items = getattr(queue.pop(), "Items", None)
+        for item in items if isinstance(items, tuple) else ():
             if not _is(item, "IfcMappedItem"):
                 yield item
                 continue

@@ -455,3 +455,22 @@ def test_references_in_a_data_section_that_defines_nothing(tmp_path):
     assert scan_references(path).dangling == {1: (0,), 7: (0,)}
     with pytest.raises(ModelError):
         open_model(path)
+
+
+@pytest.mark.parametrize("items", [b"5", b".T.", b"'x'", b"$"])
+def test_a_representation_whose_items_are_not_a_list_fails_its_element(tmp_path, items):
+    # Found by review: the boolean check iterated a number (TypeError, exit 3).
+    whole = open_model(QTO)
+    owner = next(p for p in whole.file.by_type("IfcProduct") if p.Representation is not None
+                 and any(r.id() == 37 for r in p.Representation.Representations))
+    data = QTO.read_bytes()
+    line = b"#37=IFCSHAPEREPRESENTATION(#12,'Body','SweptSolid',(#36));"
+    assert line in data
+    path = tmp_path / "items.ifc"
+    path.write_bytes(data.replace(line, line.replace(b"(#36)", items)))
+    geometry = tessellate(open_model(path), cache=None)
+    failed = {f.global_id: f.reason for f in geometry.failures}
+    assert owner.GlobalId in failed
+    assert owner.GlobalId not in geometry.meshes
+    proc = _info(path)
+    assert proc.returncode == 0, proc.stderr

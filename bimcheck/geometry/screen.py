@@ -42,8 +42,14 @@ MAX_PLACEMENT_DEPTH: int = 256
 #: them: 20,000 levels take it minutes). Real models nest a few.
 MAX_BOOLEAN_DEPTH: int = 64
 
+#: Most boolean operations of one body, each shared operand counted once per
+#: use (the kernel does not share the work: a tree of 4,096 unions of one
+#: solid with itself took it 65 s). Real models have a few dozen.
+MAX_BOOLEAN_OPERATIONS: int = 512
+
 #: Most representations reached through mapped items from one element's
-#: representation (the boolean check follows them).
+#: representation (the boolean check follows them); past it the element is
+#: a failure.
 MAX_MAPPED_REPRESENTATIONS: int = 1_000
 
 #: Entities visited walking up from the broken ones, at most.
@@ -56,6 +62,8 @@ class Screen:
     def __init__(self, ifc: ifcopenshell.file, integrity: Integrity) -> None:
         self._ifc = ifc
         self._placements: dict[int, str | None] = {}
+        self._bodies: dict[int, str | None] = {}  # representation id -> its boolean problem
+        self._booleans: dict[int, tuple[int, int]] = {}  # boolean id -> (depth, operations)
         self._tainted = (_tainted_products(ifc, integrity)
                          if integrity.dangling or integrity.non_finite else {})
 
@@ -77,10 +85,11 @@ class Screen:
             # Any representation, whatever type it declares, and those its
             # mapped items bring in: a boolean chain under 'SweptSolid' took
             # the kernel 10 s.
-            for item in _items(reps):
-                if _is(item, "IfcBooleanResult") and _boolean_depth(item) > MAX_BOOLEAN_DEPTH:
-                    return (f"its body nests booleans deeper than {MAX_BOOLEAN_DEPTH} "
-                            "levels, or in a loop")
+            for rep in reps:
+                if rep.id() not in self._bodies:
+                    self._bodies[rep.id()] = self._boolean_problem(rep)
+                if self._bodies[rep.id()] is not None:
+                    return self._bodies[rep.id()]
         placement = getattr(product, "ObjectPlacement", None)
         if placement is not None:
             problem = self._placement(placement)
@@ -94,6 +103,24 @@ class Screen:
                 problem = self.reason(opening)
                 if problem is not None:
                     return f"an opening that voids it, #{opening.id()}: {problem}"
+        return None
+
+    def _boolean_problem(self, rep: ifcopenshell.entity_instance) -> str | None:
+        """What is wrong with the booleans of ``rep`` and of what it maps."""
+        items = list(_items((rep,)))
+        if items and items[-1] is None:
+            return f"its body maps more than {MAX_MAPPED_REPRESENTATIONS} representations"
+        for item in items:
+            top = _boolean(item)
+            if top is None:
+                continue
+            depth, operations = _boolean_extent(top, self._booleans)
+            if depth > MAX_BOOLEAN_DEPTH:
+                return (f"its body nests booleans deeper than {MAX_BOOLEAN_DEPTH} levels, "
+                        "or in a loop")
+            if operations > MAX_BOOLEAN_OPERATIONS:
+                return (f"its body has more than {MAX_BOOLEAN_OPERATIONS} boolean operations "
+                        "(shared operands counted at each use)")
         return None
 
     def _placement(self, placement: object) -> str | None:
@@ -184,9 +211,10 @@ def _tainted_products(ifc: ifcopenshell.file, integrity: Integrity) -> dict[int,
     return tainted
 
 
-def _items(reps: tuple) -> Iterator[ifcopenshell.entity_instance]:
+def _items(reps: tuple) -> Iterator[ifcopenshell.entity_instance | None]:
     """The items of ``reps`` and of the representations their mapped items
-    map (each once, at most :data:`MAX_MAPPED_REPRESENTATIONS`)."""
+    map, each representation once; ``None`` last when there are more than
+    :data:`MAX_MAPPED_REPRESENTATIONS` of them (the rest are not walked)."""
     queue = list(reps)
     seen = {r.id() for r in queue}
     while queue:
@@ -196,24 +224,37 @@ def _items(reps: tuple) -> Iterator[ifcopenshell.entity_instance]:
                 yield item
                 continue
             mapped = getattr(getattr(item, "MappingSource", None), "MappedRepresentation", None)
-            if (_is(mapped, "IfcRepresentation") and mapped.id() not in seen
-                    and len(seen) < MAX_MAPPED_REPRESENTATIONS):
+            if _is(mapped, "IfcRepresentation") and mapped.id() not in seen:
+                if len(seen) - len(reps) >= MAX_MAPPED_REPRESENTATIONS:
+                    yield None
+                    return
                 seen.add(mapped.id())
                 queue.append(mapped)
 
 
+def _boolean(value: object) -> ifcopenshell.entity_instance | None:
+    """The boolean result ``value`` is, or an ``IfcCsgSolid`` wraps; else ``None``."""
+    if _is(value, "IfcCsgSolid"):
+        value = getattr(value, "TreeRootExpression", None)
+    return value if _is(value, "IfcBooleanResult") else None
+
+
 def _operands(node: ifcopenshell.entity_instance) -> list[ifcopenshell.entity_instance]:
-    return [o for o in (getattr(node, "FirstOperand", None), getattr(node, "SecondOperand", None))
-            if _is(o, "IfcBooleanResult")]
+    found = (_boolean(getattr(node, "FirstOperand", None)),
+             _boolean(getattr(node, "SecondOperand", None)))
+    return [o for o in found if o is not None]
 
 
-def _boolean_depth(item: ifcopenshell.entity_instance) -> int:
-    """The longest chain of booleans under ``item`` (1 for a boolean of two
-    solids), shared operands counted on every path; one past
-    :data:`MAX_BOOLEAN_DEPTH` as soon as it is known to be deeper, or when
-    the booleans loop (the kernel would never finish)."""
-    too_deep = MAX_BOOLEAN_DEPTH + 1
-    depth: dict[int, int] = {}
+def _boolean_extent(item: ifcopenshell.entity_instance,
+                    known: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """``(depth, operations)`` of the booleans under ``item``: the longest
+    chain (1 for a boolean of two solids) and the operations the kernel does,
+    a shared operand counted at each use. Each is one past its limit
+    (:data:`MAX_BOOLEAN_DEPTH`, :data:`MAX_BOOLEAN_OPERATIONS`) as soon as it
+    is known to be over it, and the depth is when the booleans loop (the
+    kernel would never finish). ``known`` holds the answers of earlier
+    calls, by boolean id."""
+    too_deep, too_many = MAX_BOOLEAN_DEPTH + 1, MAX_BOOLEAN_OPERATIONS + 1
     path: set[int] = set()  # the booleans from item down to the one being walked
     stack: list[tuple[ifcopenshell.entity_instance, bool]] = [(item, False)]
     while stack:
@@ -221,18 +262,21 @@ def _boolean_depth(item: ifcopenshell.entity_instance) -> int:
         nid = node.id()
         if finished:
             path.discard(nid)
-            depth[nid] = 1 + max((depth[o.id()] for o in _operands(node)), default=0)
-            if depth[nid] >= too_deep:
-                return too_deep
+            below = [known[o.id()] for o in _operands(node)]
+            depth = 1 + max((d for d, _ in below), default=0)
+            operations = min(too_many, 1 + sum(n for _, n in below))
+            known[nid] = (depth, operations)
+            if depth >= too_deep or operations >= too_many:
+                return known[nid]
             continue
-        if nid in depth:
+        if nid in known:
             continue
         if nid in path or len(path) >= too_deep:
-            return too_deep
+            return (too_deep, too_many)
         path.add(nid)
         stack.append((node, True))
-        stack.extend((o, False) for o in _operands(node) if o.id() not in depth)
-    return depth[item.id()]
+        stack.extend((o, False) for o in _operands(node) if o.id() not in known)
+    return known[item.id()]
 
 
 def _is(value: object, ifc_class: str) -> bool:

@@ -333,11 +333,45 @@ def _loop(first: int, solid: int) -> tuple[list[bytes], int]:
             b"#%d=IFCBOOLEANRESULT(.UNION.,#%d,#%d);" % (first + 1, first, solid)], first
 
 
-@pytest.mark.parametrize(("name", "chain"), [("chain", _chain(2000)), ("loop", _loop)])
+def _in_csg_solid(chain):
+    """``chain`` under an IfcCsgSolid, as a CSG body usually is."""
+    def make(first: int, solid: int) -> tuple[list[bytes], int]:
+        lines, top = chain(first + 1, solid)
+        return [*lines, b"#%d=IFCCSGSOLID(#%d);" % (first, top)], first
+    return make
+
+
+def _csg_loop(first: int, solid: int) -> tuple[list[bytes], int]:
+    # a boolean whose operand is a CSG solid that wraps the boolean
+    return [b"#%d=IFCCSGSOLID(#%d);" % (first, first + 1),
+            b"#%d=IFCBOOLEANRESULT(.UNION.,#%d,#%d);" % (first + 1, first, solid)], first
+
+
+def _doubling(n: int):
+    """``#k = #k-1 UNION #k-1``: depth n, 2^n - 1 operations for the kernel."""
+    def make(first: int, solid: int) -> tuple[list[bytes], int]:
+        lines = [b"#%d=IFCBOOLEANRESULT(.UNION.,#%d,#%d);" % (first, solid, solid)]
+        lines += [b"#%d=IFCBOOLEANRESULT(.UNION.,#%d,#%d);" % (first + k, first + k - 1,
+                                                                 first + k - 1)
+                  for k in range(1, n)]
+        return lines, first + n - 1
+    return make
+
+
+DEEP = "its body nests booleans deeper than 64 levels, or in a loop"
+MANY = "its body has more than 512 boolean operations (shared operands counted at each use)"
+
+
+@pytest.mark.parametrize(("name", "chain", "reason"), [
+    ("chain", _chain(2000), DEEP), ("loop", _loop, DEEP),
+    ("csg-chain", _in_csg_solid(_chain(2000)), DEEP), ("csg-loop", _csg_loop, DEEP),
+    ("doubling", _doubling(10), MANY)])
 def test_booleans_too_deep_or_in_a_loop_fail_their_element_whatever_the_type_says(
-        tmp_path, name, chain):
+        tmp_path, name, chain, reason):
     # 2,000 nested unions in a representation typed 'SweptSolid' took the
-    # kernel 10 s: the depth was only checked under 'CSG' and 'Clipping'.
+    # kernel 10 s: the depth was only checked under 'CSG' and 'Clipping'. A
+    # loop stalled it for 300 s; inside an IfcCsgSolid the chain was not
+    # seen; ten doublings (1,023 unions, depth 10) took it about a minute.
     import time
 
     path, gid = _with_boolean_body(tmp_path, f"{name}.ifc", chain)
@@ -345,11 +379,12 @@ def test_booleans_too_deep_or_in_a_loop_fail_their_element_whatever_the_type_say
     geometry = tessellate(open_model(path), cache=None)
     assert time.monotonic() - started < 5
     failed = {f.global_id: f.reason for f in geometry.failures}
-    assert failed == {gid: "its body nests booleans deeper than 64 levels, or in a loop"}
+    assert failed == {gid: reason}
 
 
-def test_a_boolean_chain_at_the_depth_limit_is_meshed(tmp_path):
-    path, gid = _with_boolean_body(tmp_path, "ok.ifc", _chain(64))
+@pytest.mark.parametrize("chain", [_chain(64), _doubling(9)])  # 64 and 511 operations
+def test_booleans_at_the_limits_are_meshed(tmp_path, chain):
+    path, gid = _with_boolean_body(tmp_path, "ok.ifc", chain)
     geometry = tessellate(open_model(path), cache=None)
     assert gid not in {f.global_id for f in geometry.failures}
     assert gid in geometry.meshes
@@ -358,7 +393,7 @@ def test_a_boolean_chain_at_the_depth_limit_is_meshed(tmp_path):
 def test_boolean_depth_counts_the_longest_path_through_shared_operands():
     import ifcopenshell
 
-    from bimcheck.geometry.screen import _boolean_depth
+    from bimcheck.geometry.screen import _boolean_extent
 
     f = ifcopenshell.file(schema="IFC4")
     solid = f.createIfcBlock(f.createIfcAxis2Placement3D(f.createIfcCartesianPoint((0., 0., 0.))),
@@ -366,12 +401,15 @@ def test_boolean_depth_counts_the_longest_path_through_shared_operands():
     chain = [f.createIfcBooleanResult("UNION", solid, solid)]
     for _ in range(9):
         chain.append(f.createIfcBooleanResult("UNION", chain[-1], solid))
-    assert _boolean_depth(chain[-1]) == 10
-    # the top uses the chain's bottom directly and through the chain: 1 + 10
+    assert _boolean_extent(chain[-1], {}) == (10, 10)
+    # the top uses the chain's bottom directly and through the chain: depth
+    # 1 + 10; operations 1 + 1 + 10 (the bottom is done twice)
     top = f.createIfcBooleanResult("UNION", chain[0], chain[-1])
-    assert _boolean_depth(top) == 11
+    assert _boolean_extent(top, {}) == (11, 12)
     top2 = f.createIfcBooleanResult("UNION", chain[-1], chain[0])
-    assert _boolean_depth(top2) == 11
+    known: dict = {}
+    assert _boolean_extent(top2, known) == (11, 12)
+    assert _boolean_extent(top, known) == (11, 12)  # from what the first call learnt
 
 
 def test_the_boolean_check_follows_mapped_items():
@@ -393,6 +431,30 @@ def test_the_boolean_check_follows_mapped_items():
     loop.Items = [f.createIfcMappedItem(f.createIfcRepresentationMap(origin, loop), operator)]
     assert [i.id() for i in _items((outer,))] == [boolean.id()]
     assert list(_items((loop,))) == []  # a map of itself ends
+
+
+def test_a_body_that_maps_too_many_representations_is_a_failure(monkeypatch):
+    import ifcopenshell
+
+    from bimcheck.geometry import screen
+
+    f = ifcopenshell.file(schema="IFC4")
+    origin = f.createIfcAxis2Placement3D(f.createIfcCartesianPoint((0., 0., 0.)))
+    operator = f.createIfcCartesianTransformationOperator3D(
+        None, None, f.createIfcCartesianPoint((0., 0., 0.)), 1.0, None)
+    rep = f.createIfcShapeRepresentation(None, "Body", "Brep", [])
+    for _ in range(5):  # each maps the one before: a chain of 5
+        source = f.createIfcRepresentationMap(origin, rep)
+        rep = f.createIfcShapeRepresentation(None, "Body", "MappedRepresentation",
+                                             [f.createIfcMappedItem(source, operator)])
+    monkeypatch.setattr(screen, "MAX_MAPPED_REPRESENTATIONS", 5)
+    assert list(screen._items((rep,))) == []
+    monkeypatch.setattr(screen, "MAX_MAPPED_REPRESENTATIONS", 4)
+    assert list(screen._items((rep,))) == [None]
+    probe = screen.Screen.__new__(screen.Screen)
+    probe._booleans = {}
+    assert screen.Screen._boolean_problem(probe, rep) == (
+        "its body maps more than 4 representations")
 
 
 @pytest.mark.parametrize("number", [b"NAN", b"-INF", b"inf"])

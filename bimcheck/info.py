@@ -22,7 +22,7 @@ from bimcheck.geometry.tessellate import (
     TessellationStats,
     tessellate,
 )
-from bimcheck.model import Storey, open_model
+from bimcheck.model import Storey, check_element_count, open_model
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,7 @@ def inspect_model(
     found = results.look_up(cache, "info", p, {})
     served = _served(found.entry, p)
     if served is not None:
+        check_element_count(p, sum(served.counts.values()))  # --max-elements, as a parse would
         log.info("%s: unchanged (content digest %s): summary served from the result "
                  "cache without parsing the model", p.name, (found.digest or "")[:12])
         total = round(time.monotonic() - t0, 3)

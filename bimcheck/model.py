@@ -157,7 +157,7 @@ class Model:
         cached["_global_ids"] = frozenset(str(g) for g in facts["global_ids"])
         if "products" in facts:
             cached["product_count"] = int(facts["products"])
-            _check_elements(path, model.product_count)
+            check_element_count(path, model.product_count)
         return model
 
     @property
@@ -474,13 +474,15 @@ def open_model(
             f"(supported: {', '.join(SUPPORTED_SCHEMAS)})",
             path=p,
         )
-    _check_elements(p, model.product_count)
+    check_element_count(p, model.product_count)
     if require_geometry and not model.has_geometry:
         raise NoGeometryError("the model has no elements with geometry", path=p)
     return model
 
 
-def _check_elements(p: Path, count: int) -> None:
+def check_element_count(p: Path, count: int) -> None:
+    """:class:`ModelError` naming ``p`` when its ``count`` elements
+    (``IfcProduct``) are more than ``--max-elements`` allows now."""
     limit = max_elements()
     if count > limit:
         raise ModelError(f"the model holds {count:,} elements (IfcProduct), over the limit "

@@ -214,3 +214,10 @@ def test_a_model_of_more_elements_than_the_limit_is_refused_cold_and_served(tmp_
     again = _bimcheck("-v", *qto, str(tmp_path / "c.csv"))
     assert again.returncode == 0 and "without parsing" in again.stderr, again.stderr
     assert (tmp_path / "c.csv").read_bytes() == (tmp_path / "a.csv").read_bytes()
+    # info too: its summary served from the cache keeps the limit
+    info = ["info", str(MODEL), "--cache-dir", cache]
+    assert _bimcheck(*info).returncode == 0
+    served_info = _bimcheck("-v", *info, "--max-elements", str(n - 1))
+    assert "served from the result cache" in _bimcheck("-v", *info).stderr
+    assert served_info.returncode == 2, served_info.stderr
+    assert served_info.stderr.strip().splitlines()[-1] == f"bimcheck: error: {message}"

@@ -494,12 +494,17 @@ def test_a_number_beyond_a_double_is_a_file_that_cannot_be_read(tmp_path):
 
 @pytest.mark.parametrize(("text", "found"), [
     (b"#5=IFCCARTESIANPOINT((1.,nan,0.));", (5,)),
-    (b"#5=IFCCARTESIANPOINT((1.,1.E400,0.));", (5,)),
+    (b"#5=IFCCARTESIANPOINT((1.,1.E400,0.));", ()),  # the parser refuses it instead
     (b"#5=IFCCARTESIANPOINT((1.,-Infinity,0.));", (5,)),
     (b"#5=IFCCARTESIANPOINT((1.,1.5E308,0.));", ()),  # finite: the mesh limits catch it
     (b"#5=IFCCARTESIANPOINT((1.,1.E-400,0.));", ()),  # zero
     (b"#5=IFCLABEL('NAN -INF 1E999');", ()),  # in a string
     (b"#5=IFCSOMETHING(.INF.,'INFO',$);", ()),  # an enumeration, a word
+    # found by review: a quote in a comment flipped what counts as a string
+    (b"/* it's a comment */\n#5=IFCCARTESIANPOINT((1.,-NAN,0.));", (5,)),
+    (b"#5=IFCCARTESIANPOINT((1.,2.,0.)); /* tolerance -inf */", ()),  # in a comment
+    (b'#5=IFCPIXELTEXTURE(.T.,.T.,$,$,$,1,1,1,("01E500FF"));', ()),  # in a binary
+    (b"#5=IFCLABEL('it''s -INF');\n#6=IFCX(-INF);", (6,)),  # an escaped quote
 ])
 def test_the_scan_finds_numbers_that_are_not_finite_and_nothing_else(tmp_path, text, found):
     path = tmp_path / "n.ifc"
@@ -536,3 +541,24 @@ def test_a_representation_whose_items_are_not_a_list_fails_its_element(tmp_path,
     assert owner.GlobalId not in geometry.meshes
     proc = _info(path)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_reference_after_a_commented_quote_is_still_seen(tmp_path):
+    path = tmp_path / "c.ifc"
+    path.write_bytes(b"ISO-10303-21;\nHEADER;\nENDSEC;\nDATA;\n/* the writer's note */\n"
+                     b"#1=IFCX(#2);\n#3=IFCY('#4 is text',#5);\nENDSEC;\nEND-ISO-10303-21;\n")
+    assert scan_references(path).dangling == {2: (1,), 5: (3,)}
+
+
+def test_every_entity_holding_a_non_finite_number_is_kept_however_many(tmp_path):
+    # Found by review: past 10,000 the rest were dropped, so an element using
+    # a later one reached the kernel.
+    lines = b"".join(b"#%d=IFCCARTESIANPOINT((-NAN,0.,0.));\n" % i for i in range(1, 12_001))
+    path = tmp_path / "many.ifc"
+    path.write_bytes(b"ISO-10303-21;\nHEADER;\nENDSEC;\nDATA;\n" + lines
+                     + b"#99999=IFCX(-INF);\n" + b"".join(b"#%d=IFCX(#0);\n" % (100_000 + i)
+                                                      for i in range(12_000))
+                     + b"ENDSEC;\nEND-ISO-10303-21;\n")
+    integrity = scan_references(path)
+    assert len(integrity.non_finite) == 12_001 and integrity.non_finite[-1] == 99999
+    assert integrity.dangling == {0: tuple(range(100_000, 112_000))}

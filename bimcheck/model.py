@@ -40,7 +40,7 @@ from bimcheck.errors import (
 from bimcheck.findings import ElementRef
 from bimcheck.limits import format_size, max_elements, max_file_bytes
 from bimcheck.packs.disciplines import DisciplineTable, load_discipline_table
-from bimcheck.relcheck import set_aside_broken_relationships
+from bimcheck.relcheck import check_global_ids, set_aside_broken_relationships
 from bimcheck.stepcheck import Integrity, check_envelope, scan_references
 from bimcheck.steptext import StepText
 
@@ -605,6 +605,7 @@ def _parse(source: Path, shown: Path) -> tuple[ifcopenshell.file, Integrity]:
         raise ModelNotFoundError(f"cannot read file: {exc}", path=shown) from None
     except (ifcopenshell.Error, RuntimeError, ValueError) as exc:
         raise NotIfcError(f"IfcOpenShell cannot parse the file: {exc}", path=shown) from None
+    check_global_ids(ifc, shown)
     set_aside = set_aside_broken_relationships(ifc, integrity.broken_ids)
     if set_aside:
         more = f" and {len(set_aside) - 3} more" if len(set_aside) > 3 else ""

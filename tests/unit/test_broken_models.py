@@ -562,3 +562,19 @@ def test_every_entity_holding_a_non_finite_number_is_kept_however_many(tmp_path)
     integrity = scan_references(path)
     assert len(integrity.non_finite) == 12_001 and integrity.non_finite[-1] == 99999
     assert integrity.dangling == {0: tuple(range(100_000, 112_000))}
+
+
+@pytest.mark.parametrize(("gid", "shown"), [(b"12345", "the number 12345"),
+                                            (b"#12", "#12 IfcGeometricRepresentationSubContext"),
+                                            (b"('a','b')", "a tuple")])
+def test_a_global_id_that_is_not_text_names_the_entity(tmp_path, gid, shown):
+    # Found by review: a number as GlobalId ended in "'<' not supported
+    # between 'str' and 'int'" (exit 3) when elements were sorted.
+    path = _edited(tmp_path, "gid.ifc", lambda d: d.replace(
+        b"#28=IFCWALL('0xw4eCx0TMnwDjsvQDh5qs',", b"#28=IFCWALL(%s," % gid, 1))
+    with pytest.raises(BrokenModelError) as info:
+        open_model(path)
+    assert str(info.value) == (f"{path}: #28 IfcWall has {shown} as its GlobalId, where IFC "
+                               "requires text")
+    proc = _info(path)
+    assert proc.returncode == 2 and proc.stderr.strip().endswith("where IFC requires text")

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
     import ifcopenshell
 
-#: ``relationship class -> {attribute: class its value (or each item) must be}``.
+#: ``relationship class -> {attribute: class its value (or each item) must
+#: be}``; ``A|B`` for one of several (a select).
 ENDS: dict[str, dict[str, str]] = {
     "IfcRelVoidsElement": {"RelatingBuildingElement": "IfcElement",
                            "RelatedOpeningElement": "IfcFeatureElementSubtraction"},
@@ -38,8 +39,15 @@ ENDS: dict[str, dict[str, str]] = {
                     "RelatedObjects": "IfcObjectDefinition"},
     "IfcRelDefinesByType": {"RelatedObjects": "IfcObject", "RelatingType": "IfcTypeObject"},
     "IfcRelDefinesByProperties": {"RelatedObjects": "IfcObjectDefinition"},
-    "IfcRelAssociatesMaterial": {"RelatedObjects": "IfcRoot"},
-    "IfcRelAssociatesClassification": {"RelatedObjects": "IfcRoot"},
+    "IfcRelAssociatesMaterial": {
+        "RelatedObjects": "IfcRoot",
+        "RelatingMaterial": "IfcMaterialDefinition|IfcMaterialUsageDefinition|IfcMaterial"
+                            "|IfcMaterialList|IfcMaterialLayerSetUsage|IfcMaterialLayerSet"
+                            "|IfcMaterialLayer"},
+    "IfcRelAssociatesClassification": {
+        "RelatedObjects": "IfcRoot",
+        "RelatingClassification": "IfcClassificationReference|IfcClassification"
+                                  "|IfcClassificationNotation"},
 }
 
 
@@ -71,11 +79,13 @@ def set_aside_broken_relationships(ifc: ifcopenshell.file,
                     why = (f"its {attribute} refers to an entity that is not in the file"
                            if rel.id() in missing_referrers else f"its {attribute} is missing")
                     break
+                classes = expected.split("|")
                 for v in items:
-                    if not isinstance(v, ifcopenshell.entity_instance) or not v.is_a(expected):
+                    if not isinstance(v, ifcopenshell.entity_instance) or not any(
+                            v.is_a(c) for c in classes):
                         shown = f"#{v.id()} {v.is_a()}" if isinstance(
                             v, ifcopenshell.entity_instance) else type(v).__name__
-                        why = f"its {attribute} is {shown}, not an {expected}"
+                        why = f"its {attribute} is {shown}, not an {' or '.join(classes)}"
                         break
             if why is not None:
                 problems.append((rel.id(), f"#{rel.id()} {cls}: {why}"))

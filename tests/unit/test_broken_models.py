@@ -578,3 +578,31 @@ def test_a_global_id_that_is_not_text_names_the_entity(tmp_path, gid, shown):
                                "requires text")
     proc = _info(path)
     assert proc.returncode == 2 and proc.stderr.strip().endswith("where IFC requires text")
+
+
+@pytest.mark.parametrize(("edit", "why"), [
+    (lambda d: d.replace(_line(d, 179) + b"\n", b""),
+     "its RelatingMaterial refers to an entity that is not in the file"),
+    (lambda d: d.replace(b",(#166),#179);", b",(#166),#166);"),
+     "its RelatingMaterial is #166 IfcBeam, not an IfcMaterialDefinition or"),
+])
+def test_a_material_relationship_without_its_material_is_set_aside(tmp_path, edit, why):
+    # Found by the long fuzz run: `check` measured densities through it and
+    # ended in "'NoneType' object has no attribute 'is_a'" (exit 3).
+    import logging
+
+    path = _edited(tmp_path, "material.ifc", edit)
+    records: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda r: records.append(r.getMessage())
+    logging.getLogger("bimcheck").addHandler(handler)
+    try:
+        model = open_model(path)
+    finally:
+        logging.getLogger("bimcheck").removeHandler(handler)
+    assert any(f"#180 IfcRelAssociatesMaterial: {why}" in r for r in records), records
+    assert not model.file.by_type("IfcRelAssociatesMaterial")
+    proc = subprocess.run([sys.executable, "-m", "bimcheck.cli", "check", str(path),
+                           "--no-history", "--no-cache", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode in (0, 1), proc.stderr

@@ -15,10 +15,10 @@ them silently. So before a parse:
   naming the first such entity and its line); references to entities that
   are not in the file are returned (:class:`Integrity`) so that the elements
   that use them are reported as failures and the rest of the model is checked.
-  So are the entities that hold a number that is not finite (``NAN``,
-  ``-INF``, or an exponent of 309 and more, which reads as infinite): STEP has
-  no such numbers, IfcOpenShell reads them, and the geometry kernel loops on
-  them.
+  So are the entities that hold a number that is not finite (``-NAN``,
+  ``-INF``, ``+inf``...): STEP has no such numbers, IfcOpenShell reads them,
+  and the geometry kernel loops on them. Strings, comments and binaries are
+  skipped by both scans.
 """
 
 from __future__ import annotations

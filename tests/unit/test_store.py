@@ -403,7 +403,8 @@ def test_processes_writing_one_history_at_once_lose_no_run(tmp_path):
     time.sleep(0.5)
     go.touch()
     for p in procs:
-        assert p.wait(timeout=120) == 0, p.stderr.read().decode() if p.stderr else ""
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
     assert integrity(path) == "ok"
     with open_db(path, create=False) as store:
         runs = list_runs(store)

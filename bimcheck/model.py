@@ -41,7 +41,7 @@ from bimcheck.findings import ElementRef
 from bimcheck.limits import format_size, max_elements, max_file_bytes
 from bimcheck.packs.disciplines import DisciplineTable, load_discipline_table
 from bimcheck.relcheck import check_global_ids, set_aside_broken_relationships
-from bimcheck.stepcheck import Integrity, check_envelope, scan_references
+from bimcheck.stepcheck import Integrity, check_envelope, lost_references, scan_references
 from bimcheck.steptext import StepText
 
 if TYPE_CHECKING:
@@ -597,6 +597,7 @@ def _parse(source: Path, shown: Path) -> tuple[ifcopenshell.file, Integrity]:
         log.warning("%s: %d entities hold a number that is not finite (%s%s); the elements "
                     "whose geometry uses them are reported as failures", shown.name,
                     len(integrity.non_finite), shown_ids, f" and {more} more" if more > 0 else "")
+    ifcopenshell.get_log()  # clear what an earlier parse left
     try:
         ifc = ifcopenshell.open(str(source))
     except ifcopenshell.SchemaError as exc:
@@ -605,6 +606,14 @@ def _parse(source: Path, shown: Path) -> tuple[ifcopenshell.file, Integrity]:
         raise ModelNotFoundError(f"cannot read file: {exc}", path=shown) from None
     except (ifcopenshell.Error, RuntimeError, ValueError) as exc:
         raise NotIfcError(f"IfcOpenShell cannot parse the file: {exc}", path=shown) from None
+    lost = lost_references(ifcopenshell.get_log())
+    if lost:
+        # Defined in the text, but not read (an unknown class, attributes it
+        # cannot read): for what refers to them, as good as missing.
+        log.warning("%s: the parser could not read %d entities that others refer to: %s; the "
+                    "elements whose geometry uses them are reported as failures", shown.name,
+                    len(lost), Integrity(0, lost).summary())
+        integrity = integrity.with_unread(lost)
     check_global_ids(ifc, shown)
     set_aside = set_aside_broken_relationships(ifc, integrity.broken_ids)
     if set_aside:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import mmap
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -226,10 +226,19 @@ class Integrity:
     #: The entities that hold a number that is not finite (sorted, all).
     non_finite: tuple[int, ...] = ()
 
+    #: Entities defined in the text that the parser did not read (an unknown
+    #: class...) -> the ids of those that refer to them (:func:`lost_references`).
+    unread: dict[int, tuple[int, ...]] = field(default_factory=dict)
+
+    def with_unread(self, unread: dict[int, tuple[int, ...]]) -> Integrity:
+        """This, with :attr:`unread` set (after the parse)."""
+        return replace(self, unread=unread)
+
     @property
     def broken_ids(self) -> frozenset[int]:
-        """The entities that refer to a missing one."""
-        return frozenset(i for refs in self.dangling.values() for i in refs)
+        """The entities that refer to a missing or unread one."""
+        return frozenset(i for refs in (*self.dangling.values(), *self.unread.values())
+                         for i in refs)
 
     def summary(self, limit: int = 3) -> str:
         """``#17 (referred to by #23, #24)`` for the first ``limit`` missing ids."""
@@ -239,6 +248,20 @@ class Integrity:
             parts.append(f"#{mid} (referred to by {by})")
         more = len(self.dangling) - limit
         return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+#: IfcOpenShell's log line for a reference to an entity it did not read.
+_LOST = re.compile(r"Instance reference #(\d+) used by instance #(\d+)")
+
+
+def lost_references(parser_log: str) -> dict[int, tuple[int, ...]]:
+    """``missing id -> referrers`` of the references IfcOpenShell's parser
+    could not resolve (from its log, :func:`ifcopenshell.get_log`): entities
+    defined in the text that it did not read, such as one of an unknown class."""
+    found: dict[int, set[int]] = {}
+    for m in _LOST.finditer(parser_log):
+        found.setdefault(int(m.group(1)), set()).add(int(m.group(2)))
+    return {mid: tuple(sorted(refs)) for mid, refs in found.items()}
 
 
 def scan_references(p: Path, *, shown: Path | None = None) -> Integrity:

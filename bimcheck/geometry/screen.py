@@ -65,7 +65,8 @@ class Screen:
         self._bodies: dict[int, str | None] = {}  # representation id -> its boolean problem
         self._booleans: dict[int, tuple[int, int]] = {}  # boolean id -> (depth, operations)
         self._tainted = (_tainted_products(ifc, integrity)
-                         if integrity.dangling or integrity.non_finite else {})
+                         if integrity.dangling or integrity.unread or integrity.non_finite
+                         else {})
 
     def reason(self, product: ifcopenshell.entity_instance) -> str | None:
         """Why ``product``'s geometry cannot be read, or ``None``."""
@@ -170,6 +171,10 @@ def _tainted_products(ifc: ifcopenshell.file, integrity: Integrity) -> dict[int,
     for missing in sorted(integrity.dangling):
         for eid in integrity.dangling[missing]:
             origin.setdefault(eid, f"its geometry refers to #{missing}, which is not in the file")
+    for unread in sorted(integrity.unread):
+        for eid in integrity.unread[unread]:
+            origin.setdefault(eid, f"its geometry refers to #{unread}, which the parser could "
+                                   "not read")
     for eid in integrity.non_finite:
         origin.setdefault(eid, f"its geometry uses #{eid}, which holds a number that is not "
                                "finite")

@@ -606,3 +606,25 @@ def test_a_material_relationship_without_its_material_is_set_aside(tmp_path, edi
                            "--no-history", "--no-cache", "--out", str(tmp_path / "out")],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode in (0, 1), proc.stderr
+
+
+def test_an_entity_of_an_unknown_class_fails_what_uses_it(tmp_path):
+    # Found by the long fuzz run: the parser drops an entity of a class not
+    # in the schema, and "Instance #37 not found" ended `check` (exit 3).
+    whole = open_model(QTO)
+    owner = next(p for p in whole.file.by_type("IfcProduct") if p.Representation is not None
+                 and any(r.id() == 37 for r in p.Representation.Representations))
+    path = _edited(tmp_path, "unknown.ifc", lambda d: d.replace(
+        b"#37=IFCSHAPEREPRESENTATION(", b"#37=IFCNOSUCHTHING(", 1))
+    model = open_model(path)
+    assert model.integrity.unread == {37: (owner.Representation.id(),)}
+    assert model.integrity.dangling == {}
+    geometry = tessellate(model, cache=None)
+    failed = {f.global_id: f.reason for f in geometry.failures}
+    assert failed == {owner.GlobalId: "its geometry refers to #37, which the parser could not "
+                                      "read"}
+    assert len(geometry.meshes) == len(tessellate(whole, cache=None).meshes) - 1
+    proc = subprocess.run([sys.executable, "-m", "bimcheck.cli", "check", str(path),
+                           "--no-history", "--no-cache", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode in (0, 1), proc.stderr

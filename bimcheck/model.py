@@ -515,8 +515,11 @@ def _open_ifczip(p: Path) -> tuple[ifcopenshell.file, Integrity]:
     """Extract the single .ifc member of an ifczip to a temp dir and parse it."""
     try:
         zf = zipfile.ZipFile(p)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise NotIfcError(f"not a valid ifczip archive: {exc}", path=p) from None
+    except NotImplementedError as exc:  # "zip file version 7.7": a feature zipfile lacks
+        raise NotIfcError(f"the ifczip archive uses what bimcheck cannot read: {exc}",
+                          path=p) from None
     with zf:
         members = [i for i in zf.infolist() if i.filename.lower().endswith(".ifc")]
         if not members:

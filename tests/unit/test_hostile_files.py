@@ -125,6 +125,20 @@ def test_an_unsupported_compression_method_is_a_clear_error(tmp_path):
         open_model(path)
 
 
+def test_an_archive_of_a_zip_version_not_supported_is_a_clear_error(tmp_path):
+    # Found by the long fuzz run: a flipped byte made the archive need zip
+    # version 7.7, and zipfile's NotImplementedError was exit 3.
+    path = _zip(tmp_path / "v77.ifczip", {"m.ifc": (SAMPLES / "qto_m.ifc").read_bytes()})
+    data = bytearray(path.read_bytes())
+    at = data.index(b"PK\x01\x02")
+    data[at + 6:at + 8] = (77).to_bytes(2, "little")  # version needed to extract
+    path.write_bytes(bytes(data))
+    with pytest.raises(NotIfcError, match=r"uses what bimcheck cannot read: zip file version "
+                                          r"7\.7") as info:
+        open_model(path)
+    assert str(path) in str(info.value)
+
+
 @pytest.mark.parametrize(("members", "message"), [
     ({}, "holds no .ifc file"),
     ({"a.ifc": b"x", "b.ifc": b"y"}, r"holds several .ifc files \(a.ifc, b.ifc\)"),

@@ -25,7 +25,7 @@ import tempfile
 import zipfile
 import zlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +41,13 @@ from bimcheck.findings import ElementRef
 from bimcheck.limits import format_size, max_elements, max_file_bytes
 from bimcheck.packs.disciplines import DisciplineTable, load_discipline_table
 from bimcheck.relcheck import check_global_ids, set_aside_broken_relationships
-from bimcheck.stepcheck import Integrity, check_envelope, lost_references, scan_references
+from bimcheck.stepcheck import (
+    Integrity,
+    check_envelope,
+    holds_non_finite,
+    lost_references,
+    scan_references,
+)
 from bimcheck.steptext import StepText
 
 if TYPE_CHECKING:
@@ -594,12 +600,6 @@ def _parse(source: Path, shown: Path) -> tuple[ifcopenshell.file, Integrity]:
         log.warning("%s: %d entities are referred to but not in the file: %s; the elements "
                     "whose geometry uses them are reported as failures", shown.name,
                     len(integrity.dangling), integrity.summary())
-    if integrity.non_finite:
-        shown_ids = ", ".join(f"#{i}" for i in integrity.non_finite[:3])
-        more = len(integrity.non_finite) - 3
-        log.warning("%s: %d entities hold a number that is not finite (%s%s); the elements "
-                    "whose geometry uses them are reported as failures", shown.name,
-                    len(integrity.non_finite), shown_ids, f" and {more} more" if more > 0 else "")
     ifcopenshell.get_log()  # clear what an earlier parse left
     try:
         ifc = ifcopenshell.open(str(source))
@@ -609,7 +609,8 @@ def _parse(source: Path, shown: Path) -> tuple[ifcopenshell.file, Integrity]:
         raise ModelNotFoundError(f"cannot read file: {exc}", path=shown) from None
     except (ifcopenshell.Error, RuntimeError, ValueError) as exc:
         raise NotIfcError(f"IfcOpenShell cannot parse the file: {exc}", path=shown) from None
-    lost = lost_references(ifcopenshell.get_log())
+    lost = {mid: refs for mid, refs in lost_references(ifcopenshell.get_log()).items()
+            if mid not in integrity.dangling}  # the parser logs the missing ones too
     if lost:
         # Defined in the text, but not read (an unknown class, attributes it
         # cannot read): for what refers to them, as good as missing.
@@ -617,6 +618,15 @@ def _parse(source: Path, shown: Path) -> tuple[ifcopenshell.file, Integrity]:
                     "elements whose geometry uses them are reported as failures", shown.name,
                     len(lost), Integrity(0, lost).summary())
         integrity = integrity.with_unread(lost)
+    if integrity.non_finite:
+        held = tuple(i for i in integrity.non_finite if holds_non_finite(ifc, i))
+        integrity = replace(integrity, non_finite=held)
+        if held:
+            shown_ids = ", ".join(f"#{i}" for i in held[:3])
+            more = f" and {len(held) - 3} more" if len(held) > 3 else ""
+            log.warning("%s: %d entities hold a number that is not finite (%s%s); the "
+                        "elements whose geometry uses them are reported as failures",
+                        shown.name, len(held), shown_ids, more)
     check_global_ids(ifc, shown)
     set_aside = set_aside_broken_relationships(ifc, integrity.broken_ids)
     if set_aside:

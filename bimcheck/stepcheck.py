@@ -23,6 +23,7 @@ them silently. So before a parse:
 
 from __future__ import annotations
 
+import math
 import mmap
 import re
 from collections.abc import Callable
@@ -286,8 +287,9 @@ def scan_references(p: Path, *, shown: Path | None = None) -> Integrity:
 def _scan(arr: np.ndarray, offset: int, mm: mmap.mmap, shown: Path) -> Integrity:
     quotes = np.flatnonzero(arr == 0x27)
     outside = _outside_literals(arr, quotes)
-    hashes = np.flatnonzero(arr == 0x23)
-    hashes = hashes[outside(hashes)]
+    every = np.flatnonzero(arr == 0x23)  # also those in strings and comments
+    code = outside(every)
+    hashes = every[code]
     n = len(arr)
     value = np.zeros(len(hashes), dtype=np.int64)
     digits = np.zeros(len(hashes), dtype=np.int64)
@@ -339,16 +341,38 @@ def _scan(arr: np.ndarray, offset: int, mm: mmap.mmap, shown: Path) -> Integrity
         cuts = np.flatnonzero(np.diff(pairs[0])) + 1
         for group in np.split(pairs, cuts, axis=1):
             dangling[int(group[0, 0])] = tuple(int(i) for i in group[1])
+    # Where a non-finite number may be: by the raw text, whatever a literal
+    # hides from the scan (IfcOpenShell's recovery from junk between
+    # statements cannot be lexed); the parse confirms them (holds_non_finite).
+    raw_defs = _raw_definitions(arr, every)
     return Integrity(int(is_def.sum()), dangling,
-                     _non_finite(mm, offset, offset + n, outside, def_ids, def_pos))
+                     _non_finite(mm, offset, offset + n, *raw_defs))
 
 
-def _non_finite(mm: mmap.mmap, start: int, end: int, outside: Callable[[np.ndarray], np.ndarray],
-                def_ids: np.ndarray, def_pos: np.ndarray) -> tuple[int, ...]:
-    """The ids of the entities (by :data:`_NON_FINITE`) whose text between
-    ``start`` and ``end`` holds a number that is not finite; ``outside``
-    tells which positions (relative to ``start``, as ``def_pos``) are not in
-    a string, comment or binary. About 50 ms per 25 MB, in chunks of
+def _raw_definitions(arr: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(ids, positions)`` of every ``#id=`` in ``arr``, literals or not
+    (ids of up to :data:`MAX_ID_DIGITS` digits; blanks before the ``=`` not
+    allowed)."""
+    n = len(arr)
+    value = np.zeros(len(hashes), dtype=np.int64)
+    digits = np.zeros(len(hashes), dtype=np.int64)
+    live = np.ones(len(hashes), dtype=bool)
+    for k in range(1, MAX_ID_DIGITS + 1):
+        c = arr[np.minimum(hashes + k, n - 1)].astype(np.int64)
+        isd = live & (c >= 48) & (c <= 57) & (hashes + k < n)
+        value = np.where(isd, value * 10 + (c - 48), value)
+        digits += isd
+        live = isd
+    is_def = (digits > 0) & (arr[np.minimum(hashes + 1 + digits, n - 1)] == 0x3D)
+    return value[is_def], hashes[is_def]
+
+
+def _non_finite(mm: mmap.mmap, start: int, end: int, def_ids: np.ndarray,
+                def_pos: np.ndarray) -> tuple[int, ...]:
+    """The ids of the entities whose text between ``start`` and ``end`` may
+    hold a number that is not finite (:data:`_NON_FINITE`, strings and
+    comments included: :func:`holds_non_finite` tells after the parse);
+    ``def_pos`` relative to ``start``. About 50 ms per 25 MB, in chunks of
     :data:`_CHUNK` bytes."""
     found = []
     for at in range(start + 1, end, _CHUNK):
@@ -363,22 +387,41 @@ def _non_finite(mm: mmap.mmap, start: int, end: int, outside: Callable[[np.ndarr
     if not found or not len(def_pos):
         return ()
     where = np.asarray(found, dtype=np.int64)
-    where = where[outside(where)]
     owner = np.searchsorted(def_pos, where) - 1
     return tuple(int(i) for i in np.unique(def_ids[owner[owner >= 0]]))
+
+
+def holds_non_finite(ifc: object, step_id: int) -> bool:
+    """Whether the parsed entity ``#step_id`` of ``ifc`` (an
+    ``ifcopenshell.file``) has an attribute, or an item of one, that is a
+    number not finite (``nan``, ``inf``); ``False`` for an id it did not read."""
+    try:
+        entity = ifc.by_id(step_id)  # type: ignore[attr-defined]
+    except RuntimeError:
+        return False
+    stack: list[object] = list(entity)
+    while stack:
+        value = stack.pop()
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                return True
+        elif isinstance(value, tuple):
+            stack.extend(value)
+        elif hasattr(value, "wrappedValue") and value.id() == 0:  # IFCREAL(-NAN) inline
+            stack.append(value.wrappedValue)
+    return False
 
 
 def _outside_literals(arr: np.ndarray,
                       quotes: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
     """A function of positions in ``arr`` -> whether each is outside every
-    string (``'...'``), comment (``/* ... */``) and binary (``"..."``). Without
-    comments and binaries (nearly every file) that is the parity of the
-    quotes before it; with them, the literals are lexed once."""
-    dquotes = np.flatnonzero(arr == 0x22)
-    plain = not len(dquotes) or ((np.searchsorted(quotes, dquotes) & 1) == 1).all()
-    if plain and not _has_comment(arr, quotes):
+    string (``'...'``) and comment (``/* ... */``), read as IfcOpenShell reads
+    them. Without comments (nearly every file) that is the parity of the
+    quotes before it; with them, the literals are lexed once. (A binary,
+    ``"`` and hex digits, cannot hide a reference or a number.)"""
+    if not _has_comment(arr, quotes):
         return lambda pos: (np.searchsorted(quotes, pos) & 1) == 0
-    starts, ends = _literal_spans(arr, quotes, dquotes)
+    starts, ends = _literal_spans(arr, quotes)
 
     def outside(pos: np.ndarray) -> np.ndarray:
         k = np.searchsorted(starts, pos, side="right") - 1
@@ -386,17 +429,18 @@ def _outside_literals(arr: np.ndarray,
     return outside
 
 
-def _literal_spans(arr: np.ndarray, quotes: np.ndarray,
-                   dquotes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(starts, ends)``: the strings, comments and binaries of ``arr``, in
-    order (``ends`` exclusive; one not closed runs to the end)."""
+def _literal_spans(arr: np.ndarray, quotes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(starts, ends)``: the strings and comments of ``arr``, in order
+    (``ends`` exclusive; one not closed runs to the end). As IfcOpenShell's
+    lexer: a comment ends at the first ``*/`` from the ``*`` of its ``/*`` (so
+    ``/*/`` is an empty comment)."""
     n = len(arr)
     slashes = np.flatnonzero(arr[:-1] == 0x2F)
     opens = slashes[arr[slashes + 1] == 0x2A]
     stars = np.flatnonzero(arr[:-1] == 0x2A)
     closes = stars[arr[stars + 1] == 0x2F]
-    events = sorted([(int(p), 0) for p in quotes] + [(int(p), 1) for p in dquotes]
-                    + [(int(p), 2) for p in opens] + [(int(p), 3) for p in closes])
+    events = sorted([(int(p), 0) for p in quotes] + [(int(p), 2) for p in opens]
+                    + [(int(p), 3) for p in closes])
     starts: list[int] = []
     ends: list[int] = []
     k = 0
@@ -405,12 +449,12 @@ def _literal_spans(arr: np.ndarray, quotes: np.ndarray,
         k += 1
         if kind == 3:
             continue  # a stray '*/' in the code
-        close, width = {0: (0, 1), 1: (1, 1), 2: (3, 2)}[kind]
+        close, width = (0, 1) if kind == 0 else (3, 2)
         end = n
         while k < len(events):
             p, c = events[k]
             k += 1
-            if c != close or p < pos + (2 if kind == 2 else 1):
+            if c != close or p < pos + 1:
                 continue
             if kind == 0 and k < len(events) and events[k] == (p + 1, 0):
                 k += 1  # '' inside a string
@@ -419,6 +463,8 @@ def _literal_spans(arr: np.ndarray, quotes: np.ndarray,
             break
         starts.append(pos)
         ends.append(end)
+        while k < len(events) and events[k][0] < end:
+            k += 1  # inside what just closed: the slash of a closing star-slash
     return np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
 
 

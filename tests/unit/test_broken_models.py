@@ -457,7 +457,7 @@ def test_a_body_that_maps_too_many_representations_is_a_failure(monkeypatch):
         "its body maps more than 4 representations")
 
 
-@pytest.mark.parametrize("number", [b"NAN", b"-INF", b"inf"])
+@pytest.mark.parametrize("number", [b"-NAN", b"-INF", b"+inf"])
 def test_a_number_that_is_not_finite_fails_the_element_before_the_kernel(tmp_path, number):
     # NAN or -INF in a point or a direction made the kernel loop: the command
     # waited for its time limit (or the 300 s per element).
@@ -493,24 +493,29 @@ def test_a_number_beyond_a_double_is_a_file_that_cannot_be_read(tmp_path):
 
 
 @pytest.mark.parametrize(("text", "found"), [
-    (b"#5=IFCCARTESIANPOINT((1.,nan,0.));", (5,)),
-    (b"#5=IFCCARTESIANPOINT((1.,1.E400,0.));", ()),  # the parser refuses it instead
+    (b"#5=IFCCARTESIANPOINT((1.,-NAN,0.));", (5,)),
+    (b"#5=IFCCARTESIANPOINT((1.,+inf,0.));", (5,)),
     (b"#5=IFCCARTESIANPOINT((1.,-Infinity,0.));", (5,)),
     (b"#5=IFCCARTESIANPOINT((1.,1.5E308,0.));", ()),  # finite: the mesh limits catch it
-    (b"#5=IFCCARTESIANPOINT((1.,1.E-400,0.));", ()),  # zero
-    (b"#5=IFCLABEL('NAN -INF 1E999');", ()),  # in a string
-    (b"#5=IFCSOMETHING(.INF.,'INFO',$);", ()),  # an enumeration, a word
-    # found by review: a quote in a comment flipped what counts as a string
+    (b"#5=IFCPROPERTYSINGLEVALUE('NAN -INF',$,IFCLABEL('1E999 -INF'),$);", ()),  # strings
+    (b"#5=IFCPROPERTYSINGLEVALUE('x',$,IFCREAL(-INF),$);", (5,)),  # an inline typed value
+    (b"#5=IFCWALL('0xw4eCx0TMnwDjsvQDh5qs',$,'INFO',$,$,$,$,$,.NOTDEFINED.);", ()),  # a word
+    # a quote in a comment flipped what counts as a string (found by review)
     (b"/* it's a comment */\n#5=IFCCARTESIANPOINT((1.,-NAN,0.));", (5,)),
     (b"#5=IFCCARTESIANPOINT((1.,2.,0.)); /* tolerance -inf */", ()),  # in a comment
-    (b'#5=IFCPIXELTEXTURE(.T.,.T.,$,$,$,1,1,1,("01E500FF"));', ()),  # in a binary
-    (b"#5=IFCLABEL('it''s -INF');\n#6=IFCX(-INF);", (6,)),  # an escaped quote
+    # an empty comment /*/, and junk between statements, which the parser
+    # skips: the scan's lexing cannot follow the latter (found by review)
+    (b"/*/ #5=IFCCARTESIANPOINT((1.,-NAN,0.));", (5,)),
+    (b"X';\n#5=IFCCARTESIANPOINT((1.,-NAN,0.));", (5,)),
+    (b"#6=IFCPROPERTYSINGLEVALUE('it''s -INF',$,$,$);\n#7=IFCCARTESIANPOINT((-INF,0.,0.));",
+     (7,)),  # an escaped quote
 ])
-def test_the_scan_finds_numbers_that_are_not_finite_and_nothing_else(tmp_path, text, found):
+def test_numbers_that_are_not_finite_are_found_and_nothing_else(tmp_path, text, found):
     path = tmp_path / "n.ifc"
-    path.write_bytes(b"ISO-10303-21;\nHEADER;\nENDSEC;\nDATA;\n#1=IFCX(2.);\n" + text
+    header = QTO.read_bytes()[:QTO.read_bytes().index(b"DATA;")]
+    path.write_bytes(header + b"DATA;\n#1=IFCCARTESIANPOINT((2.,0.,0.));\n" + text
                      + b"\nENDSEC;\nEND-ISO-10303-21;\n")
-    assert scan_references(path).non_finite == found
+    assert open_model(path, require_geometry=False).integrity.non_finite == found
 
 
 def test_references_in_a_data_section_that_defines_nothing(tmp_path):
@@ -555,13 +560,16 @@ def test_every_entity_holding_a_non_finite_number_is_kept_however_many(tmp_path)
     # a later one reached the kernel.
     lines = b"".join(b"#%d=IFCCARTESIANPOINT((-NAN,0.,0.));\n" % i for i in range(1, 12_001))
     path = tmp_path / "many.ifc"
-    path.write_bytes(b"ISO-10303-21;\nHEADER;\nENDSEC;\nDATA;\n" + lines
-                     + b"#99999=IFCX(-INF);\n" + b"".join(b"#%d=IFCX(#0);\n" % (100_000 + i)
-                                                      for i in range(12_000))
+    header = QTO.read_bytes()[:QTO.read_bytes().index(b"DATA;")]
+    path.write_bytes(header + b"DATA;\n" + lines
+                     + b"#99999=IFCCARTESIANPOINT((-INF,0.,0.));\n"
+                     + b"".join(b"#%d=IFCX(#0);\n" % (100_000 + i) for i in range(12_000))
                      + b"ENDSEC;\nEND-ISO-10303-21;\n")
     integrity = scan_references(path)
     assert len(integrity.non_finite) == 12_001 and integrity.non_finite[-1] == 99999
     assert integrity.dangling == {0: tuple(range(100_000, 112_000))}
+    held = open_model(path, require_geometry=False).integrity.non_finite
+    assert len(held) == 12_001 and held[-1] == 99999
 
 
 @pytest.mark.parametrize(("gid", "shown"), [(b"12345", "the number 12345"),

@@ -51,6 +51,10 @@ ENDS: dict[str, dict[str, str]] = {
 }
 
 
+#: The ends of :data:`ENDS` that are lists; every other is one entity.
+LIST_ENDS: frozenset[str] = frozenset({"RelatedObjects", "RelatedElements"})
+
+
 def set_aside_broken_relationships(ifc: ifcopenshell.file,
                                    missing_referrers: frozenset[int]) -> list[str]:
     """Remove from ``ifc`` every relationship of :data:`ENDS` with an end that
@@ -72,6 +76,11 @@ def set_aside_broken_relationships(ifc: ifcopenshell.file,
                 if why is not None:
                     break
                 value = getattr(rel, attribute, None)
+                if isinstance(value, tuple) != (attribute in LIST_ENDS):
+                    # (#28) where one entity belongs, or one where a list does
+                    what = "a list" if isinstance(value, tuple) else "not a list"
+                    why = f"its {attribute} is {what}, against the schema"
+                    break
                 items = value if isinstance(value, tuple) else (value,)
                 if not items or any(v is None for v in items):
                     # A list keeps its other items (IfcOpenShell drops a

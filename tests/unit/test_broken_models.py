@@ -636,3 +636,37 @@ def test_an_entity_of_an_unknown_class_fails_what_uses_it(tmp_path):
                            "--no-history", "--no-cache", "--out", str(tmp_path / "out")],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode in (0, 1), proc.stderr
+
+
+@pytest.mark.parametrize(("old", "new", "rel", "why"), [
+    (b"$,#28,#42);", b"$,(#28),#42);", 43,
+     "its RelatingBuildingElement is a list, against the schema"),
+    (b",(#28,#70,#84,#111,#125,#166,#181),#23);", b",(#28,#70,#84,#111,#125,#166,#181),(#23));",
+     29, "its RelatingStructure is a list, against the schema"),
+    (b"$,$,$,#1,(#13));", b"$,$,$,(#1),(#13));", 14,
+     "its RelatingObject is a list, against the schema"),
+    (b"$,$,$,#1,(#13));", b"$,$,$,#1,#13);", 14, "its RelatedObjects is not a list, against the "
+                                                "schema"),
+])
+def test_a_relationship_end_of_the_wrong_arity_is_set_aside(tmp_path, old, new, rel, why):
+    # Found by review: (#28) as the wall an opening voids ended `check` in
+    # "'tuple' object has no attribute 'id'" (exit 3).
+    import logging
+
+    data = QTO.read_bytes()
+    assert data.count(old) == 1
+    path = tmp_path / "arity.ifc"
+    path.write_bytes(data.replace(old, new))
+    records: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda r: records.append(r.getMessage())
+    logging.getLogger("bimcheck").addHandler(handler)
+    try:
+        open_model(path)
+    finally:
+        logging.getLogger("bimcheck").removeHandler(handler)
+    assert any(f"#{rel} " in r and why in r for r in records), records
+    proc = subprocess.run([sys.executable, "-m", "bimcheck.cli", "check", str(path),
+                           "--no-history", "--no-cache", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode in (0, 1), proc.stderr

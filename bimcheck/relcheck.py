@@ -115,7 +115,9 @@ def check_global_ids(ifc: ifcopenshell.file, path: Path) -> None:
     for entity in ifc.by_type("IfcRoot"):
         gid = entity.GlobalId
         if gid is not None and not isinstance(gid, str):
-            if isinstance(gid, int | float):
+            if isinstance(gid, bool):
+                shown = f"the boolean {'.T.' if gid else '.F.'}"
+            elif isinstance(gid, int | float):
                 shown = f"the number {gid}"
             elif hasattr(gid, "is_a"):
                 shown = f"#{gid.id()} {gid.is_a()}"

@@ -47,10 +47,10 @@ MAX_BOOLEAN_DEPTH: int = 64
 #: solid with itself took it 65 s). Real models have a few dozen.
 MAX_BOOLEAN_OPERATIONS: int = 512
 
-#: Most representations reached through mapped items from one element's
-#: representation (the boolean check follows them); past it the element is
-#: a failure.
-MAX_MAPPED_REPRESENTATIONS: int = 1_000
+#: Most representations one element's representation maps, each use of a
+#: mapped representation counted (the boolean check follows them; a map of
+#: itself never ends); past it the element is a failure.
+MAX_MAPPED_REPRESENTATIONS: int = 10_000
 
 #: Entities visited walking up from the broken ones, at most.
 MAX_TAINT_VISITS: int = 5_000_000
@@ -110,7 +110,9 @@ class Screen:
         """What is wrong with the booleans of ``rep`` and of what it maps."""
         items = list(_items((rep,)))
         if items and items[-1] is None:
-            return f"its body maps more than {MAX_MAPPED_REPRESENTATIONS} representations"
+            return (f"its body maps representations more than {MAX_MAPPED_REPRESENTATIONS} "
+                    "times, or maps itself")
+        total = 0  # over every item of the body, each mapped use counted
         for item in items:
             top = _boolean(item)
             if top is None:
@@ -119,7 +121,8 @@ class Screen:
             if depth > MAX_BOOLEAN_DEPTH:
                 return (f"its body nests booleans deeper than {MAX_BOOLEAN_DEPTH} levels, "
                         "or in a loop")
-            if operations > MAX_BOOLEAN_OPERATIONS:
+            total += operations
+            if total > MAX_BOOLEAN_OPERATIONS:
                 return (f"its body has more than {MAX_BOOLEAN_OPERATIONS} boolean operations "
                         "(shared operands counted at each use)")
         return None
@@ -218,10 +221,12 @@ def _tainted_products(ifc: ifcopenshell.file, integrity: Integrity) -> dict[int,
 
 def _items(reps: tuple) -> Iterator[ifcopenshell.entity_instance | None]:
     """The items of ``reps`` and of the representations their mapped items
-    map, each representation once; ``None`` last when there are more than
-    :data:`MAX_MAPPED_REPRESENTATIONS` of them (the rest are not walked)."""
+    map, once per use (a representation mapped twice gives its items twice,
+    as the kernel meshes them twice); ``None`` last when there are more than
+    :data:`MAX_MAPPED_REPRESENTATIONS` uses (the rest are not walked: a map
+    of itself ends there)."""
     queue = list(reps)
-    seen = {r.id() for r in queue}
+    uses = 0
     while queue:
         items = getattr(queue.pop(), "Items", None)
         for item in items if isinstance(items, tuple) else ():
@@ -229,11 +234,11 @@ def _items(reps: tuple) -> Iterator[ifcopenshell.entity_instance | None]:
                 yield item
                 continue
             mapped = getattr(getattr(item, "MappingSource", None), "MappedRepresentation", None)
-            if _is(mapped, "IfcRepresentation") and mapped.id() not in seen:
-                if len(seen) - len(reps) >= MAX_MAPPED_REPRESENTATIONS:
+            if _is(mapped, "IfcRepresentation"):
+                uses += 1
+                if uses > MAX_MAPPED_REPRESENTATIONS:
                     yield None
                     return
-                seen.add(mapped.id())
                 queue.append(mapped)
 
 

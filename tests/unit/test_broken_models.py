@@ -430,7 +430,7 @@ def test_the_boolean_check_follows_mapped_items():
     loop = f.createIfcShapeRepresentation(None, "Body", "MappedRepresentation", [])
     loop.Items = [f.createIfcMappedItem(f.createIfcRepresentationMap(origin, loop), operator)]
     assert [i.id() for i in _items((outer,))] == [boolean.id()]
-    assert list(_items((loop,))) == []  # a map of itself ends
+    assert list(_items((loop,)))[-1] is None  # a map of itself ends, as a failure
 
 
 def test_a_body_that_maps_too_many_representations_is_a_failure(monkeypatch):
@@ -454,7 +454,37 @@ def test_a_body_that_maps_too_many_representations_is_a_failure(monkeypatch):
     probe = screen.Screen.__new__(screen.Screen)
     probe._booleans = {}
     assert screen.Screen._boolean_problem(probe, rep) == (
-        "its body maps more than 4 representations")
+        "its body maps representations more than 4 times, or maps itself")
+
+
+def test_the_operation_limit_counts_every_boolean_of_a_body_and_every_use():
+    # Found by review: each boolean item was held to 512 on its own, so eight
+    # items of 511, or one listed 50 times, passed.
+    import ifcopenshell
+
+    from bimcheck.geometry import screen
+
+    f = ifcopenshell.file(schema="IFC4")
+    origin = f.createIfcAxis2Placement3D(f.createIfcCartesianPoint((0., 0., 0.)))
+    solid = f.createIfcBlock(origin, 1.0, 1.0, 1.0)
+    tree = f.createIfcBooleanResult("UNION", solid, solid)
+    for _ in range(7):  # each the union of the one before with itself: 255 operations
+        tree = f.createIfcBooleanResult("UNION", tree, tree)
+    probe = screen.Screen.__new__(screen.Screen)
+    probe._booleans = {}
+    assert screen._boolean_extent(tree, {}) == (8, 255)
+    once = f.createIfcShapeRepresentation(None, "Body", "CSG", [tree, tree])  # 510
+    assert screen.Screen._boolean_problem(probe, once) is None
+    twice = f.createIfcShapeRepresentation(None, "Body", "CSG", [tree, tree, tree])  # 765
+    many = ("its body has more than 512 boolean operations (shared operands counted at "
+            "each use)")
+    assert screen.Screen._boolean_problem(probe, twice) == many
+    operator = f.createIfcCartesianTransformationOperator3D(
+        None, None, f.createIfcCartesianPoint((0., 0., 0.)), 1.0, None)
+    source = f.createIfcRepresentationMap(origin, once)
+    mapped = f.createIfcShapeRepresentation(None, "Body", "MappedRepresentation", [
+        f.createIfcMappedItem(source, operator), f.createIfcMappedItem(source, operator)])  # 1020
+    assert screen.Screen._boolean_problem(probe, mapped) == many
 
 
 @pytest.mark.parametrize("number", [b"-NAN", b"-INF", b"+inf"])
@@ -574,7 +604,8 @@ def test_every_entity_holding_a_non_finite_number_is_kept_however_many(tmp_path)
 
 @pytest.mark.parametrize(("gid", "shown"), [(b"12345", "the number 12345"),
                                             (b"#12", "#12 IfcGeometricRepresentationSubContext"),
-                                            (b"('a','b')", "a tuple")])
+                                            (b"('a','b')", "a tuple"),
+                                            (b".T.", "the boolean .T.")])
 def test_a_global_id_that_is_not_text_names_the_entity(tmp_path, gid, shown):
     # Found by review: a number as GlobalId ended in "'<' not supported
     # between 'str' and 'int'" (exit 3) when elements were sorted.

@@ -288,18 +288,9 @@ def _scan(arr: np.ndarray, offset: int, mm: mmap.mmap, shown: Path) -> Integrity
     quotes = np.flatnonzero(arr == 0x27)
     outside = _outside_literals(arr, quotes)
     every = np.flatnonzero(arr == 0x23)  # also those in strings and comments
-    code = outside(every)
-    hashes = every[code]
+    hashes = every[outside(every)]
     n = len(arr)
-    value = np.zeros(len(hashes), dtype=np.int64)
-    digits = np.zeros(len(hashes), dtype=np.int64)
-    live = np.ones(len(hashes), dtype=bool)
-    for k in range(1, MAX_ID_DIGITS + 2):
-        c = arr[np.minimum(hashes + k, n - 1)].astype(np.int64)
-        isd = live & (c >= 48) & (c <= 57) & (hashes + k < n)
-        value = np.where(isd, value * 10 + (c - 48), value)
-        digits += isd
-        live = isd
+    value, digits = _ids_after(arr, hashes, MAX_ID_DIGITS + 1)
     if len(digits) and digits.max() > MAX_ID_DIGITS:
         at = int(hashes[np.argmax(digits > MAX_ID_DIGITS)])
         raise BrokenModelError(
@@ -353,18 +344,25 @@ def _raw_definitions(arr: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, n
     """``(ids, positions)`` of every ``#id=`` in ``arr``, literals or not
     (ids of up to :data:`MAX_ID_DIGITS` digits; blanks before the ``=`` not
     allowed)."""
+    value, digits = _ids_after(arr, hashes, MAX_ID_DIGITS)
+    is_def = (digits > 0) & (arr[np.minimum(hashes + 1 + digits, len(arr) - 1)] == 0x3D)
+    return value[is_def], hashes[is_def]
+
+
+def _ids_after(arr: np.ndarray, hashes: np.ndarray, most: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(value, digits)``: the number of up to ``most`` digits after each
+    ``#`` at ``hashes`` in ``arr``, and how many digits it has (0: none)."""
     n = len(arr)
     value = np.zeros(len(hashes), dtype=np.int64)
     digits = np.zeros(len(hashes), dtype=np.int64)
     live = np.ones(len(hashes), dtype=bool)
-    for k in range(1, MAX_ID_DIGITS + 1):
+    for k in range(1, most + 1):
         c = arr[np.minimum(hashes + k, n - 1)].astype(np.int64)
         isd = live & (c >= 48) & (c <= 57) & (hashes + k < n)
         value = np.where(isd, value * 10 + (c - 48), value)
         digits += isd
         live = isd
-    is_def = (digits > 0) & (arr[np.minimum(hashes + 1 + digits, n - 1)] == 0x3D)
-    return value[is_def], hashes[is_def]
+    return value, digits
 
 
 def _non_finite(mm: mmap.mmap, start: int, end: int, def_ids: np.ndarray,

@@ -211,7 +211,11 @@ def _tainted_products(ifc: ifcopenshell.file, integrity: Integrity) -> dict[int,
                         seen.add(host.id())
                         queue.append((host, why))
             continue
-        for parent in ifc.get_inverse(entity):
+        try:
+            parents = ifc.get_inverse(entity)
+        except RuntimeError:  # an entity removed with a relationship set aside
+            continue
+        for parent in parents:
             pid = parent.id()
             if pid not in seen:
                 seen.add(pid)

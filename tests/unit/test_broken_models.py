@@ -701,3 +701,22 @@ def test_a_relationship_end_of_the_wrong_arity_is_set_aside(tmp_path, old, new, 
                            "--no-history", "--no-cache", "--out", str(tmp_path / "out")],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode in (0, 1), proc.stderr
+
+
+def test_a_relationship_cut_short_swallowing_the_next_lines_fails_cleanly(tmp_path):
+    # Found by the long fuzz run: "(#203)" without its closing parenthesis
+    # makes the parser read the following lines into the relationship; the
+    # relationship is set aside, and walking up from the entities it swallowed
+    # raised "Instance #204 not found" (exit 3).
+    data = (SAMPLES / "frame_4d.ifc").read_bytes()
+    line = b"#204=IFCRELNESTS('1T_Uh9_ZbVhhoR4mo$UOT2',$,$,$,#201,(#203,#206));"
+    assert line in data
+    path = tmp_path / "cut.ifc"
+    path.write_bytes(data.replace(line, line.replace(b",(#203,#206));", b",(#203);")))
+    model = open_model(path)
+    assert model.integrity.unread  # what the cut relationship swallowed
+    tessellate(model, cache=None)
+    proc = subprocess.run([sys.executable, "-m", "bimcheck.cli", "check", str(path),
+                           "--no-history", "--no-cache", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode in (0, 1), proc.stderr

@@ -288,9 +288,10 @@ def _scan(arr: np.ndarray, offset: int, mm: mmap.mmap, shown: Path) -> Integrity
     quotes = np.flatnonzero(arr == 0x27)
     outside = _outside_literals(arr, quotes)
     every = np.flatnonzero(arr == 0x23)  # also those in strings and comments
-    hashes = every[outside(every)]
+    every_value, every_digits = _ids_after(arr, every, MAX_ID_DIGITS + 1)
+    code = outside(every)
+    hashes, value, digits = every[code], every_value[code], every_digits[code]
     n = len(arr)
-    value, digits = _ids_after(arr, hashes, MAX_ID_DIGITS + 1)
     if len(digits) and digits.max() > MAX_ID_DIGITS:
         at = int(hashes[np.argmax(digits > MAX_ID_DIGITS)])
         raise BrokenModelError(
@@ -335,16 +336,16 @@ def _scan(arr: np.ndarray, offset: int, mm: mmap.mmap, shown: Path) -> Integrity
     # Where a non-finite number may be: by the raw text, whatever a literal
     # hides from the scan (IfcOpenShell's recovery from junk between
     # statements cannot be lexed); the parse confirms them (holds_non_finite).
-    raw_defs = _raw_definitions(arr, every)
+    raw_defs = _raw_definitions(arr, every, every_value, every_digits)
     return Integrity(int(is_def.sum()), dangling,
                      _non_finite(mm, offset, offset + n, *raw_defs))
 
 
-def _raw_definitions(arr: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(ids, positions)`` of every ``#id=`` in ``arr``, literals or not
-    (ids of up to :data:`MAX_ID_DIGITS` digits; blanks before the ``=`` not
-    allowed)."""
-    value, digits = _ids_after(arr, hashes, MAX_ID_DIGITS)
+def _raw_definitions(arr: np.ndarray, hashes: np.ndarray, value: np.ndarray,
+                     digits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(ids, positions)`` of every ``#id=`` in ``arr``, literals or not, from
+    the ``value`` and ``digits`` (:func:`_ids_after`) of each ``#`` at
+    ``hashes`` (blanks before the ``=`` not allowed)."""
     is_def = (digits > 0) & (arr[np.minimum(hashes + 1 + digits, len(arr) - 1)] == 0x3D)
     return value[is_def], hashes[is_def]
 

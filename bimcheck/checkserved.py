@@ -40,7 +40,7 @@ def look_up(options: Any, packs: Sequence[Any], rules: Sequence[Rule], plan: Any
     """The :class:`~bimcheck.results.Lookup` of a check with these inputs
     (``options`` a :class:`~bimcheck.check.CheckOptions`)."""
     from bimcheck import results
-    from bimcheck.packs.pack import file_digest
+    from bimcheck.packs.loader import file_digest
 
     files = [Path(m) for m in options.models]
     plan_file = options.lift_plan

@@ -168,7 +168,7 @@ def _record(history: HistoryOptions, report: ClashReport, models: list, packs: t
     if not history.enabled:
         return None
     from bimcheck.clash.rules import default_pack_path
-    from bimcheck.packs.pack import file_digest
+    from bimcheck.packs.loader import file_digest
     from bimcheck.store.inputs import coverage_rules
 
     if not adhoc:

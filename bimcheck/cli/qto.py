@@ -150,7 +150,7 @@ def _record(history: HistoryOptions, takeoff: Takeoff, pack: PackRun, path: Path
     reconciliation findings and the totals per item and quantity."""
     if not history.enabled:
         return None
-    from bimcheck.packs.pack import file_digest
+    from bimcheck.packs.loader import file_digest
 
     ran = list(pack.rule_ids) if takeoff.reconcile_tolerance is not None else []
     totals = {"rows": len(takeoff.rows),

@@ -8,6 +8,7 @@ known).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import sys
@@ -105,3 +106,11 @@ def require(mapping: Any, key: str, kind: type | tuple[type, ...], *, path: Path
             f"expected {names}, got {type(value).__name__}", path=path, rule=rule, field=field
         )
     return value
+
+
+def file_digest(path: Path) -> str:
+    """BLAKE2b-160 hex digest of a file's bytes (read up to the pack size bound)."""
+    h = hashlib.blake2b(digest_size=20)
+    with path.open("rb") as fh:
+        h.update(fh.read(MAX_PACK_BYTES + 1))
+    return h.hexdigest()

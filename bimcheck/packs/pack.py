@@ -20,7 +20,6 @@ the field. ``--rules`` in ``bimcheck check`` takes a pack, a folder of packs
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bimcheck.errors import RulePackError
-from bimcheck.packs.loader import MAX_PACK_BYTES, builtin_rules_dir, load_yaml
+from bimcheck.packs.loader import builtin_rules_dir, file_digest, load_yaml
 from bimcheck.packs.registry import load_kinds
 from bimcheck.packs.schema import FieldError, Rule, check_unique_ids, parse_rule
 
@@ -58,14 +57,6 @@ class Pack:
         """The pack as a report header names it: name, file name, digest, rule ids."""
         return {"name": self.name, "path": self.path.name, "digest": self.digest,
                 "rules": [r.id for r in self.rules]}
-
-
-def file_digest(path: Path) -> str:
-    """BLAKE2b-160 hex digest of a file's bytes (read up to the pack size bound)."""
-    h = hashlib.blake2b(digest_size=20)
-    with path.open("rb") as fh:
-        h.update(fh.read(MAX_PACK_BYTES + 1))
-    return h.hexdigest()
 
 
 def load_pack(path: str | os.PathLike[str], *, family: str | None = None) -> Pack:

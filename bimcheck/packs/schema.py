@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from bimcheck.errors import RulePackError, SelectorError
-from bimcheck.selectors import validate_selector
 
 #: Severities from the most to the least severe.
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
@@ -354,6 +353,8 @@ def _selector(raw: dict, key: str, *, required: bool, path: Path, rid: str) -> s
             path=path, rule=rid, field=key,
         )
     value = value.strip()
+    from bimcheck.selectors import validate_selector  # builds IfcOpenShell's grammar: 0.3 s
+
     try:
         validate_selector(value)
     except SelectorError as exc:

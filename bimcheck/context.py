@@ -208,7 +208,8 @@ class RunContext:
             from bimcheck.fingerprint import Fingerprinter
 
             model = self.models[index]
-            self._fingerprinters[index] = Fingerprinter(model.file, lambda: model.step_text)
+            self._fingerprinters[index] = Fingerprinter(model.file, lambda: model.step_text,
+                                                         model.prehashed)
         return self._fingerprinters[index]
 
     def ref(self, index: int, element: ifcopenshell.entity_instance) -> ElementRef:

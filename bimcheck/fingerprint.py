@@ -100,9 +100,13 @@ class Fingerprinter:
     def __init__(
         self, ifc: ifcopenshell.file,
         text: StepText | Callable[[], StepText | None] | None = None,
+        seed: Callable[[], dict[int, bytes] | None] | None = None,
     ) -> None:
         self.file = ifc
         self._text = text
+        #: Digests hashed before (:mod:`~bimcheck.prehash`), taken on the first bulk hashing.
+        self._seed = seed
+        self._seeded = False
         self._memo: dict[int, bytes] = {}
         self._index: merkle.FileIndex | None = None
         self._pending_text: dict[int, bytes] = {}
@@ -153,7 +157,17 @@ class Fingerprinter:
         finds them memoised. Without the file's STEP text nothing is done (the
         hashes are then made one at a time, alike)."""
         roots = list(roots)
-        if not roots or not self.bulk or self.text is None or self.text.spans is None:
+        if not roots or not self.bulk:
+            return
+        if self._take_seed():
+            # What the seed lacks (shape representations, which hold strings,
+            # and what reaches them) is a small share: walked, the rest memoised.
+            memo = self._memo
+            for root in roots:
+                if root not in memo:
+                    self._walk(root)
+            return
+        if self.text is None or self.text.spans is None:
             return
         if self._index is None:
             self._index = merkle.FileIndex(self.text)
@@ -162,6 +176,17 @@ class Fingerprinter:
                                self._walk, self._exists)
         finally:
             self._pending_text.clear()
+
+    def _take_seed(self) -> bool:
+        """Whether the memo holds the digests of a seed (taken here on first use)."""
+        seed = self._seed
+        if seed is not None:
+            self._seed = None
+            digests = seed() if self.bulk else None
+            if digests:
+                self._memo = {**digests, **self._memo}
+                self._seeded = True
+        return self._seeded
 
     def prepare_geometry(self, elements: Iterable[ifcopenshell.entity_instance]) -> None:
         """:meth:`prepare` for what :meth:`geometry` reads of ``elements``."""
@@ -179,8 +204,9 @@ class Fingerprinter:
         or where a helper fails. Returns the number of helpers that helped."""
         roots = _geometry_roots(elements)
         helpers = max(0, helpers)
-        if (helpers == 0 or len(roots) < _MIN_PARALLEL_ROOTS or not forking.can_fork()
-                or not self.bulk or self.text is None or self.text.spans is None):
+        if (helpers == 0 or self._take_seed() or len(roots) < _MIN_PARALLEL_ROOTS
+                or not forking.can_fork() or not self.bulk or self.text is None
+                or self.text.spans is None):
             self.prepare(roots)
             return 0
         if self._index is None:
@@ -193,7 +219,7 @@ class Fingerprinter:
         try:
             self.prepare(shares[0])
             for child, share in zip(children, shares[1:], strict=True):
-                received = _digests(forking.receive(child))
+                received = decode_digests(forking.receive(child))
                 if received is None:
                     self.prepare(share)  # the helper failed: its share is hashed here
                     continue
@@ -349,22 +375,29 @@ def _hashed(fingerprinter: Fingerprinter, roots: list[int]) -> bytes:
     (count, the ids, the digests)."""
     before = set(fingerprinter._memo)
     fingerprinter.prepare(roots)
-    fresh = [(e, d) for e, d in fingerprinter._memo.items() if e not in before]
+    return encode_digests([(e, d) for e, d in fingerprinter._memo.items() if e not in before])
+
+
+def encode_digests(pairs: Iterable[tuple[int, bytes]]) -> bytes:
+    """(STEP id, digest) pairs as bytes: the count, the ids, the digests."""
+    fresh = list(pairs)
     ids = np.fromiter((e for e, _ in fresh), dtype=np.int64, count=len(fresh))
     return len(fresh).to_bytes(8, "little") + ids.tobytes() + b"".join(d for _, d in fresh)
 
 
-def _digests(blob: bytes | None) -> list[tuple[int, bytes]] | None:
-    """The (id, digest) pairs a hashing child sent, or ``None`` when it failed."""
+def decode_digests(blob: bytes | None) -> list[tuple[int, bytes]] | None:
+    """The (id, digest) pairs a hashing child sent (:func:`encode_digests`),
+    or ``None`` when it failed."""
     if blob is None or len(blob) < 8:
         return None
     count = int.from_bytes(blob[:8], "little")
     end = 8 + 8 * count
     if len(blob) != end + count * _DIGEST_SIZE:
         return None
-    ids = np.frombuffer(blob[8:end], dtype=np.int64).tolist()
-    return [(eid, blob[end + i * _DIGEST_SIZE:end + (i + 1) * _DIGEST_SIZE])
-            for i, eid in enumerate(ids)]
+    ids = np.frombuffer(blob, dtype=np.int64, count=count, offset=8).tolist()
+    # Void items (not "S": that strips trailing zero bytes) list as bytes.
+    digests = np.frombuffer(blob, dtype=f"V{_DIGEST_SIZE}", offset=end).tolist()
+    return list(zip(ids, digests, strict=True))
 
 
 def _refs_in(text: bytes) -> list[bytes]:

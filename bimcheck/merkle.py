@@ -485,6 +485,57 @@ def hash_graphs(
         del data
 
 
+def hash_closed(index: FileIndex) -> dict[int, bytes]:
+    """Digests of every entity whose whole graph is on the fast path: the
+    entity and everything it reaches hold no string literal or unusual token
+    and refer only to entities the index has. Needs nothing but the file's
+    text (no parse, no callbacks), so it can run before or beside the parse
+    (:mod:`~bimcheck.prehash`); the digests are those :func:`hash_graphs`
+    makes. The rest (shape representations hold strings, and whatever reaches
+    them) is left to the caller's hashing, which finds these memoised."""
+    count = index.count
+    if count == 0:
+        return {}
+    tainted = ~index.fast
+    outside = index.ref_owner[index.ref_child < 0]
+    tainted[outside] = True
+    # Parents of a tainted entity are tainted, up to the roots.
+    inner = index.ref_child >= 0
+    parents, children = index.ref_owner[inner], index.ref_child[inner]
+    by_child = np.argsort(children, kind="stable")
+    parents, children = parents[by_child], children[by_child]
+    scratch = np.zeros(count, dtype=np.int64)
+    frontier = np.flatnonzero(tainted)
+    while len(frontier):
+        lo = np.searchsorted(children, frontier)
+        hi = np.searchsorted(children, frontier, side="right")
+        up = _distinct(parents[_ranges(lo, hi - lo)], scratch)
+        frontier = up[~tainted[up]]
+        tainted[frontier] = True
+    todo = np.flatnonzero(~tainted)
+    memo: dict[int, bytes] = {}
+    if not len(todo):
+        return memo
+    mm = index.text.buffer()
+    if mm is None:
+        raise ValueError("the STEP text is closed")
+    state = np.zeros(count, dtype=np.int8)
+    state[todo] = 1
+    hexes = np.zeros((count, _HEX_SIZE), dtype=np.uint8)
+
+    def off_path(_: int) -> bytes:  # never called: nothing off the fast path is in todo
+        raise AssertionError("an entity off the fast path was to be hashed")
+
+    data = np.frombuffer(mm, dtype=np.uint8)
+    try:
+        # Entities on a reference cycle are never ready; they are left out
+        # (the caller's walker cuts the cycle as it always does).
+        _hash_levels(index, data, todo, state, hexes, memo, {}, off_path, lambda _: b"")
+    finally:
+        del data
+    return memo
+
+
 def _hash_levels(
     index: FileIndex, data: np.ndarray, todo: np.ndarray, state: np.ndarray, hexes: np.ndarray,
     memo: dict[int, bytes], slow_children: dict[int, list[int]],

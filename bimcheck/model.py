@@ -30,6 +30,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bimcheck import prehash
 from bimcheck.errors import (
     ModelError,
     ModelNotFoundError,
@@ -139,6 +140,8 @@ class Model:
         #: ``(size, mtime_ns)`` of a plain STEP file when it was parsed (set by
         #: :func:`open_model`); ``None`` for an ifczip or a file parsed elsewhere.
         self.parsed_stat: tuple[int, int] | None = None
+        #: The helper hashing the file's graphs beside the parse, if one was started.
+        self.prehash: prehash.Prehash | None = None
         #: References to entities that are not in the file (set by :func:`open_model`).
         self.integrity = Integrity(0)
         #: For a model opened with ``lazy=True`` and not parsed yet, its
@@ -177,6 +180,7 @@ class Model:
                          self.path.name)
             opened = open_model(self.path, require_geometry=bool(lazy))
             self._file, self.parsed_stat = opened._file, opened.parsed_stat
+            self.prehash = opened.prehash
             self.integrity = opened.integrity
             self._deferred_require_geometry = None
         return self._file
@@ -224,6 +228,12 @@ class Model:
         if self.parsed_stat is None:
             return None
         return StepText.for_file(self.path, *self.parsed_stat)
+
+    def prehashed(self) -> dict[int, bytes] | None:
+        """Digests the :attr:`prehash` helper made (waits for it), for a
+        :class:`~bimcheck.fingerprint.Fingerprinter`'s ``seed``; ``None``
+        without one."""
+        return None if self.prehash is None else self.prehash.digests()
 
     @cached_property
     def length_scale(self) -> float:
@@ -433,6 +443,7 @@ def open_model(
     require_geometry: bool = True,
     disciplines: DisciplineTable | None = None,
     lazy: bool = False,
+    prehash_digests: bool = True,
 ) -> Model:
     """Open an IFC file (.ifc STEP or .ifczip) and validate it.
 
@@ -446,6 +457,10 @@ def open_model(
     A tessellation of the whole model that the cache holds entirely
     (:func:`~bimcheck.geometry.tessellate.tessellate`) never parses it. An
     .ifczip is parsed at once.
+
+    ``prehash_digests``: hash the file's entity graphs in a helper process
+    while it is parsed (:mod:`~bimcheck.prehash`), for the fingerprints that
+    come next; ``False`` where nothing will fingerprint the model.
     """
     p = Path(path)
     if not p.exists():
@@ -460,6 +475,7 @@ def open_model(
         raise ModelNotFoundError(f"cannot read file: {exc.strerror or exc}", path=p) from None
 
     stat: tuple[int, int] | None = None
+    early: prehash.Prehash | None = None
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):  # an archive (or an empty one)
         ifc, integrity = _open_ifczip(p)
     else:
@@ -470,9 +486,16 @@ def open_model(
             return model
         st = p.stat()
         stat = (st.st_size, st.st_mtime_ns)
-        ifc, integrity = _parse(p, p)
+        early = prehash.start(p, stat) if prehash_digests else None
+        try:
+            ifc, integrity = _parse(p, p)
+        except BaseException:
+            if early is not None:
+                early.cancel()
+            raise
     model = Model(p, ifc, disciplines)
     model.parsed_stat = stat
+    model.prehash = early
     model.integrity = integrity
     if model.schema not in SUPPORTED_SCHEMAS:
         raise UnsupportedSchemaError(

@@ -154,7 +154,7 @@ def check_schema(model: Model) -> None:
 def cost_schedule(order: ChangeOrder, new: Model) -> ifcopenshell.file:
     """A fresh parse of ``new``'s file with the change order added (module docstring)."""
     check_schema(new)
-    copy = open_model(new.path).file
+    copy = open_model(new.path, prehash_digests=False).file
     last = max((e.id() for e in copy), default=0)
     currency = order.currency or "CNY"
     _monetary_unit(copy, currency, new.path)

@@ -270,7 +270,7 @@ def snapshot(model: Model, fingerprinter: Fingerprinter | None = None,
     """Read every ``IfcElement`` of ``model`` (see the module docstring), hashing
     with ``fingerprinter`` (its memo is shared) or a new one; with ``scope``
     (GlobalIds), only those elements and the openings that void them."""
-    fp = fingerprinter or Fingerprinter(model.file, lambda: model.step_text)
+    fp = fingerprinter or Fingerprinter(model.file, lambda: model.step_text, model.prehashed)
     places = _Placements(model.length_scale)
     values = ValueReader(model.file, lambda v: _plain(fp, v))
     material_psets = _MaterialPsets()

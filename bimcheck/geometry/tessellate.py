@@ -242,7 +242,8 @@ class _Job:
         #: STEP id -> why its placed mesh is not kept (coordinates not finite).
         self.bad_mesh: dict[int, str] = {}
         self.logs: list[str] = []
-        self.fingerprinter = fingerprinter or Fingerprinter(model.file, lambda: model.step_text)
+        self.fingerprinter = fingerprinter or Fingerprinter(model.file, lambda: model.step_text,
+                                                        model.prehashed)
         self.placements = Placements(model.length_scale)
 
     def result(self) -> Geometry:

@@ -76,3 +76,31 @@ def test_a_helper_that_fails_leaves_its_share_to_the_parent(monkeypatch):
     shared = Fingerprinter(model.file, model.step_text)
     assert shared.prepare_geometry_parallel(elements, helpers=1) == 0
     assert [shared.geometry(e) for e in elements] == [serial.geometry(e) for e in elements]
+
+
+@pytest.mark.parametrize("name", ["ISSUE_021_Mini_Project.ifc", "AC20-FZK-Haus.ifc"])
+def test_digests_hashed_beside_the_parse_are_the_walks(name, forked_pids, monkeypatch):
+    """The helper forked before the parse (:mod:`bimcheck.prehash`) hashes
+    what the walk hashes; a fingerprinter seeded with it walks only what the
+    helper left (shape representations, which hold strings) and gives every
+    element the walk's fingerprint."""
+    from bimcheck import prehash
+
+    monkeypatch.setattr(prehash, "MIN_BYTES", 0)
+    model = open_model(shared_model(name))
+    assert model.prehash is not None
+    elements = model.elements_for_geometry()
+    seed = model.prehashed()
+    assert seed
+    walk = Fingerprinter(model.file, model.step_text)
+    expected = [walk.geometry(e) for e in elements]
+    assert {k: walk._memo[k] for k in seed if k in walk._memo} == \
+        {k: v for k, v in seed.items() if k in walk._memo}
+    seeded = Fingerprinter(model.file, model.step_text, model.prehashed)
+    seeded.prepare_geometry_parallel(elements, helpers=1)
+    assert seeded._seeded and seeded._index is None  # no index of its own was built
+    assert [seeded.geometry(e) for e in elements] == expected
+    # The helper hashed most of what the geometry reaches.
+    reached = set(walk._memo)
+    assert len(reached & set(seed)) >= 0.8 * len(reached)
+    assert_reaped(forked_pids)

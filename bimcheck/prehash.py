@@ -1,0 +1,103 @@
+"""Fingerprint digests hashed from a file's bytes while IfcOpenShell parses it.
+
+The parse (0.4-0.8 s on a 27 MB file) runs on one core. The geometry
+fingerprints of a changed file need the file's index and the Merkle hashes of
+its entity graphs (:mod:`~bimcheck.merkle`, 1.5-2 s on that file), and until
+now were computed after the parse, while the tessellation workers waited for
+their first shapes. Neither needs the other: :func:`start` forks a helper
+before the parse that indexes the bytes and hashes every entity whose whole
+graph is on the fast path (:func:`~bimcheck.merkle.hash_closed`: about 90 %
+of the entities of the shared models). :class:`~bimcheck.fingerprint.Fingerprinter`
+takes those digests on its first bulk hashing and walks only what is left
+(shape representations hold strings, and what reaches them), one entity at a
+time with the rest memoised. The digests are content hashes, so who computes
+them changes nothing: fingerprints, cache keys and reports are identical.
+
+The helper is used where it can pay: a plain STEP file of at least
+:data:`MIN_BYTES`, a platform that forks, no other thread running (a fork
+copies the locks other threads hold). It dies with its parent, is killed
+when nobody takes its digests, and a helper that fails only means the
+hashing is done here as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import weakref
+from pathlib import Path
+
+from bimcheck import forking
+
+log = logging.getLogger(__name__)
+
+#: Smallest file worth a helper process: below it the fork and the transfer
+#: cost about what hashing in the parent costs.
+MIN_BYTES = 4 << 20
+
+#: The helper sends nothing back when it could hash less than this share of
+#: the file's entities (a file of string-heavy geometry): the parent's own
+#: vectorised hashing is then the faster way.
+MIN_SHARE = 0.5
+
+
+class Prehash:
+    """A helper hashing one file; :meth:`digests` waits for what it sends."""
+
+    def __init__(self, child: forking.Child) -> None:
+        self._child: forking.Child | None = child
+        self._digests: dict[int, bytes] | None = None
+        self._finalizer = weakref.finalize(self, forking.reap, child)
+
+    def digests(self) -> dict[int, bytes] | None:
+        """STEP id -> digest of what the helper hashed (waits for it, once),
+        ``None`` when it failed or found too little to hash."""
+        child = self._child
+        if child is not None:
+            self._child = None
+            try:
+                from bimcheck.fingerprint import decode_digests
+
+                received = decode_digests(forking.receive(child))
+            finally:
+                self._finalizer()
+            self._digests = dict(received) if received else None
+        return self._digests
+
+    def cancel(self) -> None:
+        """Stop the helper (the parse failed, or nothing will fingerprint)."""
+        self._child = None
+        self._finalizer()
+
+
+def start(path: Path, stat: tuple[int, int]) -> Prehash | None:
+    """A helper hashing the file at ``path`` (which has ``stat``: size and
+    modification time in ns, as the parse will see it), or ``None`` where it
+    would not pay or cannot run (see the module docstring)."""
+    if stat[0] < MIN_BYTES or not forking.can_fork():
+        return None
+    try:
+        return Prehash(forking.fork(lambda: _hash_file(path, stat)))
+    except OSError as exc:  # out of processes or memory: hash in the parent instead
+        log.debug("%s: no helper for the fingerprints (%s)", path.name, exc)
+        return None
+
+
+def _hash_file(path: Path, stat: tuple[int, int]) -> bytes:
+    """In the helper: the digests of :func:`~bimcheck.merkle.hash_closed`
+    for the file's bytes, encoded; empty when there is nothing worth sending."""
+    from bimcheck import merkle
+    from bimcheck.fingerprint import encode_digests
+    from bimcheck.steptext import StepText
+
+    with contextlib.suppress(OSError):
+        os.nice(5)  # the parse in the parent comes first
+    text = StepText.for_file(path, *stat)
+    if text is None or text.spans is None:
+        return b""
+    index = merkle.FileIndex(text)
+    memo = merkle.hash_closed(index)
+    if len(memo) < MIN_SHARE * index.count:
+        return b""
+    return encode_digests(memo.items())

@@ -1,0 +1,126 @@
+"""Digests hashed from a file's bytes beside the parse (:mod:`bimcheck.prehash`,
+:func:`bimcheck.merkle.hash_closed`): the walk's digests, for exactly the
+entities whose whole graph holds no string literal, and a helper that fails
+or is not wanted changes nothing."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from bimcheck import merkle, prehash
+from bimcheck.errors import UnsupportedSchemaError
+from bimcheck.fingerprint import Fingerprinter
+from bimcheck.model import open_model
+from tests.conftest import SAMPLES, assert_reaped
+
+TOWER = SAMPLES / "tower_rev_a.ifc"
+
+#: A small file by hand: #4 and #5 hold strings; #6 reaches #5; #7 refers to a
+#: missing #99; #8 and #9 refer to each other; #1-#3 and #10 are closed.
+TEXT = b"""ISO-10303-21;
+HEADER;
+FILE_DESCRIPTION((''),'2;1');
+FILE_NAME('t.ifc','2024-01-01T00:00:00',(''),(''),'','','');
+FILE_SCHEMA(('IFC4'));
+ENDSEC;
+DATA;
+#1=IFCCARTESIANPOINT((0.,0.,0.));
+#2=IFCDIRECTION((0.,0.,1.));
+#3=IFCAXIS2PLACEMENT3D(#1,#2,$);
+#4=IFCPROJECT('0YvctVUKr0kugbFTf53O9L',$,'P',$,$,$,$,$,$);
+#5=IFCSHAPEREPRESENTATION($,'Body','SweptSolid',());
+#6=IFCPRODUCTDEFINITIONSHAPE($,$,(#5));
+#7=IFCLOCALPLACEMENT(#99,#3);
+#8=IFCLOCALPLACEMENT(#9,#3);
+#9=IFCLOCALPLACEMENT(#8,#3);
+#10=IFCLOCALPLACEMENT($,#3);
+ENDSEC;
+END-ISO-10303-21;
+"""
+
+
+def _index(path):
+    from bimcheck.steptext import StepText
+
+    st = path.stat()
+    return merkle.FileIndex(StepText.for_file(path, st.st_size, st.st_mtime_ns))
+
+
+def test_the_closed_entities_are_those_without_strings_below_them(tmp_path):
+    path = tmp_path / "t.ifc"
+    path.write_bytes(TEXT)
+    closed = merkle.hash_closed(_index(path))
+    assert sorted(closed) == [1, 2, 3, 10]
+    # The digests are the walk's: a leaf is BLAKE2b of its canonical text, a
+    # parent's text holds "@" and its children's hex digests.
+    import hashlib
+
+    def leaf(text):
+        return hashlib.blake2b(text, digest_size=merkle.DIGEST_SIZE).digest()
+
+    p1 = leaf(merkle.canonical(b"IFCCARTESIANPOINT((0.,0.,0.))"))
+    p2 = leaf(merkle.canonical(b"IFCDIRECTION((0.,0.,1.))"))
+    p3 = leaf(b"IFCAXIS2PLACEMENT3D(@" + p1.hex().encode() + b",@" + p2.hex().encode() + b",$)")
+    assert closed[1] == p1 and closed[2] == p2 and closed[3] == p3
+    assert closed[10] == leaf(b"IFCLOCALPLACEMENT($,@" + p3.hex().encode() + b")")
+
+
+def test_a_seeded_fingerprinter_gives_the_walk_s_fingerprints(tmp_path, forked_pids, monkeypatch):
+    monkeypatch.setattr(prehash, "MIN_BYTES", 0)
+    model = open_model(TOWER)
+    assert model.prehash is not None
+    elements = model.elements_for_geometry()
+    walk = Fingerprinter(model.file, model.step_text)
+    seeded = Fingerprinter(model.file, model.step_text, model.prehashed)
+    seeded.prepare_geometry(elements)
+    assert seeded._seeded
+    assert [seeded.geometry(e) for e in elements] == [walk.geometry(e) for e in elements]
+    assert_reaped(forked_pids)
+
+
+def test_a_failing_helper_leaves_the_hashing_to_the_parent(forked_pids, monkeypatch):
+    def failing(path, stat):
+        raise RuntimeError("a helper that dies")
+
+    monkeypatch.setattr(prehash, "MIN_BYTES", 0)
+    monkeypatch.setattr(prehash, "_hash_file", failing)
+    model = open_model(TOWER)
+    assert model.prehashed() is None
+    elements = model.elements_for_geometry()
+    fp = Fingerprinter(model.file, model.step_text, model.prehashed)
+    fp.prepare_geometry(elements)
+    assert not fp._seeded and fp._index is not None  # hashed here, vectorised
+    walk = Fingerprinter(model.file, model.step_text)
+    assert [fp.geometry(e) for e in elements] == [walk.geometry(e) for e in elements]
+    assert_reaped(forked_pids)
+
+
+def test_no_helper_for_a_small_file_or_when_not_wanted(forked_pids, monkeypatch):
+    assert open_model(TOWER).prehash is None  # far below MIN_BYTES
+    monkeypatch.setattr(prehash, "MIN_BYTES", 0)
+    assert open_model(TOWER, prehash_digests=False).prehash is None
+    assert forked_pids == []
+
+
+def test_a_file_that_does_not_parse_stops_its_helper(tmp_path, forked_pids, monkeypatch):
+    monkeypatch.setattr(prehash, "MIN_BYTES", 0)
+    path = tmp_path / "bad.ifc"
+    shutil.copyfile(TOWER, path)
+    text = path.read_bytes().replace(b"FILE_SCHEMA(('IFC4'))", b"FILE_SCHEMA(('IFC9'))")
+    path.write_bytes(text)
+    with pytest.raises(UnsupportedSchemaError):
+        open_model(path)
+    assert_reaped(forked_pids)
+
+
+def test_a_helper_nobody_asks_is_reaped(forked_pids, monkeypatch):
+    import gc
+
+    monkeypatch.setattr(prehash, "MIN_BYTES", 0)
+    model = open_model(TOWER)
+    assert model.prehash is not None
+    del model
+    gc.collect()
+    assert_reaped(forked_pids)

@@ -493,17 +493,18 @@ def hash_closed(index: FileIndex) -> dict[int, bytes]:
     (:mod:`~bimcheck.prehash`); the digests are those :func:`hash_graphs`
     makes. The rest (shape representations hold strings, and whatever reaches
     them) is left to the caller's hashing, which finds these memoised."""
+    return hash_entities(index, closed_entities(index))
+
+
+def closed_entities(index: FileIndex) -> np.ndarray:
+    """File positions (ascending) of the entities :func:`hash_closed` hashes:
+    off the fast path, or referring to an id the index lacks, taints an
+    entity and everything above it."""
     count = index.count
-    if count == 0:
-        return {}
     tainted = ~index.fast
     outside = index.ref_owner[index.ref_child < 0]
     tainted[outside] = True
-    # Parents of a tainted entity are tainted, up to the roots.
-    inner = index.ref_child >= 0
-    parents, children = index.ref_owner[inner], index.ref_child[inner]
-    by_child = np.argsort(children, kind="stable")
-    parents, children = parents[by_child], children[by_child]
+    parents, children = _edges_by_child(index)
     scratch = np.zeros(count, dtype=np.int64)
     frontier = np.flatnonzero(tainted)
     while len(frontier):
@@ -512,24 +513,38 @@ def hash_closed(index: FileIndex) -> dict[int, bytes]:
         up = _distinct(parents[_ranges(lo, hi - lo)], scratch)
         frontier = up[~tainted[up]]
         tainted[frontier] = True
-    todo = np.flatnonzero(~tainted)
+    return np.flatnonzero(~tainted)
+
+
+def _edges_by_child(index: FileIndex) -> tuple[np.ndarray, np.ndarray]:
+    """(parents, children) of every reference between indexed fast entities,
+    sorted by child."""
+    inner = index.ref_child >= 0
+    parents, children = index.ref_owner[inner], index.ref_child[inner]
+    by_child = np.argsort(children, kind="stable")
+    return parents[by_child], children[by_child]
+
+
+def hash_entities(index: FileIndex, todo: np.ndarray) -> dict[int, bytes]:
+    """Digests (STEP id -> digest) of the fast entities at file positions
+    ``todo``, which must hold everything they reach (:func:`closed_entities`).
+    Entities on a reference cycle are never ready and are left out (the
+    caller's walker cuts the cycle as it always does)."""
     memo: dict[int, bytes] = {}
     if not len(todo):
         return memo
     mm = index.text.buffer()
     if mm is None:
         raise ValueError("the STEP text is closed")
-    state = np.zeros(count, dtype=np.int8)
+    state = np.zeros(index.count, dtype=np.int8)
     state[todo] = 1
-    hexes = np.zeros((count, _HEX_SIZE), dtype=np.uint8)
+    hexes = np.zeros((index.count, _HEX_SIZE), dtype=np.uint8)
 
     def off_path(_: int) -> bytes:  # never called: nothing off the fast path is in todo
         raise AssertionError("an entity off the fast path was to be hashed")
 
     data = np.frombuffer(mm, dtype=np.uint8)
     try:
-        # Entities on a reference cycle are never ready; they are left out
-        # (the caller's walker cuts the cycle as it always does).
         _hash_levels(index, data, todo, state, hexes, memo, {}, off_path, lambda _: b"")
     finally:
         del data

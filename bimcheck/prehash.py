@@ -97,7 +97,7 @@ def _hash_file(path: Path, stat: tuple[int, int]) -> bytes:
     if text is None or text.spans is None:
         return b""
     index = merkle.FileIndex(text)
-    memo = merkle.hash_closed(index)
-    if len(memo) < MIN_SHARE * index.count:
+    closed = merkle.closed_entities(index)
+    if len(closed) < MIN_SHARE * index.count:
         return b""
-    return encode_digests(memo.items())
+    return encode_digests(merkle.hash_entities(index, closed).items())

@@ -71,10 +71,43 @@ class Prehash:
         self._finalizer()
 
 
+#: Helpers started by :func:`begin`, by (resolved path, size, mtime), until
+#: :func:`start` adopts them.
+_EARLY: dict[tuple[str, int, int], Prehash] = {}
+
+
+def begin(path: str | os.PathLike[str]) -> None:
+    """Start the helper for a model file a command will open, before it loads
+    its packs and looks its results up (0.3-0.5 s earlier than
+    :func:`start` from the parse would); the parse adopts it. A helper for a
+    result then served from the cache is killed unused. Nothing for a file
+    that is not there (the command's own error names it)."""
+    p = Path(path)
+    try:
+        st = p.stat()
+        key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    except (OSError, RuntimeError):
+        return
+    if key in _EARLY or not p.is_file():
+        return
+    early = _start(p, key[1:])
+    if early is not None:
+        _EARLY[key] = early
+
+
 def start(path: Path, stat: tuple[int, int]) -> Prehash | None:
-    """A helper hashing the file at ``path`` (which has ``stat``: size and
-    modification time in ns, as the parse will see it), or ``None`` where it
-    would not pay or cannot run (see the module docstring)."""
+    """The helper hashing the file at ``path`` (which has ``stat``: size and
+    modification time in ns, as the parse will see it): the one :func:`begin`
+    started for these bytes, else a new one; ``None`` where it would not pay
+    or cannot run (see the module docstring)."""
+    try:
+        early = _EARLY.pop((str(path.resolve()), *stat), None)
+    except (OSError, RuntimeError):
+        early = None
+    return early if early is not None else _start(path, stat)
+
+
+def _start(path: Path, stat: tuple[int, int]) -> Prehash | None:
     if stat[0] < MIN_BYTES or not forking.can_fork():
         return None
     try:

@@ -16,6 +16,7 @@ from bimcheck.cli.options import (
     history_options,
     open_cache,
     precheck_history,
+    prehash_models,
     progress_bar,
     store_run,
 )
@@ -102,6 +103,7 @@ def check(ctx: click.Context, models: tuple[Path, ...], sources: tuple[Path, ...
     options = CheckOptions(models=list(models), sources=list(sources), lift_plan=lift_plan,
                            gate_file=gate_file, fail_on=fail_on, baseline=baseline,
                            waivers=waiver_file, timeout=timeout, threads=threads)
+    prehash_models(list(models))
     prepared = prepare_check(options, cache=open_cache(cache_dir, no_cache), serve=not glb)
     precheck_history(history)
     today = date.today()

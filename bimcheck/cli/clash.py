@@ -22,6 +22,7 @@ from bimcheck.cli.options import (
     overwrite_opt,
     precheck_history,
     precheck_outputs,
+    prehash_models,
     progress_bar,
     record_run,
 )
@@ -133,6 +134,7 @@ def clash(
     precheck_outputs({"-o": output, "--csv": csv_path, "--bcf": bcf_path}, overwrite,
                      [*models, *packs])
     precheck_history(history)
+    prehash_models(list(models))
 
     if adhoc:
         rules = [adhoc_rule(a=sel_a, b=sel_b, kind=kind, tolerance=tolerance,

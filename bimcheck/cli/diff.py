@@ -13,6 +13,7 @@ from bimcheck.cli.options import (
     output_opt,
     overwrite_opt,
     precheck_outputs,
+    prehash_models,
     progress_bar,
 )
 from bimcheck.diff import RevisionDiff, diff_models
@@ -57,6 +58,7 @@ def diff(ctx: click.Context, old: Path, new: Path, as_json: bool, limit: int, ti
     """
     precheck_outputs({"-o": output, "--html": html_path, "--bcf": bcf_path}, overwrite,
                      [old, new])
+    prehash_models([old, new])  # the new file's fingerprints hashed while the old one parses
     old_model, new_model = open_model(old), open_model(new)
     cache = open_cache(cache_dir, no_cache)
     with progress_bar("Diff", ctx.obj.get("quiet", False)) as bar:

@@ -262,6 +262,15 @@ def history_line(recorded: Any) -> str:
             + (f", {approved} approved" if approved else "") + "\n")
 
 
+def prehash_models(paths: Sequence[Path]) -> None:
+    """Start hashing the fingerprints of large model files now, beside the
+    loading of packs and the result look-up (:func:`bimcheck.prehash.begin`)."""
+    from bimcheck import prehash
+
+    for path in paths:
+        prehash.begin(path)
+
+
 def precheck_history(history: HistoryOptions) -> None:
     """Refuse an unusable ``--db`` before any long work: a file that is there
     but is not a bimcheck history database, is corrupt or is newer; or a new

@@ -19,6 +19,7 @@ from bimcheck.cli.options import (
     overwrite_opt,
     precheck_history,
     precheck_outputs,
+    prehash_models,
     progress_bar,
     store_run,
 )
@@ -101,6 +102,7 @@ def price(
     precheck_outputs({"-o": output, "--ifc-cost-schedule": schedule}, overwrite,
                      [old, new, rates_path, pack])
     precheck_history(history)
+    prehash_models([old, new])
     table = load_rates(rates_path) if rates_path is not None else None
     loaded = load_pack(pack if pack is not None else default_qto_pack_path(), family="qto")
     before, after = open_model(old), open_model(new)

@@ -19,6 +19,7 @@ from bimcheck.cli.options import (
     overwrite_opt,
     precheck_history,
     precheck_outputs,
+    prehash_models,
     progress_bar,
     record_run,
 )
@@ -115,6 +116,7 @@ def qto(
         )
     precheck_outputs({"-o": output}, overwrite, [model, pack])
     precheck_history(history)
+    prehash_models([model])
     pack_path = pack if pack is not None else default_qto_pack_path()
     reconcile = None if no_reconcile else PACK_TOLERANCE if tolerance is None else tolerance
     cache = open_cache(cache_dir, no_cache)

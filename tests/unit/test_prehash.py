@@ -124,3 +124,72 @@ def test_a_helper_nobody_asks_is_reaped(forked_pids, monkeypatch):
     del model
     gc.collect()
     assert_reaped(forked_pids)
+
+
+def test_a_helper_begun_before_the_parse_is_adopted_by_it(tmp_path, forked_pids, monkeypatch):
+    """``bimcheck qto`` (and check, clash, diff, price) start the helper before
+    loading packs; the parse then takes that one instead of starting another."""
+    monkeypatch.setattr(prehash, "MIN_BYTES", 0)
+    monkeypatch.setattr(prehash, "_EARLY", {})
+    path = tmp_path / "tower.ifc"
+    shutil.copyfile(TOWER, path)
+    prehash.begin(path)
+    prehash.begin(path)  # once per file
+    assert len(prehash._EARLY) == 1 and len(forked_pids) == 1
+    early = next(iter(prehash._EARLY.values()))
+    model = open_model(path)
+    assert model.prehash is early and prehash._EARLY == {}
+    assert len(forked_pids) == 1
+    elements = model.elements_for_geometry()
+    seeded = Fingerprinter(model.file, model.step_text, model.prehashed)
+    seeded.prepare_geometry(elements)
+    walk = Fingerprinter(model.file, model.step_text)
+    assert [seeded.geometry(e) for e in elements] == [walk.geometry(e) for e in elements]
+    assert seeded._seeded
+    assert_reaped(forked_pids)
+
+
+def test_a_file_changed_after_its_helper_began_gets_a_new_one(tmp_path, forked_pids,
+                                                              monkeypatch):
+    monkeypatch.setattr(prehash, "MIN_BYTES", 0)
+    monkeypatch.setattr(prehash, "_EARLY", {})
+    path = tmp_path / "tower.ifc"
+    shutil.copyfile(TOWER, path)
+    prehash.begin(path)
+    stale = next(iter(prehash._EARLY.values()))
+    path.write_bytes(TOWER.read_bytes() + b"\n")
+    model = open_model(path)
+    assert model.prehash is not None and model.prehash is not stale
+    elements = model.elements_for_geometry()
+    seeded = Fingerprinter(model.file, model.step_text, model.prehashed)
+    seeded.prepare_geometry(elements)
+    walk = Fingerprinter(model.file, model.step_text)
+    assert [seeded.geometry(e) for e in elements] == [walk.geometry(e) for e in elements]
+    stale.cancel()
+    assert_reaped(forked_pids)
+
+
+def test_begin_ignores_what_is_not_a_file(tmp_path, forked_pids, monkeypatch):
+    monkeypatch.setattr(prehash, "MIN_BYTES", 0)
+    monkeypatch.setattr(prehash, "_EARLY", {})
+    prehash.begin(tmp_path / "missing.ifc")
+    prehash.begin(tmp_path)
+    assert prehash._EARLY == {} and forked_pids == []
+
+
+def test_a_takeoff_with_the_helper_writes_the_same_bytes(tmp_path, forked_pids, monkeypatch):
+    from click.testing import CliRunner
+
+    from bimcheck.cli.main import cli
+
+    monkeypatch.setattr(prehash, "_EARLY", {})
+    outputs = []
+    for n, smallest in enumerate([1 << 40, 0]):
+        monkeypatch.setattr(prehash, "MIN_BYTES", smallest)
+        result = CliRunner().invoke(cli, ["qto", str(TOWER), "--json", "--no-history",
+                                          "--cache-dir", str(tmp_path / f"cache{n}")])
+        assert result.exit_code == 0, result.output
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
+    assert len(forked_pids) == 1 and prehash._EARLY == {}  # begun by the command, adopted
+    assert_reaped(forked_pids)

@@ -10,7 +10,9 @@ Checked: no console errors; the summary's numbers are the JSON's; sorting by
 a column and filtering by severity, discipline and rule show the rows the
 JSON says; clicking a plan marker highlights its row; a model whose names are
 ``<script>`` and ``<img onerror>`` runs no script. The sample's page is saved
-as ``reports/report-screenshot.png``.
+as ``reports/report-screenshot.png`` when ``BIMCHECK_UPDATE_SCREENSHOT=1``
+(a test run does not change the checkout: the pixels vary with the fonts and
+the Chromium build).
 """
 
 from __future__ import annotations
@@ -282,7 +284,7 @@ def test_no_console_errors_and_screenshot(browser: Chromium, opened: dict[str, A
     width = int.from_bytes(png[16:20], "big")
     height = int.from_bytes(png[20:24], "big")
     assert width >= 1400 and height >= 1800
-    if not SCREENSHOT.exists() or SCREENSHOT.read_bytes() != png:
+    if os.environ.get("BIMCHECK_UPDATE_SCREENSHOT") == "1":
         SCREENSHOT.write_bytes(png)
     browser.call("Emulation.clearDeviceMetricsOverride")
 

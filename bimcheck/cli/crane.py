@@ -18,6 +18,7 @@ from bimcheck.cli.options import (
     output_opt,
     overwrite_opt,
     precheck_outputs,
+    prehash_models,
     progress_bar,
 )
 from bimcheck.crane.drawing import element_label
@@ -72,6 +73,7 @@ def crane(ctx: click.Context, model: Path, liftplan: Path, as_json: bool, fail_o
     """
     precheck_outputs({"-o": output, "--html": html_out, "--bcf": bcf_out}, overwrite,
                      [model, liftplan])
+    prehash_models([model])
     plan = load_lift_plan(liftplan)
     policy = load_pack(crane_pack_path(), family="crane").settings["lift_policy"]
     opened = open_model(model)

@@ -14,6 +14,7 @@ from bimcheck.cli.options import (
     output_opt,
     overwrite_opt,
     precheck_outputs,
+    prehash_models,
     progress_bar,
 )
 from bimcheck.info import InfoReport, inspect_model
@@ -42,6 +43,7 @@ def info(
 ) -> None:
     """Summarise MODEL and check that its geometry can be made."""
     precheck_outputs({"-o": output}, overwrite, [model])
+    prehash_models([model])
     cache = open_cache(cache_dir, no_cache)
     with progress_bar(f"Tessellating {model.name}", ctx.obj.get("quiet", False)) as progress:
         report = inspect_model(model, cache=cache, timeout=timeout, threads=threads,

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bimcheck.clash.records import PairResult, Subject
-from bimcheck.geometry.query import distance, overlap
+from bimcheck.clash.records import PairResult, Subject, shared_solid
+from bimcheck.geometry.query import distance
 from bimcheck.units import CONTACT_TOLERANCE_M
 
 
@@ -32,7 +32,7 @@ def check_pair(a: Subject, b: Subject, params: Mapping[str, Any]) -> PairResult 
             location=(gap.point_a + gap.point_b) / 2, point_a=gap.point_a, point_b=gap.point_b,
         )
     if a.exact and b.exact:
-        shared = overlap(a.mesh, b.mesh)
+        shared = shared_solid(a, b)
         return PairResult.sharing(shared) if shared.volume > 0.0 else PairResult.touching(
             gap.point_a
         )

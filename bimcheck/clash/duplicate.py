@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from bimcheck.clash.records import PairResult, Subject
-from bimcheck.geometry.query import bounds_overlap, overlap, solid_volume
+from bimcheck.clash.records import PairResult, Subject, shared_solid
+from bimcheck.geometry.query import bounds_overlap, solid_volume
 
 
 def _same_definition(a: Subject, b: Subject) -> bool:
@@ -42,7 +42,7 @@ def check_pair(a: Subject, b: Subject, params: Mapping[str, Any]) -> PairResult 
         # fingerprints are only worked out when the volumes do not settle it.
         if not _may_share(a, b, params["min_overlap"]):
             return None
-        shared = overlap(a.mesh, b.mesh)
+        shared = shared_solid(a, b)
         largest = max(solid_volume(a.mesh), solid_volume(b.mesh))
         shares = shared.volume > 0.0 and shared.volume >= params["min_overlap"] * largest
         if not shares and not _same_definition(a, b):

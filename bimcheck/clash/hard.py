@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bimcheck.clash.records import PairResult, Subject
-from bimcheck.geometry.query import bounds_overlap, distance, overlap, solid_volume
+from bimcheck.clash.records import PairResult, Subject, shared_solid
+from bimcheck.geometry.query import bounds_overlap, distance, solid_volume
 from bimcheck.units import CONTACT_TOLERANCE_M, JSON_DECIMALS
 
 #: Share of each element's volume two elements of one class must share for a
@@ -55,7 +55,7 @@ def check_pair(a: Subject, b: Subject, params: Mapping[str, Any]) -> PairResult 
         # solid out of the triangle fallback.)
         return None
     if a.exact and b.exact:
-        shared = overlap(a.mesh, b.mesh)
+        shared = shared_solid(a, b)
         if shared.volume > 0.0:
             if _within(shared.width, params["tolerance"]):
                 return None

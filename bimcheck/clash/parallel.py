@@ -5,8 +5,10 @@ that really share volume (a roof's members meeting at every node), each an
 exact boolean intersection of about a millisecond. From :data:`MIN_PAIRS`
 pairs up, with several cores, the pairs are dealt out round-robin to forked
 children (which inherit every mesh and solid) and to this process; each
-sends back its results in pair order, and which of its elements the exact
-test could run on. The report is the one a single process makes: the
+sends back its results in pair order, which of its elements the exact
+test could run on, and the solids it intersected
+(:func:`~bimcheck.clash.records.shared_solid`), which the processes of the
+next rule inherit. The report is the one a single process makes: the
 results are put back in pair order, and when any process met a solid the
 volume kernel rejected (whose later pairs then fall back to the triangle
 test, an order-dependent outcome), the rule is tested again in one process.
@@ -22,6 +24,7 @@ from typing import Any
 
 from bimcheck import forking
 from bimcheck.clash.records import PairResult, Subject
+from bimcheck.geometry.query import Overlap
 
 #: Fewest pairs worth forking for (a fork of a process holding every mesh
 #: costs tens of milliseconds; a pair test about one).
@@ -51,6 +54,7 @@ def test_pairs(test: PairTest, pairs: Sequence[tuple[Subject, Subject]], process
         parts: list[list[PairResult | None]] = [
             _serial(test, pairs[0::processes], progress, scale=processes)]
         solid: dict[int, bool] = {}
+        shared: dict[tuple[int, int], Overlap] = {}
         for child in children:
             sent = _unpickled(forking.receive(child))
             if sent is None or sent["fallbacks"]:
@@ -58,6 +62,7 @@ def test_pairs(test: PairTest, pairs: Sequence[tuple[Subject, Subject]], process
                 break
             parts.append(sent["results"])
             solid.update(sent["exact"])
+            shared.update(sent["shared"])
     finally:
         for child in children:
             forking.reap(child)
@@ -69,6 +74,8 @@ def test_pairs(test: PairTest, pairs: Sequence[tuple[Subject, Subject]], process
         s = subjects[i]
         if callable(s._exact):  # worked out in a child only
             s.exact = value
+    for (i, j), found in shared.items():  # for the rules tested next
+        subjects[i].shared.setdefault(id(subjects[j]), (subjects[j], found))
     out: list[PairResult | None] = [None] * len(pairs)
     for k, part in enumerate(parts):
         out[k::processes] = part
@@ -94,10 +101,15 @@ def _share(test: PairTest, pairs: Sequence[tuple[Subject, Subject]], k: int, ste
     logging.disable(logging.CRITICAL)  # a fallback is redone, and told, by the parent
     global fallbacks
     fallbacks = 0
-    results = [test(a, b) for a, b in pairs[k::step]]
+    mine = pairs[k::step]
+    before = {(id(a), id(b)) for a, b in mine if id(b) in a.shared}
+    results = [test(a, b) for a, b in mine]
     exact = {i: bool(s._exact) for i, s in enumerate(subjects) if not callable(s._exact)}
-    return pickle.dumps({"results": results, "exact": exact, "fallbacks": fallbacks},
-                        protocol=pickle.HIGHEST_PROTOCOL)
+    index = {id(s): i for i, s in enumerate(subjects)}
+    shared = {(index[id(a)], index[id(b)]): a.shared[id(b)][1] for a, b in mine
+              if id(b) in a.shared and (id(a), id(b)) not in before}
+    return pickle.dumps({"results": results, "exact": exact, "fallbacks": fallbacks,
+                         "shared": shared}, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _unpickled(blob: bytes | None) -> dict[str, Any] | None:

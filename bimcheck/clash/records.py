@@ -12,7 +12,7 @@ import numpy as np
 
 from bimcheck.findings import ElementRef
 from bimcheck.geometry.mesh import Mesh
-from bimcheck.geometry.query import Overlap
+from bimcheck.geometry.query import Overlap, overlap
 
 
 class Subject:
@@ -26,7 +26,8 @@ class Subject:
     elements of pairs that reach the narrow phase.
     """
 
-    __slots__ = ("_exact", "_fingerprint", "_ref", "ifc_class", "mesh", "model_index", "tested")
+    __slots__ = ("_exact", "_fingerprint", "_ref", "ifc_class", "mesh", "model_index", "shared",
+                 "tested")
 
     def __init__(
         self,
@@ -43,6 +44,8 @@ class Subject:
         self.tested = False  # set when a pair test has run on it
         self._fingerprint = fingerprint
         self.model_index = model_index
+        #: id(other subject) -> (other, the solid shared with it): see :func:`shared_solid`.
+        self.shared: dict[int, tuple[Subject, Overlap]] = {}
         if ifc_class is None:
             ifc_class = self.ref.ifc_class
         self.ifc_class = ifc_class
@@ -70,6 +73,21 @@ class Subject:
         if not isinstance(self._ref, ElementRef):
             self._ref = self._ref()
         return self._ref
+
+
+def shared_solid(a: Subject, b: Subject) -> Overlap:
+    """The solid ``a`` and ``b`` share (:func:`~bimcheck.geometry.query.overlap`
+    of their meshes, in that order), intersected once per run: the rules of a
+    pack often test one pair several times (a duplicate rule and a hard rule
+    over the same members, a hard rule and a clearance rule over the same
+    pipes and slabs), and the intersection is most of a pair test's time.
+    Kept on ``a`` (subjects live for one run)."""
+    found = a.shared.get(id(b))
+    if found is not None and found[0] is b:
+        return found[1]
+    solid = overlap(a.mesh, b.mesh)
+    a.shared[id(b)] = (b, solid)
+    return solid
 
 
 @dataclass(frozen=True)

@@ -146,12 +146,18 @@ def _cached(mesh: Mesh, key: str) -> object | None:
 
 
 def _require_faces(mesh: Mesh, name: str) -> None:
+    """GeometryError unless ``mesh`` is a Mesh with triangles and finite
+    vertices (the verdict is cached on the mesh: the pair tests ask it of the
+    same mesh once per pair)."""
     if not isinstance(mesh, Mesh):
         raise GeometryError(f"{name}: expected a Mesh, got {type(mesh).__name__}")
+    if mesh._cache.get("usable") is True:
+        return
     if len(mesh.faces) == 0:
         raise GeometryError(f"{name}: mesh has no triangles")
     if not np.isfinite(mesh.vertices).all():
         raise GeometryError(f"{name}: mesh has NaN or infinite vertex coordinates")
+    mesh._cache["usable"] = True
 
 
 def _fcl_object(mesh: Mesh) -> fcl.CollisionObject:
@@ -601,8 +607,11 @@ def solid_volume(mesh: Mesh) -> float:
     """Volume (m³) of the solid a mesh encloses, as the exact tests see it
     (repaired shells united, so overlapping shells count once). Raises
     :class:`GeometryError` when the mesh is not a solid (see :func:`is_solid`)."""
-    _require_faces(mesh, "mesh")
-    return float(_manifold(mesh).volume())
+    found = mesh._cache.get("solid_volume")
+    if found is None:
+        _require_faces(mesh, "mesh")
+        found = mesh._cache["solid_volume"] = float(_manifold(mesh).volume())
+    return found
 
 
 def is_solid(mesh: Mesh) -> bool:

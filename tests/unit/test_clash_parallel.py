@@ -105,3 +105,55 @@ def test_no_helper_is_forked_while_another_thread_runs(monkeypatch):
     finally:
         stop.set()
         other.join()
+
+
+def _cube(x: float, y: float, z: float) -> Mesh:
+    """A closed unit cube (outward triangles) with its min corner at (x, y, z)."""
+    corners = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)], float)
+    v = corners + np.array([x, y, z])
+    f = np.array([[0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1],
+                  [2, 3, 7], [2, 7, 6], [0, 2, 6], [0, 6, 4], [1, 5, 7], [1, 7, 3]], np.int32)
+    return Mesh(v, f, True)
+
+
+def _cube_subjects(n: int) -> list[Subject]:
+    """Unit cubes along x, 0.5 m apart: each shares 0.5 m³ with the next."""
+    return [Subject(ElementRef(f"G{i}", "IfcBeam", None, None, "structure", "m.ifc"),
+                    _cube(0.5 * i, 0.0, 0.0), True, ifc_class="IfcBeam") for i in range(n)]
+
+
+def test_a_pair_is_intersected_once_per_run(monkeypatch):
+    from bimcheck.clash import records
+
+    calls = []
+    real = records.overlap
+    monkeypatch.setattr(records, "overlap", lambda a, b: calls.append(1) or real(a, b))
+    a, b, c = _cube_subjects(3)
+    first = records.shared_solid(a, b)
+    assert first.volume == pytest.approx(0.5, abs=1e-12)  # 0.5 x 1 x 1, by hand
+    assert records.shared_solid(a, b) is first and len(calls) == 1
+    twin = Subject(b.ref, b.mesh, True, ifc_class="IfcBeam")  # same mesh, another subject
+    assert records.shared_solid(a, twin).volume == pytest.approx(0.5, abs=1e-12)
+    assert len(calls) == 2
+    assert records.shared_solid(a, c).volume == 0.0  # they only touch, at x = 1
+
+
+def test_solids_intersected_in_a_child_serve_the_next_rule(monkeypatch, forked_pids):
+    """The shares of one rule send back what they intersected: a second rule
+    over the same pairs (a duplicate and a hard rule over the same members)
+    intersects nothing again, in this process or in its children."""
+    from bimcheck.clash import records
+
+    def volume(a: Subject, b: Subject) -> PairResult | None:
+        shared = records.shared_solid(a, b)
+        return PairResult.sharing(shared) if shared.volume > 0 else None
+
+    subjects = _cube_subjects(40)
+    pairs = [(subjects[i], subjects[j]) for i in range(40) for j in range(i + 1, 40)]
+    assert len(pairs) >= parallel.MIN_PAIRS
+    first = parallel.test_pairs(volume, pairs, 2)
+    assert sum(r is not None for r in first) == 39  # each cube with the next
+    assert all(id(b) in a.shared for a, b in pairs)
+    monkeypatch.setattr(records, "overlap", lambda a, b: pytest.fail("intersected again"))
+    assert _same(parallel.test_pairs(volume, pairs, 2), first)
+    assert_reaped(forked_pids)

@@ -57,6 +57,8 @@ _TYPES = {
     "PairResult": ("bimcheck.clash.records", "PairResult"),
     "Group": ("bimcheck.clash.records", "Group"),
     "RuleCoverage": ("bimcheck.clash.records", "RuleCoverage"),
+    "Band": ("bimcheck.clash.rules", "Band"),
+    "Grouping": ("bimcheck.clash.rules", "Grouping"),
 }
 
 

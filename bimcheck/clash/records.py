@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bimcheck.findings import ElementRef
-from bimcheck.geometry.mesh import Mesh
-from bimcheck.geometry.query import Overlap, overlap
+
+if TYPE_CHECKING:  # the records of a served report load no geometry kernel
+    from bimcheck.geometry.mesh import Mesh
+    from bimcheck.geometry.query import Overlap
 
 
 class Subject:
@@ -85,6 +88,8 @@ def shared_solid(a: Subject, b: Subject) -> Overlap:
     found = a.shared.get(id(b))
     if found is not None and found[0] is b:
         return found[1]
+    from bimcheck.geometry.query import overlap
+
     solid = overlap(a.mesh, b.mesh)
     a.shared[id(b)] = (b, solid)
     return solid

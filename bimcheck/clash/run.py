@@ -15,19 +15,19 @@ import os
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 import ifcopenshell
 import numpy as np
 
-from bimcheck._version import __version__
 from bimcheck.clash import clearance, duplicate, hard, parallel
 from bimcheck.clash.grouping import group_clashes
 from bimcheck.clash.identity import clash_key
 from bimcheck.clash.records import Clash, Group, PairResult, RuleCoverage, Subject
 from bimcheck.clash.relations import Relations, ignore_reason
+from bimcheck.clash.report import ClashReport
 from bimcheck.clash.rules import rule_bands, rule_grouping
 from bimcheck.errors import GeometryError
 from bimcheck.geometry.cache import MeshCache
@@ -35,7 +35,7 @@ from bimcheck.geometry.index import candidate_pairs
 from bimcheck.geometry.query import is_solid
 from bimcheck.geometry.tessellate import Failure, TessellationSettings
 from bimcheck.model import Model
-from bimcheck.packs.schema import SEVERITIES, Rule, severity_rank, shift_severity
+from bimcheck.packs.schema import Rule, shift_severity
 from bimcheck.units import CONTACT_TOLERANCE_M
 
 log = logging.getLogger(__name__)
@@ -50,59 +50,6 @@ _TESTS: dict[str, ModuleType] = {"hard": hard, "clearance": clearance, "duplicat
 #: and spatial/annotation objects overlap what they describe by design.
 _NOT_ELEMENTS = ("IfcFeatureElementSubtraction", "IfcSpatialElement",
                  "IfcSpatialStructureElement", "IfcAnnotation", "IfcGrid", "IfcPort")
-
-
-@dataclass
-class ClashReport:
-    """Everything one clash run found and looked at (see docs/clash.md)."""
-
-    models: list[dict]
-    rules: list[Rule]
-    clashes: list[Clash]
-    groups: list[Group]
-    rule_coverage: list[RuleCoverage]
-    tests: dict[str, str]
-    without_geometry: list[dict]
-    failed: list[Failure]
-    warnings: list[str]
-    timings: dict[str, float] = field(default_factory=dict)
-
-    def summary(self) -> dict:
-        by_rule: dict[str, int] = {}
-        by_severity: dict[str, int] = {}
-        for c in self.clashes:
-            by_rule[c.rule] = by_rule.get(c.rule, 0) + 1
-            by_severity[c.severity] = by_severity.get(c.severity, 0) + 1
-        return {
-            "clashes": len(self.clashes), "groups": len(self.groups),
-            "by_rule": dict(sorted(by_rule.items())),
-            "by_severity": {s: by_severity[s] for s in SEVERITIES if s in by_severity},
-        }
-
-    def worst_severity(self) -> str | None:
-        """The most severe severity among the clashes, or None without clashes."""
-        return min((c.severity for c in self.clashes), key=severity_rank, default=None)
-
-    def as_dict(self, *, timings: bool = False) -> dict:
-        """The JSON document; deterministic unless ``timings`` is set."""
-        doc = {
-            "tool": {"name": "bimcheck", "version": __version__, "command": "clash"},
-            "models": self.models,
-            "rules": [r.as_dict() for r in self.rules],
-            "clashes": [c.as_dict() for c in self.clashes],
-            "groups": [g.as_dict() for g in self.groups],
-            "coverage": {
-                "tests": dict(sorted(self.tests.items())),
-                "without_geometry": self.without_geometry,
-                "failed": [f.as_dict() for f in self.failed],
-                "rules": [r.as_dict() for r in self.rule_coverage],
-                "warnings": self.warnings,
-            },
-            "summary": self.summary(),
-        }
-        if timings:
-            doc["timings"] = dict(sorted(self.timings.items()))
-        return doc
 
 
 _CLASS_NAME = re.compile(r"Ifc[A-Za-z0-9]+")

@@ -1,19 +1,35 @@
 """A clash run on model files, served from the result cache when the files'
 bytes and the rules are unchanged (:mod:`bimcheck.results`): the files are
-then not parsed."""
+then not parsed.
+
+Two keys lead to a cached report, as for a takeoff (:mod:`bimcheck.qto.served`):
+
+* :func:`clash_files` (rules already made: an ad-hoc rule, a library caller)
+  looks it up by the models' bytes and the rules' content;
+* :func:`clash_pack_files` (what ``bimcheck clash`` runs with packs) first by
+  the bytes of the models and of the pack files. On that hit the packs are
+  not loaded (no selector is parsed) and neither IfcOpenShell nor the
+  geometry kernels are imported. Its entry points to the first one's and
+  holds the rules as they were loaded.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bimcheck.clash.run import ClashReport, Progress, run_clash
-from bimcheck.geometry.cache import MeshCache
-from bimcheck.model import Model, open_model
+from bimcheck.clash.report import ClashReport
+from bimcheck.model import Model
 from bimcheck.packs.schema import Rule
+
+if TYPE_CHECKING:
+    from bimcheck.clash.run import Progress
+    from bimcheck.geometry.cache import MeshCache
+    from bimcheck.results import Lookup
 
 log = logging.getLogger(__name__)
 
@@ -41,24 +57,74 @@ def clash_files(
     stored for the next run. Both render to the same bytes. The models of a
     served report answer their schema, units and GlobalIds from stored facts
     and are parsed only if something asks for more."""
+    report, models, _ = _clash(paths, rules, cache, timeout, threads, progress, time.monotonic())
+    return report, models
+
+
+def clash_pack_files(
+    paths: Sequence[Path],
+    packs: Sequence[Path] = (),
+    rule_ids: Iterable[str] = (),
+    *,
+    cache: MeshCache | None = None,
+    timeout: float | None = None,
+    threads: int | None = None,
+    progress: Progress | None = None,
+) -> tuple[ClashReport, list[Model], list[Rule]]:
+    """The clash run of the model files at ``paths`` (checked together) by the
+    rule pack files ``packs`` (default: the shipped pack), keeping only
+    ``rule_ids`` when given; the report, the models and the rules.
+
+    Served from the cache by the bytes of the models and packs when all are
+    unchanged; otherwise the packs are loaded (RulePackError naming the file,
+    before any model is opened) and the run looked up or made as
+    :func:`clash_files`."""
     from bimcheck import results
+    from bimcheck.clash.rules import default_pack_path
 
     t0 = time.monotonic()
+    files = [Path(p) for p in paths]
+    pack_paths = [Path(p) for p in packs] or [default_pack_path()]
+    wanted = list(dict.fromkeys(rule_ids))
+    front = results.look_up(cache, "clash-pack", [*files, *pack_paths], {
+        "rule_ids": wanted, "names": [p.name for p in files], "models": len(files)})
+    hit = _served_by_bytes(front, files, pack_paths)
+    if hit is not None:
+        report, models = hit
+        _log_served(files, report, front.digest or "")
+        report.timings = {"result_from_cache": True, "total_s": round(time.monotonic() - t0, 3)}
+        if progress is not None:
+            progress("served from the result cache", 1, 1)
+        return report, models, report.rules
+    from bimcheck.clash.rules import load_clash_rules
+
+    rules = load_clash_rules(pack_paths, wanted)
+    report, models, found = _clash(files, rules, cache, timeout, threads, progress, t0)
+    stored = _stored_rules(rules, pack_paths)
+    if found.store is not None and found.key is not None and stored is not None:
+        front.put({"result": found.key, "rules": stored})
+    return report, models, rules
+
+
+def _clash(paths: Sequence[Path], rules: Sequence[Rule], cache: MeshCache | None,
+           timeout: float | None, threads: int | None, progress: Progress | None,
+           t0: float) -> tuple[ClashReport, list[Model], Lookup]:
+    from bimcheck import results
+
     files = [Path(p) for p in paths]
     found = results.look_up(cache, "clash", files, {
         "rules": results.canonical(list(rules)), "names": [p.name for p in files]})
     served = _served(found.entry, files, rules, found.digest or "")
     if served is not None:
         report, models = served
-        log.info("%s: unchanged (content digest %s): clashes served from the result cache "
-                 "without parsing the model", ", ".join(p.name for p in files),
-                 (found.digest or "")[:12])
-        for w in report.warnings:
-            log.warning("%s", w)
+        _log_served(files, report, found.digest or "")
         report.timings = {"result_from_cache": True, "total_s": round(time.monotonic() - t0, 3)}
         if progress is not None:
             progress("served from the result cache", 1, 1)
-        return report, models
+        return report, models, found
+    from bimcheck.clash.run import run_clash
+    from bimcheck.model import open_model
+
     models = [open_model(p) for p in files]
     report = run_clash(models, rules, cache=cache, timeout=timeout, threads=threads,
                        progress=progress)
@@ -67,7 +133,56 @@ def clash_files(
                    "report": {f: results.encode(getattr(report, f)) for f in _FIELDS}})
     report.timings = {**report.timings, "result_from_cache": False,
                       "total_s": round(time.monotonic() - t0, 3)}
-    return report, models
+    return report, models, found
+
+
+def _log_served(files: list[Path], report: ClashReport, digest: str) -> None:
+    log.info("%s: unchanged (content digest %s): clashes served from the result cache "
+             "without parsing the model", ", ".join(p.name for p in files), digest[:12])
+    for w in report.warnings:
+        log.warning("%s", w)
+
+
+#: The fields of a :class:`~bimcheck.packs.schema.Rule` a by-bytes entry keeps
+#: (the path is the pack file's, as given now).
+_RULE_FIELDS = tuple(f.name for f in dataclasses.fields(Rule) if f.name != "path")
+
+
+def _stored_rules(rules: Sequence[Rule], pack_paths: list[Path]) -> list[Any] | None:
+    """The rules as a by-bytes entry keeps them, each with the index of its
+    pack file; ``None`` when one does not keep (then no such entry is made)."""
+    from bimcheck import results
+
+    try:
+        return [{"pack_file": pack_paths.index(r.path),
+                 "rule": results.encode({f: getattr(r, f) for f in _RULE_FIELDS})}
+                for r in rules]
+    except (ValueError, TypeError) as exc:
+        log.debug("clash rules not kept by the packs' bytes (%s)", exc)
+        return None
+
+
+def _served_by_bytes(front: Lookup, files: list[Path], pack_paths: list[Path]
+                     ) -> tuple[ClashReport, list[Model]] | None:
+    """The report and models a by-bytes entry points to, with its rules, or
+    ``None`` (no entry, the entry it points to is gone, or either does not read)."""
+    entry, store = front.entry, front.store
+    if entry is None or store is None:
+        return None
+    from bimcheck import results
+
+    try:
+        rules = []
+        for kept in entry["rules"]:
+            fields = results.decode(kept["rule"])
+            rules.append(Rule(**fields, path=pack_paths[int(kept["pack_file"])]))
+        key = str(entry["result"])
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        log.warning("%s: a cached clash report does not read (%s); checking again",
+                    files[0].name, exc)
+        return None
+    digests = ",".join((front.digest or "").split(",")[:len(files)])
+    return _served(store.get(key), files, rules, digests)
 
 
 def _served(entry: dict[str, Any] | None, files: list[Path], rules: Sequence[Rule],

@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from bimcheck.clash.rules import adhoc_rule, load_clash_rules
-from bimcheck.clash.run import ClashReport
-from bimcheck.clash.served import clash_files
+from bimcheck.clash.report import ClashReport
+from bimcheck.clash.rules import adhoc_rule
+from bimcheck.clash.served import clash_files, clash_pack_files
 from bimcheck.cli.options import (
     HistoryOptions,
     emit,
@@ -136,16 +136,19 @@ def clash(
     precheck_history(history)
     prehash_models(list(models))
 
-    if adhoc:
-        rules = [adhoc_rule(a=sel_a, b=sel_b, kind=kind, tolerance=tolerance,
-                            clearance=clearance, allow_touching=allow_touching)]
-    else:
-        rules = load_clash_rules(packs, rule_ids)
+    adhoc_rules = [adhoc_rule(a=sel_a, b=sel_b, kind=kind, tolerance=tolerance,
+                              clearance=clearance, allow_touching=allow_touching)] if adhoc else []
     cache = open_cache(cache_dir, no_cache)
     with progress_bar("Clash", ctx.obj.get("quiet", False)) as bar:
         progress = None if bar is None else (lambda s, d, t: bar(d, t, s))
-        report, opened = clash_files(models, rules, cache=cache, timeout=timeout,
-                                     threads=threads, progress=progress)
+        if adhoc:
+            rules = adhoc_rules
+            report, opened = clash_files(models, rules, cache=cache, timeout=timeout,
+                                         threads=threads, progress=progress)
+        else:  # by the packs' bytes first: an unchanged run loads no pack
+            report, opened, rules = clash_pack_files(
+                models, packs, rule_ids, cache=cache, timeout=timeout, threads=threads,
+                progress=progress)
     doc = report.as_dict(timings=timings)
     recorded = _record(history, report, opened, packs, rules, adhoc)
     _write_outputs(doc, output, csv_path, bcf_path, bcf_per_clash, overwrite)

@@ -250,6 +250,69 @@ def test_a_federated_clash_run_is_served_only_for_the_same_files_in_order(tmp_pa
     assert {e["a"]["model"] for e in json.loads(out)["clashes"]} >= {"renamed.ifc"}
 
 
+_CLASH_IMPORTS = _SERVED_IMPORTS.replace('"bimcheck.qto.takeoff"', '"bimcheck.clash.run"')
+
+
+@pytest.mark.parametrize("history", ["--no-history", "--db"])
+def test_a_clash_run_served_by_the_files_bytes_loads_neither_pack_nor_kernels(tmp_path, model,
+                                                                              history):
+    """An unchanged model under unchanged packs is served without loading the
+    packs (no selector grammar) and without IfcOpenShell, fcl or manifold3d."""
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache"
+    where = [] if history == "--no-history" else [str(tmp_path / "history.sqlite")]
+    args = ["clash", str(model), "--json", "--cache-dir", str(cache), history, *where]
+    env = {k: v for k, v in os.environ.items() if k != "BIMCHECK_NO_HISTORY"}
+    assert run(*args)[0] == 0
+    child = subprocess.run([sys.executable, "-c", _CLASH_IMPORTS, *args],
+                           capture_output=True, text=True, check=True, env=env)
+    assert child.stdout.split("\n")[-2] == "0 []", child.stdout[-500:]
+    if history == "--db":
+        from bimcheck.store import list_runs, open_db
+
+        with open_db(tmp_path / "history.sqlite") as db:
+            assert [r["command"] for r in list_runs(db)] == ["clash"]  # the served run
+
+
+def test_a_clash_run_served_by_bytes_has_the_rules_as_loaded(tmp_path, model):
+    from bimcheck.clash.rules import default_pack_path, load_clash_rules
+    from bimcheck.clash.served import clash_pack_files
+
+    cache = MeshCache(tmp_path / "cache")
+    fresh, _, rules = clash_pack_files([model], [], ["CL001", "CL006"], cache=cache)
+    served, _, again = clash_pack_files([model], [], ["CL001", "CL006"], cache=cache)
+    assert served.timings["result_from_cache"] and not fresh.timings["result_from_cache"]
+    assert again == rules == load_clash_rules([default_pack_path()], ["CL001", "CL006"])
+    assert [r.id for r in again] == ["CL001", "CL006"]
+    assert served.as_dict() == fresh.as_dict()
+
+
+def test_a_clash_run_by_bytes_is_checked_again_for_another_rule_or_a_changed_pack(tmp_path,
+                                                                                  model):
+    from bimcheck.clash.rules import default_pack_path
+
+    cache = tmp_path / "cache"
+    pack = tmp_path / "pack.yaml"
+    shutil.copyfile(default_pack_path(), pack)
+
+    def served(*extra: str | Path) -> bool:
+        code, _, err = run("-v", "clash", model, "--rules", pack, "--json", "--no-history",
+                           "--cache-dir", cache, *extra)
+        assert code == 0, err
+        return "served from the result cache" in err
+
+    assert [served(), served(), served("--rule", "CL006"), served("--rule", "CL006")] == [
+        False, True, False, True]
+    pack.write_text(pack.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    # other bytes, the same rules: found again by the rules' content
+    assert served() is True
+    biggest = max(_entries(cache), key=lambda e: e.stat().st_size)
+    biggest.unlink()
+    assert served() is False  # the entry the bytes pointed to is gone: checked again
+
+
 LIFT_PLAN = SAMPLES / "tower.lift.yaml"
 
 

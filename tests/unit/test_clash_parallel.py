@@ -124,10 +124,11 @@ def _cube_subjects(n: int) -> list[Subject]:
 
 def test_a_pair_is_intersected_once_per_run(monkeypatch):
     from bimcheck.clash import records
+    from bimcheck.geometry import query
 
     calls = []
-    real = records.overlap
-    monkeypatch.setattr(records, "overlap", lambda a, b: calls.append(1) or real(a, b))
+    real = query.overlap
+    monkeypatch.setattr(query, "overlap", lambda a, b: calls.append(1) or real(a, b))
     a, b, c = _cube_subjects(3)
     first = records.shared_solid(a, b)
     assert first.volume == pytest.approx(0.5, abs=1e-12)  # 0.5 x 1 x 1, by hand
@@ -143,6 +144,7 @@ def test_solids_intersected_in_a_child_serve_the_next_rule(monkeypatch, forked_p
     over the same pairs (a duplicate and a hard rule over the same members)
     intersects nothing again, in this process or in its children."""
     from bimcheck.clash import records
+    from bimcheck.geometry import query
 
     def volume(a: Subject, b: Subject) -> PairResult | None:
         shared = records.shared_solid(a, b)
@@ -154,6 +156,6 @@ def test_solids_intersected_in_a_child_serve_the_next_rule(monkeypatch, forked_p
     first = parallel.test_pairs(volume, pairs, 2)
     assert sum(r is not None for r in first) == 39  # each cube with the next
     assert all(id(b) in a.shared for a, b in pairs)
-    monkeypatch.setattr(records, "overlap", lambda a, b: pytest.fail("intersected again"))
+    monkeypatch.setattr(query, "overlap", lambda a, b: pytest.fail("intersected again"))
     assert _same(parallel.test_pairs(volume, pairs, 2), first)
     assert_reaped(forked_pids)

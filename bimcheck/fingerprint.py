@@ -107,6 +107,7 @@ class Fingerprinter:
         #: Digests hashed before (:mod:`~bimcheck.prehash`), taken on the first bulk hashing.
         self._seed = seed
         self._seeded = False
+        self._cycles = False  # a walk cut a reference cycle (see prepare)
         self._memo: dict[int, bytes] = {}
         self._index: merkle.FileIndex | None = None
         self._pending_text: dict[int, bytes] = {}
@@ -163,10 +164,19 @@ class Fingerprinter:
             # What the seed lacks (shape representations, which hold strings,
             # and what reaches them) is a small share: walked, the rest memoised.
             memo = self._memo
+            before = len(memo)
+            self._cycles = False
             for root in roots:
                 if root not in memo:
                     self._walk(root)
-            return
+            if not self._cycles:
+                return
+            # A reference cycle (a malformed file): a walk cuts it where it
+            # enters it, the bulk hashing below where the file lists it first.
+            # Hashed here as without a seed, so that the digests do not depend
+            # on whether a helper ran.
+            for eid in list(memo)[before:]:
+                del memo[eid]
         if self.text is None or self.text.spans is None:
             return
         if self._index is None:
@@ -178,11 +188,15 @@ class Fingerprinter:
             self._pending_text.clear()
 
     def _take_seed(self) -> bool:
-        """Whether the memo holds the digests of a seed (taken here on first use)."""
+        """Whether the memo holds the digests of a seed (taken here on first
+        use). The seed's digests spell entities as the file's text does: without
+        that text here (the file changed since it was parsed) the hashing here
+        spells them as IfcOpenShell does, so the seed is left alone."""
         seed = self._seed
         if seed is not None:
             self._seed = None
-            digests = seed() if self.bulk else None
+            text = self.text if self.bulk else None
+            digests = seed() if text is not None and text.spans is not None else None
             if digests:
                 self._memo = {**digests, **self._memo}
                 self._seeded = True
@@ -263,7 +277,10 @@ class Fingerprinter:
             digest = memo.get(ref)
             if digest is not None:
                 return b"@" + digest.hex().encode()
-            return _CYCLE if ref in visiting else merkle.MISSING
+            if ref in visiting:
+                self._cycles = True
+                return _CYCLE
+            return merkle.MISSING
 
         if b"'" in text:
             return _TOKEN.sub(lambda m: m.group(0) if m.group(1) is None

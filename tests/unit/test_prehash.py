@@ -193,3 +193,62 @@ def test_a_takeoff_with_the_helper_writes_the_same_bytes(tmp_path, forked_pids, 
     assert outputs[0] == outputs[1]
     assert len(forked_pids) == 1 and prehash._EARLY == {}  # begun by the command, adopted
     assert_reaped(forked_pids)
+
+
+def test_a_reference_cycle_is_cut_as_without_a_seed(tmp_path, forked_pids, monkeypatch):
+    """#8 and #9 refer to each other (a malformed file): the bulk hashing cuts
+    the cycle where the file lists it first, a walk where it enters it. A
+    seeded fingerprinter that meets the cycle hashes as an unseeded one does,
+    so the digests do not depend on whether a helper ran."""
+    import ifcopenshell
+
+    from bimcheck.steptext import StepText
+
+    monkeypatch.setattr(prehash, "MIN_BYTES", 0)
+    path = tmp_path / "t.ifc"
+    path.write_bytes(TEXT)
+    st = path.stat()
+    stat = (st.st_size, st.st_mtime_ns)
+    ifc = ifcopenshell.open(str(path))
+
+    def text():
+        return StepText.for_file(path, *stat)
+
+    plain = Fingerprinter(ifc, text)
+    plain.prepare([9, 10])
+    helper = prehash.start(path, stat)
+    assert helper is not None and sorted(helper.digests()) == [1, 2, 3, 10]
+    seeded = Fingerprinter(ifc, text, helper.digests)
+    seeded.prepare([9, 10])
+    assert seeded._seeded
+    for eid in (8, 9, 10):
+        assert seeded.entity_hash(ifc.by_id(eid)) == plain.entity_hash(ifc.by_id(eid))
+    walked = Fingerprinter(ifc, text)  # a walk from #9 cuts the cycle at #8's back-reference
+    assert walked.entity_hash(ifc.by_id(9)) != plain.entity_hash(ifc.by_id(9))
+    assert_reaped(forked_pids)
+
+
+def test_no_seed_is_taken_once_the_file_has_changed(tmp_path, forked_pids, monkeypatch):
+    """The seed spells reals as the file does (``0E0``); once the file's stat
+    no longer matches, the parent has no text and spells them as IfcOpenShell
+    does (``0.``): the two are not mixed, the seed is left alone."""
+    import os
+
+    monkeypatch.setattr(prehash, "MIN_BYTES", 0)
+    path = tmp_path / "tower.ifc"
+    text = TOWER.read_bytes().replace(b"IFCCARTESIANPOINT((0.,0.,0.))",
+                                      b"IFCCARTESIANPOINT((0E0,0.,0.))")
+    assert b"0E0" in text
+    path.write_bytes(text)
+    model = open_model(path)
+    assert model.prehash is not None and model.prehash.digests()
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 3_000_000_000))
+    assert model.step_text is None
+    elements = model.elements_for_geometry()
+    seeded = Fingerprinter(model.file, lambda: model.step_text, model.prehashed)
+    seeded.prepare_geometry(elements)
+    plain = Fingerprinter(model.file, lambda: model.step_text)
+    assert not seeded._seeded
+    assert [seeded.geometry(e) for e in elements] == [plain.geometry(e) for e in elements]
+    assert_reaped(forked_pids)

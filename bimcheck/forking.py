@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -68,10 +70,17 @@ def fork(work: Callable[[], bytes]) -> Child:
     return Child(pid, read)
 
 
-def receive(child: Child) -> bytes | None:
-    """Everything ``child`` wrote, once it has exited; ``None`` when it failed."""
+def receive(child: Child, timeout: float | None = None) -> bytes | None:
+    """Everything ``child`` wrote, once it has exited; ``None`` when it failed,
+    or when it has not finished within ``timeout`` seconds (then it is left
+    running: :func:`reap` kills it)."""
     chunks = []
+    deadline = None if timeout is None else time.monotonic() + timeout
     while True:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([child.fd], [], [], left)[0]:
+                return None
         chunk = os.read(child.fd, 1 << 20)
         if not chunk:
             break

@@ -36,6 +36,13 @@ log = logging.getLogger(__name__)
 #: cost about what hashing in the parent costs.
 MIN_BYTES = 4 << 20
 
+#: The parent waits for a helper at most this long (seconds) plus
+#: :data:`WAIT_S_PER_MIB` per MiB of the file (Janesville, 27 MB: 1.6 s of
+#: hashing), then stops it and hashes alone: a helper stopped or stuck in I/O
+#: does not hang the run.
+WAIT_S = 30.0
+WAIT_S_PER_MIB = 1.0
+
 #: The helper sends nothing back when it could hash less than this share of
 #: the file's entities (a file of string-heavy geometry): the parent's own
 #: vectorised hashing is then the faster way.
@@ -45,9 +52,10 @@ MIN_SHARE = 0.5
 class Prehash:
     """A helper hashing one file; :meth:`digests` waits for what it sends."""
 
-    def __init__(self, child: forking.Child) -> None:
+    def __init__(self, child: forking.Child, size: int = 0) -> None:
         self._child: forking.Child | None = child
         self._digests: dict[int, bytes] | None = None
+        self._timeout = WAIT_S + WAIT_S_PER_MIB * size / (1 << 20)
         self._finalizer = weakref.finalize(self, forking.reap, child)
 
     def digests(self) -> dict[int, bytes] | None:
@@ -59,7 +67,7 @@ class Prehash:
             try:
                 from bimcheck.fingerprint import decode_digests
 
-                received = decode_digests(forking.receive(child))
+                received = decode_digests(forking.receive(child, self._timeout))
             finally:
                 self._finalizer()
             self._digests = dict(received) if received else None
@@ -71,9 +79,17 @@ class Prehash:
         self._finalizer()
 
 
-#: Helpers started by :func:`begin`, by (resolved path, size, mtime), until
-#: :func:`start` adopts them.
-_EARLY: dict[tuple[str, int, int], Prehash] = {}
+#: Helpers started by :func:`begin`, by (resolved path, size, mtime, device,
+#: inode), until :func:`start` adopts them or :func:`discard_early` stops them.
+_EARLY: dict[tuple[str, int, int, int, int], Prehash] = {}
+
+
+def _identity(p: Path) -> tuple[str, int, int, int, int]:
+    """What ties a helper to the bytes it read: resolved path, size,
+    modification time (ns), device and inode (a file replaced by a rename,
+    as editors and copy tools save, has another inode)."""
+    st = p.stat()
+    return (str(p.resolve()), st.st_size, st.st_mtime_ns, st.st_dev, st.st_ino)
 
 
 def begin(path: str | os.PathLike[str]) -> None:
@@ -84,15 +100,21 @@ def begin(path: str | os.PathLike[str]) -> None:
     that is not there (the command's own error names it)."""
     p = Path(path)
     try:
-        st = p.stat()
-        key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+        key = _identity(p)
     except (OSError, RuntimeError):
         return
     if key in _EARLY or not p.is_file():
         return
-    early = _start(p, key[1:])
+    early = _start(p, key[1:3])
     if early is not None:
         _EARLY[key] = early
+
+
+def discard_early() -> None:
+    """Stop the helpers :func:`begin` started that no parse adopted (the
+    command's result was served, or it failed before opening the model)."""
+    while _EARLY:
+        _EARLY.popitem()[1].cancel()
 
 
 def start(path: Path, stat: tuple[int, int]) -> Prehash | None:
@@ -101,7 +123,8 @@ def start(path: Path, stat: tuple[int, int]) -> Prehash | None:
     started for these bytes, else a new one; ``None`` where it would not pay
     or cannot run (see the module docstring)."""
     try:
-        early = _EARLY.pop((str(path.resolve()), *stat), None)
+        key = _identity(path)
+        early = _EARLY.pop(key, None) if key[1:3] == tuple(stat) else None
     except (OSError, RuntimeError):
         early = None
     return early if early is not None else _start(path, stat)
@@ -111,7 +134,7 @@ def _start(path: Path, stat: tuple[int, int]) -> Prehash | None:
     if stat[0] < MIN_BYTES or not forking.can_fork():
         return None
     try:
-        return Prehash(forking.fork(lambda: _hash_file(path, stat)))
+        return Prehash(forking.fork(lambda: _hash_file(path, stat)), stat[0])
     except OSError as exc:  # out of processes or memory: hash in the parent instead
         log.debug("%s: no helper for the fingerprints (%s)", path.name, exc)
         return None

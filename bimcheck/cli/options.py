@@ -269,6 +269,9 @@ def prehash_models(paths: Sequence[Path]) -> None:
 
     for path in paths:
         prehash.begin(path)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:  # helpers no parse adopted stop with the command
+        ctx.call_on_close(prehash.discard_early)
 
 
 def precheck_history(history: HistoryOptions) -> None:

@@ -252,3 +252,77 @@ def test_no_seed_is_taken_once_the_file_has_changed(tmp_path, forked_pids, monke
     assert not seeded._seeded
     assert [seeded.geometry(e) for e in elements] == [plain.geometry(e) for e in elements]
     assert_reaped(forked_pids)
+
+
+def test_a_file_replaced_with_the_same_size_and_time_gets_a_new_helper(tmp_path, forked_pids,
+                                                                       monkeypatch):
+    """A file saved by a rename (editors, copy tools) has another inode: the
+    helper that read the old bytes is not adopted, even when size and
+    modification time match."""
+    import os
+
+    monkeypatch.setattr(prehash, "MIN_BYTES", 0)
+    monkeypatch.setattr(prehash, "_EARLY", {})
+    path = tmp_path / "tower.ifc"
+    shutil.copyfile(TOWER, path)
+    prehash.begin(path)
+    stale = next(iter(prehash._EARLY.values()))
+    st = path.stat()
+    other = tmp_path / "other.ifc"
+    text = TOWER.read_bytes()
+    other.write_bytes(text.replace(b"IFCCARTESIANPOINT((0.,0.,0.))",
+                                   b"IFCCARTESIANPOINT((9.,0.,0.))", 1))
+    assert other.stat().st_size == st.st_size
+    os.utime(other, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(other, path)
+    model = open_model(path)
+    assert model.prehash is not None and model.prehash is not stale
+    stale.cancel()
+    model.prehash.cancel()
+    assert len(forked_pids) == 2
+    assert_reaped(forked_pids)
+
+
+def test_a_helper_that_does_not_finish_in_time_is_stopped(forked_pids, monkeypatch):
+    """The parent waits for a helper at most WAIT_S (plus per MiB), then stops
+    it and hashes alone."""
+    import time
+
+    def stuck(path, stat):
+        time.sleep(60)
+        return b""
+
+    monkeypatch.setattr(prehash, "MIN_BYTES", 0)
+    monkeypatch.setattr(prehash, "WAIT_S", 0.3)
+    monkeypatch.setattr(prehash, "WAIT_S_PER_MIB", 0.0)
+    monkeypatch.setattr(prehash, "_hash_file", stuck)
+    model = open_model(TOWER)
+    t0 = time.monotonic()
+    assert model.prehashed() is None
+    assert time.monotonic() - t0 < 5
+    assert_reaped(forked_pids)
+    elements = model.elements_for_geometry()
+    fp = Fingerprinter(model.file, model.step_text, model.prehashed)
+    fp.prepare_geometry(elements)
+    walk = Fingerprinter(model.file, model.step_text)
+    assert not fp._seeded
+    assert [fp.geometry(e) for e in elements] == [walk.geometry(e) for e in elements]
+
+
+def test_helpers_no_parse_adopts_stop_with_the_command(tmp_path, forked_pids, monkeypatch):
+    """A served result (or an error before the model is opened) leaves the
+    helper the command began unused: it is stopped when the command ends."""
+    from click.testing import CliRunner
+
+    from bimcheck.cli.main import cli
+
+    monkeypatch.setattr(prehash, "MIN_BYTES", 0)
+    monkeypatch.setattr(prehash, "_EARLY", {})
+    path = tmp_path / "tower.ifc"
+    shutil.copyfile(TOWER, path)
+    args = ["qto", str(path), "--json", "--no-history", "--cache-dir", str(tmp_path / "c")]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    served = CliRunner().invoke(cli, ["-v", *args])
+    assert served.exit_code == 0 and "served from the result cache" in served.stderr
+    assert len(forked_pids) == 2 and prehash._EARLY == {}
+    assert_reaped(forked_pids)

@@ -39,15 +39,19 @@ fallbacks = 0
 
 
 def test_pairs(test: PairTest, pairs: Sequence[tuple[Subject, Subject]], processes: int,
-               progress: Callable[[int, int], None] | None = None) -> list[PairResult | None]:
+               progress: Callable[[int, int], None] | None = None, *,
+               keep_shared: bool = True) -> list[PairResult | None]:
     """``[test(a, b) for a, b in pairs]``, shared among ``processes`` (see the
-    module docstring); ``progress(done, total)`` as this process goes."""
+    module docstring); ``progress(done, total)`` as this process goes.
+    ``keep_shared``: the forked shares send back the solids they intersected
+    (no need for the last rule of a run)."""
     if processes < 2 or len(pairs) < MIN_PAIRS or not forking.can_fork():
         return _serial(test, pairs, progress)
     subjects = list({id(s): s for pair in pairs for s in pair}.values())
     initial = [s._exact for s in subjects]  # lazy until a test asks
     before = fallbacks
-    children = [forking.fork(functools.partial(_share, test, pairs, k, processes, subjects))
+    children = [forking.fork(functools.partial(_share, test, pairs, k, processes, subjects,
+                                               keep_shared))
                 for k in range(1, processes)]
     redo = False
     try:
@@ -95,7 +99,7 @@ def _serial(test: PairTest, pairs: Sequence[tuple[Subject, Subject]],
 
 
 def _share(test: PairTest, pairs: Sequence[tuple[Subject, Subject]], k: int, step: int,
-           subjects: list[Subject]) -> bytes:
+           subjects: list[Subject], keep_shared: bool = True) -> bytes:
     """In a forked child: the results of ``pairs[k::step]``, which elements the
     exact test was worked out for, and how many pairs fell back."""
     logging.disable(logging.CRITICAL)  # a fallback is redone, and told, by the parent
@@ -107,7 +111,7 @@ def _share(test: PairTest, pairs: Sequence[tuple[Subject, Subject]], k: int, ste
     exact = {i: bool(s._exact) for i, s in enumerate(subjects) if not callable(s._exact)}
     index = {id(s): i for i, s in enumerate(subjects)}
     shared = {(index[id(a)], index[id(b)]): a.shared[id(b)][1] for a, b in mine
-              if id(b) in a.shared and (id(a), id(b)) not in before}
+              if id(b) in a.shared and (id(a), id(b)) not in before} if keep_shared else {}
     return pickle.dumps({"results": results, "exact": exact, "fallbacks": fallbacks,
                          "shared": shared}, protocol=pickle.HIGHEST_PROTOCOL)
 

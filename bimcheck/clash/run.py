@@ -225,7 +225,7 @@ def check_clash(ctx: Any, rules: Sequence[Rule]) -> ClashReport:
     clashes: list[Clash] = []
     groups: list[Group] = []
     t0 = time.monotonic()
-    for rule in rules:
+    for n, rule in enumerate(rules):
         cov = coverage[rule.id]
         a_ids = sorted({g for per in selected for g in per[rule.id][0] if g in subjects})
         b_ids = None
@@ -233,7 +233,7 @@ def check_clash(ctx: Any, rules: Sequence[Rule]) -> ClashReport:
             b_ids = sorted({g for per in selected for g in per[rule.id][1] if g in subjects})
         cov.a_meshed, cov.b_meshed = len(a_ids), len(b_ids or [])
         found = _check_rule(rule, a_ids, b_ids, subjects, relations, models, cov,
-                            ctx.progress, processes)
+                            ctx.progress, processes, keep_shared=n < len(rules) - 1)
         grouping = rule_grouping(rule)
         groups.extend(group_clashes(found, radius=grouping.radius,
                                     min_element_clashes=grouping.min_element_clashes))
@@ -267,6 +267,7 @@ def _check_rule(
     cov: RuleCoverage,
     progress: Progress | None,
     processes: int = 1,
+    keep_shared: bool = True,
 ) -> list[Clash]:
     params = rule.params
     if rule.kind == "clearance":
@@ -309,7 +310,8 @@ def _check_rule(
     report = None if progress is None else (lambda done, total: progress(stage, done, total))
     results = parallel.test_pairs(
         functools.partial(_test_pair, test, params=params),
-        [(subjects[ga], subjects[gb]) for ga, gb in todo], processes, report)
+        [(subjects[ga], subjects[gb]) for ga, gb in todo], processes, report,
+        keep_shared=keep_shared)
     found: list[Clash] = []
     for (ga, gb), result in zip(todo, results, strict=True):
         if result is None:

@@ -118,6 +118,11 @@ class Overlap:
     centroid: np.ndarray | None
 
 
+#: What :func:`overlap` gives for solids that share no volume (one object:
+#: the clash checks keep every pair's result for the run).
+_NO_OVERLAP = Overlap(volume=0.0, bounds=None, depth=0.0, width=0.0, centroid=None)
+
+
 # -- per-mesh caches ------------------------------------------------------------
 
 
@@ -646,7 +651,7 @@ def overlap(a: Mesh, b: Mesh) -> Overlap:
     """
     _require_faces(a, "a")
     _require_faces(b, "b")
-    none = Overlap(volume=0.0, bounds=None, depth=0.0, width=0.0, centroid=None)
+    none = _NO_OVERLAP
     if _bounds_gap(a, b) > -CONTACT_TOLERANCE_M:
         # The boxes are apart or meet in a slab at most 1 µm thick: the shared
         # solid, if any, is no wider than that, which counts as touching.

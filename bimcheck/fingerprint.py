@@ -33,9 +33,9 @@ from collections.abc import Callable, Iterable
 
 import ifcopenshell
 import ifcopenshell.util.element
-import numpy as np
 
 from bimcheck import forking, merkle
+from bimcheck.merkle import decode_digests, encode_digests
 from bimcheck.relations import get_classification_codes, get_material_names, get_psets_safely
 from bimcheck.steptext import StepText
 
@@ -393,28 +393,6 @@ def _hashed(fingerprinter: Fingerprinter, roots: list[int]) -> bytes:
     before = set(fingerprinter._memo)
     fingerprinter.prepare(roots)
     return encode_digests([(e, d) for e, d in fingerprinter._memo.items() if e not in before])
-
-
-def encode_digests(pairs: Iterable[tuple[int, bytes]]) -> bytes:
-    """(STEP id, digest) pairs as bytes: the count, the ids, the digests."""
-    fresh = list(pairs)
-    ids = np.fromiter((e for e, _ in fresh), dtype=np.int64, count=len(fresh))
-    return len(fresh).to_bytes(8, "little") + ids.tobytes() + b"".join(d for _, d in fresh)
-
-
-def decode_digests(blob: bytes | None) -> list[tuple[int, bytes]] | None:
-    """The (id, digest) pairs a hashing child sent (:func:`encode_digests`),
-    or ``None`` when it failed."""
-    if blob is None or len(blob) < 8:
-        return None
-    count = int.from_bytes(blob[:8], "little")
-    end = 8 + 8 * count
-    if len(blob) != end + count * _DIGEST_SIZE:
-        return None
-    ids = np.frombuffer(blob, dtype=np.int64, count=count, offset=8).tolist()
-    # Void items (not "S": that strips trailing zero bytes) list as bytes.
-    digests = np.frombuffer(blob, dtype=f"V{_DIGEST_SIZE}", offset=end).tolist()
-    return list(zip(ids, digests, strict=True))
 
 
 def _refs_in(text: bytes) -> list[bytes]:

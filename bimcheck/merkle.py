@@ -633,3 +633,27 @@ def _fill(buf: _Buffer, rows: np.ndarray, hexes: np.ndarray, width: np.ndarray) 
         return
     rows = rows[buf.ref_child[rows] >= 0]  # the others are written once, at the start
     buf.text[(buf.ref_out[rows][:, None] + width).ravel()] = hexes[buf.ref_child[rows]].ravel()
+
+
+def encode_digests(pairs: Iterable[tuple[int, bytes]]) -> bytes:
+    """(STEP id, digest) pairs as bytes: the count, the ids, the digests."""
+    fresh = list(pairs)
+    ids = np.fromiter((e for e, _ in fresh), dtype=np.int64, count=len(fresh))
+    return len(fresh).to_bytes(8, "little") + ids.tobytes() + b"".join(d for _, d in fresh)
+
+
+def decode_digests(blob: bytes | None) -> list[tuple[int, bytes]] | None:
+    """The (id, digest) pairs a hashing child sent (:func:`encode_digests`),
+    or ``None`` when it failed. (Here, not in :mod:`~bimcheck.fingerprint`:
+    the fingerprint helper of :mod:`~bimcheck.prehash` runs before
+    IfcOpenShell is imported, and must not import it.)"""
+    if blob is None or len(blob) < 8:
+        return None
+    count = int.from_bytes(blob[:8], "little")
+    end = 8 + 8 * count
+    if len(blob) != end + count * DIGEST_SIZE:
+        return None
+    ids = np.frombuffer(blob, dtype=np.int64, count=count, offset=8).tolist()
+    # Void items (not "S": that strips trailing zero bytes) list as bytes.
+    digests = np.frombuffer(blob, dtype=f"V{DIGEST_SIZE}", offset=end).tolist()
+    return list(zip(ids, digests, strict=True))

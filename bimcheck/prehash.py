@@ -65,7 +65,7 @@ class Prehash:
         if child is not None:
             self._child = None
             try:
-                from bimcheck.fingerprint import decode_digests
+                from bimcheck.merkle import decode_digests
 
                 received = decode_digests(forking.receive(child, self._timeout))
             finally:
@@ -144,7 +144,6 @@ def _hash_file(path: Path, stat: tuple[int, int]) -> bytes:
     """In the helper: the digests of :func:`~bimcheck.merkle.hash_closed`
     for the file's bytes, encoded; empty when there is nothing worth sending."""
     from bimcheck import merkle
-    from bimcheck.fingerprint import encode_digests
     from bimcheck.steptext import StepText
 
     with contextlib.suppress(OSError):
@@ -156,4 +155,4 @@ def _hash_file(path: Path, stat: tuple[int, int]) -> bytes:
     closed = merkle.closed_entities(index)
     if len(closed) < MIN_SHARE * index.count:
         return b""
-    return encode_digests(merkle.hash_entities(index, closed).items())
+    return merkle.encode_digests(merkle.hash_entities(index, closed).items())

@@ -326,3 +326,19 @@ def test_helpers_no_parse_adopts_stop_with_the_command(tmp_path, forked_pids, mo
     assert served.exit_code == 0 and "served from the result cache" in served.stderr
     assert len(forked_pids) == 2 and prehash._EARLY == {}
     assert_reaped(forked_pids)
+
+
+def test_the_helper_imports_no_ifcopenshell(tmp_path):
+    """Commands begin the helper before IfcOpenShell is imported (a served
+    result never needs it): its work must not import it either (0.2 s of its
+    time, which the parse then waits for)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from bimcheck import prehash; "
+            f"p = Path({str(TOWER)!r}); st = p.stat(); "
+            "blob = prehash._hash_file(p, (st.st_size, st.st_mtime_ns)); "
+            "print(len(blob) > 0, 'ifcopenshell' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["True", "False"], done.stdout + done.stderr

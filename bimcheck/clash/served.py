@@ -91,10 +91,7 @@ def clash_pack_files(
     hit = _served_by_bytes(front, files, pack_paths)
     if hit is not None:
         report, models = hit
-        _log_served(files, report, front.digest or "")
-        report.timings = {"result_from_cache": True, "total_s": round(time.monotonic() - t0, 3)}
-        if progress is not None:
-            progress("served from the result cache", 1, 1)
+        _served_now(files, report, front.digest or "", t0, progress)
         return report, models, report.rules
     from bimcheck.clash.rules import load_clash_rules
 
@@ -117,10 +114,7 @@ def _clash(paths: Sequence[Path], rules: Sequence[Rule], cache: MeshCache | None
     served = _served(found.entry, files, rules, found.digest or "")
     if served is not None:
         report, models = served
-        _log_served(files, report, found.digest or "")
-        report.timings = {"result_from_cache": True, "total_s": round(time.monotonic() - t0, 3)}
-        if progress is not None:
-            progress("served from the result cache", 1, 1)
+        _served_now(files, report, found.digest or "", t0, progress)
         return report, models, found
     from bimcheck.clash.run import run_clash
     from bimcheck.model import open_model
@@ -136,11 +130,16 @@ def _clash(paths: Sequence[Path], rules: Sequence[Rule], cache: MeshCache | None
     return report, models, found
 
 
-def _log_served(files: list[Path], report: ClashReport, digest: str) -> None:
+def _served_now(files: list[Path], report: ClashReport, digest: str, t0: float,
+                progress: Progress | None) -> None:
+    """Say that ``report`` was served (log, its warnings, timings, progress)."""
     log.info("%s: unchanged (content digest %s): clashes served from the result cache "
              "without parsing the model", ", ".join(p.name for p in files), digest[:12])
     for w in report.warnings:
         log.warning("%s", w)
+    report.timings = {"result_from_cache": True, "total_s": round(time.monotonic() - t0, 3)}
+    if progress is not None:
+        progress("served from the result cache", 1, 1)
 
 
 #: The fields of a :class:`~bimcheck.packs.schema.Rule` a by-bytes entry keeps

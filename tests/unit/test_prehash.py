@@ -149,14 +149,19 @@ def test_a_helper_begun_before_the_parse_is_adopted_by_it(tmp_path, forked_pids,
     assert_reaped(forked_pids)
 
 
-def test_a_file_changed_after_its_helper_began_gets_a_new_one(tmp_path, forked_pids,
-                                                              monkeypatch):
+def _begun_copy(tmp_path, monkeypatch):
+    """A copy of the tower sample and the helper :func:`prehash.begin` started for it."""
     monkeypatch.setattr(prehash, "MIN_BYTES", 0)
     monkeypatch.setattr(prehash, "_EARLY", {})
     path = tmp_path / "tower.ifc"
     shutil.copyfile(TOWER, path)
     prehash.begin(path)
-    stale = next(iter(prehash._EARLY.values()))
+    return path, next(iter(prehash._EARLY.values()))
+
+
+def test_a_file_changed_after_its_helper_began_gets_a_new_one(tmp_path, forked_pids,
+                                                              monkeypatch):
+    path, stale = _begun_copy(tmp_path, monkeypatch)
     path.write_bytes(TOWER.read_bytes() + b"\n")
     model = open_model(path)
     assert model.prehash is not None and model.prehash is not stale
@@ -261,12 +266,7 @@ def test_a_file_replaced_with_the_same_size_and_time_gets_a_new_helper(tmp_path,
     modification time match."""
     import os
 
-    monkeypatch.setattr(prehash, "MIN_BYTES", 0)
-    monkeypatch.setattr(prehash, "_EARLY", {})
-    path = tmp_path / "tower.ifc"
-    shutil.copyfile(TOWER, path)
-    prehash.begin(path)
-    stale = next(iter(prehash._EARLY.values()))
+    path, stale = _begun_copy(tmp_path, monkeypatch)
     st = path.stat()
     other = tmp_path / "other.ifc"
     text = TOWER.read_bytes()

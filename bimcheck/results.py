@@ -5,7 +5,10 @@ A command whose result depends only on its input files and options (``info``,
 ``qto``) looks the result up under a key made of the command, bimcheck's and
 its geometry libraries' versions, the digest of bimcheck's own source
 (:func:`code_digest`), the BLAKE2b digests of the model files' bytes and the
-options (packs as their loaded content). On a hit, the result is
+options (packs as their loaded content). ``qto`` and ``clash`` with pack files
+look it up first by the bytes of the models and of the pack files
+(:mod:`bimcheck.qto.served`, :mod:`bimcheck.clash.served`), so that an
+unchanged run loads no pack. On a hit, the result is
 rebuilt from the entry and the model is a :class:`~bimcheck.model.Model` made
 from the facts stored with it (schema, units, application, GlobalIds): it is
 parsed only if something asks for more. On a miss, the command runs as always

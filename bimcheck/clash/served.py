@@ -87,8 +87,9 @@ def clash_pack_files(
     pack_paths = [Path(p) for p in packs] or [default_pack_path()]
     wanted = list(dict.fromkeys(rule_ids))
     front = results.look_up(cache, "clash-pack", [*files, *pack_paths], {
-        "rule_ids": wanted, "names": [p.name for p in files], "models": len(files)})
-    hit = _served_by_bytes(front, files, pack_paths)
+        "rule_ids": wanted, "names": [p.name for p in files],
+        "packs": [p.name for p in pack_paths]})
+    hit = _served_by_bytes(front, files, pack_paths, cache)
     if hit is not None:
         report, models = hit
         _served_now(files, report, front.digest or "", t0, progress)
@@ -99,8 +100,15 @@ def clash_pack_files(
     report, models, found = _clash(files, rules, cache, timeout, threads, progress, t0)
     stored = _stored_rules(rules, pack_paths)
     if found.store is not None and found.key is not None and stored is not None:
-        front.put({"result": found.key, "rules": stored})
+        front.put({"rules": stored})
     return report, models, rules
+
+
+def _options(files: Sequence[Path], rules: Sequence[Rule]) -> dict[str, Any]:
+    """The options a clash run is cached under (with the models' digests)."""
+    from bimcheck import results
+
+    return {"rules": results.canonical(list(rules)), "names": [p.name for p in files]}
 
 
 def _clash(paths: Sequence[Path], rules: Sequence[Rule], cache: MeshCache | None,
@@ -109,8 +117,7 @@ def _clash(paths: Sequence[Path], rules: Sequence[Rule], cache: MeshCache | None
     from bimcheck import results
 
     files = [Path(p) for p in paths]
-    found = results.look_up(cache, "clash", files, {
-        "rules": results.canonical(list(rules)), "names": [p.name for p in files]})
+    found = results.look_up(cache, "clash", files, _options(files, rules))
     served = _served(found.entry, files, rules, found.digest or "")
     if served is not None:
         report, models = served
@@ -149,34 +156,56 @@ _RULE_FIELDS = tuple(f.name for f in dataclasses.fields(Rule) if f.name != "path
 
 def _stored_rules(rules: Sequence[Rule], pack_paths: list[Path]) -> list[Any] | None:
     """The rules as a by-bytes entry keeps them, each with the index of its
-    pack file; ``None`` when one does not keep (then no such entry is made)."""
+    pack file; ``None`` when they are not kept so (then no such entry is
+    made): a rule that does not encode, or a pack that includes others (their
+    bytes are not in the key, and a fresh run checks that they exist)."""
     from bimcheck import results
 
     try:
+        if any(b"include" in p.read_bytes() for p in pack_paths):
+            return None
         return [{"pack_file": pack_paths.index(r.path),
                  "rule": results.encode({f: getattr(r, f) for f in _RULE_FIELDS})}
                 for r in rules]
-    except (ValueError, TypeError) as exc:
+    except (OSError, ValueError, TypeError) as exc:
         log.debug("clash rules not kept by the packs' bytes (%s)", exc)
         return None
 
 
-def _served_by_bytes(front: Lookup, files: list[Path], pack_paths: list[Path]
-                     ) -> tuple[ClashReport, list[Model]] | None:
-    """The report and models a by-bytes entry points to, with its rules, or
-    ``None`` (no entry, the entry it points to is gone, or either does not read)."""
+def _rebuilt_rule(kept: Any, pack_paths: list[Path]) -> Rule:
+    """A rule as :func:`_stored_rules` kept it; ValueError when it is not one."""
+    from bimcheck import results
+
+    fields = results.decode(kept["rule"])
+    index = kept["pack_file"]
+    if not isinstance(fields, dict) or type(index) is not int or not 0 <= index < len(
+            pack_paths):
+        raise ValueError("not a stored rule")
+    text = ("id", "name", "kind", "severity", "pack", "family")
+    if (any(not isinstance(fields.get(f), str) for f in text)
+            or any(not isinstance(fields.get(f), dict) for f in ("doc", "params", "extra"))
+            or any(fields.get(f) is not None and not isinstance(fields[f], str)
+                   for f in ("a", "b"))):
+        raise ValueError(f"stored rule {fields.get('id')!r} has fields of other types")
+    return Rule(**fields, path=pack_paths[index])
+
+
+def _served_by_bytes(front: Lookup, files: list[Path], pack_paths: list[Path],
+                     cache: MeshCache | None) -> tuple[ClashReport, list[Model]] | None:
+    """The report and models of the run a by-bytes entry's rules lead to, or
+    ``None`` (no entry, no report cached for those rules, or either does not
+    read). The report is looked up under the rules rebuilt from the entry, as
+    a fresh run with them would store it, so it always goes with them."""
     entry, store = front.entry, front.store
     if entry is None or store is None:
         return None
     from bimcheck import results
 
     try:
-        rules = []
-        for kept in entry["rules"]:
-            fields = results.decode(kept["rule"])
-            rules.append(Rule(**fields, path=pack_paths[int(kept["pack_file"])]))
-        key = str(entry["result"])
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        rules = [_rebuilt_rule(kept, pack_paths) for kept in entry["rules"]]
+        key = results.result_key("clash", (front.digest or "").split(",")[:len(files)],
+                                 _options(files, rules))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         log.warning("%s: a cached clash report does not read (%s); checking again",
                     files[0].name, exc)
         return None
@@ -195,8 +224,12 @@ def _served(entry: dict[str, Any] | None, files: list[Path], rules: Sequence[Rul
     try:
         fields = {f: results.decode(entry["report"][f]) for f in _FIELDS}
         models = results.models_from_facts(entry["facts"], files, digests)
-        return ClashReport(rules=list(rules), **fields), models
-    except (KeyError, TypeError, ValueError) as exc:
+        report = ClashReport(rules=list(rules), **fields)
+        ids = {r.id for r in rules}
+        if any(getattr(c, "rule", None) not in ids for c in report.rule_coverage):
+            raise ValueError("its coverage names other rules")
+        return report, models
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         log.warning("%s: a cached clash report does not read (%s); checking again",
                     files[0].name, exc)
         return None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 #: The fields of a :class:`Takeoff` an entry keeps (the model is rebuilt from facts).
 _FIELDS = ("rows", "failures", "skipped", "settings_key", "reconcile_tolerance", "compared",
            "findings")
+
+#: What a result key looks like (:func:`bimcheck.results.result_key`).
+_RESULT_KEY = re.compile(r"[0-9a-f]{40}")
 
 #: ``reconcile`` of :func:`takeoff_pack_file`: the pack's own tolerance.
 PACK_TOLERANCE = "pack"
@@ -159,6 +163,8 @@ def _served_by_bytes(front: Lookup, path: Path) -> tuple[Takeoff, PackRun] | Non
         run = PackRun(str(meta["name"]), tuple(str(r) for r in meta["rule_ids"]),
                       None if meta["reconcile"] is None else float(meta["reconcile"]))
         key = str(entry["result"])
+        if not _RESULT_KEY.fullmatch(key):  # a key, not a path (the cache may be shared)
+            raise ValueError("not a result key")
     except (KeyError, TypeError, ValueError) as exc:
         log.warning("%s: a cached takeoff does not read (%s); measuring again", path.name, exc)
         return None

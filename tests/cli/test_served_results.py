@@ -291,6 +291,99 @@ def test_a_clash_run_by_bytes_is_checked_again_for_another_rule_or_a_changed_pac
     assert served() is False  # the entry the bytes pointed to is gone: checked again
 
 
+def _front_entries(cache: Path) -> list[tuple[Path, dict]]:
+    """The by-bytes entries (clash-pack and qto-pack) of a cache, decoded."""
+    from bimcheck import results
+
+    found = []
+    for path in _entries(cache):
+        entry = results._decode(path.read_bytes())
+        if entry is not None and ("rules" in entry or "result" in entry):
+            found.append((path, entry))
+    return found
+
+
+def test_a_renamed_pack_is_not_served_under_its_old_name(tmp_path, model):
+    from bimcheck.clash.rules import default_pack_path
+
+    cache = tmp_path / "cache"
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    shutil.copyfile(default_pack_path(), first)
+    shutil.copyfile(default_pack_path(), second)
+    docs = []
+    for pack in (first, second, second):
+        code, out, err = run("-v", "clash", model, "--rules", pack, "--json", "--no-history",
+                             "--cache-dir", cache)
+        assert code == 0, err
+        docs.append(json.loads(out))
+    assert {r["pack"] for r in docs[0]["rules"]} == {"a.yaml"}
+    assert {r["pack"] for r in docs[1]["rules"]} == {"b.yaml"} == {
+        r["pack"] for r in docs[2]["rules"]}
+
+
+def test_a_pack_that_includes_another_is_loaded_every_time(tmp_path, model):
+    """The included file's bytes are not in the by-bytes key, and a fresh run
+    checks that it is there: such a pack is never served by its bytes."""
+    from bimcheck.clash.rules import default_pack_path
+
+    cache = tmp_path / "cache"
+    other = tmp_path / "other.yaml"
+    shutil.copyfile(default_pack_path(), other)
+    pack = tmp_path / "inc.yaml"
+    pack.write_text(default_pack_path().read_text(encoding="utf-8")
+                    + "include: [other.yaml]\n", encoding="utf-8")
+    args = ["clash", model, "--rules", pack, "--json", "--no-history", "--cache-dir", cache]
+    assert run(*args)[0] == 0
+    assert [e for _, e in _front_entries(cache) if "rules" in e] == []
+    other.unlink()
+    code, _, err = run(*args)
+    assert code == 2 and "inc.yaml" in err and "other.yaml" in err
+
+
+@pytest.mark.parametrize("tamper", ["types", "fewer", "index"])
+def test_a_tampered_by_bytes_entry_is_checked_again(tmp_path, model, tamper):
+    """A by-bytes entry whose rules are not what a run stored (the cache may
+    be shared) is a miss with a warning, never a traceback: the report is
+    looked up under the rules rebuilt from it, and those must be rules."""
+    from bimcheck import results
+
+    cache = tmp_path / "cache"
+    args = ["-v", "clash", model, "--json", "--no-history", "--cache-dir", cache]
+    code, first, _ = run(*args)
+    assert code == 0
+    [(path, entry)] = [(p, e) for p, e in _front_entries(cache) if "rules" in e]
+    if tamper == "types":
+        rule = results.decode(entry["rules"][0]["rule"])
+        entry["rules"][0]["rule"] = results.encode({**rule, "params": "not a mapping"})
+    elif tamper == "fewer":
+        entry["rules"] = entry["rules"][:1]
+    else:
+        entry["rules"][0]["pack_file"] = -1
+    path.write_bytes(results._encode(entry))
+    code, again, err = run(*args)
+    assert code == 0, err
+    assert again == first and "Traceback" not in err
+    if tamper != "fewer":  # fewer rules lead to no cached report: a plain miss
+        assert "does not read" in err
+
+
+def test_a_by_bytes_takeoff_entry_must_point_to_a_result_key(tmp_path, model):
+    from bimcheck import results
+
+    cache = tmp_path / "cache"
+    victim = tmp_path / "victim.json.z"
+    victim.write_bytes(b"keep me")
+    args = ["-v", "qto", model, "--json", "--no-history", "--cache-dir", cache]
+    code, first, _ = run(*args)
+    assert code == 0
+    [(path, entry)] = [(p, e) for p, e in _front_entries(cache) if "result" in e]
+    entry["result"] = str(victim)[: -len(".json.z")]
+    path.write_bytes(results._encode(entry))
+    code, again, err = run(*args)
+    assert code == 0 and again == first and "does not read" in err
+    assert victim.read_bytes() == b"keep me"
+
+
 LIFT_PLAN = SAMPLES / "tower.lift.yaml"
 
 

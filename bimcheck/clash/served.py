@@ -89,7 +89,7 @@ def clash_pack_files(
     front = results.look_up(cache, "clash-pack", [*files, *pack_paths], {
         "rule_ids": wanted, "names": [p.name for p in files],
         "packs": [p.name for p in pack_paths]})
-    hit = _served_by_bytes(front, files, pack_paths, cache)
+    hit = _served_by_bytes(front, files, pack_paths)
     if hit is not None:
         report, models = hit
         _served_now(files, report, front.digest or "", t0, progress)
@@ -190,8 +190,8 @@ def _rebuilt_rule(kept: Any, pack_paths: list[Path]) -> Rule:
     return Rule(**fields, path=pack_paths[index])
 
 
-def _served_by_bytes(front: Lookup, files: list[Path], pack_paths: list[Path],
-                     cache: MeshCache | None) -> tuple[ClashReport, list[Model]] | None:
+def _served_by_bytes(front: Lookup, files: list[Path], pack_paths: list[Path]
+                     ) -> tuple[ClashReport, list[Model]] | None:
     """The report and models of the run a by-bytes entry's rules lead to, or
     ``None`` (no entry, no report cached for those rules, or either does not
     read). The report is looked up under the rules rebuilt from the entry, as

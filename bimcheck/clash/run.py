@@ -28,6 +28,7 @@ from bimcheck.clash.identity import clash_key
 from bimcheck.clash.records import Clash, Group, PairResult, RuleCoverage, Subject
 from bimcheck.clash.relations import Relations, ignore_reason
 from bimcheck.clash.report import ClashReport
+from bimcheck.clash.reuse import PairReuse
 from bimcheck.clash.rules import rule_bands, rule_grouping
 from bimcheck.errors import GeometryError
 from bimcheck.geometry.cache import MeshCache
@@ -182,6 +183,7 @@ def check_clash(ctx: Any, rules: Sequence[Rule]) -> ClashReport:
     failed: list[Failure] = []
     without: list[dict] = []
     relations: list[Relations] = []
+    mesh_keys: dict[str, str | None] = {}
     t0 = time.monotonic()
     need_fp = any(r.kind == "duplicate" for r in rules)
     for index, (model, union) in enumerate(zip(models, by_model_union, strict=True)):
@@ -209,6 +211,7 @@ def check_clash(ctx: Any, rules: Sequence[Rule]) -> ClashReport:
             subjects[gid] = Subject(functools.partial(ctx.ref, index, element), mesh,
                                     functools.partial(is_solid, mesh), fp, index,
                                     ifc_class=element.is_a())
+            mesh_keys[gid] = geometry.keys.get(gid)
         for first, gids in sorted(clashing_ids.items()):
             warnings.append(
                 f"{len(gids)} GlobalId(s) of {model.path.name} are also in {first} "
@@ -225,21 +228,22 @@ def check_clash(ctx: Any, rules: Sequence[Rule]) -> ClashReport:
     clashes: list[Clash] = []
     groups: list[Group] = []
     t0 = time.monotonic()
-    for n, rule in enumerate(rules):
-        cov = coverage[rule.id]
-        a_ids = sorted({g for per in selected for g in per[rule.id][0] if g in subjects})
-        b_ids = None
-        if rule.b is not None:
-            b_ids = sorted({g for per in selected for g in per[rule.id][1] if g in subjects})
-        cov.a_meshed, cov.b_meshed = len(a_ids), len(b_ids or [])
-        found = _check_rule(rule, a_ids, b_ids, subjects, relations, models, cov,
-                            ctx.progress, processes, keep_shared=n < len(rules) - 1)
-        grouping = rule_grouping(rule)
-        groups.extend(group_clashes(found, radius=grouping.radius,
-                                    min_element_clashes=grouping.min_element_clashes))
-        cov.clashes = len(found)
-        clashes.extend(found)
+    reuse = PairReuse(ctx.cache, mesh_keys)
+    try:
+        for n, rule in enumerate(rules):
+            cov = coverage[rule.id]
+            found = _check_rule(rule, _ids(selected, rule, subjects, cov), subjects, relations,
+                                models, cov, ctx.progress, processes, reuse,
+                                keep_shared=n < len(rules) - 1)
+            grouping = rule_grouping(rule)
+            groups.extend(group_clashes(found, radius=grouping.radius,
+                                        min_element_clashes=grouping.min_element_clashes))
+            cov.clashes = len(found)
+            clashes.extend(found)
+    finally:
+        reuse.close()
     timings["check"] = time.monotonic() - t0
+    timings["pairs_reused"], timings["pairs_tested"] = reuse.reused, reuse.tested
     tests = {gid: ("exact" if s.exact else "triangles") if s.tested else "untested"
              for gid, s in subjects.items()}
     clashes.sort(key=lambda c: (c.rule, c.key))
@@ -257,18 +261,31 @@ def check_clash(ctx: Any, rules: Sequence[Rule]) -> ClashReport:
     )
 
 
+def _ids(selected: list[dict[str, tuple[list[str], list[str] | None]]], rule: Rule,
+         subjects: dict[str, Subject], cov: RuleCoverage) -> tuple[list[str], list[str] | None]:
+    """The GlobalIds with a mesh the rule's ``a`` and ``b`` selected (``b``
+    None for a rule of ``a`` against itself), counted in ``cov``."""
+    a_ids = sorted({g for per in selected for g in per[rule.id][0] if g in subjects})
+    b_ids = None
+    if rule.b is not None:
+        b_ids = sorted({g for per in selected for g in per[rule.id][1] if g in subjects})
+    cov.a_meshed, cov.b_meshed = len(a_ids), len(b_ids or [])
+    return a_ids, b_ids
+
+
 def _check_rule(
     rule: Rule,
-    a_ids: list[str],
-    b_ids: list[str] | None,
+    ids: tuple[list[str], list[str] | None],
     subjects: dict[str, Subject],
     relations: list[Relations],
     models: Sequence[Model],
     cov: RuleCoverage,
     progress: Progress | None,
-    processes: int = 1,
+    processes: int,
+    reuse: PairReuse,
     keep_shared: bool = True,
 ) -> list[Clash]:
+    a_ids, b_ids = ids
     params = rule.params
     if rule.kind == "clearance":
         expand = float(params["clearance"])
@@ -308,9 +325,9 @@ def _check_rule(
         sa.tested = sb.tested = True
         todo.append((ga, gb))
     report = None if progress is None else (lambda done, total: progress(stage, done, total))
-    results = parallel.test_pairs(
-        functools.partial(_test_pair, test, params=params),
-        [(subjects[ga], subjects[gb]) for ga, gb in todo], processes, report,
+    results = reuse.results(
+        rule, todo, [(subjects[ga], subjects[gb]) for ga, gb in todo],
+        functools.partial(_test_pair, test, params=params), processes, report,
         keep_shared=keep_shared)
     found: list[Clash] = []
     for (ga, gb), result in zip(todo, results, strict=True):

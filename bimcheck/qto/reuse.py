@@ -33,15 +33,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sqlite3
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import ifcopenshell
 
 from bimcheck.geometry.cache import MeshCache
+from bimcheck.keystore import KeyStore
 from bimcheck.model import Model
 from bimcheck.packs.schema import Rule
 from bimcheck.qto.functions import Measure, material_density
@@ -55,66 +54,21 @@ FORMAT = 1
 #: Quantity functions that read the material's density.
 _WEIGHING = frozenset({"weight", "gross_weight"})
 
-#: SQLite parameters per query (well under SQLite's own limit).
-_BATCH = 500
-
 #: What one element's measuring gave: rows, skipped quantities, warnings.
 Measured = tuple[list[Any], list[tuple[str, str, str, str]], list[str]]
 
 
-class RowStore:
+class RowStore(KeyStore):
     """The per-element row entries under a mesh cache's root (module docstring)."""
 
-    def __init__(self, cache: MeshCache) -> None:
-        from bimcheck.results import ResultCache
+    FILE = "rows.sqlite"
+    TABLE = "rows"
 
-        self.path = ResultCache(cache).root / "rows.sqlite"
-        self.hits = self.misses = 0
-        self._db: sqlite3.Connection | None = None
+    def encode(self, value: Measured) -> bytes:
+        return _encode(value)
 
-    def _open(self) -> sqlite3.Connection:
-        if self._db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            db.execute("CREATE TABLE IF NOT EXISTS rows (key TEXT PRIMARY KEY, body BLOB)")
-            self._db = db
-        return self._db
-
-    def get_many(self, keys: Iterable[str]) -> dict[str, Measured]:
-        """The stored rows of those ``keys`` that have an entry that reads."""
-        wanted = sorted(set(keys))
-        found: dict[str, Measured] = {}
-        db = self._open()
-        for start in range(0, len(wanted), _BATCH):
-            chunk = wanted[start:start + _BATCH]
-            marks = ",".join("?" * len(chunk))
-            for key, body in db.execute(f"SELECT key, body FROM rows WHERE key IN ({marks})",
-                                        chunk):
-                entry = _decode(body)
-                if entry is not None:
-                    found[key] = entry
-        self.hits += len(found)
-        self.misses += len(wanted) - len(found)
-        return found
-
-    def put_many(self, entries: Mapping[str, Measured]) -> None:
-        """Store every element's rows, in one transaction."""
-        if not entries:
-            return
-        db = self._open()
-        rows = [(k, _encode(v)) for k, v in sorted(entries.items())]
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.executemany("INSERT OR REPLACE INTO rows (key, body) VALUES (?, ?)", rows)
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+    def decode(self, body: bytes) -> Measured | None:
+        return _decode(body)
 
 
 def open_store(cache: MeshCache | None) -> RowStore | None:
@@ -124,28 +78,12 @@ def open_store(cache: MeshCache | None) -> RowStore | None:
 
 def store_usage(cache: MeshCache) -> tuple[int, int]:
     """(elements with stored rows, bytes of the store) of ``cache``."""
-    path = RowStore(cache).path
-    if not path.is_file():
-        return 0, 0
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
-        try:
-            (count,) = db.execute("SELECT COUNT(*) FROM rows").fetchone()
-        finally:
-            db.close()
-    except sqlite3.Error:
-        count = 0
-    return int(count), path.stat().st_size
+    return RowStore.usage(cache)
 
 
 def clear_store(cache: MeshCache) -> int:
     """Delete the row store (and SQLite's side files); how many elements it held."""
-    count, _ = store_usage(cache)
-    path = RowStore(cache).path
-    for p in (path, path.with_name(path.name + "-journal"), path.with_name(path.name + "-wal"),
-              path.with_name(path.name + "-shm")):
-        Path(p).unlink(missing_ok=True)
-    return count
+    return RowStore.clear(cache)
 
 
 def element_keys(

@@ -23,3 +23,28 @@ def test_cache_info_and_clear(tmp_path):
     # Cleared means rebuilt: the next run tessellates everything again.
     result = runner.invoke(cli, ["info", model, "--cache-dir", cache])
     assert "0 from cache, 80 tessellated" in result.stdout
+
+
+def test_cache_info_and_clear_count_the_clash_pair_results(tmp_path):
+    from bimcheck.clash.reuse import PairStore
+    from bimcheck.geometry.cache import MeshCache
+
+    runner = CliRunner()
+    cache = tmp_path / "c"
+    model = str(SAMPLES / "tower_rev_a.ifc")
+    result = runner.invoke(cli, ["clash", model, "--json", "--timings", "--no-history",
+                                 "--cache-dir", str(cache)])
+    assert result.exit_code == 0
+    import json
+
+    tested = json.loads(result.stdout)["timings"]["pairs_tested"]
+    # One entry per distinct test (kind, params, classes, meshes): the
+    # duplicate column C-1-B1-DUP has C-1-B1's mesh, so its pairs with the
+    # same neighbours are C-1-B1's entries.
+    stored = PairStore.usage(MeshCache(cache))[0]
+    assert 0 < stored <= tested
+    info = runner.invoke(cli, ["cache", "info", "--cache-dir", str(cache)]).stdout
+    assert f"clash results of {stored} pair(s)" in info
+    cleared = runner.invoke(cli, ["cache", "clear", "--cache-dir", str(cache)]).stdout
+    assert f"the clash results of {stored} pair(s)" in cleared
+    assert PairStore.usage(MeshCache(cache)) == (0, 0)

@@ -18,7 +18,8 @@ of the cold run just before it, in the same alternation as ifcclash.
 ``b03_collision``, ``duplex_cross_file``, ``tekla_steel``, ``b03_clearance``
 (measurement 1), ``pack_b03``, ``pack_b03_own_cells``, ``pack_tekla``,
 ``pack_duplex``, ``pack_fzk_haus``, ``pack_great_court``, ``pack_janesville``,
-``pack_acca`` (measurements 2 and 3), ``grid`` (measurement 4). ifcclash needs
+``pack_acca`` (measurements 2 and 3), ``grid`` (measurement 4),
+``revision_great_court``, ``revision_tekla`` (measurement 5). ifcclash needs
 about 4 minutes on Janesville and more than 12 on ACCA_RFI_Signalling (its
 alignment-based placements) per run, so a run of every measurement takes the
 better part of an hour. ifcclash is installed first if missing
@@ -89,6 +90,13 @@ The measurements and their targets (bimcheck / ifcclash)
        ``grid_intersection``. The targets of 1 and 3 are applied (cold time
        <= 1.0, memory <= 2.0, warm time <= 0.2), and bimcheck must find
        exactly the layout's clash pairs.
+    5. A design revision (``revision_model.make_revision``: 5 % of the
+       elements with a body moved 0.1 m) of the great court roof or the Tekla
+       model, the default pack: bimcheck on a copy of the cache of the model
+       before it (meshes and pair tests of the unchanged elements reused)
+       against ifcclash on the revision, alternating; the target of 2 (time
+       <= 0.2). The revision's clashes must be those of a run from an empty
+       cache.
 
 The machine's load average is printed at the start and the end: other work
 on the machine slows both tools, not necessarily equally.
@@ -165,7 +173,14 @@ PACK_MODELS: dict[str, tuple[str, ...]] = {
     "pack_janesville": ("revit2012_janesville_restaurant.ifc",),
     "pack_acca": ("ACCA_RFI_Signalling.ifc",),
 }
-ALL_NAMES = (*SET_NAMES, *PACK_MODELS, "grid")
+#: A design revision of a model (``revision_model.make_revision``: 5 % of its
+#: elements moved 0.1 m), the default pack: bimcheck on the cache of the
+#: revision before it (pair tests reused) against ifcclash on the revision.
+REVISION_MODELS: dict[str, str] = {
+    "revision_great_court": "geometrygym_great_court_roof.ifc",
+    "revision_tekla": TEKLA,
+}
+ALL_NAMES = (*SET_NAMES, *PACK_MODELS, *REVISION_MODELS, "grid")
 
 #: bimcheck's ad hoc arguments for each baseline (b03_collision reuses the hard run).
 HARD_01 = ("--kind", "hard", "--tolerance", "0.01")
@@ -425,7 +440,8 @@ class BimRun:
     @property
     def timings(self) -> str:
         t = self.doc.get("timings", {})
-        return ", ".join(f"{k} {v:.2f} s" for k, v in t.items())
+        return ", ".join(f"{k} {v}" if isinstance(v, int) and not isinstance(v, bool)
+                         else f"{k} {v:.2f} s" for k, v in t.items())
 
 
 def run_bimcheck(
@@ -910,6 +926,48 @@ def measure_pack(ctx: Context, name: str) -> None:
     }
 
 
+def measure_revision(ctx: Context, name: str) -> None:
+    """Measurement 5: the default pack on a revision in which 5 % of the
+    elements moved, bimcheck on the revision before it's cache (each run on
+    a fresh copy of it), against ifcclash on the revision; the revision's
+    clashes are compared with a run from an empty cache."""
+    import shutil
+
+    from revision_model import make_revision
+
+    work = ctx.root / name
+    work.mkdir(parents=True, exist_ok=True)
+    base, revision = work / "base.ifc", work / "revision.ifc"
+    moved = make_revision(ctx.model(REVISION_MODELS[name]), base, revision, 0.05)
+    sets, _ = pack_clash_sets([revision], ctx.index)
+    _say(f"\n[5] {name}: default pack on a revision of {REVISION_MODELS[name]} with "
+         f"{len(moved)} element(s) moved 0.1 m, on the cache of the model before it")
+    run_bimcheck([base], [], work, work / "base-cache", ctx.timeout, label="base")
+
+    def on_base_cache(i: int) -> BimRun:
+        cache = work / f"cache{i}"
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.copytree(work / "base-cache", cache)
+        return run_bimcheck([revision], [], work, cache, ctx.timeout, label=f"revision{i}")
+
+    _, peer_m, runs = ctx.alternate(
+        lambda i: run_peer(sets, work / f"ifcclash{i}", ctx.timeout), on_base_cache)
+    run = runs[0]
+    run.measured = median_of([r.measured for r in runs])
+    _say(f"  bimcheck --timings: {run.timings}")
+    report_pair(ctx.summary, name, run.measured, peer_m, TIME_PACK, None, "bimcheck revision")
+    fresh = run_bimcheck([revision], [], work, work / "empty-cache", ctx.timeout, label="fresh")
+    same = fresh.doc["clashes"] == run.doc["clashes"]
+    _say(f"  revision clashes identical to a run from an empty cache: {same}")
+    ctx.summary.check(name, "clashes == empty-cache run", same,
+                      f"{len(run.doc['clashes'])} clashes")
+    ctx.results[name] = {
+        "model": REVISION_MODELS[name], "moved": len(moved), "ifcclash": peer_m.as_dict(),
+        "bimcheck_revision": run.measured.as_dict(), "bimcheck_timings": run.doc.get("timings"),
+        "identical_to_empty_cache": same,
+    }
+
+
 def measure_grid(ctx: Context, n_elements: int) -> None:
     """Measurement 4: the synthetic grid, cold and warm, against the layout's truth."""
     work = ctx.root / "grid"
@@ -1002,6 +1060,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 measure_one_set(ctx, name)
             elif name in PACK_MODELS:
                 measure_pack(ctx, name)
+            elif name in REVISION_MODELS:
+                measure_revision(ctx, name)
             else:
                 measure_grid(ctx, args.grid_elements)
     _say(f"\nSummary ({time.perf_counter() - started:.0f} s in all; {load_average()} at the end; "

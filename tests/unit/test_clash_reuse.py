@@ -117,14 +117,17 @@ def test_an_entry_that_does_not_read_is_tested_again(tmp_path, monkeypatch):
     assert dumps(again.as_dict()) == dumps(first.as_dict())
 
 
-def test_a_store_that_cannot_be_opened_turns_reuse_off(tmp_path, caplog):
+def test_a_store_that_cannot_be_opened_turns_reuse_off(tmp_path, monkeypatch):
+    warned: list[str] = []
+    monkeypatch.setattr(reuse.log, "warning", lambda msg, *args: warned.append(msg % args))
     cache = MeshCache(tmp_path / "cache")
     path = reuse.PairStore(cache).path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"not a database" * 100)
     report = _run(REV_A, cache)
     assert report.summary()["clashes"] == 9
-    assert "clash pair results not reused" in caplog.text
+    assert report.timings["pairs_reused"] == 0
+    assert len(warned) == 1 and "clash pair results not reused" in warned[0]
 
 
 def test_no_cache_no_store(tmp_path):

@@ -42,11 +42,21 @@ class KeyStore:
         raise NotImplementedError
 
     def _open(self) -> sqlite3.Connection:
+        """The connection (opened on first use); sqlite3.Error when the file
+        cannot be made or opened, its folder included."""
         if self._db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise sqlite3.OperationalError(f"cannot create {self.path.parent}: {exc}") \
+                    from exc
             db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            db.execute(f"CREATE TABLE IF NOT EXISTS {self.TABLE} "
-                       "(key TEXT PRIMARY KEY, body BLOB)")
+            try:
+                db.execute(f"CREATE TABLE IF NOT EXISTS {self.TABLE} "
+                           "(key TEXT PRIMARY KEY, body BLOB)")
+            except BaseException:
+                db.close()
+                raise
             self._db = db
         return self._db
 
@@ -60,7 +70,9 @@ class KeyStore:
             marks = ",".join("?" * len(chunk))
             for key, body in db.execute(
                     f"SELECT key, body FROM {self.TABLE} WHERE key IN ({marks})", chunk):
-                entry = self.decode(bytes(body))
+                if not isinstance(body, bytes):  # NULL or text: not an entry
+                    continue
+                entry = self.decode(body)
                 if entry is not None:
                     found[key] = entry
         self.hits += len(found)

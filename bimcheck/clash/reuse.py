@@ -156,7 +156,7 @@ class PairReuse:
             keys = pair_keys(rule, pairs, ids, self.mesh_keys)
             try:
                 found = self.store.get_many(k for k in keys if k is not None)
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:
                 self._off(exc)
                 keys, found = None, {}
         out: list[PairResult | None] = [None] * len(pairs)
@@ -167,8 +167,19 @@ class PairReuse:
                 missing.append(i)
             elif entry is not NOT_A_CLASH:
                 out[i] = entry
+        states = [(s, s._exact) for pair in pairs for s in pair]
+        before = parallel.fallbacks
         tested = parallel.test_pairs(test, [pairs[i] for i in missing], processes, progress,
                                      keep_shared=keep_shared)
+        if parallel.fallbacks != before and len(missing) < len(pairs):
+            # A pair tested now fell back to the triangle test: a run without
+            # the store would have tested that element's later pairs so too,
+            # reused ones included. The rule is tested again as it would be.
+            for s, state in states:
+                s._exact = state
+            missing = list(range(len(pairs)))
+            tested = parallel.test_pairs(test, pairs, processes, progress,
+                                         keep_shared=keep_shared)
         for i, result in zip(missing, tested, strict=True):
             out[i] = result
         self.reused += len(pairs) - len(missing)
@@ -177,11 +188,11 @@ class PairReuse:
             fresh = {keys[i]: out[i] for i in missing if keys[i] is not None}
             try:
                 self.store.put_many(fresh)
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:
                 self._off(exc)
         return out
 
-    def _off(self, exc: sqlite3.Error) -> None:
+    def _off(self, exc: Exception) -> None:
         if self.store is not None:
             log.warning("%s: clash pair results not reused (%s: %s)", self.store.path,
                         type(exc).__name__, exc)

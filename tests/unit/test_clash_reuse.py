@@ -161,3 +161,64 @@ def test_a_stored_result_reads_back_exactly(tmp_path):
                  b'["hard",true,"x",0,0,[1,2,3],null,null]', b'["hard",true,0,0,0,null,null,null]'):
         assert store.decode(body) is None, body
     store.close()
+
+
+def test_a_fallback_among_the_pairs_tested_now_tests_the_rule_again(tmp_path, monkeypatch):
+    """A changed pair that falls back to the triangle test turns its element's
+    later pairs to that test in a run without the store: their stored exact
+    results must not be reused (a review found this)."""
+    from bimcheck.clash import clearance, duplicate
+
+    cache = MeshCache(tmp_path / "cache")
+    seen = []
+    original = reuse.PairReuse.results
+
+    def spy(self, rule, ids, pairs, *args, **kwargs):
+        out = original(self, rule, ids, pairs, *args, **kwargs)
+        seen.append((rule, list(ids), out, reuse.pair_keys(rule, pairs, ids, self.mesh_keys)))
+        return out
+
+    monkeypatch.setattr(reuse.PairReuse, "results", spy)
+    _run(REV_A, cache)
+    monkeypatch.setattr(reuse.PairReuse, "results", original)
+    # A pair P whose element has a later exact clash in the same rule.
+    choice = next((rule, ids[i], keys[i]) for rule, ids, out, keys in seen
+                  for i in range(len(ids)) for j in range(i + 1, len(ids))
+                  if set(ids[j]) & set(ids[i]) and out[j] is not None and out[j].exact)
+    rule, pair, key = choice
+    store = reuse.PairStore(cache)
+    store._open().execute("DELETE FROM pairs WHERE key = ?", (key,))  # P "changed"
+    store.close()
+    module = {"hard": hard, "clearance": clearance, "duplicate": duplicate}[rule.kind]
+    real = module.check_pair
+
+    def rejecting(a, b, params):
+        if {a.ref.global_id, b.ref.global_id} == set(pair) and a.exact and b.exact:
+            raise GeometryError("a rejected solid")
+        return real(a, b, params)
+
+    monkeypatch.setattr(module, "check_pair", rejecting)
+    reused = _run(REV_A, cache)
+    fresh = _run(REV_A)
+    assert dumps(reused.as_dict()) == dumps(fresh.as_dict())
+    assert any(not c.found.exact for c in fresh.clashes)  # the fallback shows
+
+
+def test_a_body_that_is_not_a_blob_is_a_miss(tmp_path):
+    store = reuse.PairStore(MeshCache(tmp_path / "cache"))
+    store.put_many({"a": None, "b": None})
+    db = store._open()
+    db.execute("UPDATE pairs SET body = NULL WHERE key = 'a'")
+    db.execute("UPDATE pairs SET body = 'text' WHERE key = 'b'")
+    assert store.get_many(["a", "b"]) == {}
+    store.close()
+
+
+def test_a_results_folder_that_cannot_be_made_turns_reuse_off(tmp_path, monkeypatch):
+    warned: list[str] = []
+    monkeypatch.setattr(reuse.log, "warning", lambda msg, *args: warned.append(msg % args))
+    cache = MeshCache(tmp_path / "cache")
+    (cache.root / "results").write_text("a file where the folder goes")
+    report = _run(REV_A, cache)
+    assert report.summary()["clashes"] == 9 and report.timings["pairs_reused"] == 0
+    assert len(warned) == 1 and "cannot create" in warned[0]

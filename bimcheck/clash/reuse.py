@@ -20,7 +20,9 @@ The ignore rules, bands and grouping apply to the results, not in the test,
 and are not in the key. A test that falls back from the exact test to the
 triangle test (a solid the volume kernel rejects) changes how that element
 is tested in every later pair, an outcome that depends on the order: from
-the first fallback of a run on, nothing is stored or reused in it.
+the first fallback of a run on, nothing is stored or reused in it, and a rule
+in which one of the pairs tested now falls back is tested again whole, as a
+run without the store tests it.
 
 Entries live in ``<cache root>/results/v1/pairs.sqlite``
 (:class:`~bimcheck.keystore.KeyStore`): key, then the result as JSON

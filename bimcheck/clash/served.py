@@ -201,16 +201,15 @@ def _served_by_bytes(front: Lookup, files: list[Path], pack_paths: list[Path]
         return None
     from bimcheck import results
 
+    digests = (front.digest or "").split(",")[:len(files)]  # the models' (then the packs')
     try:
         rules = [_rebuilt_rule(kept, pack_paths) for kept in entry["rules"]]
-        key = results.result_key("clash", (front.digest or "").split(",")[:len(files)],
-                                 _options(files, rules))
+        key = results.result_key("clash", digests, _options(files, rules))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         log.warning("%s: a cached clash report does not read (%s); checking again",
                     files[0].name, exc)
         return None
-    digests = ",".join((front.digest or "").split(",")[:len(files)])
-    return _served(store.get(key), files, rules, digests)
+    return _served(store.get(key), files, rules, ",".join(digests))
 
 
 def _served(entry: dict[str, Any] | None, files: list[Path], rules: Sequence[Rule],

@@ -136,13 +136,12 @@ def clash(
     precheck_history(history)
     prehash_models(list(models))
 
-    adhoc_rules = [adhoc_rule(a=sel_a, b=sel_b, kind=kind, tolerance=tolerance,
-                              clearance=clearance, allow_touching=allow_touching)] if adhoc else []
+    rules = [adhoc_rule(a=sel_a, b=sel_b, kind=kind, tolerance=tolerance,
+                        clearance=clearance, allow_touching=allow_touching)] if adhoc else []
     cache = open_cache(cache_dir, no_cache)
     with progress_bar("Clash", ctx.obj.get("quiet", False)) as bar:
         progress = None if bar is None else (lambda s, d, t: bar(d, t, s))
         if adhoc:
-            rules = adhoc_rules
             report, opened = clash_files(models, rules, cache=cache, timeout=timeout,
                                          threads=threads, progress=progress)
         else:  # by the packs' bytes first: an unchanged run loads no pack

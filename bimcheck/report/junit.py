@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from xml.etree import ElementTree as ET
 
 from bimcheck.report.bcf import xml_safe
 from bimcheck.report.gatedoc import gate_active
+from bimcheck.report.xmlout import Element, sub, to_string
 
 
 def _failing(doc: dict[str, Any]) -> set[str]:
@@ -60,25 +60,26 @@ def junit_xml(doc: dict[str, Any]) -> bytes:
     families: dict[str, list[dict[str, Any]]] = {}
     for rule in doc["rules"]:
         families.setdefault(rule.get("family") or "other", []).append(rule)
-    root = ET.Element("testsuites", name="bimcheck")
+    root = Element("testsuites", {"name": "bimcheck"})
     total_tests = total_failures = total_skipped = 0
     for family in sorted(families):
         rules = families[family]
-        suite = ET.SubElement(root, "testsuite", name=f"bimcheck.{family}")
+        suite = sub(root, "testsuite", {"name": f"bimcheck.{family}"})
         n_fail = n_skipped = 0
         for rule in rules:
-            case = ET.SubElement(suite, "testcase", classname=f"bimcheck.{family}",
-                                 name=xml_safe(f"{rule['id']} {rule['name']}"), time="0")
+            case = sub(suite, "testcase", {"classname": f"bimcheck.{family}",
+                                           "name": xml_safe(f"{rule['id']} {rule['name']}"),
+                                           "time": "0"})
             if rule["id"] in not_run:
-                ET.SubElement(case, "skipped", message=xml_safe(not_run[rule["id"]]))
+                sub(case, "skipped", {"message": xml_safe(not_run[rule["id"]])})
                 n_skipped += 1
                 continue
             found = by_rule.get(rule["id"], [])
             bad = [f for f in found if f["key"] in failing]
             for f in bad:
                 gids = ", ".join(e["global_id"] for e in f["elements"]) or "-"
-                failure = ET.SubElement(case, "failure", type=f["severity"],
-                                        message=xml_safe(f"{f['message']} [{gids}]"))
+                failure = sub(case, "failure", {"type": f["severity"],
+                                                "message": xml_safe(f"{f['message']} [{gids}]")})
                 failure.text = xml_safe(
                     f"{rule['id']} {f['severity']}: {f['message']}\nGlobalIds: {gids}\n"
                     f"key: {f['key']}\nstorey: {f.get('storey') or '-'}\n"
@@ -87,7 +88,7 @@ def junit_xml(doc: dict[str, Any]) -> bytes:
                 n_fail += 1
             others = len(found) - len(bad)
             if others:
-                ET.SubElement(case, "system-out").text = (
+                sub(case, "system-out").text = (
                     f"{others} finding(s) below the gate or waived")
         suite.set("tests", str(len(rules)))
         suite.set("failures", str(n_fail))
@@ -102,5 +103,6 @@ def junit_xml(doc: dict[str, Any]) -> bytes:
     root.set("errors", "0")
     if total_skipped:
         root.set("skipped", str(total_skipped))
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    # As ElementTree.tostring(encoding="utf-8", xml_declaration=True) writes it.
+    return ("<?xml version='1.0' encoding='utf-8'?>\n" + to_string(root) + "\n").encode(
+        "utf-8", "xmlcharrefreplace")

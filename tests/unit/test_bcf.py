@@ -26,6 +26,7 @@ from bimcheck.report.bcf import (
     bcf_bytes,
     camera,
     topic_guid,
+    topics_bcf,
     write_bcf,
     xml_safe,
 )
@@ -373,3 +374,46 @@ def test_write_into_missing_folder_names_the_path(tmp_path, report):
     path = tmp_path / "nope" / "clashes.bcfzip"
     with pytest.raises(OutputError, match="nope"):
         write_bcf(report, path)
+
+
+def _elementtree_bytes(raw: bytes) -> bytes:
+    """``raw`` parsed and written again by ElementTree, indented as the writer does."""
+    root = ET.fromstring(raw)
+    ET.indent(root, space="  ")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+            + "\n").encode("utf-8")
+
+
+ODD_TOPIC = {"key": "odd", "title": "", "severity": None, "labels": ["a&b", "<c>", '"q"'],
+             # (no carriage return: a parser reads it back as a line feed)
+             "description": 'line 1\nline 2\t"quoted" <&> \x02 é 🏗', "elements": [DUCT, "x y"],
+             "location": [1.0, float("nan"), 3.0], "spread": 1.0}
+
+
+@pytest.mark.parametrize("per_clash", [False, True])
+def test_every_member_is_written_as_elementtree_writes_it(report, per_clash):
+    """The templates give ElementTree's bytes: each member is a fixed point of
+    parsing and writing again, escapes, empty and self-closed elements included."""
+    zf = zipfile.ZipFile(io.BytesIO(bcf_bytes(report, per_clash=per_clash, created=CREATED)))
+    for name in zf.namelist():
+        raw = zf.read(name)
+        assert raw == _elementtree_bytes(raw), name
+
+
+def test_an_odd_topic_is_written_as_elementtree_writes_it():
+    data = topics_bcf([ODD_TOPIC, {**ODD_TOPIC, "key": "odd2", "location": [1.0, 2.0, 3.0],
+                                   "severity": "high", "title": None}],
+                      ["a&b.ifc", "<m>.ifc"], when=CREATED, topic_type='Is"sue')
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    for name in zf.namelist():
+        raw = zf.read(name)
+        assert raw == _elementtree_bytes(raw), name
+    markup = ET.fromstring(zf.read(f"{topic_guid('odd')}/markup.bcf"))
+    assert markup.find("Topic").get("TopicType") == 'Is"sue'
+    assert markup.find("Topic/Description").text == 'line 1\nline 2\t"quoted" <&>  é 🏗'
+    assert [e.text for e in markup.findall("Topic/Labels")] == ["a&b", "<c>", '"q"']
+    assert [e.text for e in markup.findall("Header/File/Filename")] == ["a&b.ifc", "<m>.ifc"]
+    assert markup.find("Topic/Title").text is None
+    view = ET.fromstring(zf.read(f"{topic_guid('odd')}/viewpoint.bcfv"))
+    assert view.find("PerspectiveCamera") is None  # nan: no camera
+    assert [c.get("IfcGuid") for c in view.iter("Component")] == [DUCT]

@@ -6,7 +6,6 @@ be compared with a plain diff.
 
 from __future__ import annotations
 
-import json
 import math
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
@@ -62,14 +61,14 @@ def dumps(data: Any, *, decimals: int = JSON_DECIMALS, inline_from: int | None =
     ``inline_from``: objects nested at least that deep, and lists of plain
     values, are written on one line each (``{"a": 1, "b": [2, 3]}``,
     ``[0.0, 1.5, 2.0]``): a takeoff's rows one per line, which a
-    diff of two revisions shows row by row, and which Python's C encoder
-    writes about ten times faster than the indenting one."""
+    diff of two revisions shows row by row. Either way the data is walked
+    once, without a normalised copy."""
     if inline_from is None:
         out: list[str] = []
         _indented(data, 0, decimals, out)
         return "".join(out) + "\n"
     parts: list[str] = []
-    _write(_normalise(data, decimals), 0, inline_from, parts)
+    _write(data, 0, inline_from, decimals, parts)
     return "".join(parts) + "\n"
 
 
@@ -78,16 +77,12 @@ def _indented(value: Any, level: int, decimals: int, out: list[str]) -> None:
     ``json.dumps(..., sort_keys=True, indent=2, ensure_ascii=False)`` writes
     it, in one walk, about twice as fast as the standard library's indenting
     encoder (which is pure Python): a report of 23,539 clashes is large."""
+    text = _plain(value, decimals)
+    if text is not None:
+        out.append(text)
+        return
     kind = type(value)
-    if kind is str:
-        out.append(encode_basestring(value))
-    elif kind is float:
-        if not math.isfinite(value):
-            out.append("null")
-        else:
-            r = round(value, decimals)
-            out.append("0.0" if r == 0 else float.__repr__(r))
-    elif kind is dict:
+    if kind is dict:
         if not value:
             out.append("{}")
             return
@@ -113,65 +108,96 @@ def _indented(value: Any, level: int, decimals: int, out: list[str]) -> None:
             _indented(item, level + 1, decimals, out)
             sep = "," + inner
         out.append("\n" + "  " * level + "]")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif value is None:
-        out.append("null")
-    elif kind is int:
-        out.append(int.__repr__(value))
     else:  # subclasses, numpy scalars and arrays: as _normalise makes them
-        _indented(_normalise(value, decimals), level, decimals, out)
+        _indented(_normalise_other(value, decimals), level, decimals, out)
 
 
-#: ``json.dumps(value, sort_keys=True, ensure_ascii=False)`` without building
-#: an encoder for every call (a check report of 28,717 findings makes 2.2
-#: million of them).
-_inline = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+#: The types :func:`_write` writes as they are; anything else is normalised first.
+_PLAIN_OR_CONTAINER = frozenset({str, float, int, bool, type(None), dict, list, tuple})
 
 
-def _write(value: Any, depth: int, inline_from: int, out: list[str]) -> None:
-    """``value`` (normalised: plain types, floats rounded) indented down to
-    ``inline_from``, then one line each; the plain values written as the
-    standard library writes them, without its call overhead."""
+def _plain(value: Any, decimals: int) -> str | None:
+    """A plain value (exactly str, float, int, bool or None) written as the
+    standard library writes it once normalised; None for anything else."""
     kind = type(value)
     if kind is str:
-        out.append(encode_basestring(value))
-        return
+        return encode_basestring(value)
     if kind is float:
-        out.append(float.__repr__(value))
-        return
+        if not math.isfinite(value):
+            return "null"
+        r = round(value, decimals)
+        return "0.0" if r == 0 else float.__repr__(r)
     if kind is bool:
-        out.append("true" if value else "false")
-        return
+        return "true" if value else "false"
     if kind is int:
-        out.append(int.__repr__(value))
-        return
+        return int.__repr__(value)
     if value is None:
-        out.append("null")
-        return
-    if (kind is not dict and kind is not list) or not value or (
-            kind is dict and depth >= inline_from) or (
-            kind is list and not any(type(v) is dict or type(v) is list for v in value)):
-        out.append(_inline(value))  # subclasses of the plain types, too
-        return
-    pad = "  " * (depth + 1)
+        return "null"
+    return None
+
+
+def _line(value: Any, decimals: int) -> str:
+    """``json.dumps(_normalise(value), sort_keys=True, ensure_ascii=False)``,
+    without the copy."""
+    text = _plain(value, decimals)
+    if text is not None:
+        return text
+    kind = type(value)
     if kind is dict:
-        out.append("{\n")
-        sep = pad
+        if not all(type(k) is str for k in value):
+            value = {str(k): v for k, v in value.items()}
+        return "{" + ", ".join(
+            encode_basestring(k) + ": " + _line(value[k], decimals) for k in sorted(value)) + "}"
+    if kind is list or kind is tuple:
+        return "[" + ", ".join([_line(v, decimals) for v in value]) + "]"
+    return _line(_normalise_other(value, decimals), decimals)
+
+
+def _write(value: Any, depth: int, inline_from: int, decimals: int, out: list[str]) -> None:
+    """``value`` normalised (as :func:`_normalise`) and written indented down to
+    ``inline_from``, then one line each, in one walk without a copy: each
+    node as the standard library writes the normalised node (a list of plain
+    values on one line too)."""
+    kind = type(value)
+    if kind is dict:
+        if not value or depth >= inline_from:
+            out.append(_line(value, decimals))
+            return
+        if not all(type(k) is str for k in value):
+            value = {str(k): v for k, v in value.items()}
+        pad = "  " * (depth + 1)
+        sep = "{\n" + pad
         for key in sorted(value):
-            out.append(sep)
-            out.append(encode_basestring(key))
-            out.append(": ")
-            _write(value[key], depth + 1, inline_from, out)
+            item = value[key]
+            text = _plain(item, decimals)
+            if text is None:
+                out.append(sep + encode_basestring(key) + ": ")
+                _write(item, depth + 1, inline_from, decimals, out)
+            else:
+                out.append(sep + encode_basestring(key) + ": " + text)
             sep = ",\n" + pad
         out.append("\n" + "  " * depth + "}")
-    else:
-        out.append("[\n")
-        sep = pad
+    elif kind is list or kind is tuple:
+        if not all(type(v) in _PLAIN_OR_CONTAINER for v in value):
+            value = [_normalise(v, decimals) for v in value]  # what the others become
+        if not value or not any(type(v) is dict or type(v) is list or type(v) is tuple
+                                for v in value):
+            out.append(_line(value, decimals))
+            return
+        pad = "  " * (depth + 1)
+        sep = "[\n" + pad
         for item in value:
-            out.append(sep)
-            _write(item, depth + 1, inline_from, out)
+            text = _plain(item, decimals)
+            if text is None:
+                out.append(sep)
+                _write(item, depth + 1, inline_from, decimals, out)
+            else:
+                out.append(sep + text)
             sep = ",\n" + pad
         out.append("\n" + "  " * depth + "]")
+    else:
+        text = _plain(value, decimals)
+        if text is None:
+            _write(_normalise_other(value, decimals), depth, inline_from, decimals, out)
+        else:
+            out.append(text)

@@ -9,6 +9,7 @@ import enum
 import json
 from typing import Any
 
+import numpy as np
 import pytest
 
 from bimcheck.report.jsonout import _normalise, dumps
@@ -50,6 +51,10 @@ class _Count(int):
     pass
 
 
+class _Dict(dict):
+    pass
+
+
 DOC = {
     "findings": [
         {"key": "k1", "severity": _Kind.HARD, "count": _Count(3), "ratio": 0.1 + 0.2,
@@ -57,6 +62,12 @@ DOC = {
          "text": 'quote " backslash \\ newline \n tab \t é 中文 \u0001',
          "elements": [{"global_id": "0xYz$_", "model": "a.ifc"}], "point": [1.0, -0.0, 2.5],
          "empty_list": [], "empty_dict": {}, "nested": [[1, 2], [3, [4]]], "pair": (1, 2)},
+        {"kinds": [_Kind.HARD, "x"], "numbers": [np.float64(0.123456789), np.int64(7)],
+         "array": np.array([[1.5, 2.0], [3.0, 4.25]]), "vector": np.array([1.0, 2.0]),
+         "in_list": [1, np.array([2, 3])], "enum_list": [[_Kind.HARD], (_Kind.HARD, 1)],
+         "odd": [float("nan"), float("inf"), -float("inf"), -1e-12], 3: "int key",
+         "sub": _Dict({"b": 1, 2: [_Dict(a=1)]}), "rows": [(1, {"t": (2.0,)}), ()],
+         "deeper": {"x": {"y": [{"z": np.float64(1e-9)}]}}},
     ],
     "summary": {"by_rule": {"CL001": 1, "Z": 0, "a": 2}, "deep": {"d": {"e": {"f": [1]}}}},
     "": "empty key",

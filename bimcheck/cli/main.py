@@ -10,6 +10,7 @@ value echoed from a hostile input is cut, not printed in full).
 from __future__ import annotations
 
 import errno
+import gc
 import importlib
 import logging
 import sys
@@ -23,6 +24,14 @@ from bimcheck.exitcodes import ExitCode
 
 #: Longest error line printed, in characters.
 MAX_MESSAGE: int = 1000
+
+#: Thresholds of the cyclic garbage collector in a command's process
+#: (Python's default: 700, 10, 10; mypy sets the same as here). A report or
+#: a cached result is millions of small dicts and lists, none in a cycle, and
+#: at the default the collector walked them again and again: decoding a
+#: cached check report of 28,717 findings took 2.7 s, 0.36 s without it; a
+#: check served from the cache 13.9 s -> 9.2 s, with the same peak memory.
+GC_THRESHOLDS: tuple[int, int, int] = (200_000, 30, 30)
 
 
 def _one_line(text: str) -> str:
@@ -116,6 +125,7 @@ def _setup_logging(verbose: int, quiet: int) -> None:
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
     """bimcheck: clash, crane, quantity and revision checks for IFC models."""
+    gc.set_threshold(*GC_THRESHOLDS)
     _setup_logging(verbose, quiet)
     ctx.ensure_object(dict)
     ctx.obj["quiet"] = quiet > 0

@@ -131,26 +131,27 @@ def _spread(points: Sequence[tuple[float, float]], radius: float) -> list[tuple[
     limit = (2 * radius) ** 2 * 0.98
     cell = 2 * radius if radius > 0 else 1.0
     grid: dict[tuple[int, int], list[tuple[float, float]]] = {}
-
-    def free(cx: float, cy: float) -> bool:
-        i, j = math.floor(cx / cell), math.floor(cy / cell)
-        for di in (-1, 0, 1):
-            for dj in (-1, 0, 1):
-                for px, py in grid.get((i + di, j + dj), ()):
-                    if (cx - px) ** 2 + (cy - py) ** 2 < limit:
-                        return False
-        return True
+    cell_of = grid.get
+    floor = math.floor
+    # the spot's own cell first: a spot that is not free mostly is not for
+    # a marker there
+    around = ((0, 0), (-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
     for x, y in points:
         spot = (x, y)
         for dx, dy in rings:
             cx, cy = x + dx, y + dy
-            if free(cx, cy):
+            i, j = floor(cx / cell), floor(cy / cell)
+            if not any((cx - px) ** 2 + (cy - py) ** 2 < limit
+                       for di, dj in around for px, py in cell_of((i + di, j + dj), ())):
                 spot = (cx, cy)
                 break
         placed.append(spot)
-        grid.setdefault((math.floor(spot[0] / cell), math.floor(spot[1] / cell)),
-                        []).append(spot)
+        key = (floor(spot[0] / cell), floor(spot[1] / cell))
+        if key in grid:
+            grid[key].append(spot)
+        else:
+            grid[key] = [spot]
     return placed
 
 

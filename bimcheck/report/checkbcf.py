@@ -28,6 +28,8 @@ EYE_HEIGHT_M = 1.5
 def finding_topics(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """The BCF topic dicts of the report's findings (waived ones left out)."""
     rules = {r["id"]: r for r in doc["rules"]}
+    views = doc.get("views") or []
+    footprints = _footprints(views)
     topics = []
     for f in doc["findings"]:
         if f["status"] == "waived":
@@ -42,25 +44,37 @@ def finding_topics(doc: dict[str, Any]) -> list[dict[str, Any]]:
         topics.append({
             "key": f["key"], "title": f"{f['rule']}: {f['message']}"[:250],
             "severity": f["severity"], "labels": labels, "description": description,
-            "elements": gids, **_where(f, doc.get("views") or []),
+            "elements": gids, **_where(f, views, footprints),
         })
     return topics
 
 
-def _where(f: dict[str, Any], views: list[dict[str, Any]]) -> dict[str, Any]:
-    """``location`` (m, world, or None) and ``spread`` (m) of a finding's camera."""
+def _footprints(views: list[dict[str, Any]]) -> dict[tuple[Any, Any], tuple[Any, Any]]:
+    """(model, GlobalId) → (outline, elevation) of the element's first footprint
+    with an outline, views and footprints in the report's order."""
+    out: dict[tuple[Any, Any], tuple[Any, Any]] = {}
+    for view in views:
+        for fp in view.get("footprints", []):
+            if fp.get("outline"):
+                out.setdefault((view.get("model"), fp["global_id"]),
+                               (fp["outline"], view.get("elevation")))
+    return out
+
+
+def _where(f: dict[str, Any], views: list[dict[str, Any]],
+           footprints: dict[tuple[Any, Any], tuple[Any, Any]]) -> dict[str, Any]:
+    """``location`` (m, world, or None) and ``spread`` (m) of a finding's camera
+    (``footprints``: :func:`_footprints` of ``views``)."""
     loc = f.get("location")
     if loc and len(loc) == 3 and all(isinstance(v, int | float) for v in loc):
         return {"location": [float(v) for v in loc], "spread": _SPREAD_M}
     for e in f["elements"]:
-        for view in views:
-            if view.get("model") != e.get("model"):
-                continue
-            for fp in view.get("footprints", []):
-                if fp["global_id"] == e["global_id"] and fp.get("outline"):
-                    xs = [p[0] for p in fp["outline"]]
-                    ys = [p[1] for p in fp["outline"]]
-                    return _box_centre(min(xs), min(ys), max(xs), max(ys), view.get("elevation"))
+        found = footprints.get((e.get("model"), e["global_id"]))
+        if found is not None:
+            outline, elevation = found
+            xs = [p[0] for p in outline]
+            ys = [p[1] for p in outline]
+            return _box_centre(min(xs), min(ys), max(xs), max(ys), elevation)
     storey = next((e.get("storey") for e in f["elements"] if e.get("storey")), None)
     model = next((e.get("model") for e in f["elements"] if e.get("storey")), None)
     for view in views:

@@ -247,6 +247,37 @@ def test_a_finding_in_no_storey_is_looked_at_from_its_footprint(schemas):
     assert _errors(schemas, check_bcf(doc, created=datetime(2024, 1, 1, tzinfo=UTC))) == []
 
 
+def test_the_first_footprint_of_the_elements_model_is_looked_at():
+    """The first element with a footprint in a view of its own model wins,
+    views and footprints in the report's order; an element's GlobalId in
+    another model's view, or a footprint without an outline, does not count."""
+    from bimcheck.report.checkbcf import finding_topics
+
+    a, b = "2O2Fr$t4X7Zf8NOew3FLOH", "1hqIFTRjfV6AWq_bMtnZwI"
+
+    def view(model, elevation, gid, outline):
+        return {"model": model, "storey": "L1", "elevation": elevation,
+                "bounds": [0.0, 0.0, 1.0, 1.0],
+                "footprints": [{"global_id": gid, "outline": outline}]}
+
+    doc = {
+        "header": {"models": [{"path": "m.ifc"}]},
+        "rules": [{"id": "PR001", "name": "Name", "doc": {}}],
+        "findings": [{"key": "k" * 32, "rule": "PR001", "family": "property",
+                      "severity": "low", "message": "no name", "status": "open",
+                      "location": None, "discipline": None,
+                      "elements": [{"global_id": a, "model": "m.ifc", "storey": "L1"},
+                                   {"global_id": b, "model": "m.ifc", "storey": "L1"}]}],
+        "views": [view("other.ifc", 0.0, a, [[100, 100], [102, 100]]),
+                  view("m.ifc", 0.0, a, []),
+                  view("m.ifc", 3.0, b, [[10, 0], [14, 0], [14, 2]]),
+                  view("m.ifc", 6.0, a, [[20, 0], [22, 0], [22, 2]]),
+                  view("m.ifc", 9.0, b, [[30, 0], [34, 0]])],
+    }
+    (topic,) = finding_topics(doc)
+    assert topic["location"] == [21.0, 1.0, 7.5]  # a's first outlined footprint in m.ifc
+
+
 def test_diff_topics_are_its_changed_elements(outputs):
     """Rev A -> B has no cause: one topic per changed element, titled by its
     status, selecting it (a removed element has nothing to select)."""

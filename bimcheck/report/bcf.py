@@ -19,12 +19,10 @@ Units: lengths in metres, volumes in m³, world coordinates, angles in degrees.
 
 from __future__ import annotations
 
-import io
 import math
 import os
 import re
 import uuid
-import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +30,7 @@ from typing import Any
 
 from bimcheck.report.files import check_writable, write_atomic
 from bimcheck.report.xmlout import xml_attr, xml_text
+from bimcheck.report.zipout import deflated_zip
 
 __all__ = ["TOPIC_NAMESPACE", "bcf_bytes", "camera", "topic_guid", "topics_bcf", "write_bcf",
            "xml_safe"]
@@ -133,15 +132,7 @@ def topics_bcf(topics: list[dict[str, Any]], models: Sequence[str], *,
     entries.insert(0, ("bcf.version", _version()))
 
     stamp = max(when.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, payload in entries:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3  # unix, whatever the platform
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, payload)
-    return buf.getvalue()
+    return deflated_zip(entries, stamp)  # made on unix, mode 0644, whatever the platform
 
 
 # --- topics: plain dicts gathered from the report ------------------------------------------

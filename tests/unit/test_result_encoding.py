@@ -32,6 +32,23 @@ def test_float_arrays_and_dataclasses_come_back_exact():
     assert back["who"] == (ref,) and back["q"] == value["q"]
 
 
+def test_nested_values_come_back_equal_with_their_types():
+    """Tuples, mappings and dataclasses inside one another, as a check report
+    nests them (a finding's elements, its measures, its detail)."""
+    ref = ElementRef("2O2Fr$t4X7Zf8NOew3FLOH", "IfcWall", None, None, None, "a.ifc")
+    value = [{"refs": (ref, (1, "x", None, True)), "m": {"v": Quantity(1.5, "m")},
+              "list": [(), {}, [ref, 2.5]], "empty": ""}, (), 7]
+    back = results.decode(json.loads(json.dumps(results.encode(value))))
+    assert back == value
+    assert type(back[0]["refs"]) is tuple and type(back[0]["refs"][1]) is tuple
+    assert type(back[0]["list"][0]) is tuple and type(back[1]) is tuple
+    assert list(back[0]) == ["refs", "m", "list", "empty"]
+    with pytest.raises(TypeError):
+        results.encode([{"a": {1: "b"}}])
+    with pytest.raises(TypeError):
+        results.encode((ref, {"a": np.int64(1)}))
+
+
 @pytest.mark.parametrize("bad", [
     {"@": "floats", "dtype": "|O", "items": [1.0]},
     {"@": "Model", "path": "x"},

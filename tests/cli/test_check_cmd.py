@@ -315,3 +315,39 @@ def test_a_huge_global_id_is_cut_in_the_terminal_and_annotations_but_kept_in_the
     assert "Q" * 39 + "…" in r.output
     report = json.loads((tmp_path / "o" / "report.json").read_text())
     assert any(e["global_id"] == huge for f in report["findings"] for e in f["elements"])
+
+
+def test_reports_made_beside_a_helper_are_the_same_bytes(base, monkeypatch):
+    """A report of many findings has its BCF made by a forked helper while the
+    other reports are written: the same payloads as made one after another,
+    and again here when the helper fails."""
+    import os
+    from datetime import UTC, datetime
+
+    from bimcheck import forking
+    from bimcheck.report import checkbcf, checkfiles
+
+    _, doc = base
+    created = datetime(2024, 5, 1, tzinfo=UTC)
+    forks = []
+    real_fork = forking.fork
+    monkeypatch.setattr(forking, "fork", lambda work: forks.append(1) or real_fork(work))
+    monkeypatch.setattr(checkfiles, "PARALLEL_FROM", 10**9)
+    alone = checkfiles.report_payloads(doc, created=created)
+    assert forks == []
+    monkeypatch.setattr(checkfiles, "PARALLEL_FROM", 1)
+    assert checkfiles.report_payloads(doc, created=created) == alone
+    assert forks == [1]
+
+    parent, made = os.getpid(), []
+    real = checkbcf.check_bcf
+
+    def failing_in_a_child(*args, **kwargs):
+        if os.getpid() != parent:
+            raise RuntimeError("the helper fails")
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(checkbcf, "check_bcf", failing_in_a_child)
+    assert checkfiles.report_payloads(doc, created=created) == alone
+    assert made == [1]  # made here, once, after the helper failed

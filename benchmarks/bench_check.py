@@ -22,6 +22,14 @@ What runs, per model (each a child process of this script)
       clash pack, six health rules, PR001-PR005, QT001 reconciling the
       declared base quantities with the rules/qto/ifc-base.yaml takeoff,
       QT002), writing report.json, .html, .junit.xml and findings.bcf;
+    * ``served``: the same ``check`` again at once, on the cache the run
+      before it filled: an unchanged upload checked again, as a CI gate does
+      on every push. The check is served from the result cache (no parse, no
+      tessellation, no pair test); what remains is reading the cached report,
+      the run history and writing the report files. Its findings are checked
+      to be the cold run's but for their history status (the second run of the
+      project: ``active`` where the first said ``open``), its BCF and JUnit
+      files to be the same bytes. For information (no target): served / cold;
     * ``clash``: ``python -m bimcheck.cli -q clash MODEL -o out.json
       --overwrite --timings --cache-dir NEW`` (the default clash pack alone);
     * ``ifcclash``: ``python -m ifcclash clashsets.json -o clashes.json`` on the
@@ -115,6 +123,8 @@ TARGET_CLASH = 1.3
 SLOW = ("revit2012_janesville_restaurant.ifc", "ACCA_RFI_Signalling.ifc")
 
 TOOLS = ("check", "clash", "ifcclash", "ifctester", "ifc5d")
+#: Measured right after each ``check`` run, on its cache.
+SERVED = "served"
 PEERS = ("ifcclash", "ifctester", "ifc5d")
 
 #: The property rules of rules/default/default.yaml as IDS specifications:
@@ -238,6 +248,9 @@ class ModelResult:
 
     def ratio(self, which: str) -> float | None:
         check = self.median("check")
+        if which == SERVED:
+            served = self.median(SERVED)
+            return None if served is None or not check else served / check
         other = self.peers if which == "peers" else self.median("clash")
         if check is None or not other:
             return None
@@ -279,8 +292,9 @@ class ModelResult:
     def as_dict(self) -> dict[str, Any]:
         return {
             "model": self.name, "notes": self.notes, "peer_not_run": sorted(self.peer_skipped),
-            "medians_s": {t: self.median(t) for t in TOOLS}, "peers_s": self.peers,
+            "medians_s": {t: self.median(t) for t in (*TOOLS, SERVED)}, "peers_s": self.peers,
             "ratio_check_peers": self.ratio("peers"), "ratio_check_clash": self.ratio("clash"),
+            "ratio_served_check": self.ratio(SERVED),
             "timings_check": self.median_timings("check"),
             "timings_clash": self.median_timings("clash"),
             "runs": [r.as_dict() for r in self.runs],
@@ -296,8 +310,10 @@ def _measure(cmd: Sequence[str], cwd: Path, log: Path, timeout: float) -> Measur
 
 
 def _phases(timings: dict[str, Any]) -> dict[str, float]:
-    """bimcheck's ``timings`` without the mesh counts."""
-    return {k: float(v) for k, v in timings.items() if not k.startswith("meshes_")}
+    """bimcheck's ``timings`` in seconds: without the mesh and pair counts and
+    whether the result came from the cache; clash's ``total_s`` as ``total``."""
+    return {("total" if k == "total_s" else k): float(v) for k, v in timings.items()
+            if not k.startswith(("meshes_", "pairs_", "elements_")) and k != "result_from_cache"}
 
 
 @dataclass
@@ -319,6 +335,26 @@ class Bench:
                  + ", ".join(f"{k} {v}" for k, v in sorted(fams.items()))
                  + f"), {len(doc.get('quantities', []))} quantity rows, {geo['meshed']} meshed")
         return Run("check", i, m.wall_s, found, _phases(doc.get("timings", {})))
+
+    def run_served(self, model: Path, work: Path, i: int) -> Run:
+        """``check`` again on run ``i``'s cache: the same findings but for
+        their history status, the same BCF and JUnit bytes."""
+        cold, out = work / f"check{i}", work / f"served{i}"
+        cmd = [sys.executable, "-m", "bimcheck.cli", "-q", "check", str(model), "--out",
+               str(out), "--overwrite", "--timings", "--cache-dir", str(work / f"cache-check{i}")]
+        m = _measure(cmd, work, work / f"served{i}.log", self.timeout)
+        docs = [json.loads((d / "report.json").read_text(encoding="utf-8")) for d in (cold, out)]
+        findings = [[{k: v for k, v in f.items() if k != "status"} for f in d["findings"]]
+                    for d in docs]
+        same = findings[0] == findings[1] and all(
+            (cold / name).read_bytes() == (out / name).read_bytes()
+            for name in ("report.junit.xml", "findings.bcf"))
+        if not same:
+            raise RuntimeError("the served report differs from the cold run's")
+        timings = docs[1].get("timings", {})
+        how = "served from the cache" if timings.get("result_from_cache") else "NOT served"
+        return Run(SERVED, i, m.wall_s, f"{how}; the same findings, BCF and JUnit",
+                   _phases(timings))
 
     def run_clash(self, model: Path, work: Path, i: int) -> Run:
         out = work / f"clash{i}.json"
@@ -392,13 +428,15 @@ class Bench:
             for tool in order:
                 if tool in result.peer_skipped:
                     continue
-                try:
-                    run = steps[tool](i)
-                except RuntimeError as exc:
-                    run = Run(tool, i, None, error=str(exc))
-                result.runs.append(run)
-                wall = "failed" if run.wall_s is None else f"{run.wall_s:8.2f} s"
-                _say(f"  run {i + 1} {tool:<10} {wall}  {run.found or run.error}")
+                for name in (tool, SERVED) if tool == "check" else (tool,):
+                    try:
+                        run = (self.run_served(model, work, i) if name == SERVED
+                               else steps[name](i))
+                    except RuntimeError as exc:
+                        run = Run(name, i, None, error=str(exc))
+                    result.runs.append(run)
+                    wall = "failed" if run.wall_s is None else f"{run.wall_s:8.2f} s"
+                    _say(f"  run {i + 1} {name:<10} {wall}  {run.found or run.error}")
         for tool in ("check", "clash"):
             _say(f"  {tool} --timings (medians): {result.timing_line(tool)}")
         return result
@@ -418,7 +456,8 @@ def _status(ratio: float | None, target: float) -> str:
 
 
 HEADER = ("model", "check s", "clash-only s", "ifcclash s", "ifctester s", "ifc5d s",
-          "peers sum s", f"check/peers (<= {TARGET_PEERS})", f"check/clash (<= {TARGET_CLASH})")
+          "peers sum s", "served s", "served/check", f"check/peers (<= {TARGET_PEERS})",
+          f"check/clash (<= {TARGET_CLASH})")
 
 
 def table_rows(results: Sequence[ModelResult]) -> list[list[str]]:
@@ -426,17 +465,20 @@ def table_rows(results: Sequence[ModelResult]) -> list[list[str]]:
     for r in results:
         rp, rc = r.ratio("peers"), r.ratio("clash")
         rows.append([r.name, *(_fmt(r.median(t)) for t in TOOLS), _fmt(r.peers),
+                     _fmt(r.median(SERVED)), _fmt(r.ratio(SERVED), 3),
                      f"{_fmt(rp, 3)} {_status(rp, TARGET_PEERS)}",
                      f"{_fmt(rc, 3)} {_status(rc, TARGET_CLASH)}"])
     complete = [r for r in results if r.peers is not None and r.median("clash") is not None
                 and r.median("check") is not None]
     if complete:
-        sums = {t: sum(r.median(t) or 0.0 for r in complete) for t in TOOLS}
+        sums = {t: sum(r.median(t) or 0.0 for r in complete) for t in (*TOOLS, SERVED)}
         peers = sum(r.peers or 0.0 for r in complete)
         rp = sums["check"] / peers if peers else None
         rc = sums["check"] / sums["clash"] if sums["clash"] else None
+        rs = sums[SERVED] / sums["check"] if sums["check"] and sums[SERVED] else None
         rows.append([f"total ({len(complete)} models)", *(_fmt(sums[t]) for t in TOOLS),
-                     _fmt(peers), f"{_fmt(rp, 3)} {_status(rp, TARGET_PEERS)}",
+                     _fmt(peers), _fmt(sums[SERVED] or None), _fmt(rs, 3),
+                     f"{_fmt(rp, 3)} {_status(rp, TARGET_PEERS)}",
                      f"{_fmt(rc, 3)} {_status(rc, TARGET_CLASH)}"])
     return rows
 
@@ -464,8 +506,8 @@ def markdown_section(results: Sequence[ModelResult], rows: list[list[str]],
     for r in results:
         lines.append(f"* **{r.name}**: " + "; ".join(
             f"{t} " + " ".join(_fmt(x.wall_s) for x in r.runs if x.tool == t)
-            for t in TOOLS if t not in r.peer_skipped) + ".")
-        for t in TOOLS:
+            for t in (*TOOLS, SERVED) if t not in r.peer_skipped) + ".")
+        for t in (*TOOLS, SERVED):
             first = next((x for x in r.runs if x.tool == t), None)
             if first is not None:
                 lines.append(f"  * {t}: {first.found or first.error}")

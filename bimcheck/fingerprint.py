@@ -187,6 +187,12 @@ class Fingerprinter:
         finally:
             self._pending_text.clear()
 
+    def take_seed(self) -> None:
+        """Take the seed's digests now, if not yet (waits for the helper that
+        hashes them): before forking a process that hashes with this
+        fingerprinter, which cannot wait for this process's helper itself."""
+        self._take_seed()
+
     def _take_seed(self) -> bool:
         """Whether the memo holds the digests of a seed (taken here on first
         use). The seed's digests spell entities as the file's text does: without

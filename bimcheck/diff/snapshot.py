@@ -276,10 +276,14 @@ def snapshot(model: Model, fingerprinter: Fingerprinter | None = None,
     material_psets = _MaterialPsets()
     types: dict[str, TypeState] = {}
     elements: dict[str, ElementState] = {}
-    for entity in sorted(model.file.by_type("IfcElement"), key=lambda e: e.id()):
+    chosen = [e for e in sorted(model.file.by_type("IfcElement"), key=lambda e: e.id())
+              if scope is None or e.GlobalId in scope or scope.intersection(hosts_of(e))]
+    roots = [e.Representation.id() for e in chosen if getattr(e, "Representation", None)]
+    roots += [m.id() for t in model.file.by_type("IfcTypeProduct")
+              for m in (getattr(t, "RepresentationMaps", None) or ())]
+    fp.prepare(roots)
+    for entity in chosen:
         gid = entity.GlobalId
-        if scope is not None and gid not in scope and not scope.intersection(hosts_of(entity)):
-            continue
         if not gid or gid in elements:
             continue  # duplicate GlobalIds: the first one wins (health check HL005 says so)
         etype = ifcopenshell.util.element.get_type(entity)
@@ -358,6 +362,10 @@ def snapshot_pair(old: Model, new: Model, fingerprinters: tuple[Fingerprinter, F
         return (snapshot(old, fingerprinters[0], scope),
                 snapshot(new, fingerprinters[1], scope))
     global _FORKED
+    # The new model's helper digests are taken here, before the fork: the
+    # forked reader inherits them (a forked process cannot wait for this
+    # process's helper).
+    fingerprinters[1].take_seed()
     _FORKED = (new, fingerprinters[1], scope)
     try:
         with multiprocessing.get_context("fork").Pool(1, die_with_parent, (os.getpid(),)) as pool:

@@ -120,3 +120,42 @@ def test_reading_in_two_processes_gives_the_same_diff(monkeypatch):
     if (os.cpu_count() or 1) < 2:
         pytest.skip("one core: never forked")
     assert once(2) == serial
+
+
+def test_fingerprints_come_from_the_helper_in_two_processes(monkeypatch):
+    """With the files' fingerprints hashed by a helper beside the parse (here
+    for the small samples too), both readers take its digests, the forked one
+    through this process: the same document as without a helper."""
+    from bimcheck import prehash
+    from bimcheck.diff import snapshot as snap
+    from bimcheck.report.jsonout import dumps
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: never forked")
+    without = dumps(diff_models(open_model(SAMPLES / "tower_rev_a.ifc", prehash_digests=False),
+                                open_model(SAMPLES / "tower_rev_b.ifc", prehash_digests=False),
+                                cache=None, threads=1).as_dict())
+    monkeypatch.setattr(prehash, "MIN_BYTES", 0)
+    monkeypatch.setattr(snap, "_MIN_PARALLEL", 0)
+    old, new = open_model(SAMPLES / "tower_rev_a.ifc"), open_model(SAMPLES / "tower_rev_b.ifc")
+    assert old.prehash is not None and new.prehash is not None
+    assert dumps(diff_models(old, new, cache=None, threads=2).as_dict()) == without
+
+
+def test_shapes_are_hashed_in_bulk_before_the_elements_are_read(monkeypatch):
+    """Every element's shape graph is hashed at once (vectorised), not walked
+    entity by entity as each element is read; the digests are the walk's."""
+    from bimcheck.diff import snapshot as snap
+    from bimcheck.fingerprint import Fingerprinter
+
+    model = open_model(SAMPLES / "tower_rev_b.ifc", prehash_digests=False)
+    walked = []
+    real = Fingerprinter._walk
+    monkeypatch.setattr(Fingerprinter, "_walk", lambda self, eid: walked.append(eid)
+                        or real(self, eid))
+    shot = snap.snapshot(model)
+    shapes = {g: s.shape for g, s in shot.elements.items()}
+    with_bodies = sum(1 for s in shapes.values() if s is not None)
+    assert with_bodies > 20 and len(walked) < with_bodies // 4
+    monkeypatch.setattr(Fingerprinter, "prepare", lambda self, roots: None)  # walk them all
+    assert {g: s.shape for g, s in snap.snapshot(model).elements.items()} == shapes

@@ -4,17 +4,21 @@ The per-element quantity rows (:mod:`bimcheck.qto.reuse`) and the per-pair
 clash results (:mod:`bimcheck.clash.reuse`) are many small entries looked up
 thousands at a time: one SQLite table each (key, then the entry as the
 subclass encodes it), read and written in batches, under
-``<cache root>/results/v1/``. An entry that does not decode is a miss.
+``<cache root>/results/v1/``. An entry that does not decode is a miss; a
+file that is not a database is deleted and made anew (with a warning).
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from bimcheck.geometry.cache import MeshCache
+
+log = logging.getLogger(__name__)
 
 #: SQLite parameters per query (well under SQLite's own limit).
 _BATCH = 500
@@ -50,15 +54,34 @@ class KeyStore:
             except OSError as exc:
                 raise sqlite3.OperationalError(f"cannot create {self.path.parent}: {exc}") \
                     from exc
-            db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
             try:
-                db.execute(f"CREATE TABLE IF NOT EXISTS {self.TABLE} "
-                           "(key TEXT PRIMARY KEY, body BLOB)")
-            except BaseException:
-                db.close()
-                raise
-            self._db = db
+                self._db = self._connect()
+            except sqlite3.DatabaseError as exc:
+                if type(exc) is not sqlite3.DatabaseError:  # locked, read-only...: kept
+                    raise
+                # Not a database (a torn or foreign file): it only held a
+                # cache, so it is made anew instead of warning on every run.
+                log.warning("%s: %s; made anew", self.path, exc)
+                self._remove(self.path)
+                self._db = self._connect()
         return self._db
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            db.execute(f"CREATE TABLE IF NOT EXISTS {self.TABLE} "
+                       "(key TEXT PRIMARY KEY, body BLOB)")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    @staticmethod
+    def _remove(path: Path) -> None:
+        """The store's file and SQLite's side files, deleted."""
+        for p in (path, path.with_name(path.name + "-journal"),
+                  path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            p.unlink(missing_ok=True)
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         """The stored entries of those ``keys`` that have one that reads."""
@@ -119,8 +142,5 @@ class KeyStore:
     def clear(cls, cache: MeshCache) -> int:
         """Delete the store (and SQLite's side files); how many entries it held."""
         count, _ = cls.usage(cache)
-        path = cls(cache).path
-        for p in (path, path.with_name(path.name + "-journal"),
-                  path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            Path(p).unlink(missing_ok=True)
+        cls._remove(cls(cache).path)
         return count

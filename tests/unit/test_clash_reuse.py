@@ -117,8 +117,13 @@ def test_an_entry_that_does_not_read_is_tested_again(tmp_path, monkeypatch):
     assert dumps(again.as_dict()) == dumps(first.as_dict())
 
 
-def test_a_store_that_cannot_be_opened_turns_reuse_off(tmp_path, monkeypatch):
+def test_a_store_that_is_not_a_database_is_made_anew(tmp_path, monkeypatch):
+    """A torn or foreign store file is replaced, with one warning: the run
+    stores its results and the next one reuses them."""
+    from bimcheck import keystore
+
     warned: list[str] = []
+    monkeypatch.setattr(keystore.log, "warning", lambda msg, *args: warned.append(msg % args))
     monkeypatch.setattr(reuse.log, "warning", lambda msg, *args: warned.append(msg % args))
     cache = MeshCache(tmp_path / "cache")
     path = reuse.PairStore(cache).path
@@ -127,7 +132,10 @@ def test_a_store_that_cannot_be_opened_turns_reuse_off(tmp_path, monkeypatch):
     report = _run(REV_A, cache)
     assert report.summary()["clashes"] == 9
     assert report.timings["pairs_reused"] == 0
-    assert len(warned) == 1 and "clash pair results not reused" in warned[0]
+    assert len(warned) == 1 and "made anew" in warned[0] and str(path) in warned[0]
+    again = _run(REV_A, cache)
+    assert again.timings["pairs_reused"] == report.timings["pairs_tested"] > 0
+    assert len(warned) == 1
 
 
 def test_no_cache_no_store(tmp_path):

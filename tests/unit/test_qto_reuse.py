@@ -75,13 +75,16 @@ def test_rows_follow_the_rules_that_select_an_element(tmp_path):
     assert t.timings["elements_reused"] == len(still - of_first)
 
 
-def test_a_garbled_entry_is_measured_again_and_a_broken_store_is_skipped(tmp_path,
-                                                                         monkeypatch):
+def test_a_garbled_entry_is_measured_again_and_a_broken_store_is_made_anew(tmp_path,
+                                                                          monkeypatch):
+    from bimcheck import keystore
+
     warned: list[str] = []
-    # The warning as the takeoff's logger is given it (whatever a CLI test run
+    # The warnings as the loggers are given them (whatever a CLI test run
     # first in this process did to the logging levels and handlers).
-    monkeypatch.setattr(takeoff_module.log, "warning",
-                        lambda message, *args: warned.append(message % args))
+    for module in (takeoff_module, keystore):
+        monkeypatch.setattr(module.log, "warning",
+                            lambda message, *args: warned.append(message % args))
     _garbled_and_broken(tmp_path, warned)
 
 
@@ -98,10 +101,13 @@ def _garbled_and_broken(tmp_path, warned: list[str]):
     warm = _takeoff(SAMPLES / "tower_rev_a.ifc", cache)
     assert _measured(warm) == 1 and warm.as_dict() == cold.as_dict()
     store.path.write_bytes(b"not a database" * 100)
-    broken = _takeoff(SAMPLES / "tower_rev_a.ifc", cache)
+    broken = _takeoff(SAMPLES / "tower_rev_a.ifc", cache)  # the store is made anew
     assert broken.as_dict() == cold.as_dict()
-    assert any("quantity rows not reused" in w for w in warned)
-    assert clear_store(cache) == 0 and not store.path.exists()
+    assert _measured(broken) == cold.timings["elements_measured"]
+    assert any("made anew" in w for w in warned)
+    assert _measured(_takeoff(SAMPLES / "tower_rev_a.ifc", cache)) == 0
+    assert clear_store(cache) == cold.timings["elements_measured"]
+    assert not store.path.exists()
 
 
 def test_a_renamed_element_is_measured_again(tmp_path):

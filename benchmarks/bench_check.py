@@ -429,11 +429,14 @@ class Bench:
                 if tool in result.peer_skipped:
                     continue
                 for name in (tool, SERVED) if tool == "check" else (tool,):
-                    try:
-                        run = (self.run_served(model, work, i) if name == SERVED
-                               else steps[name](i))
-                    except RuntimeError as exc:
-                        run = Run(name, i, None, error=str(exc))
+                    if name == SERVED and result.runs[-1].wall_s is None:
+                        run = Run(name, i, None, error="not run: the cold check failed")
+                    else:
+                        try:
+                            run = (self.run_served(model, work, i) if name == SERVED
+                                   else steps[name](i))
+                        except (RuntimeError, OSError, ValueError) as exc:
+                            run = Run(name, i, None, error=str(exc))
                     result.runs.append(run)
                     wall = "failed" if run.wall_s is None else f"{run.wall_s:8.2f} s"
                     _say(f"  run {i + 1} {name:<10} {wall}  {run.found or run.error}")

@@ -54,7 +54,12 @@ def fork(work: Callable[[], bytes]) -> Child:
     exits with status 1 (and writes nothing) if ``work`` raises."""
     read, write = os.pipe()
     parent = os.getpid()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        raise
     if pid == 0:  # the child: no return from here
         code = 1
         try:

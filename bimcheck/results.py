@@ -220,12 +220,12 @@ def _decode(blob: bytes) -> dict[str, Any] | None:
         # json.loads makes no reference cycle: the collector, paused, does not
         # walk the millions of objects of a large report as they are made
         # (a check report of 28,717 findings: 0.75 s -> 0.36 s)
-        paused = gc.isenabled()
+        enabled = gc.isenabled()
         gc.disable()
         try:
             entry = json.loads(text)
         finally:
-            if paused:
+            if enabled:
                 gc.enable()
     except (zlib.error, ValueError):
         return None

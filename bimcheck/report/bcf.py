@@ -131,7 +131,8 @@ def topics_bcf(topics: list[dict[str, Any]], models: Sequence[str], *,
     entries.sort()
     entries.insert(0, ("bcf.version", _version()))
 
-    stamp = max(when.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
+    # a zip's dates run from 1980 to 2107 (a model file's time can be anything)
+    stamp = min(max(when.timetuple()[:6], (1980, 1, 1, 0, 0, 0)), (2107, 12, 31, 23, 59, 58))
     return deflated_zip(entries, stamp)  # made on unix, mode 0644, whatever the platform
 
 

@@ -49,7 +49,10 @@ def report_payloads(doc: dict[str, Any], *, created: datetime) -> dict[str, byte
 
     helper = None
     if len(doc.get("findings") or ()) >= PARALLEL_FROM and forking.can_fork():
-        helper = forking.fork(lambda: check_bcf(doc, created=created))
+        try:
+            helper = forking.fork(lambda: check_bcf(doc, created=created))
+        except OSError:  # no process to be had (a process limit, memory): all here
+            helper = None
     bcf = None
     try:
         text = dumps(doc, inline_from=4)

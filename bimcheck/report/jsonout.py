@@ -86,8 +86,7 @@ def _indented(value: Any, level: int, decimals: int, out: list[str]) -> None:
         if not value:
             out.append("{}")
             return
-        if not all(type(k) is str for k in value):
-            value = {str(k): v for k, v in value.items()}
+        value = _str_keys(value)
         inner = "\n" + "  " * (level + 1)
         sep = "{" + inner
         for key in sorted(value):
@@ -114,6 +113,14 @@ def _indented(value: Any, level: int, decimals: int, out: list[str]) -> None:
 
 #: The types :func:`_write` writes as they are; anything else is normalised first.
 _PLAIN_OR_CONTAINER = frozenset({str, float, int, bool, type(None), dict, list, tuple})
+
+
+def _str_keys(value: dict[Any, Any]) -> dict[str, Any]:
+    """``value`` with every key a string, as :func:`_normalise` makes them
+    (a later key wins where two read the same)."""
+    if all(type(k) is str for k in value):
+        return value
+    return {str(k): v for k, v in value.items()}
 
 
 def _plain(value: Any, decimals: int) -> str | None:
@@ -144,8 +151,7 @@ def _line(value: Any, decimals: int) -> str:
         return text
     kind = type(value)
     if kind is dict:
-        if not all(type(k) is str for k in value):
-            value = {str(k): v for k, v in value.items()}
+        value = _str_keys(value)
         return "{" + ", ".join(
             encode_basestring(k) + ": " + _line(value[k], decimals) for k in sorted(value)) + "}"
     if kind is list or kind is tuple:
@@ -163,8 +169,7 @@ def _write(value: Any, depth: int, inline_from: int, decimals: int, out: list[st
         if not value or depth >= inline_from:
             out.append(_line(value, decimals))
             return
-        if not all(type(k) is str for k in value):
-            value = {str(k): v for k, v in value.items()}
+        value = _str_keys(value)
         pad = "  " * (depth + 1)
         sep = "{\n" + pad
         for key in sorted(value):

@@ -64,10 +64,10 @@ def junit_xml(doc: dict[str, Any]) -> bytes:
     total_tests = total_failures = total_skipped = 0
     for family in sorted(families):
         rules = families[family]
-        suite = sub(root, "testsuite", {"name": f"bimcheck.{family}"})
+        suite = sub(root, "testsuite", {"name": xml_safe(f"bimcheck.{family}")})
         n_fail = n_skipped = 0
         for rule in rules:
-            case = sub(suite, "testcase", {"classname": f"bimcheck.{family}",
+            case = sub(suite, "testcase", {"classname": xml_safe(f"bimcheck.{family}"),
                                            "name": xml_safe(f"{rule['id']} {rule['name']}"),
                                            "time": "0"})
             if rule["id"] in not_run:
@@ -78,7 +78,7 @@ def junit_xml(doc: dict[str, Any]) -> bytes:
             bad = [f for f in found if f["key"] in failing]
             for f in bad:
                 gids = ", ".join(e["global_id"] for e in f["elements"]) or "-"
-                failure = sub(case, "failure", {"type": f["severity"],
+                failure = sub(case, "failure", {"type": xml_safe(f["severity"]),
                                                 "message": xml_safe(f"{f['message']} [{gids}]")})
                 failure.text = xml_safe(
                     f"{rule['id']} {f['severity']}: {f['message']}\nGlobalIds: {gids}\n"

@@ -28,7 +28,7 @@ class Element:
     def __init__(self, tag: str, attrs: dict[str, str] | None = None,
                  text: str | None = None) -> None:
         self.tag = tag
-        self.attrs: dict[str, str] = attrs if attrs is not None else {}
+        self.attrs: dict[str, str] = dict(attrs) if attrs is not None else {}
         self.text = text
         self.children: list[Element] = []
 

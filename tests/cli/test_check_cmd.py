@@ -351,3 +351,10 @@ def test_reports_made_beside_a_helper_are_the_same_bytes(base, monkeypatch):
     monkeypatch.setattr(checkbcf, "check_bcf", failing_in_a_child)
     assert checkfiles.report_payloads(doc, created=created) == alone
     assert made == [1]  # made here, once, after the helper failed
+
+    def no_process(work):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(forking, "fork", no_process)  # a process limit: all made here
+    assert checkfiles.report_payloads(doc, created=created) == alone
+    assert made == [1, 1]

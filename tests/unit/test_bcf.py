@@ -417,3 +417,14 @@ def test_an_odd_topic_is_written_as_elementtree_writes_it():
     view = ET.fromstring(zf.read(f"{topic_guid('odd')}/viewpoint.bcfv"))
     assert view.find("PerspectiveCamera") is None  # nan: no camera
     assert [c.get("IfcGuid") for c in view.iter("Component")] == [DUCT]
+
+
+@pytest.mark.parametrize("year", [1970, 2200])
+def test_a_creation_date_outside_the_zip_range_is_clamped(report, year):
+    """A model file's time can be any date; a zip's run from 1980 to 2107."""
+    data = bcf_bytes(report, created=datetime(year, 6, 1, tzinfo=UTC))
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    assert zf.testzip() is None
+    assert {i.date_time[0] for i in zf.infolist()} == {1980 if year < 1980 else 2107}
+    markup = ET.fromstring(zf.read(next(n for n in zf.namelist() if n.endswith(".bcf"))))
+    assert markup.find("Topic/CreationDate").text.startswith(str(year))

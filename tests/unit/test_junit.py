@@ -152,3 +152,17 @@ def test_same_report_same_bytes(gated):
     _, doc, _ = gated
     assert junit_xml(doc) == junit_xml(json.loads(json.dumps(doc)))
     assert b"timestamp" not in junit_xml(doc) and b"hostname" not in junit_xml(doc)
+
+
+def test_control_characters_in_a_family_or_severity_are_dropped():
+    """A pack's family and a finding's severity are written into attributes:
+    characters XML forbids are removed there too, so the file still parses."""
+    from xml.etree import ElementTree as ET
+
+    doc = {"rules": [{"id": "X1", "name": "odd", "family": "fam\x01ily", "doc": {}}],
+           "findings": [{"key": "k" * 32, "rule": "X1", "severity": "hi\x02gh",
+                         "message": "m", "status": "open", "elements": []}],
+           "gate": {}}
+    root = ET.fromstring(junit_xml(doc))
+    assert root.find("testsuite").get("name") == "bimcheck.family"
+    assert root.find("testsuite/testcase/failure").get("type") == "high"

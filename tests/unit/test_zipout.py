@@ -58,3 +58,14 @@ def test_an_archive_past_the_zip64_limit_is_written_by_zipfile(monkeypatch):
     monkeypatch.setattr(zipout, "_LIMIT", 1000)
     data = zipout.deflated_zip(ENTRIES, STAMP)
     assert data == _zipfile_bytes(ENTRIES, STAMP)
+
+
+def test_long_names_count_towards_the_zip64_limit(monkeypatch):
+    """Names are written twice (local header and central record): many long
+    names push the offsets past the limit, where zipfile writes zip64 records."""
+    monkeypatch.setattr(zipout, "_LIMIT", 1_000_000)
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 1_000_000)
+    entries = [("n" * 2000 + str(i), b"") for i in range(600)]
+    data = zipout.deflated_zip(entries, STAMP)
+    assert data == _zipfile_bytes(entries, STAMP)
+    assert b"PK\x06\x07" in data  # the zip64 end record locator

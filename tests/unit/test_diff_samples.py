@@ -122,24 +122,34 @@ def test_reading_in_two_processes_gives_the_same_diff(monkeypatch):
     assert once(2) == serial
 
 
-def test_fingerprints_come_from_the_helper_in_two_processes(monkeypatch):
+_HELPER_SCRIPT = """
+import sys
+from bimcheck import prehash
+from bimcheck.diff import diff_models, snapshot
+from bimcheck.model import open_model
+from bimcheck.report.jsonout import dumps
+a, b = sys.argv[1:3]
+without = dumps(diff_models(open_model(a, prehash_digests=False),
+                            open_model(b, prehash_digests=False), cache=None, threads=1).as_dict())
+prehash.MIN_BYTES = 0
+snapshot._MIN_PARALLEL = 0
+old, new = open_model(a), open_model(b)
+assert old.prehash is not None and new.prehash is not None, "no helper"
+print(dumps(diff_models(old, new, cache=None, threads=2).as_dict()) == without)
+"""
+
+
+def test_fingerprints_come_from_the_helper_in_two_processes():
     """With the files' fingerprints hashed by a helper beside the parse (here
     for the small samples too), both readers take its digests, the forked one
-    through this process: the same document as without a helper."""
-    from bimcheck import prehash
-    from bimcheck.diff import snapshot as snap
-    from bimcheck.report.jsonout import dumps
-
+    through this process: the same document as without a helper. (In a fresh
+    process: helpers are forked only where no other thread runs.)"""
     if (os.cpu_count() or 1) < 2:
         pytest.skip("one core: never forked")
-    without = dumps(diff_models(open_model(SAMPLES / "tower_rev_a.ifc", prehash_digests=False),
-                                open_model(SAMPLES / "tower_rev_b.ifc", prehash_digests=False),
-                                cache=None, threads=1).as_dict())
-    monkeypatch.setattr(prehash, "MIN_BYTES", 0)
-    monkeypatch.setattr(snap, "_MIN_PARALLEL", 0)
-    old, new = open_model(SAMPLES / "tower_rev_a.ifc"), open_model(SAMPLES / "tower_rev_b.ifc")
-    assert old.prehash is not None and new.prehash is not None
-    assert dumps(diff_models(old, new, cache=None, threads=2).as_dict()) == without
+    out = subprocess.run([sys.executable, "-c", _HELPER_SCRIPT, str(SAMPLES / "tower_rev_a.ifc"),
+                          str(SAMPLES / "tower_rev_b.ifc")], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "True", out.stderr
 
 
 def test_shapes_are_hashed_in_bulk_before_the_elements_are_read(monkeypatch):

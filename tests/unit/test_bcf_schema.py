@@ -225,23 +225,29 @@ def test_guids_match_the_schema_pattern(outputs):
                     assert re.fullmatch(GUID, el.get("Guid")), (name, n)
 
 
+def _location_less(elements: list[dict], views: list[dict]) -> dict:
+    """A check report of one finding without a location on ``elements``."""
+    return {
+        "header": {"models": [{"path": "m.ifc"}]},
+        "rules": [{"id": "PR001", "name": "Name", "doc": {}}],
+        "findings": [{"key": "k" * 32, "rule": "PR001", "family": "property",
+                      "severity": "low", "message": "no name", "status": "open",
+                      "location": None, "discipline": None, "elements": elements}],
+        "views": views,
+    }
+
+
 def test_a_finding_in_no_storey_is_looked_at_from_its_footprint(schemas):
     """Plan views of elements in no storey have no elevation: the camera looks
     at the footprint 1.5 m above z 0, and the BCF stays valid."""
     from bimcheck.report.checkbcf import check_bcf, finding_topics
 
     gid = "2O2Fr$t4X7Zf8NOew3FLOH"
-    doc = {
-        "header": {"models": [{"path": "m.ifc"}]},
-        "rules": [{"id": "PR001", "name": "Name", "doc": {}}],
-        "findings": [{"key": "k" * 32, "rule": "PR001", "family": "property",
-                      "severity": "low", "message": "no name", "status": "open",
-                      "location": None, "discipline": None,
-                      "elements": [{"global_id": gid, "model": "m.ifc", "storey": None}]}],
-        "views": [{"model": "m.ifc", "storey": "-", "elevation": None,
-                   "bounds": [0.0, 0.0, 4.0, 2.0],
-                   "footprints": [{"global_id": gid, "outline": [[0, 0], [4, 0], [4, 2]]}]}],
-    }
+    doc = _location_less([{"global_id": gid, "model": "m.ifc", "storey": None}],
+                         [{"model": "m.ifc", "storey": "-", "elevation": None,
+                           "bounds": [0.0, 0.0, 4.0, 2.0],
+                           "footprints": [{"global_id": gid,
+                                           "outline": [[0, 0], [4, 0], [4, 2]]}]}])
     (topic,) = finding_topics(doc)
     assert topic["location"] == [2.0, 1.0, 1.5]
     assert _errors(schemas, check_bcf(doc, created=datetime(2024, 1, 1, tzinfo=UTC))) == []
@@ -260,20 +266,13 @@ def test_the_first_footprint_of_the_elements_model_is_looked_at():
                 "bounds": [0.0, 0.0, 1.0, 1.0],
                 "footprints": [{"global_id": gid, "outline": outline}]}
 
-    doc = {
-        "header": {"models": [{"path": "m.ifc"}]},
-        "rules": [{"id": "PR001", "name": "Name", "doc": {}}],
-        "findings": [{"key": "k" * 32, "rule": "PR001", "family": "property",
-                      "severity": "low", "message": "no name", "status": "open",
-                      "location": None, "discipline": None,
-                      "elements": [{"global_id": a, "model": "m.ifc", "storey": "L1"},
-                                   {"global_id": b, "model": "m.ifc", "storey": "L1"}]}],
-        "views": [view("other.ifc", 0.0, a, [[100, 100], [102, 100]]),
-                  view("m.ifc", 0.0, a, []),
-                  view("m.ifc", 3.0, b, [[10, 0], [14, 0], [14, 2]]),
-                  view("m.ifc", 6.0, a, [[20, 0], [22, 0], [22, 2]]),
-                  view("m.ifc", 9.0, b, [[30, 0], [34, 0]])],
-    }
+    doc = _location_less([{"global_id": a, "model": "m.ifc", "storey": "L1"},
+                          {"global_id": b, "model": "m.ifc", "storey": "L1"}],
+                         [view("other.ifc", 0.0, a, [[100, 100], [102, 100]]),
+                          view("m.ifc", 0.0, a, []),
+                          view("m.ifc", 3.0, b, [[10, 0], [14, 0], [14, 2]]),
+                          view("m.ifc", 6.0, a, [[20, 0], [22, 0], [22, 2]]),
+                          view("m.ifc", 9.0, b, [[30, 0], [34, 0]])])
     (topic,) = finding_topics(doc)
     assert topic["location"] == [21.0, 1.0, 7.5]  # a's first outlined footprint in m.ifc
 

@@ -248,12 +248,12 @@ def encode(value: Any) -> Any:
     kind = type(value)
     if kind in _PLAIN:
         return value
-    if kind is list:
-        return [v if type(v) in _PLAIN else encode(v) for v in value]
-    if kind is dict:
+    if isinstance(value, list):
+        return _encode_items(value)
+    if isinstance(value, tuple):
+        return {"@": "tuple", "items": _encode_items(value)}
+    if isinstance(value, dict):
         return _encode_dict(value)
-    if kind is tuple:
-        return {"@": "tuple", "items": [v if type(v) in _PLAIN else encode(v) for v in value]}
     names = _FIELD_NAMES.get(kind)
     if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
         if kind.__name__ not in _TYPES:
@@ -265,17 +265,16 @@ def encode(value: Any) -> Any:
             v = getattr(value, name)
             out[name] = v if type(v) in _PLAIN else encode(v)
         return out
-    if isinstance(value, tuple):
-        return {"@": "tuple", "items": [encode(v) for v in value]}
     if kind.__name__ == "ndarray" and value.ndim == 1 and value.dtype.kind == "f":
         return {"@": "floats", "dtype": value.dtype.str, "items": value.tolist()}
-    if isinstance(value, list):
-        return [encode(v) for v in value]
-    if isinstance(value, dict):
-        return _encode_dict(value)
     if isinstance(value, bool | int | float | str):
         return value
     raise TypeError(f"a {type(value).__name__} is not cacheable")
+
+
+def _encode_items(values: Sequence[Any]) -> list[Any]:
+    """:func:`encode` of each of ``values`` (plain ones as they are, without a call)."""
+    return [v if type(v) in _PLAIN else encode(v) for v in values]
 
 
 def _encode_dict(value: Mapping[Any, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import logging
 import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from bimcheck.geometry.cache import MeshCache
 
@@ -38,6 +38,11 @@ class KeyStore:
         self.path = ResultCache(cache).root / self.FILE
         self.hits = self.misses = 0
         self._db: sqlite3.Connection | None = None
+
+    @classmethod
+    def of(cls, cache: MeshCache | None) -> Self | None:
+        """The store of ``cache`` (``None`` without a cache)."""
+        return None if cache is None else cls(cache)
 
     def encode(self, value: Any) -> bytes:
         raise NotImplementedError

@@ -106,11 +106,6 @@ def _array(values: Any, optional: bool = False) -> Any:
 NOT_A_CLASH = object()
 
 
-def open_store(cache: MeshCache | None) -> PairStore | None:
-    """A :class:`PairStore` of ``cache`` (``None`` without a cache)."""
-    return None if cache is None else PairStore(cache)
-
-
 def pair_keys(rule: Rule, pairs: Sequence[tuple[Subject, Subject]], ids: Sequence[tuple[str, str]],
               mesh_keys: Mapping[str, str | None]) -> list[str | None]:
     """The key of each pair's test under ``rule`` (``None`` where a mesh has
@@ -138,7 +133,7 @@ class PairReuse:
     def __init__(self, cache: MeshCache | None, mesh_keys: Mapping[str, str | None]) -> None:
         from bimcheck.clash import parallel
 
-        self.store = open_store(cache)
+        self.store = PairStore.of(cache)
         self.mesh_keys = mesh_keys
         self.reused = self.tested = 0
         self._fallbacks = parallel.fallbacks  # none yet: reusing is safe

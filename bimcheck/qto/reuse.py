@@ -71,11 +71,6 @@ class RowStore(KeyStore):
         return _decode(body)
 
 
-def open_store(cache: MeshCache | None) -> RowStore | None:
-    """A :class:`RowStore` of ``cache`` (``None`` without a cache)."""
-    return None if cache is None else RowStore(cache)
-
-
 def store_usage(cache: MeshCache) -> tuple[int, int]:
     """(elements with stored rows, bytes of the store) of ``cache``."""
     return RowStore.usage(cache)

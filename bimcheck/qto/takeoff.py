@@ -96,7 +96,7 @@ def _reused_or_measured(context: Any, index: int, jobs: _Jobs, measures: dict[st
     (:mod:`~bimcheck.qto.reuse`) taken as they are, the rest measured (and
     stored); and how many elements were reused."""
     model = context.models[index]
-    store = reuse.open_store(context.cache)
+    store = reuse.RowStore.of(context.cache)
     keys: dict[str, str] = {}
     found: dict[str, Measured] = {}
     if store is not None:
